@@ -1,0 +1,492 @@
+/* apply.c: run a plan's operations over netlink, pipelined per namespace, with undo. */
+#include "apply.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include "netns.h"
+#include "nft.h"
+
+struct exec {
+	const struct config *c;
+	const struct plan *p;
+	struct state *st;
+	struct ns_state *cur;		/* the socket with messages not yet sent */
+	bool cur_creates;		/* ...some of which create links */
+	bool dir_ready;
+	bool *done;			/* per op: the kernel did it, so undo must reverse it */
+	struct talk_error error;	/* the first refusal */
+};
+
+/* ---- rtnetlink messages ---- */
+
+static struct msg link_msg(struct talk *t, uint16_t type, uint16_t flags, const char *name,
+			   const void *tag, struct ifinfomsg **ifi)
+{
+	struct msg m = talk_add(t, type, flags, tag);
+	*ifi = msg_reserve(&m, sizeof(**ifi));
+	if (*ifi)
+		(*ifi)->ifi_family = AF_UNSPEC;
+	msg_put_str(&m, IFLA_IFNAME, name);
+	return m;
+}
+
+static int put_link_add(struct talk *t, const struct op *o)
+{
+	struct ifinfomsg *ifi;
+	struct msg m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->ifname, o, &ifi);
+	if (o->mtu)
+		msg_put_u32(&m, IFLA_MTU, o->mtu);
+	struct nlattr *info = msg_nest(&m, IFLA_LINKINFO);
+	msg_put_str(&m, IFLA_INFO_KIND, o->kind);
+	if (o->peer) {
+		/* The peer is born in its namespace, named as configured. */
+		struct nlattr *data = msg_nest(&m, IFLA_INFO_DATA);
+		struct nlattr *peer = msg_nest(&m, VETH_INFO_PEER);
+		struct ifinfomsg *pifi = msg_reserve(&m, sizeof(*pifi));
+		if (pifi)
+			pifi->ifi_family = AF_UNSPEC;
+		msg_put_str(&m, IFLA_IFNAME, o->peer);
+		if (o->mtu)
+			msg_put_u32(&m, IFLA_MTU, o->mtu);
+		msg_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)o->peer_ns->fd);
+		msg_nest_end(&m, peer);
+		msg_nest_end(&m, data);
+	}
+	msg_nest_end(&m, info);
+	return m.overflow ? -EMSGSIZE : 0;
+}
+
+/* up: 1 or 0, or -1 to keep; master: an index, 0 to leave the bridge, -1 to keep. */
+static int put_link_set(struct talk *t, const char *name, int up, unsigned mtu, int master,
+			const char *alias, const void *tag)
+{
+	struct ifinfomsg *ifi;
+	struct msg m = link_msg(t, RTM_NEWLINK, 0, name, tag, &ifi);
+	if (ifi && up >= 0) {
+		ifi->ifi_change = IFF_UP;
+		ifi->ifi_flags = up ? IFF_UP : 0;
+	}
+	if (mtu)
+		msg_put_u32(&m, IFLA_MTU, mtu);
+	if (master >= 0)
+		msg_put_u32(&m, IFLA_MASTER, (uint32_t)master);
+	if (alias)
+		msg_put(&m, IFLA_IFALIAS, strlen(alias), alias);
+	return m.overflow ? -EMSGSIZE : 0;
+}
+
+static int put_link_del(struct talk *t, const char *name, const void *tag)
+{
+	struct ifinfomsg *ifi;
+	struct msg m = link_msg(t, RTM_DELLINK, 0, name, tag, &ifi);
+	return m.overflow ? -EMSGSIZE : 0;
+}
+
+static int put_addr(struct talk *t, uint16_t type, int index, const struct prefix *p, const void *tag)
+{
+	struct msg m = talk_add(t, type, type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0, tag);
+	struct ifaddrmsg *ifa = msg_reserve(&m, sizeof(*ifa));
+	if (ifa)
+		*ifa = (struct ifaddrmsg){.ifa_family = AF_INET, .ifa_prefixlen = p->len,
+					  .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = (uint32_t)index};
+	uint32_t a = htonl(p->addr), b = htonl(prefix_bcast(p));
+	msg_put(&m, IFA_LOCAL, 4, &a);
+	msg_put(&m, IFA_ADDRESS, 4, &a);
+	if (type == RTM_NEWADDR && p->len <= 30)
+		msg_put(&m, IFA_BROADCAST, 4, &b);
+	return m.overflow ? -EMSGSIZE : 0;
+}
+
+static int put_route(struct talk *t, uint16_t type, int oif, uint32_t gw, unsigned char proto,
+		     const void *tag)
+{
+	struct msg m = talk_add(t, type, type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_REPLACE : 0, tag);
+	struct rtmsg *rtm = msg_reserve(&m, sizeof(*rtm));
+	if (rtm)
+		*rtm = (struct rtmsg){.rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN,
+				      .rtm_protocol = proto, .rtm_type = RTN_UNICAST,
+				      .rtm_scope = type == RTM_NEWROUTE ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE};
+	uint32_t g = htonl(gw);
+	if (gw)
+		msg_put(&m, RTA_GATEWAY, 4, &g);
+	if (oif)
+		msg_put_u32(&m, RTA_OIF, (uint32_t)oif);
+	return m.overflow ? -EMSGSIZE : 0;
+}
+
+/* ---- sending ---- */
+
+static int flush(struct exec *x)
+{
+	struct ns_state *ns = x->cur;
+	if (!ns)
+		return 0;
+	x->cur = NULL;
+	x->cur_creates = false;
+	int err = talk_flush(&ns->rt);
+	if (err && !x->error.err)
+		x->error = ns->rt.error.err ? ns->rt.error : (struct talk_error){.err = err};
+	return err;
+}
+
+/* Messages for one namespace queue up until boxnet turns to another one. */
+static int use(struct exec *x, struct ns_state *ns)
+{
+	if (x->cur && x->cur != ns) {
+		int err = flush(x);
+		if (err)
+			return err;
+	}
+	x->cur = ns;
+	return 0;
+}
+
+static void forget_link(struct ns_state *ns, const char *name)
+{
+	struct link *l = state_link(ns, name);
+	if (l)
+		l->name[0] = '\0';
+}
+
+/* An index for a name; links made in this run are learnt with one dump of the namespace. */
+static int resolve(struct exec *x, struct ns_state *ns, const char *name, int *index)
+{
+	struct link *l = state_link(ns, name);
+	if (!l) {
+		int err = x->cur == ns && x->cur_creates ? flush(x) : 0;
+		if (!err)
+			err = state_read_links(ns);
+		if (err) {
+			if (!x->error.err)
+				x->error = ns->rt.error.err ? ns->rt.error : (struct talk_error){.err = err};
+			return err;
+		}
+		l = state_link(ns, name);
+	}
+	if (!l)
+		return -ENODEV;
+	*index = l->index;
+	return 0;
+}
+
+static int do_netns_add(struct exec *x, struct ns_state *ns)
+{
+	int err = 0;
+	if (!x->dir_ready && (err = netns_prepare_dir()) < 0)
+		return err;
+	x->dir_ready = true;
+	err = netns_create(ns->name);
+	/* Inside the new namespace now: its socket is opened from here. */
+	if (!err) {
+		ns->exists = ns->ours = true;
+		ns->fd = netns_open(ns->name);
+		if (ns->fd < 0)
+			err = ns->fd;
+		else
+			err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
+		ns->rt.fail_at = x->st->fail_at;
+	}
+	int back = netns_enter(x->st->host_fd);
+	return err ? err : back;
+}
+
+static int run_op(struct exec *x, const struct op *o)
+{
+	struct state *st = x->st;
+	struct ns_state *ns = o->where;
+	struct talk *t = &ns->rt;
+	int err = 0, index = 0, master = -1;
+	bool *done = &x->done[o - x->p->ops];
+	char comment[NFT_COMMENT_SIZE];
+
+	switch (o->type) {
+	case OP_NETNS_ADD:
+		if ((err = flush(x)) == 0 && (err = do_netns_add(x, ns)) == 0)
+			*done = true;
+		break;
+	case OP_NETNS_DEL:
+		if ((err = flush(x)) == 0 && (err = netns_delete(ns->name)) == 0)
+			*done = true;
+		break;
+	case OP_LINK_ADD:
+		if ((err = use(x, ns)) || (err = put_link_add(t, o)))
+			break;
+		talk_track(t, done);
+		x->cur_creates = true;
+		forget_link(ns, o->ifname);
+		if (o->peer_ns)
+			forget_link(o->peer_ns, o->peer);
+		break;
+	case OP_LINK_DEL:
+		if ((err = use(x, ns)) || (err = put_link_del(t, o->ifname, o)))
+			break;
+		talk_track(t, done);
+		forget_link(ns, o->ifname);
+		break;
+	case OP_LINK_SET:
+		if (o->master && (err = resolve(x, ns, o->master, &master)))
+			break;
+		if (o->nomaster)
+			master = 0;
+		if ((err = use(x, ns)) ||
+		    (err = put_link_set(t, o->ifname, o->up, o->mtu, master, o->mark ? BOXNET_MARK : NULL, o)))
+			break;
+		talk_track(t, done);
+		break;
+	case OP_ADDR_ADD:
+	case OP_ADDR_DEL:
+		if ((err = resolve(x, ns, o->ifname, &index)) || (err = use(x, ns)))
+			break;
+		err = put_addr(t, o->type == OP_ADDR_ADD ? RTM_NEWADDR : RTM_DELADDR, index, &o->addr, o);
+		talk_track(t, done);
+		break;
+	case OP_ROUTE_ADD:
+		if ((err = resolve(x, ns, o->ifname, &index)) || (err = use(x, ns)))
+			break;
+		err = put_route(t, RTM_NEWROUTE, index, o->addr.addr, BOXNET_RTPROT, o);
+		talk_track(t, done);
+		break;
+	case OP_ROUTE_DEL:
+		if ((err = use(x, ns)))
+			break;
+		err = put_route(t, RTM_DELROUTE, 0, o->addr.addr, BOXNET_RTPROT, o);
+		talk_track(t, done);
+		break;
+	case OP_NFT_LOAD:
+	case OP_NFT_DEL:
+		if ((err = flush(x)))
+			break;
+		rules_comment(&x->p->rules, o->fwd_mark == 1, comment);
+		err = o->type == OP_NFT_LOAD ? nft_put_load(&st->nf, &x->p->rules, comment)
+					     : nft_put_delete(&st->nf);
+		if (!err)
+			err = talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
+		if (err && !x->error.err)
+			x->error = st->nf.error.err ? st->nf.error : (struct talk_error){.err = err};
+		*done = !err;
+		break;
+	case OP_FORWARD_ON:
+	case OP_FORWARD_OFF:
+		if ((err = flush(x)) == 0 && (err = write_ip_forward(o->type == OP_FORWARD_ON)) == 0)
+			*done = true;
+		break;
+	}
+	return err;
+}
+
+/* ---- undo ---- */
+
+/* Reverses, newest first, every step the kernel carried out. Best effort: each step alone,
+ * errors ignored (a link may already have gone with its namespace). */
+static void undo(struct exec *x)
+{
+	struct state *st = x->st;
+	x->cur = NULL;
+	for (size_t i = x->p->n; i-- > 0;) {
+		const struct op *o = &x->p->ops[i];
+		struct talk *t = &o->where->rt;
+		const struct link *old = &o->old_link;
+		int index;
+		if (!x->done[i])
+			continue;
+		switch (o->type) {
+		case OP_NETNS_ADD:
+			netns_delete(o->where->name);
+			break;
+		case OP_LINK_ADD:
+			if (!put_link_del(t, o->ifname, NULL))
+				talk_flush(t);
+			break;
+		case OP_LINK_SET:
+			if (o->has_old &&
+			    !put_link_set(t, o->ifname, old->up, o->mtu ? old->mtu : 0,
+					  o->master || o->nomaster ? old->master : -1, old->ours ? NULL : "", NULL))
+				talk_flush(t);
+			break;
+		case OP_ADDR_ADD:
+			if (!resolve(x, o->where, o->ifname, &index) &&
+			    !put_addr(t, RTM_DELADDR, index, &o->addr, NULL))
+				talk_flush(t);
+			break;
+		case OP_ROUTE_ADD:
+			if (!put_route(t, RTM_DELROUTE, 0, o->addr.addr, BOXNET_RTPROT, NULL))
+				talk_flush(t);
+			if (o->has_old &&
+			    !put_route(t, RTM_NEWROUTE, o->old_route.oif, o->old_route.gw, o->old_route.protocol, NULL))
+				talk_flush(t);
+			break;
+		case OP_NFT_LOAD:
+			if (!st->table_exists && !nft_put_delete(&st->nf))
+				talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
+			break;
+		case OP_FORWARD_ON:
+			write_ip_forward(0);
+			break;
+		case OP_FORWARD_OFF:
+			write_ip_forward(1);
+			break;
+		default:
+			break;	/* removals: what is gone stays gone */
+		}
+	}
+}
+
+/* ---- reporting ---- */
+
+static void describe(const struct op *o, struct sbuf *s)
+{
+	char a[IP4_STRLEN];
+	const char *in = o->where->name ? " in namespace " : "";
+	const char *ns = o->where->name ? o->where->name : "";
+	switch (o->type) {
+	case OP_NETNS_ADD:
+		sbuf_addf(s, "create namespace %s", ns);
+		break;
+	case OP_NETNS_DEL:
+		sbuf_addf(s, "delete namespace %s", ns);
+		break;
+	case OP_LINK_ADD:
+		if (o->peer)
+			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", o->ifname, o->peer,
+				  o->peer_ns->name);
+		else
+			sbuf_addf(s, "create %s %s%s%s", o->kind, o->ifname, in, ns);
+		break;
+	case OP_LINK_DEL:
+		sbuf_addf(s, "delete interface %s%s%s", o->ifname, in, ns);
+		break;
+	case OP_LINK_SET:
+		sbuf_addf(s, "set up interface %s%s%s", o->ifname, in, ns);
+		if (o->master)
+			sbuf_addf(s, " on bridge %s", o->master);
+		break;
+	case OP_ADDR_ADD:
+	case OP_ADDR_DEL:
+		sbuf_addf(s, "%s address %s %s %s%s%s", o->type == OP_ADDR_ADD ? "add" : "delete",
+			  prefix_str(&o->addr, a), o->type == OP_ADDR_ADD ? "to" : "from", o->ifname, in, ns);
+		break;
+	case OP_ROUTE_ADD:
+		sbuf_addf(s, "add default route via %s dev %s%s%s", ip4_str(o->addr.addr, a), o->ifname, in, ns);
+		break;
+	case OP_ROUTE_DEL:
+		sbuf_addf(s, "delete default route%s%s", in, ns);
+		break;
+	case OP_NFT_LOAD:
+		sbuf_addf(s, "load nftables table ip %s", NFT_TABLE);
+		break;
+	case OP_NFT_DEL:
+		sbuf_addf(s, "delete nftables table ip %s", NFT_TABLE);
+		break;
+	case OP_FORWARD_ON:
+	case OP_FORWARD_OFF:
+		sbuf_addf(s, "switch IPv4 forwarding %s", o->type == OP_FORWARD_ON ? "on" : "off");
+		break;
+	}
+}
+
+static const char *feature(const struct op *o, const struct talk_error *e, int err)
+{
+	if (o->type == OP_NFT_LOAD)
+		return nft_feature(e);
+	if (o->type == OP_LINK_ADD && err == -EOPNOTSUPP)
+		return o->peer ? "CONFIG_VETH (veth pairs)" : "CONFIG_BRIDGE (bridges)";
+	if (o->type == OP_NETNS_ADD && err == -EINVAL)
+		return "CONFIG_NET_NS (network namespaces)";
+	return NULL;
+}
+
+static void report(const struct exec *x, const struct op *o, int err, FILE *out)
+{
+	struct sbuf s = {0};
+	if (o->owner)
+		sbuf_addf(&s, "%s %s (%s:%u): ", conf_kind_names[o->owner->kind], o->owner->name,
+			  x->c->file, o->owner->line);
+	sbuf_addf(&s, "cannot ");
+	describe(o, &s);
+	if (o->type == OP_NFT_LOAD && x->error.type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE) &&
+	    x->error.tag) {
+		sbuf_addf(&s, " (rule '");
+		rule_text(x->error.tag, &s);
+		sbuf_addf(&s, "')");
+	}
+	sbuf_addf(&s, ": %s", strerror(-err));
+	if (x->error.err == err && x->error.text[0])
+		sbuf_addf(&s, " (kernel: %s)", x->error.text);
+	const char *f = feature(o, &x->error, err);
+	if (f)
+		sbuf_addf(&s, "; the kernel lacks %s", f);
+	fprintf(out, "boxnet: %s\n", sbuf_str(&s));
+	sbuf_free(&s);
+}
+
+/* ---- the run ---- */
+
+static const struct op *op_of(const struct exec *x, const void *tag, const struct op *fallback)
+{
+	const struct op *o = tag;
+	if (o >= x->p->ops && o < x->p->ops + x->p->n)
+		return o;
+	return fallback;
+}
+
+/* Loads the table without committing it: a missing kernel feature shows before any write. */
+static int check_firewall(struct exec *x, const struct op **failed)
+{
+	struct state *st = x->st;
+	char comment[NFT_COMMENT_SIZE];
+	for (size_t i = 0; i < x->p->n; i++) {
+		const struct op *o = &x->p->ops[i];
+		if (o->type != OP_NFT_LOAD)
+			continue;
+		rules_comment(&x->p->rules, o->fwd_mark == 1, comment);
+		int err = nft_put_load(&st->nf, &x->p->rules, comment);
+		if (!err)
+			err = talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, false);
+		if (err) {
+			x->error = st->nf.error.err ? st->nf.error : (struct talk_error){.err = err};
+			*failed = o;
+		}
+		return err;
+	}
+	return 0;
+}
+
+int apply(const struct config *c, struct state *st, const struct plan *p, FILE *out)
+{
+	struct exec x = {.c = c, .p = p, .st = st};
+	const struct op *failed = NULL;
+	int err;
+
+	x.done = calloc(p->n + 1, sizeof(*x.done));
+	if (!x.done)
+		return -ENOMEM;
+	err = check_firewall(&x, &failed);
+	for (size_t i = 0; i < p->n && !err; i++) {
+		err = run_op(&x, &p->ops[i]);
+		if (err)
+			failed = op_of(&x, x.error.tag, &p->ops[i]);
+	}
+	if (!err && (err = flush(&x)))
+		failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
+	if (err) {
+		if (failed)
+			report(&x, failed, err, out);
+		else
+			fprintf(out, "boxnet: %s\n", strerror(-err));
+		undo(&x);
+	}
+	free(x.done);
+	return err;
+}

@@ -1,0 +1,12 @@
+/* apply.h: carry out a plan over netlink, and undo it when the kernel refuses a step. */
+#ifndef BOXNET_APPLY_H
+#define BOXNET_APPLY_H
+
+#include <stdio.h>
+
+#include "plan.h"
+
+/* Returns 0, or -errno after the failure was reported to err and what was done undone. */
+int apply(const struct config *c, struct state *st, const struct plan *p, FILE *err);
+
+#endif

@@ -1,0 +1,19 @@
+/* netns.h: named network namespaces, the iproute2 way (/run/netns/NAME bind mounts). */
+#ifndef BOXNET_NETNS_H
+#define BOXNET_NETNS_H
+
+#include <stdbool.h>
+
+#define NETNS_DIR "/run/netns"
+
+/* Creates /run/netns as a shared mount point, so unmounts propagate everywhere. */
+int netns_prepare_dir(void);
+/* Creates namespace name and leaves the calling thread inside it, so the caller can open
+ * sockets there before it returns with netns_enter(). */
+int netns_create(const char *name);
+int netns_open(const char *name);	/* an fd, or -errno */
+int netns_enter(int fd);
+int netns_delete(const char *name);
+bool netns_exists(const char *name);
+
+#endif

@@ -1,0 +1,282 @@
+/* nft.c: encode table ip boxnet, its chains and rules as nfnetlink messages. */
+#include "nft.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+/* libnftnl's user data TLV for a table comment, so that nft shows it. */
+enum { UDATA_TABLE_COMMENT = 0 };
+
+static struct msg nft_msg(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
+{
+	struct msg m = talk_add(t, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags, tag);
+	struct nfgenmsg *g = msg_reserve(&m, sizeof(*g));
+	if (g)
+		*g = (struct nfgenmsg){.nfgen_family = NFPROTO_IPV4, .version = NFNETLINK_V0};
+	return m;
+}
+
+/* ---- reading the table ---- */
+
+struct table_reply {
+	char *comment;
+	size_t size;
+};
+
+static int on_table(const struct nlmsghdr *nlh, void *arg)
+{
+	struct table_reply *r = arg;
+	const struct nlattr *a;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_TABLE_USERDATA)
+			continue;
+		const unsigned char *p = mnl_attr_get_payload(a);
+		size_t len = mnl_attr_get_payload_len(a);
+		for (size_t off = 0; off + 2 <= len && off + 2 + p[off + 1] <= len; off += 2 + p[off + 1]) {
+			if (p[off] != UDATA_TABLE_COMMENT || !p[off + 1])
+				continue;
+			size_t n = strnlen((const char *)p + off + 2, p[off + 1]);
+			if (n >= r->size)
+				n = r->size - 1;
+			memcpy(r->comment, p + off + 2, n);
+			r->comment[n] = '\0';
+		}
+	}
+	return 0;
+}
+
+int nft_get_table(struct talk *t, char *comment, size_t size)
+{
+	struct table_reply r = {comment, size};
+	comment[0] = '\0';
+	struct msg m = nft_msg(t, NFT_MSG_GETTABLE, 0, NULL);
+	msg_put_str(&m, NFTA_TABLE_NAME, NFT_TABLE);
+	if (m.overflow)
+		return -ENOMEM;
+	talk_on_reply(t, on_table, &r);
+	return talk_flush(t);
+}
+
+/* ---- expressions ---- */
+
+struct expr {
+	struct nlattr *elem, *data;
+};
+
+static struct expr expr_start(struct msg *m, const char *name)
+{
+	struct expr e;
+	e.elem = msg_nest(m, NFTA_LIST_ELEM);
+	msg_put_str(m, NFTA_EXPR_NAME, name);
+	e.data = msg_nest(m, NFTA_EXPR_DATA);
+	return e;
+}
+
+static void expr_end(struct msg *m, struct expr e)
+{
+	msg_nest_end(m, e.data);
+	msg_nest_end(m, e.elem);
+}
+
+static void put_data(struct msg *m, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr *n = msg_nest(m, type);
+	msg_put(m, NFTA_DATA_VALUE, len, data);
+	msg_nest_end(m, n);
+}
+
+static void load_meta(struct msg *m, uint32_t key)
+{
+	struct expr e = expr_start(m, "meta");
+	msg_put_be32(m, NFTA_META_KEY, key);
+	msg_put_be32(m, NFTA_META_DREG, NFT_REG_1);
+	expr_end(m, e);
+}
+
+static void load_ct(struct msg *m, uint32_t key)
+{
+	struct expr e = expr_start(m, "ct");
+	msg_put_be32(m, NFTA_CT_KEY, key);
+	msg_put_be32(m, NFTA_CT_DREG, NFT_REG_1);
+	expr_end(m, e);
+}
+
+static void load_payload(struct msg *m, uint32_t base, uint32_t offset, uint32_t len)
+{
+	struct expr e = expr_start(m, "payload");
+	msg_put_be32(m, NFTA_PAYLOAD_DREG, NFT_REG_1);
+	msg_put_be32(m, NFTA_PAYLOAD_BASE, base);
+	msg_put_be32(m, NFTA_PAYLOAD_OFFSET, offset);
+	msg_put_be32(m, NFTA_PAYLOAD_LEN, len);
+	expr_end(m, e);
+}
+
+static void bitwise_and(struct msg *m, const void *mask, uint32_t len)
+{
+	static const unsigned char zero[16];
+	struct expr e = expr_start(m, "bitwise");
+	msg_put_be32(m, NFTA_BITWISE_SREG, NFT_REG_1);
+	msg_put_be32(m, NFTA_BITWISE_DREG, NFT_REG_1);
+	msg_put_be32(m, NFTA_BITWISE_LEN, len);
+	put_data(m, NFTA_BITWISE_MASK, mask, len);
+	put_data(m, NFTA_BITWISE_XOR, zero, len);
+	expr_end(m, e);
+}
+
+static void cmp(struct msg *m, uint32_t op, const void *data, size_t len)
+{
+	struct expr e = expr_start(m, "cmp");
+	msg_put_be32(m, NFTA_CMP_SREG, NFT_REG_1);
+	msg_put_be32(m, NFTA_CMP_OP, op);
+	put_data(m, NFTA_CMP_DATA, data, len);
+	expr_end(m, e);
+}
+
+/* The same expressions nft itself generates for these matches, so nft lists them as written. */
+static void put_match(struct msg *m, const struct match *mt)
+{
+	char name[16] = {0};
+	uint32_t zero = 0, bits;
+	switch (mt->type) {
+	case M_IIFNAME:
+	case M_OIFNAME:
+		load_meta(m, mt->type == M_IIFNAME ? NFT_META_IIFNAME : NFT_META_OIFNAME);
+		strncpy(name, mt->ifname, sizeof(name) - 1);
+		cmp(m, NFT_CMP_EQ, name, sizeof(name));
+		break;
+	case M_SADDR: {
+		uint32_t net = htonl(mt->net.addr), mask = htonl(prefix_mask(mt->net.len));
+		if (mt->net.len % 8 == 0) {
+			load_payload(m, NFT_PAYLOAD_NETWORK_HEADER, 12, mt->net.len / 8u);
+			cmp(m, NFT_CMP_EQ, &net, mt->net.len / 8u);
+		} else {
+			load_payload(m, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+			bitwise_and(m, &mask, 4);
+			cmp(m, NFT_CMP_EQ, &net, 4);
+		}
+		break;
+	}
+	case M_CT_INVALID:
+	case M_CT_ESTABLISHED:
+		/* ct state is a host-order bit mask in the register */
+		bits = mt->type == M_CT_INVALID ? NF_CT_STATE_INVALID_BIT
+						: NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
+		load_ct(m, NFT_CT_STATE);
+		bitwise_and(m, &bits, 4);
+		cmp(m, NFT_CMP_NEQ, &zero, 4);
+		break;
+	}
+}
+
+static void put_verdict(struct msg *m, enum verdict v)
+{
+	if (v == V_MASQUERADE) {
+		expr_end(m, expr_start(m, "masq"));
+		return;
+	}
+	struct expr e = expr_start(m, "immediate");
+	msg_put_be32(m, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	struct nlattr *data = msg_nest(m, NFTA_IMMEDIATE_DATA);
+	struct nlattr *verdict = msg_nest(m, NFTA_DATA_VERDICT);
+	msg_put_be32(m, NFTA_VERDICT_CODE, v == V_ACCEPT ? NF_ACCEPT : NF_DROP);
+	msg_nest_end(m, verdict);
+	msg_nest_end(m, data);
+	expr_end(m, e);
+}
+
+/* ---- the table ---- */
+
+static void put_table_name(struct msg *m)
+{
+	msg_put_str(m, NFTA_TABLE_NAME, NFT_TABLE);
+}
+
+int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment)
+{
+	unsigned char udata[2 + NFT_COMMENT_SIZE];
+	size_t clen = strlen(comment) + 1;
+	bool overflow = false;
+	struct msg m;
+
+	/* Create if missing, delete, create afresh: one transaction replaces the whole table. */
+	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, rs);
+	put_table_name(&m);
+	overflow |= m.overflow;
+	m = nft_msg(t, NFT_MSG_DELTABLE, 0, rs);
+	put_table_name(&m);
+	overflow |= m.overflow;
+	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, rs);
+	put_table_name(&m);
+	udata[0] = UDATA_TABLE_COMMENT;
+	udata[1] = (unsigned char)clen;
+	memcpy(udata + 2, comment, clen);
+	msg_put(&m, NFTA_TABLE_USERDATA, 2 + clen, udata);
+	overflow |= m.overflow;
+
+	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
+		const struct chain_info *ci = &rule_chains[ch];
+		if (!(rs->chains & (1u << ch)))
+			continue;
+		m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, ci);
+		msg_put_str(&m, NFTA_CHAIN_TABLE, NFT_TABLE);
+		msg_put_str(&m, NFTA_CHAIN_NAME, ci->name);
+		struct nlattr *hook = msg_nest(&m, NFTA_CHAIN_HOOK);
+		msg_put_be32(&m, NFTA_HOOK_HOOKNUM, ci->hook);
+		msg_put_be32(&m, NFTA_HOOK_PRIORITY, (uint32_t)ci->prio);
+		msg_nest_end(&m, hook);
+		msg_put_be32(&m, NFTA_CHAIN_POLICY, NF_ACCEPT);
+		msg_put_str(&m, NFTA_CHAIN_TYPE, ci->type);
+		overflow |= m.overflow;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = &rs->v[i];
+		m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r);
+		msg_put_str(&m, NFTA_RULE_TABLE, NFT_TABLE);
+		msg_put_str(&m, NFTA_RULE_CHAIN, rule_chains[r->chain].name);
+		struct nlattr *exprs = msg_nest(&m, NFTA_RULE_EXPRESSIONS);
+		for (unsigned k = 0; k < r->nmatch; k++)
+			put_match(&m, &r->m[k]);
+		put_verdict(&m, r->verdict);
+		msg_nest_end(&m, exprs);
+		overflow |= m.overflow;
+	}
+	return overflow ? -EMSGSIZE : 0;
+}
+
+int nft_put_delete(struct talk *t)
+{
+	struct msg m = nft_msg(t, NFT_MSG_DELTABLE, 0, NULL);
+	put_table_name(&m);
+	return m.overflow ? -EMSGSIZE : 0;
+}
+
+const char *nft_feature(const struct talk_error *e)
+{
+	if (e->err != -ENOENT && e->err != -EOPNOTSUPP && e->err != -EAFNOSUPPORT)
+		return NULL;
+	switch (e->type & 0xff) {
+	case NFT_MSG_NEWTABLE:
+	case NFT_MSG_DELTABLE:
+		return "CONFIG_NF_TABLES_IPV4 (nftables for IPv4)";
+	case NFT_MSG_NEWCHAIN:
+		if (e->tag == &rule_chains[CHAIN_POSTROUTING])
+			return "CONFIG_NFT_NAT (the nat chain type)";
+		return "CONFIG_NF_TABLES_IPV4 (the filter chain type)";
+	case NFT_MSG_NEWRULE: {
+		const struct rule *r = e->tag;
+		if (r && r->verdict == V_MASQUERADE)
+			return "CONFIG_NFT_MASQ (masquerade)";
+		for (unsigned i = 0; r && i < r->nmatch; i++)
+			if (r->m[i].type == M_CT_INVALID || r->m[i].type == M_CT_ESTABLISHED)
+				return "CONFIG_NFT_CT (conntrack state matches)";
+		return "CONFIG_NF_TABLES (meta and payload matches)";
+	}
+	}
+	return NULL;
+}

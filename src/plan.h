@@ -1,0 +1,65 @@
+/* plan.h: the list of operations that takes the kernel from its state to the config's. */
+#ifndef BOXNET_PLAN_H
+#define BOXNET_PLAN_H
+
+#include <stdio.h>
+
+#include "conf.h"
+#include "rules.h"
+#include "state.h"
+
+enum op_type {
+	OP_FORWARD_OFF,
+	OP_NFT_DEL,
+	OP_NETNS_ADD,
+	OP_LINK_DEL,
+	OP_LINK_ADD,		/* a bridge, or a veth pair with its peer born in peer_ns */
+	OP_LINK_SET,		/* mtu, master, alias and up on a link found by name */
+	OP_ADDR_DEL,
+	OP_ADDR_ADD,
+	OP_ROUTE_DEL,
+	OP_ROUTE_ADD,		/* the default route, replacing any other */
+	OP_NFT_LOAD,		/* the whole table, atomically */
+	OP_FORWARD_ON,
+	OP_NETNS_DEL,
+};
+
+struct op {
+	enum op_type type;
+	struct ns_state *where;		/* &state->host or a namespace */
+	const char *ifname;
+	const char *kind;		/* OP_LINK_ADD: "bridge" or "veth" */
+	const char *peer;		/* OP_LINK_ADD veth: the other end's name... */
+	struct ns_state *peer_ns;	/* ...and namespace */
+	const char *master;		/* OP_LINK_SET: the bridge to join... */
+	bool nomaster;			/* ...or leave the one it is in */
+	unsigned mtu;			/* 0: leave as is */
+	bool up, mark;			/* OP_LINK_SET */
+	struct prefix addr;		/* OP_ADDR_*; OP_ROUTE_*: the gateway in addr.addr */
+	int fwd_mark;			/* OP_NFT_LOAD: 1 or 0, or -1 when only known at run time */
+	/* What to restore if up fails later: the link's settings or the route before. */
+	bool has_old;
+	struct link old_link;
+	struct route old_route;
+	const struct obj *owner;	/* the config object it serves, for messages; NULL: the box */
+};
+
+struct plan {
+	struct op *ops;
+	size_t n, cap;
+	struct ruleset rules;
+	struct sbuf conflicts;		/* kernel objects in the way; nothing is applied if any */
+	unsigned nconflicts;
+	struct sbuf notes;		/* things left alone, said once */
+};
+
+/* What `up` must do. With an unknown state (plan), that is the whole build. */
+int plan_up(struct plan *p, const struct config *c, struct state *st);
+/* What `down` must do: remove what boxnet built for this config, and nothing else. */
+int plan_down(struct plan *p, const struct config *c, struct state *st);
+void plan_free(struct plan *p);
+
+/* print.c: the plan as a shell script of ip and nft commands. */
+void plan_print(const struct plan *p, const struct config *c, FILE *out);
+
+#endif

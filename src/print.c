@@ -1,0 +1,132 @@
+/* print.c: a plan as the shell script of ip and nft commands that does the same. */
+#include "plan.h"
+
+#include <string.h>
+
+static const char *ip_cmd(const struct ns_state *where, char buf[NAME_SIZE + 8])
+{
+	if (!where->name)
+		return "ip";
+	snprintf(buf, NAME_SIZE + 8, "ip -n %s", where->name);
+	return buf;
+}
+
+static void mtu_arg(FILE *out, unsigned mtu)
+{
+	if (mtu)
+		fprintf(out, " mtu %u", mtu);
+}
+
+static void print_nft(const struct plan *p, const struct op *o, FILE *out)
+{
+	struct sbuf body = {0};
+	char comment[NFT_COMMENT_SIZE];
+	rules_text(&p->rules, &body);
+	rules_comment(&p->rules, o->fwd_mark == 1, comment);
+	if (o->fwd_mark < 0)
+		fprintf(out, "# boxnet notes in the table's comment that it switched forwarding on, for down\n"
+			     "if [ \"$(cat /proc/sys/net/ipv4/ip_forward)\" = 0 ]; then fwd=' ip_forward'; else fwd=; fi\n");
+	/* One nft -f run is one transaction: the old table goes and the new one comes at once. */
+	fprintf(out, "nft -f - <<EOF\ntable ip %s\ndelete table ip %s\ntable ip %s {\n\tcomment \"%s%s\"\n%s}\nEOF\n",
+		NFT_TABLE, NFT_TABLE, NFT_TABLE, comment, o->fwd_mark < 0 ? "$fwd" : "", sbuf_str(&body));
+	sbuf_free(&body);
+}
+
+static const char *section(const struct op *o)
+{
+	switch (o->type) {
+	case OP_NETNS_ADD:
+		return "namespaces";
+	case OP_NFT_LOAD:
+	case OP_NFT_DEL:
+		return "firewall: one nftables transaction";
+	case OP_FORWARD_ON:
+	case OP_FORWARD_OFF:
+		return "forwarding, once the firewall is in place";
+	case OP_NETNS_DEL:
+		return "namespaces";
+	default:
+		return NULL;
+	}
+}
+
+void plan_print(const struct plan *p, const struct config *c, FILE *out)
+{
+	char a[IP4_STRLEN], ipb[NAME_SIZE + 8];
+	const struct ns_state *last_where = NULL;
+	const char *last_section = NULL;
+
+	fprintf(out, "#!/bin/sh\n# boxnet plan for %s: what 'boxnet up' does on a clean box.\nset -e\n",
+		c->file);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct op *o = &p->ops[i];
+		const char *sec = section(o);
+		const char *ip = ip_cmd(o->where, ipb);
+		if (sec && sec != last_section) {
+			fprintf(out, "\n# %s\n", sec);
+		} else if (!sec && (o->where != last_where || last_section)) {
+			if (o->where->name)
+				fprintf(out, "\n# inside namespace %s\n", o->where->name);
+			else
+				fprintf(out, "\n# host links\n");
+		}
+		last_section = sec;
+		last_where = o->where;
+
+		switch (o->type) {
+		case OP_NETNS_ADD:
+			fprintf(out, "ip netns add %s\n", o->where->name);
+			break;
+		case OP_NETNS_DEL:
+			fprintf(out, "ip netns delete %s\n", o->where->name);
+			break;
+		case OP_LINK_ADD:
+			fprintf(out, "%s link add %s", ip, o->ifname);
+			mtu_arg(out, o->mtu);
+			if (!strcmp(o->kind, "veth")) {
+				fprintf(out, " type veth peer name %s", o->peer);
+				mtu_arg(out, o->mtu);
+				fprintf(out, " netns %s\n", o->peer_ns->name);
+			} else {
+				fprintf(out, " type %s\n", o->kind);
+			}
+			break;
+		case OP_LINK_DEL:
+			fprintf(out, "%s link delete dev %s\n", ip, o->ifname);
+			break;
+		case OP_LINK_SET:
+			fprintf(out, "%s link set dev %s", ip, o->ifname);
+			mtu_arg(out, o->mtu);
+			if (o->master)
+				fprintf(out, " master %s", o->master);
+			if (o->nomaster)
+				fprintf(out, " nomaster");
+			if (o->mark)
+				fprintf(out, " alias %s", BOXNET_MARK);
+			fprintf(out, "%s\n", o->up ? " up" : "");
+			break;
+		case OP_ADDR_ADD:
+		case OP_ADDR_DEL:
+			fprintf(out, "%s address %s %s%s dev %s\n", ip, o->type == OP_ADDR_ADD ? "add" : "delete",
+				prefix_str(&o->addr, a), o->addr.len <= 30 ? " brd +" : "", o->ifname);
+			break;
+		case OP_ROUTE_ADD:
+			fprintf(out, "%s route replace default via %s dev %s proto %d\n", ip,
+				ip4_str(o->addr.addr, a), o->ifname, BOXNET_RTPROT);
+			break;
+		case OP_ROUTE_DEL:
+			fprintf(out, "%s route delete default proto %d\n", ip, BOXNET_RTPROT);
+			break;
+		case OP_NFT_LOAD:
+			print_nft(p, o, out);
+			break;
+		case OP_NFT_DEL:
+			fprintf(out, "nft delete table ip %s\n", NFT_TABLE);
+			break;
+		case OP_FORWARD_ON:
+		case OP_FORWARD_OFF:
+			fprintf(out, "echo %d > /proc/sys/net/ipv4/ip_forward\n", o->type == OP_FORWARD_ON);
+			break;
+		}
+	}
+}

@@ -1,0 +1,142 @@
+/* rules.c: from segments to the forward and NAT rules of table ip boxnet. */
+#include "rules.h"
+
+#include <linux/netfilter.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+const struct chain_info rule_chains[CHAIN_COUNT] = {
+	[CHAIN_FORWARD] = {"forward", "filter", NF_INET_FORWARD, 0, "filter"},
+	[CHAIN_POSTROUTING] = {"postrouting", "nat", NF_INET_POST_ROUTING, 100, "srcnat"},
+};
+
+static int add(struct ruleset *rs, enum chain_id chain, enum verdict v, unsigned n,
+	       const struct match *m)
+{
+	if (grow(&rs->v, &rs->cap, rs->n + 1, sizeof(*rs->v)))
+		return -1;
+	struct rule *r = &rs->v[rs->n++];
+	*r = (struct rule){.chain = chain, .verdict = v, .nmatch = n};
+	for (unsigned i = 0; i < n; i++)
+		r->m[i] = m[i];
+	rs->chains |= 1u << chain;
+	return 0;
+}
+
+#define RULE(rs, chain, v, ...) \
+	add(rs, chain, v, sizeof((struct match[]){__VA_ARGS__}) / sizeof(struct match), \
+	    (struct match[]){__VA_ARGS__})
+
+/*
+ * Per segment S, in the forward chain (policy accept, so traffic that never touches a segment
+ * is left alone):
+ *   iifname S ct state invalid drop          nothing untracked leaves un-NATed
+ *   oifname S ct state established,related accept   replies come back
+ *   iifname S oifname S accept               neighbours on one bridge (br_netfilter)
+ *   iifname T oifname S accept               for each other open segment T, when S is open
+ *   oifname S drop                           nothing else gets in: not the uplink, not others
+ * Traffic leaving a segment is accepted by the policy. In postrouting, each masquerading
+ * segment's subnets are NATed out of the uplink.
+ */
+int rules_build(const struct config *c, struct ruleset *rs)
+{
+	int err = 0;
+	*rs = (struct ruleset){0};
+	for (size_t i = 0; i < c->nsegs; i++) {
+		const struct segment *s = &c->segs[i];
+		struct match in = {.type = M_IIFNAME, .ifname = s->ifname};
+		struct match out = {.type = M_OIFNAME, .ifname = s->ifname};
+		err |= RULE(rs, CHAIN_FORWARD, V_DROP, in, {.type = M_CT_INVALID});
+		err |= RULE(rs, CHAIN_FORWARD, V_ACCEPT, out, {.type = M_CT_ESTABLISHED});
+		err |= RULE(rs, CHAIN_FORWARD, V_ACCEPT, in, out);
+		for (size_t j = 0; j < c->nsegs && !s->isolate; j++) {
+			if (j == i || c->segs[j].isolate)
+				continue;
+			err |= RULE(rs, CHAIN_FORWARD, V_ACCEPT, {.type = M_IIFNAME, .ifname = c->segs[j].ifname},
+				    out);
+		}
+		err |= RULE(rs, CHAIN_FORWARD, V_DROP, out);
+	}
+	for (size_t i = 0; i < c->nsegs && c->uplink[0]; i++) {
+		const struct segment *s = &c->segs[i];
+		for (unsigned k = 0; k < s->nnets && s->masquerade; k++) {
+			struct prefix net = {prefix_net(&s->nets[k]), s->nets[k].len};
+			err |= RULE(rs, CHAIN_POSTROUTING, V_MASQUERADE,
+				    {.type = M_OIFNAME, .ifname = c->uplink}, {.type = M_SADDR, .net = net});
+		}
+	}
+	if (err)
+		return -1;
+
+	struct sbuf text = {0};
+	rules_text(rs, &text);
+	if (text.oom)
+		err = -1;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < text.len; i++)
+		h = (h ^ (unsigned char)text.buf[i]) * 16777619u;
+	rs->digest = h;
+	sbuf_free(&text);
+	return err;
+}
+
+void rules_free(struct ruleset *rs)
+{
+	free(rs->v);
+	*rs = (struct ruleset){0};
+}
+
+void rule_text(const struct rule *r, struct sbuf *out)
+{
+	static const char *const verdicts[] = {"accept", "drop", "masquerade"};
+	char a[IP4_STRLEN];
+	for (unsigned i = 0; i < r->nmatch; i++) {
+		const struct match *m = &r->m[i];
+		switch (m->type) {
+		case M_IIFNAME:
+			sbuf_addf(out, "iifname \"%s\" ", m->ifname);
+			break;
+		case M_OIFNAME:
+			sbuf_addf(out, "oifname \"%s\" ", m->ifname);
+			break;
+		case M_SADDR:
+			/* nft prints a /32 as a plain address */
+			if (m->net.len == 32)
+				sbuf_addf(out, "ip saddr %s ", ip4_str(m->net.addr, a));
+			else
+				sbuf_addf(out, "ip saddr %s ", prefix_str(&m->net, a));
+			break;
+		case M_CT_INVALID:
+			sbuf_addf(out, "ct state invalid ");
+			break;
+		case M_CT_ESTABLISHED:
+			sbuf_addf(out, "ct state established,related ");
+			break;
+		}
+	}
+	sbuf_addf(out, "%s", verdicts[r->verdict]);
+}
+
+void rules_text(const struct ruleset *rs, struct sbuf *out)
+{
+	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
+		if (!(rs->chains & (1u << ch)))
+			continue;
+		const struct chain_info *ci = &rule_chains[ch];
+		sbuf_addf(out, "\tchain %s {\n\t\ttype %s hook %s priority %s; policy accept;\n", ci->name,
+			  ci->type, ci->name, ci->prio_name);
+		for (size_t i = 0; i < rs->n; i++) {
+			if (rs->v[i].chain != (enum chain_id)ch)
+				continue;
+			sbuf_addf(out, "\t\t");
+			rule_text(&rs->v[i], out);
+			sbuf_addf(out, "\n");
+		}
+		sbuf_addf(out, "\t}\n");
+	}
+}
+
+void rules_comment(const struct ruleset *rs, bool fwd_mark, char out[NFT_COMMENT_SIZE])
+{
+	snprintf(out, NFT_COMMENT_SIZE, "boxnet %08x%s", rs->digest, fwd_mark ? " ip_forward" : "");
+}

@@ -1,0 +1,349 @@
+/* state.c: read links, addresses, routes, the nft table and forwarding from the kernel. */
+#include "state.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+
+#include "netns.h"
+#include "nft.h"
+
+int state_init(struct state *st, const struct config *c)
+{
+	*st = (struct state){.host_fd = -1, .ip_forward = -1};
+	st->host.fd = -1;
+	st->ns = calloc(c->nns + 1, sizeof(*st->ns));
+	if (!st->ns)
+		return -ENOMEM;
+	st->nns = c->nns;
+	for (size_t i = 0; i < c->nns; i++) {
+		st->ns[i].name = c->ns[i]->o.name;
+		st->ns[i].fd = -1;
+	}
+	return 0;
+}
+
+static void ns_forget(struct ns_state *ns)
+{
+	free(ns->links);
+	free(ns->addrs);
+	free(ns->routes);
+	ns->links = NULL;
+	ns->addrs = NULL;
+	ns->routes = NULL;
+	ns->nlinks = ns->links_cap = ns->naddrs = ns->addrs_cap = ns->nroutes = ns->routes_cap = 0;
+}
+
+static void ns_close(struct ns_state *ns)
+{
+	ns_forget(ns);
+	if (ns->rt.nl)
+		talk_close(&ns->rt);
+	if (ns->fd >= 0)
+		close(ns->fd);
+	ns->fd = -1;
+}
+
+void state_free(struct state *st)
+{
+	ns_close(&st->host);
+	for (size_t i = 0; i < st->nns; i++)
+		ns_close(&st->ns[i]);
+	free(st->ns);
+	if (st->nf.nl)
+		talk_close(&st->nf);
+	if (st->host_fd >= 0)
+		close(st->host_fd);
+	*st = (struct state){.host_fd = -1};
+}
+
+/* ---- lookups ---- */
+
+struct link *state_link(const struct ns_state *ns, const char *name)
+{
+	for (size_t i = 0; i < ns->nlinks; i++)
+		if (!strcmp(ns->links[i].name, name))
+			return &ns->links[i];
+	return NULL;
+}
+
+struct link *state_link_by_index(const struct ns_state *ns, int index)
+{
+	for (size_t i = 0; i < ns->nlinks; i++)
+		if (ns->links[i].index == index)
+			return &ns->links[i];
+	return NULL;
+}
+
+bool state_has_addr(const struct ns_state *ns, int index, const struct prefix *p)
+{
+	for (size_t i = 0; i < ns->naddrs; i++)
+		if (ns->addrs[i].index == index && ns->addrs[i].p.addr == p->addr &&
+		    ns->addrs[i].p.len == p->len)
+			return true;
+	return false;
+}
+
+/* ---- parsing dump messages ---- */
+
+static int collect_attrs(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(a);
+	if (type < 64)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static bool get_str(const struct nlattr *a, char *dst, size_t size)
+{
+	if (!a || mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+		return false;
+	copy_name(dst, size, mnl_attr_get_str(a));
+	return true;
+}
+
+static bool get_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return false;
+	*v = mnl_attr_get_u32(a);
+	return true;
+}
+
+static int on_link(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ns_state *ns = arg;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[64] = {0}, *info[64] = {0};
+	char alias[64] = "";
+	uint32_t v;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return -EBADMSG;
+	if (mnl_attr_parse(nlh, sizeof(*ifi), collect_attrs, tb) < 0)
+		return -EBADMSG;
+	if (grow(&ns->links, &ns->links_cap, ns->nlinks + 1, sizeof(*ns->links)))
+		return -ENOMEM;
+	struct link *l = &ns->links[ns->nlinks];
+	*l = (struct link){.index = ifi->ifi_index, .up = ifi->ifi_flags & IFF_UP};
+	if (!get_str(tb[IFLA_IFNAME], l->name, sizeof(l->name)))
+		return -EBADMSG;
+	if (get_u32(tb[IFLA_MTU], &v))
+		l->mtu = v;
+	if (get_u32(tb[IFLA_MASTER], &v))
+		l->master = (int)v;
+	if (get_str(tb[IFLA_IFALIAS], alias, sizeof(alias)))
+		l->ours = !strcmp(alias, BOXNET_MARK);
+	if (tb[IFLA_LINKINFO] && mnl_attr_parse_nested(tb[IFLA_LINKINFO], collect_attrs, info) >= 0)
+		get_str(info[IFLA_INFO_KIND], l->kind, sizeof(l->kind));
+	ns->nlinks++;
+	return 0;
+}
+
+static int on_addr(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ns_state *ns = arg;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[64] = {0};
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
+	    mnl_attr_parse(nlh, sizeof(*ifa), collect_attrs, tb) < 0)
+		return -EBADMSG;
+	const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (ifa->ifa_family != AF_INET || !a || mnl_attr_get_payload_len(a) != 4)
+		return 0;
+	if (grow(&ns->addrs, &ns->addrs_cap, ns->naddrs + 1, sizeof(*ns->addrs)))
+		return -ENOMEM;
+	uint32_t be;
+	memcpy(&be, mnl_attr_get_payload(a), 4);
+	ns->addrs[ns->naddrs++] = (struct addr){(int)ifa->ifa_index, {ntohl(be), ifa->ifa_prefixlen}};
+	return 0;
+}
+
+static int on_route(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ns_state *ns = arg;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[64] = {0};
+	uint32_t table, oif = 0, be = 0;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) ||
+	    mnl_attr_parse(nlh, sizeof(*rtm), collect_attrs, tb) < 0)
+		return -EBADMSG;
+	if (!get_u32(tb[RTA_TABLE], &table))
+		table = rtm->rtm_table;
+	if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len || table != RT_TABLE_MAIN ||
+	    rtm->rtm_type != RTN_UNICAST)
+		return 0;
+	get_u32(tb[RTA_OIF], &oif);
+	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == 4)
+		memcpy(&be, mnl_attr_get_payload(tb[RTA_GATEWAY]), 4);
+	if (grow(&ns->routes, &ns->routes_cap, ns->nroutes + 1, sizeof(*ns->routes)))
+		return -ENOMEM;
+	ns->routes[ns->nroutes++] = (struct route){(int)oif, ntohl(be), rtm->rtm_protocol};
+	return 0;
+}
+
+static void reset_links(void *arg)
+{
+	struct ns_state *ns = arg;
+	ns->nlinks = 0;
+}
+
+static void reset_addrs(void *arg)
+{
+	struct ns_state *ns = arg;
+	ns->naddrs = 0;
+}
+
+static void reset_routes(void *arg)
+{
+	struct ns_state *ns = arg;
+	ns->nroutes = 0;
+}
+
+int state_read_links(struct ns_state *ns)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	ns->nlinks = 0;
+	return talk_dump(&ns->rt, RTM_GETLINK, &ifi, sizeof(ifi), on_link, reset_links, ns);
+}
+
+static int read_ns(struct ns_state *ns, bool routes)
+{
+	struct ifaddrmsg ifa = {.ifa_family = AF_INET};
+	struct rtmsg rtm = {.rtm_family = AF_INET};
+	int err = state_read_links(ns);
+	if (!err)
+		err = talk_dump(&ns->rt, RTM_GETADDR, &ifa, sizeof(ifa), on_addr, reset_addrs, ns);
+	if (!err && routes)
+		err = talk_dump(&ns->rt, RTM_GETROUTE, &rtm, sizeof(rtm), on_route, reset_routes, ns);
+	return err;
+}
+
+/* A namespace is boxnet's when its lo carries the mark. One with nothing in it (lo down, no
+ * links but the kernel's fallback tunnels) is taken over: boxnet may have died right after
+ * creating it, and nothing can be lost. */
+static bool ns_is_ours(const struct ns_state *ns)
+{
+	static const char *const fallback[] = {"tunl0", "gre0", "gretap0", "erspan0", "sit0",
+					       "ip6tnl0", "ip6gre0", "ip_vti0", "ip6_vti0"};
+	const struct link *lo = state_link(ns, "lo");
+	if (lo && lo->ours)
+		return true;
+	if (lo && lo->up)
+		return false;
+	for (size_t i = 0; i < ns->nlinks; i++) {
+		bool known = !strcmp(ns->links[i].name, "lo");
+		for (size_t k = 0; k < ARRAY_SIZE(fallback) && !known; k++)
+			known = !strcmp(ns->links[i].name, fallback[k]);
+		if (!known)
+			return false;
+	}
+	return true;
+}
+
+int state_open_ns(struct state *st, struct ns_state *ns)
+{
+	int fd = netns_open(ns->name);
+	if (fd < 0)
+		return fd;
+	ns->fd = fd;
+	int err = netns_enter(fd);
+	if (err)
+		return err;
+	err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
+	ns->rt.fail_at = st->fail_at;
+	int back = netns_enter(st->host_fd);
+	return err ? err : back;
+}
+
+static int read_table(struct state *st)
+{
+	int err = nft_get_table(&st->nf, st->table_comment, sizeof(st->table_comment));
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	st->table_exists = true;
+	st->table_ours = !strncmp(st->table_comment, "boxnet ", 7);
+	st->fwd_mark = st->table_ours && strstr(st->table_comment, " ip_forward") != NULL;
+	return 0;
+}
+
+int state_read(struct state *st, const struct config *c, struct talk_error *why)
+{
+	int err;
+	(void)c;
+	st->known = true;
+	st->host.exists = true;
+	st->host_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (st->host_fd < 0)
+		return -errno;
+	if ((err = talk_open(&st->host.rt, NETLINK_ROUTE, "")) < 0)
+		return err;
+	st->host.rt.fail_at = st->fail_at;
+	if ((err = read_ns(&st->host, false)) < 0)
+		goto fail;
+	for (size_t i = 0; i < st->nns; i++) {
+		struct ns_state *ns = &st->ns[i];
+		ns->exists = netns_exists(ns->name);
+		if (!ns->exists)
+			continue;
+		if ((err = state_open_ns(st, ns)) < 0)
+			return err;
+		if ((err = read_ns(ns, true)) < 0) {
+			*why = ns->rt.error;
+			return err;
+		}
+		ns->ours = ns_is_ours(ns);
+	}
+	if ((err = talk_open(&st->nf, NETLINK_NETFILTER, "")) < 0)
+		return err;
+	st->nf.fail_at = 0;
+	if ((err = read_table(st)) < 0) {
+		*why = st->nf.error;
+		return err;
+	}
+	st->ip_forward = read_ip_forward();
+	return st->ip_forward < 0 ? st->ip_forward : 0;
+fail:
+	*why = st->host.rt.error;
+	return err;
+}
+
+/* ---- forwarding ---- */
+
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+
+int read_ip_forward(void)
+{
+	char buf[8] = "";
+	int fd = open(IP_FORWARD, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int err = n < 0 ? -errno : 0;
+	close(fd);
+	return err ? err : buf[0] == '1';
+}
+
+int write_ip_forward(int on)
+{
+	int fd = open(IP_FORWARD, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, on ? "1\n" : "0\n", 2);
+	int err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}

@@ -1,0 +1,81 @@
+/* state.h: what the kernel holds now, as far as boxnet's config is concerned. */
+#ifndef BOXNET_STATE_H
+#define BOXNET_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "rules.h"
+#include "talk.h"
+
+#define BOXNET_MARK "boxnet"	/* the alias on every link boxnet creates, lo included */
+#define BOXNET_RTPROT 98	/* rtm_protocol of boxnet's routes: ip route ... proto 98 */
+
+struct link {
+	char name[NAME_SIZE];
+	char kind[16];		/* "bridge", "veth"; "" for none */
+	int index, master;
+	unsigned mtu;
+	bool up, ours;		/* ours: carries BOXNET_MARK */
+};
+
+struct addr {
+	int index;
+	struct prefix p;
+};
+
+struct route {			/* a default route in the main table */
+	int oif;
+	uint32_t gw;
+	unsigned char protocol;
+};
+
+/* One network namespace: the host's, or one named in the config. */
+struct ns_state {
+	const char *name;	/* NULL for the host */
+	bool exists;		/* the host always does */
+	bool ours;		/* lo carries BOXNET_MARK, or nothing at all is in it */
+	struct link *links;
+	size_t nlinks, links_cap;
+	struct addr *addrs;
+	size_t naddrs, addrs_cap;
+	struct route *routes;
+	size_t nroutes, routes_cap;
+	/* How to reach it (owned here, used by the executor). */
+	int fd;			/* -1 until opened */
+	struct talk rt;		/* rtnetlink socket inside; rt.nl NULL until opened */
+};
+
+struct state {
+	bool known;		/* read from the kernel; false for `plan` (a clean box assumed) */
+	int host_fd;		/* the namespace boxnet started in */
+	struct ns_state host;
+	struct ns_state *ns;	/* parallel to config->ns */
+	size_t nns;
+	struct talk nf;		/* nfnetlink, for the table */
+	bool table_exists, table_ours, fwd_mark;
+	char table_comment[NFT_COMMENT_SIZE];
+	int ip_forward;		/* -1 when unknown */
+	unsigned long fail_at;	/* test hook: refuse the Nth netlink request */
+};
+
+/* An empty state: what `plan` assumes. */
+int state_init(struct state *st, const struct config *c);
+/* Reads links, addresses and routes of the host and of the config's namespaces. */
+int state_read(struct state *st, const struct config *c, struct talk_error *why);
+void state_free(struct state *st);
+
+/* Opens the rtnetlink socket of a namespace (entering it briefly). */
+int state_open_ns(struct state *st, struct ns_state *ns);
+/* Re-reads one namespace's links (after boxnet created some). */
+int state_read_links(struct ns_state *ns);
+
+struct link *state_link(const struct ns_state *ns, const char *name);
+struct link *state_link_by_index(const struct ns_state *ns, int index);
+bool state_has_addr(const struct ns_state *ns, int index, const struct prefix *p);
+
+int read_ip_forward(void);	/* 0, 1, or -errno */
+int write_ip_forward(int on);
+
+#endif

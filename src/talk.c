@@ -1,0 +1,426 @@
+/* talk.c: netlink requests over libmnl: pipelined sends, ack matching, extack, dumps. */
+#include "talk.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include "util.h"
+
+/* Acks are queued in our receive buffer while the kernel runs the whole send: bound a send
+ * so that its acks (and GET answers) always fit, or the kernel drops them (ENOBUFS). */
+enum {
+	SEND_MAX_MSGS = 64,
+	SEND_MAX_BYTES = 64 * 1024,
+	RCVBUF = 4 * 1024 * 1024,
+	RX_SIZE = 64 * 1024,	/* larger than any single dump part the kernel builds */
+};
+
+/* ---- message building ---- */
+
+void msg_put(struct msg *m, uint16_t type, size_t len, const void *data)
+{
+	if (!m->overflow && !mnl_attr_put_check(m->nlh, TALK_MSG_ROOM, type, len, data))
+		m->overflow = true;
+}
+
+void msg_put_u32(struct msg *m, uint16_t type, uint32_t v)
+{
+	msg_put(m, type, sizeof(v), &v);
+}
+
+void msg_put_be32(struct msg *m, uint16_t type, uint32_t v)
+{
+	msg_put_u32(m, type, htonl(v));
+}
+
+void msg_put_str(struct msg *m, uint16_t type, const char *s)
+{
+	msg_put(m, type, strlen(s) + 1, s);
+}
+
+struct nlattr *msg_nest(struct msg *m, uint16_t type)
+{
+	struct nlattr *n = m->overflow ? NULL : mnl_attr_nest_start_check(m->nlh, TALK_MSG_ROOM, type);
+	if (!n)
+		m->overflow = true;
+	return n;
+}
+
+void msg_nest_end(struct msg *m, struct nlattr *nest)
+{
+	if (nest && !m->overflow)
+		mnl_attr_nest_end(m->nlh, nest);
+}
+
+void *msg_reserve(struct msg *m, size_t len)
+{
+	if (m->overflow || m->nlh->nlmsg_len + MNL_ALIGN(len) > TALK_MSG_ROOM) {
+		m->overflow = true;
+		return NULL;
+	}
+	return mnl_nlmsg_put_extra_header(m->nlh, len);
+}
+
+/* ---- sockets ---- */
+
+int talk_open(struct talk *t, int proto, const char *where)
+{
+	int one = 1, size = RCVBUF;
+	*t = (struct talk){.where = where};
+	t->nl = mnl_socket_open2(proto, SOCK_CLOEXEC);
+	if (!t->nl)
+		return -errno;
+	if (mnl_socket_bind(t->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = -errno;
+		talk_close(t);
+		return err;
+	}
+	/* Older kernels lack extack; the errno alone still works there. */
+	mnl_socket_setsockopt(t->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(t->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	int fd = mnl_socket_get_fd(t->nl);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	t->portid = mnl_socket_get_portid(t->nl);
+	t->seq = (uint32_t)time(NULL) & 0x3fffffff;
+	t->rx_size = RX_SIZE;
+	t->rx = malloc(t->rx_size);
+	if (!t->rx) {
+		talk_close(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void talk_close(struct talk *t)
+{
+	if (t->nl)
+		mnl_socket_close(t->nl);
+	free(t->buf);
+	free(t->reqs);
+	free(t->rx);
+	*t = (struct talk){0};
+}
+
+/* ---- building requests ---- */
+
+static size_t finish_last(struct talk *t)
+{
+	if (t->len > t->last) {
+		const struct nlmsghdr *nlh = (const void *)(t->buf + t->last);
+		t->len = t->last + NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	return t->len;
+}
+
+struct msg talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
+{
+	struct msg m = {0};
+	size_t off = finish_last(t);
+	if (grow(&t->buf, &t->cap, off + TALK_MSG_ROOM, 1) ||
+	    grow(&t->reqs, &t->reqs_cap, t->nreqs + 1, sizeof(*t->reqs))) {
+		m.overflow = true;
+		return m;
+	}
+	memset(t->buf + off, 0, TALK_MSG_ROOM);
+	m.nlh = mnl_nlmsg_put_header(t->buf + off);
+	m.nlh->nlmsg_type = type;
+	m.nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	m.nlh->nlmsg_seq = ++t->seq;
+	t->last = off;
+	t->len = off + m.nlh->nlmsg_len;
+	t->reqs[t->nreqs++] = (struct talk_req){.seq = t->seq, .type = type, .tag = tag};
+	return m;
+}
+
+void talk_on_reply(struct talk *t, talk_cb cb, void *arg)
+{
+	if (t->nreqs) {
+		t->reqs[t->nreqs - 1].cb = cb;
+		t->reqs[t->nreqs - 1].arg = arg;
+	}
+}
+
+void talk_track(struct talk *t, bool *acked)
+{
+	if (t->nreqs)
+		t->reqs[t->nreqs - 1].acked = acked;
+}
+
+bool talk_pending(const struct talk *t)
+{
+	return t->nreqs != 0;
+}
+
+/* ---- replies ---- */
+
+struct extack {
+	const char *msg;
+};
+
+static int extack_attr(const struct nlattr *a, void *data)
+{
+	struct extack *e = data;
+	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+		e->msg = mnl_attr_get_str(a);
+	return MNL_CB_OK;
+}
+
+static void refuse(struct talk *t, struct talk_req *r, int err, const char *text)
+{
+	r->err = err;
+	if (t->error.err)
+		return;
+	t->error = (struct talk_error){.err = err, .type = r->type, .tag = r->tag};
+	if (text)
+		snprintf(t->error.text, sizeof(t->error.text), "%s", text);
+}
+
+static void on_error_msg(struct talk *t, struct talk_req *r, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	struct extack ext = {0};
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		refuse(t, r, -EBADMSG, "truncated error message");
+		r->done = true;
+		return;
+	}
+	if (e->error && (nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
+		unsigned off = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - (unsigned)sizeof(e->msg);
+		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
+			mnl_attr_parse(nlh, off, extack_attr, &ext);
+	}
+	if (e->error)
+		refuse(t, r, e->error, ext.msg);
+	else if (r->acked)
+		*r->acked = true;
+	r->done = true;
+}
+
+static struct talk_req *find_req(struct talk_req *reqs, size_t n, uint32_t seq)
+{
+	if (!n || seq - reqs[0].seq >= n)
+		return NULL;
+	return &reqs[seq - reqs[0].seq];
+}
+
+/* Handles one received datagram for the requests reqs[0..n), whose seqs are consecutive. */
+static int dispatch(struct talk *t, struct talk_req *reqs, size_t n, const char *data, size_t len,
+		    bool *intr)
+{
+	const struct nlmsghdr *nlh = (const void *)data;
+	int left = (int)len;
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (nlh->nlmsg_pid != t->portid && nlh->nlmsg_pid != 0)
+			continue;
+		struct talk_req *r = find_req(reqs, n, nlh->nlmsg_seq);
+		if (!r || r->done)
+			continue;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			*intr = true;
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			on_error_msg(t, r, nlh);
+		} else if (nlh->nlmsg_type == NLMSG_DONE) {
+			int err = 0;
+			if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int))
+				memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+			if (err)
+				refuse(t, r, err, NULL);
+			r->done = true;
+		} else if (r->cb && !r->err) {
+			int err = r->cb(nlh, r->arg);
+			if (err < 0)
+				refuse(t, r, err, "boxnet could not read the kernel's answer");
+		}
+	}
+	return left > 0 ? -EBADMSG : 0;
+}
+
+static bool all_done(const struct talk_req *reqs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!reqs[i].done)
+			return false;
+	return true;
+}
+
+/* Waits until reqs[0..n) are answered. Once one was refused in an nftables batch the rest may
+ * never be answered, but all answers are queued before sendmsg returns: take only those. */
+static int receive(struct talk *t, struct talk_req *reqs, size_t n, bool batch, bool *intr)
+{
+	while (!all_done(reqs, n)) {
+		int flags = batch && t->error.err ? MSG_DONTWAIT : 0;
+		ssize_t got = recv(mnl_socket_get_fd(t->nl), t->rx, t->rx_size, flags);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && flags && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (got < 0)
+			return -errno;	/* ENOBUFS: answers were lost, so none can be trusted */
+		int err = dispatch(t, reqs, n, t->rx, (size_t)got, intr);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void reset_pending(struct talk *t)
+{
+	t->len = t->last = 0;
+	t->nreqs = 0;
+}
+
+/* Fault injection for tests: the Nth request is answered as if the kernel refused it. */
+static bool inject_fault(struct talk *t, size_t i)
+{
+	if (!t->fail_at || t->requests + i + 1 != t->fail_at)
+		return false;
+	refuse(t, &t->reqs[i], -EIO, "boxnet test hook: injected failure");
+	t->reqs[i].done = true;
+	return true;
+}
+
+static int send_iov(struct talk *t, struct iovec *iov, size_t n)
+{
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	struct msghdr mh = {.msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = iov,
+			    .msg_iovlen = n};
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	ssize_t sent = sendmsg(mnl_socket_get_fd(t->nl), &mh, 0);
+	if (sent < 0)
+		return -errno;
+	return (size_t)sent == total ? 0 : -EMSGSIZE;
+}
+
+int talk_flush(struct talk *t)
+{
+	int err = 0;
+	size_t i = 0, pos = 0;
+	finish_last(t);
+	t->error = (struct talk_error){0};
+	while (i < t->nreqs && !err) {
+		/* One send: at most SEND_MAX_MSGS messages and SEND_MAX_BYTES bytes. */
+		size_t start = i, from = pos;
+		bool faulted = false;
+		while (i < t->nreqs && i - start < SEND_MAX_MSGS) {
+			size_t sz = NLMSG_ALIGN(((const struct nlmsghdr *)(t->buf + pos))->nlmsg_len);
+			if (pos > from && pos - from + sz > SEND_MAX_BYTES)
+				break;
+			if ((faulted = inject_fault(t, i)))
+				break;
+			pos += sz;
+			i++;
+		}
+		if (pos > from) {
+			struct iovec iov = {t->buf + from, pos - from};
+			bool intr = false;
+			err = send_iov(t, &iov, 1);
+			if (!err)
+				err = receive(t, t->reqs + start, i - start, false, &intr);
+		}
+		t->requests += i - start + faulted;
+		if (!err)
+			err = t->error.err;
+	}
+	reset_pending(t);
+	return err;
+}
+
+static void put_batch_marker(char buf[NLMSG_HDRLEN + 16], uint16_t type, uint32_t seq, uint16_t res_id)
+{
+	memset(buf, 0, NLMSG_HDRLEN + 16);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(res_id);
+}
+
+int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
+{
+	char begin[NLMSG_HDRLEN + 16], end[NLMSG_HDRLEN + 16];
+	int err = 0;
+	size_t len = finish_last(t);
+	t->error = (struct talk_error){0};
+	for (size_t i = 0; i < t->nreqs; i++) {
+		if (inject_fault(t, i)) {
+			t->requests += i + 1;
+			reset_pending(t);
+			return t->error.err;
+		}
+	}
+	put_batch_marker(begin, NFNL_MSG_BATCH_BEGIN, ++t->seq, res_id);
+	put_batch_marker(end, NFNL_MSG_BATCH_END, ++t->seq, res_id);
+	struct iovec iov[3] = {
+		{begin, NLMSG_ALIGN(((struct nlmsghdr *)begin)->nlmsg_len)},
+		{t->buf, len},
+		{end, NLMSG_ALIGN(((struct nlmsghdr *)end)->nlmsg_len)},
+	};
+	/* The whole transaction must fit one skb: the send buffer bounds it. */
+	int want = (int)(len + 64 * 1024);
+	if (want > 200 * 1024) {
+		int fd = mnl_socket_get_fd(t->nl);
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+	}
+	bool intr = false;
+	err = send_iov(t, iov, commit ? 3 : 2);
+	if (!err)
+		err = receive(t, t->reqs, t->nreqs, true, &intr);
+	t->requests += t->nreqs;
+	if (!err)
+		err = t->error.err;
+	reset_pending(t);
+	return err;
+}
+
+/* Dumps use sequence numbers of their own, apart from those of pending requests. */
+#define DUMP_SEQ_BASE 0x80000000u
+
+int talk_dump(struct talk *t, uint16_t type, const void *hdr, size_t hdr_len, talk_cb cb,
+	      void (*reset)(void *arg), void *arg)
+{
+	char buf[NLMSG_HDRLEN + 64];
+	if (hdr_len > 64)
+		return -EINVAL;
+	for (int attempt = 0; attempt < 10; attempt++) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = type;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		nlh->nlmsg_seq = DUMP_SEQ_BASE | ++t->dump_seq;
+		memcpy(mnl_nlmsg_put_extra_header(nlh, hdr_len), hdr, hdr_len);
+		struct talk_req req = {.seq = nlh->nlmsg_seq, .type = type, .cb = cb, .arg = arg};
+		struct iovec iov = {buf, nlh->nlmsg_len};
+		bool intr = false;
+		t->error = (struct talk_error){0};
+		int err = send_iov(t, &iov, 1);
+		if (!err)
+			err = receive(t, &req, 1, false, &intr);
+		if (!err)
+			err = t->error.err;
+		/* A dump that raced a change is not acted on: start again (ENOBUFS likewise). */
+		if ((err == 0 && intr) || err == -ENOBUFS) {
+			if (reset)
+				reset(arg);
+			continue;
+		}
+		return err;
+	}
+	return -EAGAIN;
+}

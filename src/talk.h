@@ -1,0 +1,89 @@
+/* talk.h: the one netlink talk layer: sockets, sequence numbers, acks, extack, batching. */
+#ifndef BOXNET_TALK_H
+#define BOXNET_TALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+
+/* The room each message may take; every attribute put is checked against it. */
+#define TALK_MSG_ROOM 4096
+
+/* A message being built: libmnl's checked puts, with one overflow flag for the whole message. */
+struct msg {
+	struct nlmsghdr *nlh;
+	bool overflow;
+};
+
+void msg_put(struct msg *m, uint16_t type, size_t len, const void *data);
+void msg_put_u32(struct msg *m, uint16_t type, uint32_t v);
+void msg_put_be32(struct msg *m, uint16_t type, uint32_t v);
+void msg_put_str(struct msg *m, uint16_t type, const char *s);	/* with its NUL */
+struct nlattr *msg_nest(struct msg *m, uint16_t type);
+void msg_nest_end(struct msg *m, struct nlattr *nest);
+/* Zeroed room for a fixed header: after nlmsghdr, or inside a nest (veth's peer ifinfomsg). */
+void *msg_reserve(struct msg *m, size_t len);
+
+/* Called for each data message of a reply (a dump's parts, a GET's answer). */
+typedef int (*talk_cb)(const struct nlmsghdr *nlh, void *arg);
+
+/* One request in flight; tag lets the caller name the object when the kernel refuses it. */
+struct talk_req {
+	uint32_t seq;
+	uint16_t type;
+	bool done;
+	int err;			/* -errno from the kernel, 0 when acked */
+	talk_cb cb;
+	void *arg;
+	const void *tag;
+	bool *acked;			/* set when the kernel acked it: what to undo on failure */
+};
+
+/* What the kernel said when it refused a request. */
+struct talk_error {
+	int err;			/* -errno */
+	uint16_t type;			/* the refused message type */
+	const void *tag;
+	char text[192];			/* the kernel's extack message, or "" */
+};
+
+struct talk {
+	struct mnl_socket *nl;
+	uint32_t portid, seq;
+	uint32_t dump_seq;		/* dumps count apart, so pending seqs stay consecutive */
+	const char *where;		/* "" for the host, else the namespace name */
+	char *buf;			/* pending messages */
+	size_t len, cap, last;		/* last: offset of the message being built */
+	struct talk_req *reqs;
+	size_t nreqs, reqs_cap;
+	char *rx;
+	size_t rx_size;
+	struct talk_error error;	/* the first refusal since the last talk_flush */
+	unsigned long requests;		/* count of messages sent, for fault injection and stats */
+	unsigned long fail_at;		/* fault injection: refuse the Nth request (0: never) */
+};
+
+int talk_open(struct talk *t, int proto, const char *where);
+void talk_close(struct talk *t);
+
+/* Starts a request; NLM_F_REQUEST|NLM_F_ACK are added. NULL when out of memory. */
+struct msg talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *tag);
+/* Routes the data messages of the request just added to cb. */
+void talk_on_reply(struct talk *t, talk_cb cb, void *arg);
+/* Sets *acked once the kernel acked the request just added. */
+void talk_track(struct talk *t, bool *acked);
+bool talk_pending(const struct talk *t);
+
+/* Sends what is pending, in as few sendmsg calls as the buffers allow, and waits for every
+ * answer. Returns 0, or the first refusal's -errno with its details in t->error. */
+int talk_flush(struct talk *t);
+/* The same for nfnetlink: one BATCH_BEGIN ... BATCH_END transaction in one sendmsg. Without
+ * commit, BATCH_END is left out, so the kernel checks everything and then aborts. */
+int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit);
+/* A dump; reset runs before each retry after the kernel flagged the dump as interrupted. */
+int talk_dump(struct talk *t, uint16_t type, const void *hdr, size_t hdr_len, talk_cb cb,
+	      void (*reset)(void *arg), void *arg);
+
+#endif

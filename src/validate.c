@@ -1,0 +1,377 @@
+/* validate.c: cross-check a parsed config and derive defaults, before any kernel write. */
+#include "conf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KEYNAME_SIZE 64
+
+static const char *keyname(const struct obj *o, enum key_id k, char buf[KEYNAME_SIZE])
+{
+	if (o->kind == KIND_GLOBAL)
+		snprintf(buf, KEYNAME_SIZE, "%s", conf_keys[k].attr);
+	else
+		snprintf(buf, KEYNAME_SIZE, "%s.%s.%s", conf_kind_names[o->kind], o->name,
+			 conf_keys[k].attr);
+	return buf;
+}
+
+static unsigned line_of(const struct obj *o, enum key_id k)
+{
+	return o->at[k] ? o->at[k] : o->line;
+}
+
+static bool is_bad(const struct obj *o, enum key_id k)
+{
+	return o->bad & (1u << k);
+}
+
+static const char *yesno(int v)
+{
+	return v ? "yes" : "no";
+}
+
+/* ---- host interface names must be distinct ---- */
+
+struct host_name {
+	const char *name;
+	const char *owner;	/* "bridge br0", "uplink"... */
+	unsigned line;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	const struct host_name *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+	return r ? r : (x->line > y->line) - (x->line < y->line);
+}
+
+static void check_host_names(struct config *c, struct diag *d)
+{
+	size_t n = 0;
+	struct host_name *v = calloc(c->nbridges + c->nns + 1, sizeof(*v));
+	char *owners = calloc(c->nns + 1, 32);
+	if (!v || !owners) {
+		diag_err(d, 0, "out of memory");
+		goto out;
+	}
+	if (c->uplink[0])
+		v[n++] = (struct host_name){c->uplink, "the uplink", c->uplink_line};
+	for (size_t i = 0; i < c->nbridges; i++)
+		v[n++] = (struct host_name){c->bridges[i]->o.name, "a bridge", c->bridges[i]->o.line};
+	for (size_t i = 0; i < c->nns; i++) {
+		struct netns *ns = c->ns[i];
+		if (!ns->hostif[0])
+			continue;
+		char *owner = owners + 32 * i;
+		snprintf(owner, 32, "ns %s's host end", ns->o.name);
+		v[n++] = (struct host_name){ns->hostif, owner, line_of(&ns->o, KEY_NS_HOSTIF)};
+	}
+	qsort(v, n, sizeof(*v), by_name);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(v[i].name, v[i - 1].name))
+			continue;
+		diag_err(d, v[i].line,
+			 "interface name used twice on the host: '%s' (already %s on line %u; expected distinct names)",
+			 v[i].name, v[i - 1].owner, v[i - 1].line);
+	}
+out:
+	free(v);
+	free(owners);
+}
+
+/* ---- addresses: each once, and segments' subnets apart ---- */
+
+struct addr_use {
+	struct prefix p;
+	const struct obj *o;
+	enum key_id k;
+	size_t seg;		/* segment index, for the overlap check */
+};
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct addr_use *x = a, *y = b;
+	if (x->p.addr != y->p.addr)
+		return x->p.addr < y->p.addr ? -1 : 1;
+	return (line_of(x->o, x->k) > line_of(y->o, y->k)) - (line_of(x->o, x->k) < line_of(y->o, y->k));
+}
+
+static int by_subnet(const void *a, const void *b)
+{
+	const struct addr_use *x = a, *y = b;
+	uint32_t nx = prefix_net(&x->p), ny = prefix_net(&y->p);
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	if (x->p.len != y->p.len)
+		return x->p.len < y->p.len ? -1 : 1;	/* wider first */
+	return (line_of(x->o, x->k) > line_of(y->o, y->k)) - (line_of(x->o, x->k) < line_of(y->o, y->k));
+}
+
+static size_t add_uses(struct addr_use *v, size_t n, const struct obj *o, enum key_id k,
+		       const struct prefix *p, unsigned np, size_t seg)
+{
+	for (unsigned i = 0; i < np; i++)
+		v[n++] = (struct addr_use){p[i], o, k, seg};
+	return n;
+}
+
+static void check_addresses(struct config *c, struct diag *d)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < c->nbridges; i++)
+		total += c->bridges[i]->addrs.n;
+	for (size_t i = 0; i < c->nns; i++)
+		total += c->ns[i]->addrs.n + 1;
+	struct addr_use *all = calloc(total + 1, sizeof(*all));
+	struct addr_use *segs = calloc(total + 1, sizeof(*segs));
+	if (!all || !segs) {
+		diag_err(d, 0, "out of memory");
+		goto out;
+	}
+	size_t n = 0, ns_ = 0, seg = 0;
+	for (size_t i = 0; i < c->nbridges; i++, seg++) {
+		struct bridge *b = c->bridges[i];
+		n = add_uses(all, n, &b->o, KEY_BR_ADDRESS, b->addrs.v, b->addrs.n, seg);
+		ns_ = add_uses(segs, ns_, &b->o, KEY_BR_ADDRESS, b->addrs.v, b->addrs.n, seg);
+	}
+	for (size_t i = 0; i < c->nns; i++) {
+		struct netns *ns = c->ns[i];
+		n = add_uses(all, n, &ns->o, KEY_NS_ADDRESS, ns->addrs.v, ns->addrs.n, 0);
+		if (ns->has_peer && !ns->bridge_name[0]) {
+			n = add_uses(all, n, &ns->o, KEY_NS_PEER, &ns->peer, 1, seg);
+			ns_ = add_uses(segs, ns_, &ns->o, KEY_NS_PEER, &ns->peer, 1, seg++);
+		}
+	}
+
+	char k1[KEYNAME_SIZE], k2[KEYNAME_SIZE], a[IP4_STRLEN], b[IP4_STRLEN];
+	qsort(all, n, sizeof(*all), by_addr);
+	for (size_t i = 1; i < n; i++) {
+		if (all[i].p.addr != all[i - 1].p.addr)
+			continue;
+		diag_err(d, line_of(all[i].o, all[i].k),
+			 "address used twice in %s: '%s' (already in %s on line %u; expected each address once)",
+			 keyname(all[i].o, all[i].k, k1), prefix_str(&all[i].p, a),
+			 keyname(all[i - 1].o, all[i - 1].k, k2), line_of(all[i - 1].o, all[i - 1].k));
+	}
+
+	/* Sorted by network, wider first: a subnet overlaps an earlier one iff it starts before
+	 * the widest end seen so far. */
+	qsort(segs, ns_, sizeof(*segs), by_subnet);
+	size_t widest = 0;
+	for (size_t i = 1; i < ns_; i++) {
+		if (prefix_net(&segs[i].p) <= prefix_bcast(&segs[widest].p) &&
+		    segs[i].seg != segs[widest].seg) {
+			struct prefix net = {prefix_net(&segs[widest].p), segs[widest].p.len};
+			diag_err(d, line_of(segs[i].o, segs[i].k),
+				 "subnet overlaps another segment's in %s: '%s' (%s of %s on line %u; expected separate subnets)",
+				 keyname(segs[i].o, segs[i].k, k1), prefix_str(&segs[i].p, a),
+				 prefix_str(&net, b), keyname(segs[widest].o, segs[widest].k, k2),
+				 line_of(segs[widest].o, segs[widest].k));
+		}
+		if (prefix_bcast(&segs[i].p) > prefix_bcast(&segs[widest].p))
+			widest = i;
+	}
+out:
+	free(all);
+	free(segs);
+}
+
+/* ---- namespaces ---- */
+
+static const struct prefix *containing(const struct prefix *v, unsigned n, uint32_t addr)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (prefix_contains(&v[i], addr))
+			return &v[i];
+	return NULL;
+}
+
+static void list_prefixes(char *buf, size_t size, const struct prefix *v, unsigned n)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && used + IP4_STRLEN + 2 < size; i++) {
+		char p[IP4_STRLEN];
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " " : "", prefix_str(&v[i], p));
+	}
+}
+
+static void check_ns_addresses(struct netns *ns, const struct prefix *nets, unsigned nnets,
+			       const char *segname, struct diag *d)
+{
+	char key[KEYNAME_SIZE], a[IP4_STRLEN], list[160];
+	if (!nnets || is_bad(&ns->o, KEY_NS_ADDRESS))
+		return;
+	list_prefixes(list, sizeof(list), nets, nnets);
+	for (unsigned i = 0; i < ns->addrs.n; i++) {
+		const struct prefix *p = &ns->addrs.v[i];
+		const struct prefix *net = containing(nets, nnets, p->addr);
+		if (net && net->len == p->len)
+			continue;
+		diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
+			 net ? "prefix length differs from %s's subnet in %s: '%s' (expected %s)"
+			     : "address outside %s's subnets in %s: '%s' (expected an address in %s)",
+			 segname, keyname(&ns->o, KEY_NS_ADDRESS, key), prefix_str(p, a), list);
+	}
+}
+
+static void derive_gateway(struct netns *ns, const struct prefix *nets, unsigned nnets,
+			   struct diag *d)
+{
+	char key[KEYNAME_SIZE], a[IP4_STRLEN], list[160];
+	if (ns->gw_mode == GW_NONE || is_bad(&ns->o, KEY_NS_GATEWAY)) {
+		ns->gateway = 0;
+		return;
+	}
+	if (ns->gw_mode == GW_ADDR) {
+		const struct prefix *net = containing(ns->addrs.v, ns->addrs.n, ns->gateway);
+		bool own = false;
+		for (unsigned i = 0; i < ns->addrs.n; i++)
+			own |= ns->addrs.v[i].addr == ns->gateway;
+		if (net && !own && ns->gateway != prefix_net(net) &&
+		    (net->len > 30 || ns->gateway != prefix_bcast(net)))
+			return;
+		list_prefixes(list, sizeof(list), ns->addrs.v, ns->addrs.n);
+		diag_err(d, line_of(&ns->o, KEY_NS_GATEWAY),
+			 "gateway not a neighbour in a local subnet for %s: '%s' (expected a host address in %s%s)",
+			 keyname(&ns->o, KEY_NS_GATEWAY, key), ip4_str(ns->gateway, a),
+			 ns->addrs.n ? list : "the namespace's subnets, but it has no address",
+			 own ? ", not the namespace's own" : "");
+		ns->gateway = 0;
+		return;
+	}
+	/* Default: the segment's host-side address in the subnet of the first address that has one. */
+	ns->gateway = 0;
+	for (unsigned i = 0; i < ns->addrs.n && !ns->gateway; i++) {
+		for (unsigned j = 0; j < nnets; j++) {
+			if (prefix_contains(&ns->addrs.v[i], nets[j].addr)) {
+				ns->gateway = nets[j].addr;
+				break;
+			}
+		}
+	}
+}
+
+static void check_ns(struct config *c, struct netns *ns, struct diag *d)
+{
+	char key[KEYNAME_SIZE];
+	struct obj *o = &ns->o;
+	bool has_bridge = o->at[KEY_NS_BRIDGE] != 0;
+
+	if (!has_bridge && !o->at[KEY_NS_PEER]) {
+		diag_err(d, o->line,
+			 "namespace has neither bridge nor peer: '%s' (expected ns.%s.bridge = BRIDGE or ns.%s.peer = CIDR)",
+			 o->name, o->name, o->name);
+	} else if (has_bridge && o->at[KEY_NS_PEER]) {
+		unsigned later = o->at[KEY_NS_BRIDGE] > o->at[KEY_NS_PEER] ? o->at[KEY_NS_BRIDGE]
+									    : o->at[KEY_NS_PEER];
+		diag_err(d, later,
+			 "namespace has both bridge and peer: '%s' (expected exactly one of ns.%s.bridge and ns.%s.peer)",
+			 o->name, o->name, o->name);
+	}
+	if (has_bridge && !is_bad(o, KEY_NS_BRIDGE)) {
+		ns->bridge = conf_bridge(c, ns->bridge_name);
+		if (!ns->bridge)
+			diag_err(d, o->at[KEY_NS_BRIDGE],
+				 "unknown bridge in %s: '%s' (expected a bridge that has bridge.%s.* keys in this file)",
+				 keyname(o, KEY_NS_BRIDGE, key), ns->bridge_name, ns->bridge_name);
+	}
+	if (has_bridge) {
+		ns->has_peer = false;	/* reported above when both were set */
+		static const enum key_id peer_only[] = {KEY_NS_MASQUERADE, KEY_NS_ISOLATE};
+		for (size_t i = 0; i < ARRAY_SIZE(peer_only); i++) {
+			enum key_id k = peer_only[i];
+			if (!o->at[k] || is_bad(o, k))
+				continue;
+			diag_err(d, o->at[k],
+				 "%s applies to peer namespaces only: '%s' (expected it on bridge.%s.%s)",
+				 keyname(o, k, key), yesno(k == KEY_NS_MASQUERADE ? ns->masquerade : ns->isolate),
+				 ns->bridge_name, conf_keys[k].attr);
+		}
+	}
+
+	if (!ns->ifname[0])
+		copy_name(ns->ifname, NAME_SIZE, "eth0");
+	if (!ns->hostif[0] && !is_bad(o, KEY_NS_HOSTIF)) {
+		if (strlen(o->name) + 3 >= NAME_SIZE)
+			diag_err(d, o->line,
+				 "host end name 've-%s' would be longer than 15 bytes: '%s' (expected ns.%s.hostif = NAME)",
+				 o->name, o->name, o->name);
+		else
+			snprintf(ns->hostif, NAME_SIZE, "ve-%s", o->name);
+	}
+
+	if (ns->bridge) {
+		if (!ns->mtu)
+			ns->mtu = ns->bridge->mtu;
+		if (!is_bad(&ns->bridge->o, KEY_BR_ADDRESS)) {
+			char seg[NAME_SIZE + 8];
+			snprintf(seg, sizeof(seg), "bridge %s", ns->bridge->o.name);
+			check_ns_addresses(ns, ns->bridge->addrs.v, ns->bridge->addrs.n, seg, d);
+			derive_gateway(ns, ns->bridge->addrs.v, ns->bridge->addrs.n, d);
+		}
+	} else if (ns->has_peer) {
+		check_ns_addresses(ns, &ns->peer, 1, "the peer", d);
+		derive_gateway(ns, &ns->peer, 1, d);
+		if (ns->masquerade < 0)
+			ns->masquerade = c->uplink[0] != 0;
+		if (ns->isolate < 0)
+			ns->isolate = 1;
+		if (ns->masquerade && !c->uplink[0] && !is_bad(o, KEY_NS_MASQUERADE))
+			diag_err(d, o->at[KEY_NS_MASQUERADE],
+				 "masquerade needs an uplink in %s: 'yes' (expected a global uplink = IFNAME)",
+				 keyname(o, KEY_NS_MASQUERADE, key));
+	}
+}
+
+static void check_bridge(struct config *c, struct bridge *b, struct diag *d)
+{
+	char key[KEYNAME_SIZE];
+	if (b->masquerade < 0)
+		b->masquerade = c->uplink[0] != 0;
+	if (b->isolate < 0)
+		b->isolate = 1;
+	if (b->masquerade && !c->uplink[0] && !is_bad(&b->o, KEY_BR_MASQUERADE))
+		diag_err(d, b->o.at[KEY_BR_MASQUERADE],
+			 "masquerade needs an uplink in %s: 'yes' (expected a global uplink = IFNAME)",
+			 keyname(&b->o, KEY_BR_MASQUERADE, key));
+}
+
+static void derive_segments(struct config *c, struct diag *d)
+{
+	c->segs = calloc(c->nbridges + c->nns + 1, sizeof(*c->segs));
+	if (!c->segs) {
+		diag_err(d, 0, "out of memory");
+		return;
+	}
+	unsigned routed = 0, open = 0;
+	for (size_t i = 0; i < c->nbridges; i++) {
+		struct bridge *b = c->bridges[i];
+		c->segs[c->nsegs++] = (struct segment){b->o.name, b->addrs.v, b->addrs.n,
+						       b->masquerade == 1, b->isolate == 1};
+	}
+	for (size_t i = 0; i < c->nns; i++) {
+		struct netns *ns = c->ns[i];
+		if (ns->has_peer)
+			c->segs[c->nsegs++] = (struct segment){ns->hostif, &ns->peer, 1,
+							       ns->masquerade == 1, ns->isolate == 1};
+	}
+	for (size_t i = 0; i < c->nsegs; i++) {
+		routed += c->segs[i].nnets > 0;
+		open += c->segs[i].nnets > 0 && !c->segs[i].isolate;
+	}
+	/* Routed traffic needs forwarding: out of the uplink, or between two open segments. */
+	c->forwarding = (c->uplink[0] && routed) || open >= 2;
+}
+
+void conf_validate(struct config *c, struct diag *d)
+{
+	for (size_t i = 0; i < c->nbridges; i++)
+		check_bridge(c, c->bridges[i], d);
+	for (size_t i = 0; i < c->nns; i++)
+		check_ns(c, c->ns[i], d);
+	check_host_names(c, d);
+	check_addresses(c, d);
+	derive_segments(c, d);
+}
