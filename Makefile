@@ -37,7 +37,7 @@ endif
 SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:src/%.c=build/%.o)
 LIB_OBJS := $(filter-out build/main.o,$(OBJS))
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(patsubst tests/unit/%.c,build/unit/%.o,$(wildcard tests/unit/*.c))
 
 all: boxnet
 
@@ -50,8 +50,12 @@ build/%.o: src/%.c | build
 build:
 	@mkdir -p build
 
-build/unit-tests: $(UNIT_SRCS) $(LIB_OBJS) | build
-	$(Q_LD)$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $^ $(LIBMNL_LIBS)
+build/unit/%.o: tests/unit/%.c | build
+	@mkdir -p build/unit
+	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -c -o $@ $<
+
+build/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBMNL_LIBS)
 
 check: boxnet build/unit-tests
 	@tests/run
@@ -69,4 +73,4 @@ clean:
 
 .PHONY: all check demo install clean
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

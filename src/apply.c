@@ -268,7 +268,7 @@ static int run_op(struct exec *x, const struct op *o)
 	case OP_NFT_DEL:
 		if ((err = flush(x)))
 			break;
-		rules_comment(&x->p->rules, o->fwd_mark == 1, comment);
+		rules_comment(&x->p->rules, comment);
 		err = o->type == OP_NFT_LOAD ? nft_put_load(&st->nf, &x->p->rules, comment)
 					     : nft_put_delete(&st->nf);
 		if (!err)
@@ -278,8 +278,12 @@ static int run_op(struct exec *x, const struct op *o)
 		*done = !err;
 		break;
 	case OP_FORWARD_ON:
+		/* The note first: a boxnet killed in between leaves a note, never a forgotten switch. */
+		if ((err = flush(x)) == 0 && (err = forward_note(true)) == 0 && (err = write_ip_forward(1)) == 0)
+			*done = true;
+		break;
 	case OP_FORWARD_OFF:
-		if ((err = flush(x)) == 0 && (err = write_ip_forward(o->type == OP_FORWARD_ON)) == 0)
+		if ((err = flush(x)) == 0 && (err = write_ip_forward(0)) == 0 && (err = forward_note(false)) == 0)
 			*done = true;
 		break;
 	}
@@ -333,8 +337,10 @@ static void undo(struct exec *x)
 			break;
 		case OP_FORWARD_ON:
 			write_ip_forward(0);
+			forward_note(false);
 			break;
 		case OP_FORWARD_OFF:
+			forward_note(true);
 			write_ip_forward(1);
 			break;
 		default:
@@ -450,7 +456,7 @@ static int check_firewall(struct exec *x, const struct op **failed)
 		const struct op *o = &x->p->ops[i];
 		if (o->type != OP_NFT_LOAD)
 			continue;
-		rules_comment(&x->p->rules, o->fwd_mark == 1, comment);
+		rules_comment(&x->p->rules, comment);
 		int err = nft_put_load(&st->nf, &x->p->rules, comment);
 		if (!err)
 			err = talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, false);

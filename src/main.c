@@ -14,7 +14,6 @@
 #include "state.h"
 
 #define DEFAULT_CONF "/etc/boxnet.conf"
-#define LOCK_FILE "/run/boxnet.lock"
 
 enum { EXIT_KERNEL = 1, EXIT_CONFIG = 2 };
 
@@ -42,12 +41,15 @@ static void usage(FILE *out)
 /* Two boxnets at once (restart racing reload) would trip over each other's objects. */
 static int take_lock(void)
 {
+	int err = make_run_dir();
+	if (err)
+		return err == -ENOENT ? -1 : err;
 	int fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return errno == ENOENT ? -1 : -errno;
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
-			int err = -errno;
+			err = -errno;
 			close(fd);
 			return err;
 		}

@@ -252,28 +252,20 @@ static int plan_settings(struct plan *p, const struct config *c, struct state *s
 static int plan_firewall(struct plan *p, const struct config *c, struct state *st)
 {
 	char want[NFT_COMMENT_SIZE];
-	struct op *o;
-	/* Remember whether boxnet switched forwarding on, so that down switches it off again. */
-	int mark;
-	if (!st->known)
-		mark = c->forwarding ? -1 : 0;
-	else
-		mark = c->forwarding && (st->ip_forward == 0 || (st->table_ours && st->fwd_mark));
-
-	rules_comment(&p->rules, mark == 1, want);
+	rules_comment(&p->rules, want);
 	if (!st->known || !st->table_exists || strcmp(want, st->table_comment)) {
 		if (st->table_exists && !st->table_ours) {
 			conflict(p, "nftables table ip %s exists and was not created by boxnet%s", NFT_TABLE, "");
 			return 0;
 		}
-		if (!(o = emit(p, OP_NFT_LOAD, &st->host, NULL, NULL)))
+		if (!emit(p, OP_NFT_LOAD, &st->host, NULL, NULL))
 			return -1;
-		o->fwd_mark = mark;
 	}
+	/* Forwarding goes on after the firewall, and off again only if boxnet switched it on. */
 	if (c->forwarding && (!st->known || st->ip_forward == 0)) {
 		if (!emit(p, OP_FORWARD_ON, &st->host, NULL, NULL))
 			return -1;
-	} else if (!c->forwarding && st->known && st->table_ours && st->fwd_mark && st->ip_forward == 1) {
+	} else if (!c->forwarding && st->known && st->fwd_mark) {
 		if (!emit(p, OP_FORWARD_OFF, &st->host, NULL, NULL))
 			return -1;
 	}
@@ -303,10 +295,10 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 {
 	*p = (struct plan){0};
 	struct ns_state *host = &st->host;
+	/* Forwarding off first: nothing is routed while the rules go. */
+	if (st->fwd_mark && !emit(p, OP_FORWARD_OFF, host, NULL, NULL))
+		return -1;
 	if (st->table_exists && st->table_ours) {
-		/* Forwarding off first: nothing is routed while the rules go. */
-		if (st->fwd_mark && st->ip_forward == 1 && !emit(p, OP_FORWARD_OFF, host, NULL, NULL))
-			return -1;
 		if (!emit(p, OP_NFT_DEL, host, NULL, NULL))
 			return -1;
 	} else if (st->table_exists) {

@@ -36,7 +36,6 @@ struct op {
 	unsigned mtu;			/* 0: leave as is */
 	bool up, mark;			/* OP_LINK_SET */
 	struct prefix addr;		/* OP_ADDR_*; OP_ROUTE_*: the gateway in addr.addr */
-	int fwd_mark;			/* OP_NFT_LOAD: 1 or 0, or -1 when only known at run time */
 	/* What to restore if up fails later: the link's settings or the route before. */
 	bool has_old;
 	struct link old_link;

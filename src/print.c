@@ -22,13 +22,11 @@ static void print_nft(const struct plan *p, const struct op *o, FILE *out)
 	struct sbuf body = {0};
 	char comment[NFT_COMMENT_SIZE];
 	rules_text(&p->rules, &body);
-	rules_comment(&p->rules, o->fwd_mark == 1, comment);
-	if (o->fwd_mark < 0)
-		fprintf(out, "# boxnet notes in the table's comment that it switched forwarding on, for down\n"
-			     "if [ \"$(cat /proc/sys/net/ipv4/ip_forward)\" = 0 ]; then fwd=' ip_forward'; else fwd=; fi\n");
+	(void)o;
+	rules_comment(&p->rules, comment);
 	/* One nft -f run is one transaction: the old table goes and the new one comes at once. */
-	fprintf(out, "nft -f - <<EOF\ntable ip %s\ndelete table ip %s\ntable ip %s {\n\tcomment \"%s%s\"\n%s}\nEOF\n",
-		NFT_TABLE, NFT_TABLE, NFT_TABLE, comment, o->fwd_mark < 0 ? "$fwd" : "", sbuf_str(&body));
+	fprintf(out, "nft -f - <<'EOF'\ntable ip %s\ndelete table ip %s\ntable ip %s {\n\tcomment \"%s\"\n%s}\nEOF\n",
+		NFT_TABLE, NFT_TABLE, NFT_TABLE, comment, sbuf_str(&body));
 	sbuf_free(&body);
 }
 
@@ -124,8 +122,13 @@ void plan_print(const struct plan *p, const struct config *c, FILE *out)
 			fprintf(out, "nft delete table ip %s\n", NFT_TABLE);
 			break;
 		case OP_FORWARD_ON:
+			fprintf(out, "if [ \"$(cat /proc/sys/net/ipv4/ip_forward)\" = 0 ]; then\n"
+				     "\t# noted, so that down switches it off again\n"
+				     "\tmkdir -p %s && echo on > %s\n"
+				     "\techo 1 > /proc/sys/net/ipv4/ip_forward\nfi\n", RUN_DIR, FORWARD_NOTE);
+			break;
 		case OP_FORWARD_OFF:
-			fprintf(out, "echo %d > /proc/sys/net/ipv4/ip_forward\n", o->type == OP_FORWARD_ON);
+			fprintf(out, "echo 0 > /proc/sys/net/ipv4/ip_forward\nrm -f %s\n", FORWARD_NOTE);
 			break;
 		}
 	}

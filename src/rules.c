@@ -136,7 +136,7 @@ void rules_text(const struct ruleset *rs, struct sbuf *out)
 	}
 }
 
-void rules_comment(const struct ruleset *rs, bool fwd_mark, char out[NFT_COMMENT_SIZE])
+void rules_comment(const struct ruleset *rs, char out[NFT_COMMENT_SIZE])
 {
-	snprintf(out, NFT_COMMENT_SIZE, "boxnet %08x%s", rs->digest, fwd_mark ? " ip_forward" : "");
+	snprintf(out, NFT_COMMENT_SIZE, "boxnet %08x", rs->digest);
 }

@@ -55,7 +55,8 @@ void rules_free(struct ruleset *rs);
 void rule_text(const struct rule *r, struct sbuf *out);
 /* The table's body (comment excluded) as nft -f reads it, one tab of indent per level. */
 void rules_text(const struct ruleset *rs, struct sbuf *out);
-/* The table comment: "boxnet DIGEST", plus " ip_forward" when boxnet switched forwarding on. */
-void rules_comment(const struct ruleset *rs, bool fwd_mark, char out[NFT_COMMENT_SIZE]);
+/* The table comment, "boxnet DIGEST": marks the table as boxnet's, and tells whether it holds
+ * the rules of this config. */
+void rules_comment(const struct ruleset *rs, char out[NFT_COMMENT_SIZE]);
 
 #endif

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/if.h>
@@ -276,7 +277,6 @@ static int read_table(struct state *st)
 		return err;
 	st->table_exists = true;
 	st->table_ours = !strncmp(st->table_comment, "boxnet ", 7);
-	st->fwd_mark = st->table_ours && strstr(st->table_comment, " ip_forward") != NULL;
 	return 0;
 }
 
@@ -315,6 +315,7 @@ int state_read(struct state *st, const struct config *c, struct talk_error *why)
 		return err;
 	}
 	st->ip_forward = read_ip_forward();
+	st->fwd_mark = access(FORWARD_NOTE, F_OK) == 0;
 	return st->ip_forward < 0 ? st->ip_forward : 0;
 fail:
 	*why = st->host.rt.error;
@@ -335,6 +336,27 @@ int read_ip_forward(void)
 	int err = n < 0 ? -errno : 0;
 	close(fd);
 	return err ? err : buf[0] == '1';
+}
+
+int make_run_dir(void)
+{
+	return mkdir(RUN_DIR, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+int forward_note(bool on)
+{
+	if (!on)
+		return unlink(FORWARD_NOTE) < 0 && errno != ENOENT ? -errno : 0;
+	int err = make_run_dir();
+	if (err)
+		return err;
+	int fd = open(FORWARD_NOTE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, "on\n", 3);
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
 }
 
 int write_ip_forward(int on)

@@ -11,6 +11,11 @@
 
 #define BOXNET_MARK "boxnet"	/* the alias on every link boxnet creates, lo included */
 #define BOXNET_RTPROT 98	/* rtm_protocol of boxnet's routes: ip route ... proto 98 */
+#define RUN_DIR "/run/boxnet"
+#define LOCK_FILE RUN_DIR "/lock"
+/* A sysctl holds no mark: this note says boxnet switched IPv4 forwarding on. It lives as
+ * long as the setting does (until reboot) and outlives an `nft flush ruleset`. */
+#define FORWARD_NOTE RUN_DIR "/ip_forward"
 
 struct link {
 	char name[NAME_SIZE];
@@ -54,7 +59,8 @@ struct state {
 	struct ns_state *ns;	/* parallel to config->ns */
 	size_t nns;
 	struct talk nf;		/* nfnetlink, for the table */
-	bool table_exists, table_ours, fwd_mark;
+	bool table_exists, table_ours;
+	bool fwd_mark;		/* boxnet switched forwarding on: FORWARD_NOTE exists */
 	char table_comment[NFT_COMMENT_SIZE];
 	int ip_forward;		/* -1 when unknown */
 	unsigned long fail_at;	/* test hook: refuse the Nth netlink request */
@@ -77,5 +83,7 @@ bool state_has_addr(const struct ns_state *ns, int index, const struct prefix *p
 
 int read_ip_forward(void);	/* 0, 1, or -errno */
 int write_ip_forward(int on);
+int forward_note(bool on);	/* creates or removes FORWARD_NOTE */
+int make_run_dir(void);
 
 #endif

@@ -1,0 +1,94 @@
+#!/bin/bash
+# seed.sh: the shipped default config in a sandbox: every object as configured, traffic, NAT,
+# the firewall's refusals, an idempotent second up, and a down that restores the box exactly.
+. "$(dirname "$0")/../lib.sh"
+sandbox "$@"
+fake_uplink
+CONF=$ROOT/rootfs-overlay/etc/boxnet.conf
+
+# Foreign state that boxnet must never touch.
+ip link add foreign0 type veth peer name foreign1
+ip addr add 192.0.2.1/24 dev foreign0
+ip link set foreign0 up
+ip netns add other
+ip -n other link set lo up
+nft add table inet mine
+nft add chain inet mine input '{ type filter hook input priority 10; policy accept; }'
+nft add rule inet mine input tcp dport 9 counter accept
+before=$(snapshot 1)
+
+ok "up builds the seed box" "$BOXNET" -c "$CONF" up
+
+# ---- every object as configured, seen by iproute2 and nft ----
+links=$(ip -j -d link show)
+ok "bridge br0 exists, is up and is boxnet's" jq -e '.[] | select(.ifname == "br0" and .linkinfo.info_kind == "bridge"
+	and (.flags | index("UP")) and .ifalias == "boxnet")' <<<"$links"
+for ns in red blue; do
+	ok "ve-$ns is a veth on br0, up" jq -e --arg n "ve-$ns" '.[] | select(.ifname == $n and .linkinfo.info_kind == "veth"
+		and .master == "br0" and (.flags | index("UP")))' <<<"$links"
+	ok "namespace $ns is in /run/netns" test -e /run/netns/$ns
+	ok "ip netns exec works in $ns" ip netns exec $ns true
+	nslinks=$(ip -n $ns -j -d link show)
+	ok "$ns: lo is up" jq -e '.[] | select(.ifname == "lo" and (.flags | index("UP")))' <<<"$nslinks"
+	ok "$ns: eth0 is the veth peer, up" jq -e '.[] | select(.ifname == "eth0" and .linkinfo.info_kind == "veth"
+		and (.flags | index("UP")))' <<<"$nslinks"
+done
+ok "br0 has 10.0.0.1/24" jq -e '.[] | select(.ifname == "br0") | .addr_info[] | select(.local == "10.0.0.1" and .prefixlen == 24)' \
+	<<<"$(ip -j -4 addr show)"
+ok "red has 10.0.0.2/24" jq -e '.[].addr_info[] | select(.local == "10.0.0.2" and .prefixlen == 24)' <<<"$(ip -n red -j -4 addr show dev eth0)"
+ok "blue has 10.0.0.3/24" jq -e '.[].addr_info[] | select(.local == "10.0.0.3" and .prefixlen == 24)' <<<"$(ip -n blue -j -4 addr show dev eth0)"
+for ns in red blue; do
+	ok "$ns: default route via 10.0.0.1" jq -e '.[] | select(.dst == "default" and .gateway == "10.0.0.1" and .dev == "eth0")' \
+		<<<"$(ip -n $ns -j -4 route show)"
+done
+same "forwarding is on" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
+ruleset=$(nft -j list ruleset)
+ok "table ip boxnet exists" jq -e '.nftables[] | select(.table.family == "ip" and .table.name == "boxnet")' <<<"$ruleset"
+ok "forward chain hooks forward" jq -e '.nftables[] | select(.chain.table == "boxnet" and .chain.hook == "forward"
+	and .chain.policy == "accept")' <<<"$ruleset"
+ok "postrouting chain is a nat chain" jq -e '.nftables[] | select(.chain.table == "boxnet" and .chain.type == "nat"
+	and .chain.hook == "postrouting")' <<<"$ruleset"
+ok "masquerade of 10.0.0.0/24 out of eth0" jq -e '.nftables[] | select(.rule.table == "boxnet" and .rule.chain == "postrouting")
+	| .rule.expr | select(.[0].match.right == "eth0" and .[1].match.right.prefix.addr == "10.0.0.0"
+	and .[1].match.right.prefix.len == 24 and .[2].masquerade == null and (.[2] | has("masquerade")))' <<<"$ruleset"
+ok "boxnet notes that it switched forwarding on" test -e /run/boxnet/ip_forward
+
+# ---- traffic ----
+for ns in red blue; do
+	ok "$ns pings its gateway" ping_ok $ns 10.0.0.1
+	ok "$ns pings the internet host" ping_ok $ns $INET_ADDR
+done
+ok "red pings its neighbour blue" ping_ok red 10.0.0.3
+ok "blue pings its neighbour red" ping_ok blue 10.0.0.2
+same "the internet host sees red as the uplink's address (NAT)" "$UPLINK_ADDR" "$(seen_source inet red $INET_ADDR)"
+same "the internet host sees blue as the uplink's address (NAT)" "$UPLINK_ADDR" "$(seen_source inet blue $INET_ADDR)"
+
+# The internet host has a route to the segment, so only the firewall stands in the way.
+ip -n inet route add 10.0.0.0/24 via $UPLINK_ADDR
+not "the internet host cannot open a connection into red" tcp_connects red inet 10.0.0.2
+not "the internet host cannot ping into red" ping_ok inet 10.0.0.2
+nft delete table ip boxnet
+ok "control: without boxnet's table the same connection works" tcp_connects red inet 10.0.0.2
+ok "up restores the deleted table" "$BOXNET" -c "$CONF" up
+not "and the connection is refused again" tcp_connects red inet 10.0.0.2
+ip -n inet route del 10.0.0.0/24
+
+# ---- again, and away ----
+built=$(snapshot 1)
+ok "up again succeeds" "$BOXNET" -c "$CONF" up
+same "up again changes nothing (same ifindexes, same nft handles)" "$built" "$(snapshot 1)"
+out=$("$BOXNET" -c "$CONF" up 2>&1)
+same "up again prints nothing" "" "$out"
+
+ok "down succeeds" "$BOXNET" -c "$CONF" down
+same "down leaves the box exactly as before up, foreign table and interface included" "$before" "$(snapshot 1)"
+ok "down again succeeds with nothing there" "$BOXNET" -c "$CONF" down
+same "and changes nothing" "$before" "$(snapshot 1)"
+
+# Forwarding that was on before boxnet stays on after down.
+echo 1 >/proc/sys/net/ipv4/ip_forward
+ok "up with forwarding already on" "$BOXNET" -c "$CONF" up
+not "boxnet does not claim forwarding it found on" test -e /run/boxnet/ip_forward
+ok "down" "$BOXNET" -c "$CONF" down
+same "forwarding boxnet did not switch on stays on" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
+done_testing

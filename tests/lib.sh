@@ -1,0 +1,156 @@
+# tests/lib.sh: helpers for boxnet's integration tests: a throwaway sandbox, a fake uplink,
+# assertions that print TAP-like lines, and normalized dumps of the box's state.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BOXNET=${BOXNET:-$ROOT/boxnet}
+UPLINK_ADDR=198.51.100.2
+INET_ADDR=198.51.100.1
+
+# Re-run the calling script inside a new network and mount namespace with a private /run, so
+# nothing it builds touches this machine's own network and everything vanishes with it.
+sandbox() {
+	if [ -z "${BOXNET_SANDBOX:-}" ]; then
+		exec unshare -m -n --propagation private env BOXNET_SANDBOX=1 bash "$0" "$@"
+	fi
+	mount -t tmpfs tmpfs /run
+	[ -d /etc/netns ] && mount -t tmpfs tmpfs /etc/netns
+	ip link set lo up
+	echo 0 >/proc/sys/net/ipv4/ip_forward
+}
+
+# The "internet": a namespace with 198.51.100.1/24, reached through the box's eth0.
+fake_uplink() {
+	ip netns add inet
+	ip link add eth0 type veth peer name eth0 netns inet
+	ip addr add $UPLINK_ADDR/24 dev eth0
+	ip link set eth0 up
+	ip -n inet addr add $INET_ADDR/24 dev eth0
+	ip -n inet link set eth0 up
+	ip -n inet link set lo up
+}
+
+# A config file from standard input, in a temporary directory removed at exit.
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+conf() {
+	cat >"$TMP/$1.conf"
+	echo "$TMP/$1.conf"
+}
+
+# ---- assertions: each prints "ok - NAME" or "not ok - NAME" ----
+FAILED=0
+pass() { echo "ok - $1"; }
+fail() {
+	echo "not ok - $1"
+	FAILED=$((FAILED + 1))
+	shift
+	[ $# -gt 0 ] && printf '#   %s\n' "$@"
+	return 0
+}
+# ok NAME CMD...: CMD must succeed
+ok() {
+	local name=$1
+	shift
+	local out
+	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "command: $*" "$(printf '%s' "$out" | tail -5)"; fi
+}
+# not NAME CMD...: CMD must fail
+not() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then fail "$name" "command succeeded but must not: $*"; else pass "$name"; fi
+}
+# same NAME A B: two strings must be equal
+same() {
+	if [ "$2" == "$3" ]; then pass "$1"; else
+		fail "$1" "differences (< expected, > actual):"
+		diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -20 | sed 's/^/#   /'
+	fi
+}
+# expect_exit NAME CODE CMD...: CMD must exit with CODE
+expect_exit() {
+	local name=$1 code=$2
+	shift 2
+	"$@" >/dev/null 2>&1
+	local rc=$?
+	if [ $rc -eq "$code" ]; then pass "$name"; else fail "$name" "exit $rc, expected $code: $*"; fi
+}
+
+in_ns() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+ping_ok() { in_ns "$1" ping -c 1 -W 2 "$2"; }
+ping_no() { ! in_ns "$1" ping -c 1 -W 1 "$2"; }
+
+# The source address a TCP server in namespace $1 sees for a connection from namespace $2.
+seen_source() {
+	local server=$1 client=$2 addr=$3 port=${4:-7000}
+	in_ns "$server" socat -T 3 TCP-LISTEN:$port,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR' &
+	local pid=$!
+	wait_listen "$server" $port
+	in_ns "$client" socat -T 2 - TCP:$addr:$port,connect-timeout=2 </dev/null
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	return 0
+}
+
+wait_listen() {
+	for _ in $(seq 50); do
+		in_ns "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.05
+	done
+}
+
+# Can namespace $2 open a TCP connection to a server in namespace $1 at $3?
+tcp_connects() {
+	local server=$1 client=$2 addr=$3 port=${4:-7001}
+	in_ns "$server" socat -T 3 TCP-LISTEN:$port,reuseaddr SYSTEM:'echo hello' &
+	local pid=$!
+	wait_listen "$server" $port
+	local got
+	got=$(in_ns "$client" socat -T 2 - TCP:$addr:$port,connect-timeout=1 </dev/null 2>/dev/null)
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	[ "$got" = hello ]
+}
+
+# ---- state dumps ----
+
+# One namespace's links, IPv4 addresses and routes, without what differs between two builds
+# of the same thing (ifindexes, MAC addresses, IPv6 link-local addresses). exact=1 keeps
+# ifindexes, to tell a rebuilt link from an untouched one.
+dump_ns() {
+	local n=(${1:+-n "$1"}) exact=${2:-0}
+	ip "${n[@]}" -j -d link show | jq -c --argjson exact "$exact" 'map({ifname, kind: .linkinfo.info_kind,
+		slave: .linkinfo.info_slave_kind, mtu, up: (.flags | index("UP") != null), master, ifalias}
+		+ (if $exact == 1 then {ifindex} else {} end)) | sort_by(.ifname) | .[]'
+	ip "${n[@]}" -j -4 addr show | jq -c 'map(.ifname as $i | .addr_info[] | {dev: $i, local, prefixlen,
+		broadcast, scope}) | sort_by(.dev, .local) | .[]'
+	ip "${n[@]}" -j -4 route show table all | jq -c 'map(del(.flags)) | sort_by(.table, .type, .dst, .dev) | .[]'
+}
+
+# The whole box: the host, every named namespace, the nft ruleset, forwarding.
+snapshot() {
+	local exact=${1:-0}
+	echo "== host"
+	dump_ns "" "$exact"
+	for ns in $(ls /run/netns 2>/dev/null | sort); do
+		echo "== netns $ns"
+		dump_ns "$ns" "$exact"
+	done
+	echo "== nft"
+	if [ "$exact" = 1 ]; then
+		nft -j list ruleset | jq -c '.nftables[] | select(.metainfo | not)'
+	else
+		nft -j list ruleset | jq -c '.nftables[] | select(.metainfo | not) | walk(if type == "object" then del(.handle) else . end)'
+	fi
+	nft list ruleset | grep -F comment || true
+	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
+}
+
+done_testing() {
+	exit $((FAILED > 0))
+}

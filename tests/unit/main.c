@@ -1,0 +1,13 @@
+/* main.c: runs every unit test; exit status 1 when any check failed. */
+#include "unit.h"
+
+int main(void)
+{
+	struct unit u = {0};
+	test_ip4(&u);
+	test_conf(&u);
+	test_rules(&u);
+	test_nft(&u);
+	test_docs(&u);
+	return u.failed != 0;
+}
