@@ -90,6 +90,7 @@ struct segment {
 	const struct prefix *nets;	/* the host side's addresses, which define the subnets */
 	unsigned nnets;
 	bool masquerade, isolate;
+	bool bridged;			/* neighbours may talk across it */
 };
 
 struct name_table {

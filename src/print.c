@@ -79,7 +79,7 @@ void plan_print(const struct plan *p, const struct config *c, FILE *out)
 			fprintf(out, "ip netns delete %s\n", o->where->name);
 			break;
 		case OP_LINK_ADD:
-			fprintf(out, "%s link add %s", ip, o->ifname);
+			fprintf(out, "%s link add name %s", ip, o->ifname);
 			mtu_arg(out, o->mtu);
 			if (!strcmp(o->kind, "veth")) {
 				fprintf(out, " type veth peer name %s", o->peer);

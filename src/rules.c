@@ -48,7 +48,8 @@ int rules_build(const struct config *c, struct ruleset *rs)
 		struct match out = {.type = M_OIFNAME, .ifname = s->ifname};
 		err |= RULE(rs, CHAIN_FORWARD, V_DROP, in, {.type = M_CT_INVALID});
 		err |= RULE(rs, CHAIN_FORWARD, V_ACCEPT, out, {.type = M_CT_ESTABLISHED});
-		err |= RULE(rs, CHAIN_FORWARD, V_ACCEPT, in, out);
+		if (s->bridged)
+			err |= RULE(rs, CHAIN_FORWARD, V_ACCEPT, in, out);
 		for (size_t j = 0; j < c->nsegs && !s->isolate; j++) {
 			if (j == i || c->segs[j].isolate)
 				continue;

@@ -349,13 +349,13 @@ static void derive_segments(struct config *c, struct diag *d)
 	for (size_t i = 0; i < c->nbridges; i++) {
 		struct bridge *b = c->bridges[i];
 		c->segs[c->nsegs++] = (struct segment){b->o.name, b->addrs.v, b->addrs.n,
-						       b->masquerade == 1, b->isolate == 1};
+						       b->masquerade == 1, b->isolate == 1, true};
 	}
 	for (size_t i = 0; i < c->nns; i++) {
 		struct netns *ns = c->ns[i];
 		if (ns->has_peer)
 			c->segs[c->nsegs++] = (struct segment){ns->hostif, &ns->peer, 1,
-							       ns->masquerade == 1, ns->isolate == 1};
+							       ns->masquerade == 1, ns->isolate == 1, false};
 	}
 	for (size_t i = 0; i < c->nsegs; i++) {
 		routed += c->segs[i].nnets > 0;

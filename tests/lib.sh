@@ -148,7 +148,7 @@ snapshot() {
 		nft -j list ruleset | jq -c '.nftables[] | select(.metainfo | not) | walk(if type == "object" then del(.handle) else . end)'
 	fi
 	nft list ruleset | grep -F comment || true
-	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
+	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward) note: $(cat /run/boxnet/ip_forward 2>/dev/null)"
 }
 
 done_testing() {
