@@ -57,10 +57,15 @@ build/unit/%.o: tests/unit/%.c | build
 build/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBMNL_LIBS)
 
-check: boxnet build/unit-tests
+# Both install what they need first (on Debian, as root) or say what is missing.
+check:
+	@tests/deps test
+	@$(MAKE) --no-print-directory -s boxnet build/unit-tests
 	@tests/run
 
-demo: boxnet
+demo:
+	@tests/deps test
+	@$(MAKE) --no-print-directory -s boxnet
 	@tests/demo
 
 install: boxnet
