@@ -279,8 +279,12 @@ static int run_op(struct exec *x, const struct op *o)
 		break;
 	case OP_FORWARD_ON:
 		/* The note first: a boxnet killed in between leaves a note, never a forgotten switch. */
-		if ((err = flush(x)) == 0 && (err = forward_note(true)) == 0 && (err = write_ip_forward(1)) == 0)
-			*done = true;
+		if ((err = flush(x)) == 0 && (err = forward_note(true)) == 0) {
+			if ((err = write_ip_forward(1)) == 0)
+				*done = true;
+			else
+				forward_note(false);
+		}
 		break;
 	case OP_FORWARD_OFF:
 		if ((err = flush(x)) == 0 && (err = write_ip_forward(0)) == 0 && (err = forward_note(false)) == 0)
@@ -341,7 +345,7 @@ static void undo(struct exec *x)
 			break;
 		case OP_FORWARD_OFF:
 			forward_note(true);
-			write_ip_forward(1);
+			write_ip_forward(st->ip_forward == 1);
 			break;
 		default:
 			break;	/* removals: what is gone stays gone */

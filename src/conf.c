@@ -1,6 +1,7 @@
 /* conf.c: read /etc/boxnet.conf, one `key = value` per line, into the config model. */
 #include "conf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@ const char *name_problem(const char *s, size_t len)
 		return "longer than 15 bytes";
 	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
 		return "'.' and '..' are not names";
+	if (s[0] == '-')
+		return "a name cannot start with '-'";
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if (ch == '/')
@@ -138,6 +141,8 @@ static void bad_value(struct line_ctx *x, enum key_id k, const char *what, const
 static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], const char *v)
 {
 	const char *why = name_problem(v, strlen(v));
+	if (!why && !strcmp(v, "lo"))
+		why = k == KEY_NS_IFNAME ? "lo is the namespace's loopback" : "lo is the host's loopback";
 	if (why) {
 		bad_value(x, k, "bad name", v, why);
 		return false;
@@ -173,10 +178,23 @@ static bool set_mtu(struct line_ctx *x, enum key_id k, unsigned *dst, const char
 	return true;
 }
 
+/* Text that is an IPv6 address, with or without a prefix length. */
+static bool looks_ipv6(const char *v)
+{
+	char buf[64];
+	struct in6_addr a;
+	size_t n = strcspn(v, "/");
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET6, buf, &a) == 1;
+}
+
 static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, struct prefix *p)
 {
 	if (!ip4_parse_prefix(v, p)) {
-		bad_value(x, k, strchr(v, ':') ? "IPv6 is not supported yet" : "bad address", v, NULL);
+		bad_value(x, k, looks_ipv6(v) ? "IPv6 is not supported yet" : "bad address", v, NULL);
 		return false;
 	}
 	const char *why = ip4_host_problem(p);
@@ -205,11 +223,18 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 				 x->key, tok, CONF_MAX_ADDRS);
 			return false;
 		}
-		for (unsigned i = 0; i < n; i++) {
-			if (tmp[i].addr == p.addr) {
-				bad_value(x, k, "address listed twice", tok, NULL);
-				ok = false;
-			}
+		bool twice = false;
+		for (unsigned i = 0; i < n && !twice; i++) {
+			if (tmp[i].addr != p.addr)
+				continue;
+			char first[IP4_STRLEN];
+			diag_err(x->d, x->line, "address listed twice in %s: '%s' (already listed as %s; expected each address once)",
+				 x->key, tok, prefix_str(&tmp[i], first));
+			twice = true;
+		}
+		if (twice) {
+			ok = false;
+			continue;
 		}
 		tmp[n++] = p;
 	}
@@ -258,16 +283,12 @@ static bool set_value(struct line_ctx *x, struct obj *o, enum key_id k, char *v)
 			return true;
 		}
 		if (!ip4_parse(v, &ns->gateway)) {
-			bad_value(x, k, "bad gateway", v, NULL);
+			bad_value(x, k, looks_ipv6(v) ? "IPv6 is not supported yet" : "bad gateway", v, NULL);
 			return false;
 		}
 		ns->gw_mode = GW_ADDR;
 		return true;
 	case KEY_NS_IFNAME:
-		if (!strcmp(v, "lo")) {
-			bad_value(x, k, "bad name", v, "lo is the namespace's loopback");
-			return false;
-		}
 		return set_name(x, k, ns->ifname, v);
 	case KEY_NS_HOSTIF:
 		return set_name(x, k, ns->hostif, v);
@@ -320,7 +341,7 @@ static void unknown_attr(struct line_ctx *x, enum kind kind, const char *attr)
 			continue;
 		sbuf_addf(&s, "%s%s", s.len ? ", " : "", conf_keys[k].attr);
 		unsigned dist = edit_distance(attr, conf_keys[k].attr);
-		if (dist < best) {
+		if (dist < best && dist * 3 <= strlen(attr)) {
 			best = dist;
 			guess = conf_keys[k].attr;
 		}
@@ -386,15 +407,20 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 
 	if (first) {
 		*first = '\0';
-		if (!strcmp(key, "bridge"))
-			kind = KIND_BRIDGE;
-		else if (!strcmp(key, "ns"))
-			kind = KIND_NS;
+		const char *guess = NULL;
+		for (enum kind kk = KIND_BRIDGE; kk <= KIND_NS; kk++) {
+			if (!strcmp(key, conf_kind_names[kk]))
+				kind = kk;
+			else if (edit_distance(key, conf_kind_names[kk]) * 3 <= strlen(key))
+				guess = conf_kind_names[kk];
+		}
 		*first = '.';
 		if (kind == KIND_GLOBAL || first == last) {
+			if (first != last && !strcmp(last + 1, "uplink"))
+				guess = NULL;
 			diag_err(x->d, x->line,
-				 "unknown key: '%s' (expected uplink, bridge.NAME.ATTRIBUTE or ns.NAME.ATTRIBUTE)",
-				 key);
+				 "unknown key: '%s' (expected uplink, bridge.NAME.ATTRIBUTE or ns.NAME.ATTRIBUTE%s%s%s)",
+				 key, guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
 			return;
 		}
 		attr = last + 1;
@@ -403,30 +429,44 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 	for (k = 0; k < KEY_COUNT; k++)
 		if (conf_keys[k].kind == kind && !strcmp(conf_keys[k].attr, attr))
 			break;
-	if (k == KEY_COUNT) {
-		unknown_attr(x, kind, attr);
-		return;
-	}
 	if (kind != KIND_GLOBAL) {
 		const char *name = first + 1;
 		size_t len = (size_t)(last - name);
 		const char *why = name_problem(name, len);
+		if (!why && kind == KIND_BRIDGE && len == 2 && !strncmp(name, "lo", 2))
+			why = "lo is the host's loopback";
 		if (why) {
 			diag_err(x->d, x->line, "bad %s name in key '%s': '%.*s' (%s; expected 1 to 15 of letters, digits, - _ . +)",
 				 kind == KIND_BRIDGE ? "bridge" : "namespace", key, (int)len, name, why);
 			return;
 		}
+		/* The object exists even when this key is wrong: references to it are not errors too. */
 		*last = '\0';
 		o = get_obj(x, kind, name);
 		*last = '.';
 		if (!o)
 			return;
 	}
+	if (k == KEY_COUNT && kind != KIND_GLOBAL && !strcmp(attr, "uplink")) {
+		diag_err(x->d, x->line, "unknown key: '%s' (expected uplink = IFNAME: uplink is a global key)", key);
+		o->unknown_key = true;
+		return;
+	}
+	if (k == KEY_COUNT) {
+		unknown_attr(x, kind, attr);
+		o->unknown_key = true;
+		return;
+	}
 	if (o->at[k]) {
 		diag_err(x->d, x->line, "duplicate key: '%s' (already set on line %u)", key, o->at[k]);
 		return;
 	}
 	o->at[k] = x->line;
+	o->raw[k] = arena_strdup(&x->c->arena, value);
+	if (!o->raw[k]) {
+		diag_err(x->d, x->line, "out of memory");
+		return;
+	}
 	if (!set_value(x, o, (enum key_id)k, value))
 		o->bad |= 1u << k;
 }
@@ -466,6 +506,12 @@ void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 		}
 		memcpy(buf, line, n);
 		buf[n] = '\0';
+		if (n && buf[n - 1] == '\r')
+			buf[--n] = '\0';	/* DOS line endings */
+		if (memchr(buf, '\r', n)) {
+			diag_err(d, lineno, "carriage return inside a line (expected Unix or DOS line endings)");
+			continue;
+		}
 		char *hash = strchr(buf, '#');
 		char *s = trim(buf, hash ? hash : buf + n);
 		if (!*s)
@@ -480,7 +526,8 @@ void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 		char *value = trim(eq + 1, eq + 1 + strlen(eq + 1));
 		x.key = key;
 		if (!*key) {
-			diag_err(d, lineno, "missing key: '%s' (expected KEY = VALUE)", value);
+			*eq = '=';
+			diag_err(d, lineno, "missing key: '%s' (expected KEY = VALUE)", s);
 			continue;
 		}
 		if (strpbrk(key, " \t")) {
@@ -494,6 +541,7 @@ void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 		parse_setting(&x, &globals, key, value);
 	}
 	c->uplink_line = globals.at[KEY_UPLINK];
+	c->uplink_bad = globals.bad & (1u << KEY_UPLINK);
 	free(buf);
 }
 

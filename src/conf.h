@@ -52,7 +52,9 @@ struct obj {
 	enum kind kind;
 	unsigned line;			/* the first line that names the object */
 	unsigned at[KEY_COUNT];		/* line of each key, 0 when unset */
+	const char *raw[KEY_COUNT];	/* each value as written, for messages */
 	uint32_t bad;			/* keys whose value was rejected: skip checks on them */
+	bool unknown_key;		/* a key of it was not understood: it may be incomplete */
 };
 
 struct addrs {
@@ -103,6 +105,7 @@ struct config {
 	struct arena arena;
 	char uplink[NAME_SIZE];
 	unsigned uplink_line;
+	bool uplink_bad;
 	struct bridge **bridges;
 	size_t nbridges, bridges_cap;
 	struct netns **ns;

@@ -8,21 +8,50 @@
 /* Binary junk can produce an error per line; past this many, only the count is useful. */
 enum { DIAG_KEEP = 100 };
 
+/* Once full, the message with the highest line makes room for one with a lower line: what is
+ * shown is always the first errors of the file. */
+static struct diag_msg *slot(struct diag *d, unsigned line)
+{
+	if (d->n < DIAG_KEEP)
+		return grow(&d->msgs, &d->cap, d->n + 1, sizeof(*d->msgs)) ? NULL : &d->msgs[d->n++];
+	struct diag_msg *last = &d->msgs[0];
+	for (size_t i = 1; i < d->n; i++)
+		if (d->msgs[i].line >= last->line)
+			last = &d->msgs[i];
+	if (last->line <= line)
+		return NULL;
+	free(last->text);
+	last->text = NULL;
+	return last;
+}
+
 void diag_err(struct diag *d, unsigned line, const char *fmt, ...)
 {
 	d->errors++;
-	if (d->n >= DIAG_KEEP || grow(&d->msgs, &d->cap, d->n + 1, sizeof(*d->msgs)))
+	struct diag_msg *m = slot(d, line);
+	if (!m)
 		return;
 	struct sbuf s = {0};
 	va_list ap;
 	va_start(ap, fmt);
 	sbuf_vaddf(&s, fmt, ap);
 	va_end(ap);
-	if (s.oom) {
+	*m = (struct diag_msg){.line = line, .order = d->errors, .text = s.oom ? NULL : s.buf};
+	if (s.oom)
 		sbuf_free(&s);
-		return;
+}
+
+void put_escaped(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '\r')
+			fputs("\\r", out);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(out, "\\x%02x", ch);
+		else
+			fputc(ch, out);
 	}
-	d->msgs[d->n++] = (struct diag_msg){.line = line, .order = d->errors, .text = s.buf};
 }
 
 static int by_line(const void *a, const void *b)
@@ -37,10 +66,12 @@ unsigned diag_print(struct diag *d, FILE *out)
 {
 	qsort(d->msgs, d->n, sizeof(*d->msgs), by_line);
 	for (size_t i = 0; i < d->n; i++) {
+		put_escaped(out, d->file);
 		if (d->msgs[i].line)
-			fprintf(out, "%s:%u: %s\n", d->file, d->msgs[i].line, d->msgs[i].text);
-		else
-			fprintf(out, "%s: %s\n", d->file, d->msgs[i].text);
+			fprintf(out, ":%u", d->msgs[i].line);
+		fputs(": ", out);
+		put_escaped(out, d->msgs[i].text ? d->msgs[i].text : "out of memory");
+		fputc('\n', out);
 	}
 	if (d->errors > d->n)
 		fprintf(out, "%s: %u more errors not shown\n", d->file, d->errors - (unsigned)d->n);

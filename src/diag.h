@@ -24,5 +24,7 @@ void diag_err(struct diag *d, unsigned line, const char *fmt, ...)
 /* Prints every message as FILE:LINE: text, sorted by line; returns the number printed. */
 unsigned diag_print(struct diag *d, FILE *out);
 void diag_free(struct diag *d);
+/* Writes s with control and non-ASCII bytes escaped (\r, \x1b), so messages stay readable. */
+void put_escaped(FILE *out, const char *s);
 
 #endif

@@ -35,7 +35,8 @@ static void usage(FILE *out)
 		"  -h, --help          this text\n"
 		"      --version       the version\n"
 		"\n"
-		"exit status: 0 done, 1 the kernel refused something, 2 bad config or usage\n");
+		"exit status: 0 done; 1 the box could not be built or removed (the kernel refused,\n"
+		"or something boxnet did not create is in the way); 2 bad config or usage\n");
 }
 
 /* Two boxnets at once (restart racing reload) would trip over each other's objects. */

@@ -100,7 +100,6 @@ static int plan_host(struct plan *p, const struct config *c, struct state *st)
 			if (!(o = emit(p, OP_LINK_ADD, host, b->o.name, &b->o)))
 				return -1;
 			o->kind = "bridge";
-			o->mtu = b->mtu;
 		}
 	}
 	/* A veth pair is sound when both ends are where they belong; else it is made anew. */
@@ -142,7 +141,9 @@ static int plan_settings(struct plan *p, const struct config *c, struct state *s
 			if (!(o = emit(p, OP_LINK_SET, host, b->o.name, &b->o)))
 				return -1;
 			o->up = o->mark = true;
-			o->mtu = l ? b->mtu : 0;	/* a new bridge got it at creation */
+			/* Set, not given at creation: only then does the kernel keep it when a
+			 * port with a smaller MTU joins. */
+			o->mtu = b->mtu;
 			remember(o, l);
 		}
 	}

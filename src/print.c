@@ -124,7 +124,7 @@ void plan_print(const struct plan *p, const struct config *c, FILE *out)
 		case OP_FORWARD_ON:
 			fprintf(out, "if [ \"$(cat /proc/sys/net/ipv4/ip_forward)\" = 0 ]; then\n"
 				     "\t# noted, so that down switches it off again\n"
-				     "\tmkdir -p %s && echo on > %s\n"
+				     "\tmkdir -p -m 0700 %s && echo on > %s\n"
 				     "\techo 1 > /proc/sys/net/ipv4/ip_forward\nfi\n", RUN_DIR, FORWARD_NOTE);
 			break;
 		case OP_FORWARD_OFF:

@@ -26,10 +26,6 @@ static bool is_bad(const struct obj *o, enum key_id k)
 	return o->bad & (1u << k);
 }
 
-static const char *yesno(int v)
-{
-	return v ? "yes" : "no";
-}
 
 /* ---- host interface names must be distinct ---- */
 
@@ -187,57 +183,68 @@ static const struct prefix *containing(const struct prefix *v, unsigned n, uint3
 	return NULL;
 }
 
-static void list_prefixes(char *buf, size_t size, const struct prefix *v, unsigned n)
+/* The subnets of v, like "10.0.0.0/24 or 10.0.1.0/24". */
+static void list_subnets(char *buf, size_t size, const struct prefix *v, unsigned n)
 {
 	size_t used = 0;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < n && used + IP4_STRLEN + 2 < size; i++) {
+	for (unsigned i = 0; i < n && used + IP4_STRLEN + 5 < size; i++) {
 		char p[IP4_STRLEN];
-		used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " " : "", prefix_str(&v[i], p));
+		struct prefix net = {prefix_net(&v[i]), v[i].len};
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " or " : "", prefix_str(&net, p));
 	}
 }
 
 static void check_ns_addresses(struct netns *ns, const struct prefix *nets, unsigned nnets,
 			       const char *segname, struct diag *d)
 {
-	char key[KEYNAME_SIZE], a[IP4_STRLEN], list[160];
+	char key[KEYNAME_SIZE], a[IP4_STRLEN], b[IP4_STRLEN], list[160];
 	if (!nnets || is_bad(&ns->o, KEY_NS_ADDRESS))
 		return;
-	list_prefixes(list, sizeof(list), nets, nnets);
+	list_subnets(list, sizeof(list), nets, nnets);
 	for (unsigned i = 0; i < ns->addrs.n; i++) {
 		const struct prefix *p = &ns->addrs.v[i];
 		const struct prefix *net = containing(nets, nnets, p->addr);
 		if (net && net->len == p->len)
 			continue;
-		diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
-			 net ? "prefix length differs from %s's subnet in %s: '%s' (expected %s)"
-			     : "address outside %s's subnets in %s: '%s' (expected an address in %s)",
-			 segname, keyname(&ns->o, KEY_NS_ADDRESS, key), prefix_str(p, a), list);
+		if (net)
+			diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
+				 "prefix length differs from %s's subnet in %s: '%s' (expected /%u, as in %s)", segname,
+				 keyname(&ns->o, KEY_NS_ADDRESS, key), prefix_str(p, a), net->len, prefix_str(net, b));
+		else
+			diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
+				 "address outside %s's subnet in %s: '%s' (expected an address in %s)", segname,
+				 keyname(&ns->o, KEY_NS_ADDRESS, key), prefix_str(p, a), list);
 	}
 }
 
 static void derive_gateway(struct netns *ns, const struct prefix *nets, unsigned nnets,
 			   struct diag *d)
 {
-	char key[KEYNAME_SIZE], a[IP4_STRLEN], list[160];
-	if (ns->gw_mode == GW_NONE || is_bad(&ns->o, KEY_NS_GATEWAY)) {
+	char key[KEYNAME_SIZE], list[160];
+	if (ns->gw_mode == GW_NONE || is_bad(&ns->o, KEY_NS_GATEWAY) || is_bad(&ns->o, KEY_NS_ADDRESS)) {
 		ns->gateway = 0;
 		return;
 	}
 	if (ns->gw_mode == GW_ADDR) {
 		const struct prefix *net = containing(ns->addrs.v, ns->addrs.n, ns->gateway);
-		bool own = false;
+		const char *why = NULL;
 		for (unsigned i = 0; i < ns->addrs.n; i++)
-			own |= ns->addrs.v[i].addr == ns->gateway;
-		if (net && !own && ns->gateway != prefix_net(net) &&
-		    (net->len > 30 || ns->gateway != prefix_bcast(net)))
+			if (ns->addrs.v[i].addr == ns->gateway)
+				why = "it is the namespace's own address";
+		if (!net)
+			why = ns->addrs.n ? "not in a local subnet" : "the namespace has no address";
+		else if (net->len <= 30 && ns->gateway == prefix_net(net))
+			why = "that is the subnet's network address";
+		else if (net->len <= 30 && ns->gateway == prefix_bcast(net))
+			why = "that is the subnet's broadcast address";
+		if (!why)
 			return;
-		list_prefixes(list, sizeof(list), ns->addrs.v, ns->addrs.n);
+		list_subnets(list, sizeof(list), ns->addrs.v, ns->addrs.n);
 		diag_err(d, line_of(&ns->o, KEY_NS_GATEWAY),
-			 "gateway not a neighbour in a local subnet for %s: '%s' (expected a host address in %s%s)",
-			 keyname(&ns->o, KEY_NS_GATEWAY, key), ip4_str(ns->gateway, a),
-			 ns->addrs.n ? list : "the namespace's subnets, but it has no address",
-			 own ? ", not the namespace's own" : "");
+			 "bad gateway for %s: '%s' (%s; expected a neighbour's address in %s)",
+			 keyname(&ns->o, KEY_NS_GATEWAY, key), ns->o.raw[KEY_NS_GATEWAY], why,
+			 ns->addrs.n ? list : "a subnet of ns.NAME.address");
 		ns->gateway = 0;
 		return;
 	}
@@ -259,7 +266,7 @@ static void check_ns(struct config *c, struct netns *ns, struct diag *d)
 	struct obj *o = &ns->o;
 	bool has_bridge = o->at[KEY_NS_BRIDGE] != 0;
 
-	if (!has_bridge && !o->at[KEY_NS_PEER]) {
+	if (!has_bridge && !o->at[KEY_NS_PEER] && !o->unknown_key) {
 		diag_err(d, o->line,
 			 "namespace has neither bridge nor peer: '%s' (expected ns.%s.bridge = BRIDGE or ns.%s.peer = CIDR)",
 			 o->name, o->name, o->name);
@@ -280,14 +287,13 @@ static void check_ns(struct config *c, struct netns *ns, struct diag *d)
 	if (has_bridge) {
 		ns->has_peer = false;	/* reported above when both were set */
 		static const enum key_id peer_only[] = {KEY_NS_MASQUERADE, KEY_NS_ISOLATE};
-		for (size_t i = 0; i < ARRAY_SIZE(peer_only); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(peer_only) && !is_bad(o, KEY_NS_BRIDGE); i++) {
 			enum key_id k = peer_only[i];
 			if (!o->at[k] || is_bad(o, k))
 				continue;
 			diag_err(d, o->at[k],
 				 "%s applies to peer namespaces only: '%s' (expected it on bridge.%s.%s)",
-				 keyname(o, k, key), yesno(k == KEY_NS_MASQUERADE ? ns->masquerade : ns->isolate),
-				 ns->bridge_name, conf_keys[k].attr);
+				 keyname(o, k, key), o->raw[k], ns->bridge_name, conf_keys[k].attr);
 		}
 	}
 
@@ -318,10 +324,10 @@ static void check_ns(struct config *c, struct netns *ns, struct diag *d)
 			ns->masquerade = c->uplink[0] != 0;
 		if (ns->isolate < 0)
 			ns->isolate = 1;
-		if (ns->masquerade && !c->uplink[0] && !is_bad(o, KEY_NS_MASQUERADE))
+		if (ns->masquerade && !c->uplink[0] && !c->uplink_bad && !is_bad(o, KEY_NS_MASQUERADE))
 			diag_err(d, o->at[KEY_NS_MASQUERADE],
-				 "masquerade needs an uplink in %s: 'yes' (expected a global uplink = IFNAME)",
-				 keyname(o, KEY_NS_MASQUERADE, key));
+				 "masquerade needs an uplink in %s: '%s' (expected a global uplink = IFNAME)",
+				 keyname(o, KEY_NS_MASQUERADE, key), o->raw[KEY_NS_MASQUERADE]);
 	}
 }
 
@@ -332,10 +338,10 @@ static void check_bridge(struct config *c, struct bridge *b, struct diag *d)
 		b->masquerade = c->uplink[0] != 0;
 	if (b->isolate < 0)
 		b->isolate = 1;
-	if (b->masquerade && !c->uplink[0] && !is_bad(&b->o, KEY_BR_MASQUERADE))
+	if (b->masquerade && !c->uplink[0] && !c->uplink_bad && !is_bad(&b->o, KEY_BR_MASQUERADE))
 		diag_err(d, b->o.at[KEY_BR_MASQUERADE],
-			 "masquerade needs an uplink in %s: 'yes' (expected a global uplink = IFNAME)",
-			 keyname(&b->o, KEY_BR_MASQUERADE, key));
+			 "masquerade needs an uplink in %s: '%s' (expected a global uplink = IFNAME)",
+			 keyname(&b->o, KEY_BR_MASQUERADE, key), b->o.raw[KEY_BR_MASQUERADE]);
 }
 
 static void derive_segments(struct config *c, struct diag *d)
