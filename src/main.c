@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -15,7 +16,16 @@
 
 #define DEFAULT_CONF "/etc/boxnet.conf"
 
-enum { EXIT_KERNEL = 1, EXIT_CONFIG = 2 };
+enum { EXIT_KERNEL = 1, EXIT_CONFIG = 2, EXIT_NOT_UP = 3 };
+
+enum command { CMD_UP, CMD_DOWN, CMD_STATUS, CMD_CHECK, CMD_PLAN };
+
+struct run {
+	const char *file;
+	enum command cmd;
+	bool verbose;
+	FILE *err;		/* where messages go */
+};
 
 static void usage(FILE *out)
 {
@@ -27,16 +37,20 @@ static void usage(FILE *out)
 		"commands:\n"
 		"  up      build the box; running it again changes nothing\n"
 		"  down    remove what boxnet built for this config, and nothing else\n"
+		"  status  print what up would change, as ip and nft commands; exit 0 when\n"
+		"          nothing, 3 when something\n"
 		"  check   validate the config only\n"
 		"  plan    print what up does on a clean box, as ip and nft commands\n"
 		"\n"
 		"options:\n"
 		"  -c, --config FILE   the config file\n"
+		"  -v, --verbose       say what was done, and how long it took\n"
 		"  -h, --help          this text\n"
 		"      --version       the version\n"
 		"\n"
 		"exit status: 0 done; 1 the box could not be built or removed (the kernel refused,\n"
-		"or something boxnet did not create is in the way); 2 bad config or usage\n");
+		"or something boxnet did not create is in the way); 2 bad config or usage;\n"
+		"3 (status) the box is not as configured\n");
 }
 
 /* Two boxnets at once (restart racing reload) would trip over each other's objects. */
@@ -58,43 +72,72 @@ static int take_lock(void)
 	return fd;
 }
 
-static int run_kernel(const struct config *c, bool up)
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void print_lines(FILE *out, const char *prefix, const char *text)
+{
+	for (const char *nl; (nl = strchr(text, '\n')); text = nl + 1)
+		fprintf(out, "boxnet: %s%.*s\n", prefix, (int)(nl - text), text);
+}
+
+/* up, down and status: read the kernel's state, plan, then apply or print. */
+static int run_kernel(const struct config *c, const struct run *r)
 {
 	struct state st;
 	struct plan p = {0};
 	struct talk_error why = {0};
+	struct timespec t0;
 	int ret = EXIT_KERNEL, lock = take_lock();
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (lock < -1) {
-		fprintf(stderr, "boxnet: cannot lock %s: %s\n", LOCK_FILE, strerror(-lock));
+		fprintf(r->err, "boxnet: cannot lock %s: %s\n", LOCK_FILE, strerror(-lock));
 		return EXIT_KERNEL;
 	}
 	if (state_init(&st, c) < 0) {
-		fprintf(stderr, "boxnet: out of memory\n");
+		fprintf(r->err, "boxnet: out of memory\n");
 		goto out_lock;
 	}
 	int err = state_read(&st, c, &why);
 	if (err) {
-		fprintf(stderr, "boxnet: cannot read the kernel's network state: %s%s%s%s\n", strerror(-err),
+		fprintf(r->err, "boxnet: cannot read the kernel's network state: %s%s%s%s\n", strerror(-err),
 			why.text[0] ? " (kernel: " : "", why.text, why.text[0] ? ")" : "");
 		if (err == -EPERM || err == -EACCES)
-			fprintf(stderr, "boxnet: up and down need root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n");
+			fprintf(r->err, "boxnet: up, down and status need root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n");
 		goto out;
 	}
-	if ((up ? plan_up(&p, c, &st) : plan_down(&p, c, &st)) < 0) {
-		fprintf(stderr, "boxnet: out of memory\n");
+	if ((r->cmd == CMD_DOWN ? plan_down(&p, c, &st) : plan_up(&p, c, &st)) < 0) {
+		fprintf(r->err, "boxnet: out of memory\n");
 		goto out;
 	}
 	if (p.nconflicts) {
-		fprintf(stderr, "%s", sbuf_str(&p.conflicts));
-		fprintf(stderr, "boxnet: nothing was changed\n");
+		print_lines(r->err, "", sbuf_str(&p.conflicts));
+		if (r->cmd != CMD_STATUS)
+			fprintf(r->err, "boxnet: nothing was changed\n");
 		goto out;
 	}
-	const char *notes = sbuf_str(&p.notes);
-	for (const char *nl; (nl = strchr(notes, '\n')); notes = nl + 1)
-		fprintf(stderr, "boxnet: note: %.*s\n", (int)(nl - notes), notes);
-	if (apply(c, &st, &p, stderr) == 0)
+	print_lines(r->err, "note: ", sbuf_str(&p.notes));
+	if (r->cmd == CMD_STATUS) {
+		if (p.n) {
+			plan_print(&p, c, "what 'boxnet up' would change", stdout);
+			ret = EXIT_NOT_UP;
+		} else {
+			printf("boxnet: the box is up as configured\n");
+			ret = 0;
+		}
+		goto out;
+	}
+	if (apply(c, &st, &p, r->err) == 0) {
 		ret = 0;
+		if (r->verbose)
+			fprintf(r->err, "boxnet: %s: %zu changes in %.1f ms\n", r->cmd == CMD_UP ? "up" : "down",
+				p.n, ms_since(&t0));
+	}
 out:
 	plan_free(&p);
 	state_free(&st);
@@ -110,7 +153,7 @@ static int run_plan(const struct config *c)
 	struct plan p = {0};
 	int ret = EXIT_KERNEL;
 	if (state_init(&st, c) == 0 && plan_up(&p, c, &st) == 0) {
-		plan_print(&p, c, stdout);
+		plan_print(&p, c, "what 'boxnet up' does on a clean box", stdout);
 		ret = fflush(stdout) == 0 ? 0 : EXIT_KERNEL;
 	} else {
 		fprintf(stderr, "boxnet: out of memory\n");
@@ -124,17 +167,24 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
+		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
-	const char *file = DEFAULT_CONF;
+	static const char *const commands[] = {
+		[CMD_UP] = "up", [CMD_DOWN] = "down", [CMD_STATUS] = "status", [CMD_CHECK] = "check", [CMD_PLAN] = "plan",
+	};
+	struct run r = {.file = DEFAULT_CONF, .err = stderr};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:hv", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			file = optarg;
+			r.file = optarg;
+			break;
+		case 'v':
+			r.verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -152,23 +202,28 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_CONFIG;
 	}
-	const char *cmd = argv[optind];
-	if (strcmp(cmd, "up") && strcmp(cmd, "down") && strcmp(cmd, "check") && strcmp(cmd, "plan")) {
-		fprintf(stderr, "boxnet: unknown command '%s'\n", cmd);
+	size_t cmd;
+	for (cmd = 0; cmd < ARRAY_SIZE(commands) && strcmp(argv[optind], commands[cmd]); cmd++)
+		;
+	if (cmd == ARRAY_SIZE(commands)) {
+		fprintf(stderr, "boxnet: unknown command '");
+		put_escaped(stderr, argv[optind]);
+		fprintf(stderr, "'\n");
 		usage(stderr);
 		return EXIT_CONFIG;
 	}
+	r.cmd = (enum command)cmd;
 
 	struct config c = {0};
 	struct diag d = {0};
 	int ret = 0;
-	if (conf_load(&c, file, &d)) {
-		diag_print(&d, stderr);
+	if (conf_load(&c, r.file, &d)) {
+		diag_print(&d, r.err);
 		ret = EXIT_CONFIG;
-	} else if (!strcmp(cmd, "plan")) {
+	} else if (r.cmd == CMD_PLAN) {
 		ret = run_plan(&c);
-	} else if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
-		ret = run_kernel(&c, !strcmp(cmd, "up"));
+	} else if (r.cmd != CMD_CHECK) {
+		ret = run_kernel(&c, &r);
 	}
 	diag_free(&d);
 	conf_free(&c);

@@ -58,7 +58,7 @@ int plan_up(struct plan *p, const struct config *c, struct state *st);
 int plan_down(struct plan *p, const struct config *c, struct state *st);
 void plan_free(struct plan *p);
 
-/* print.c: the plan as a shell script of ip and nft commands. */
-void plan_print(const struct plan *p, const struct config *c, FILE *out);
+/* print.c: the plan as a shell script of ip and nft commands; what says what it is. */
+void plan_print(const struct plan *p, const struct config *c, const char *what, FILE *out);
 
 #endif

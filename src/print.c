@@ -48,14 +48,13 @@ static const char *section(const struct op *o)
 	}
 }
 
-void plan_print(const struct plan *p, const struct config *c, FILE *out)
+void plan_print(const struct plan *p, const struct config *c, const char *what, FILE *out)
 {
 	char a[IP4_STRLEN], ipb[NAME_SIZE + 8];
 	const struct ns_state *last_where = NULL;
 	const char *last_section = NULL;
 
-	fprintf(out, "#!/bin/sh\n# boxnet plan for %s: what 'boxnet up' does on a clean box.\nset -e\n",
-		c->file);
+	fprintf(out, "#!/bin/sh\n# boxnet plan for %s: %s.\nset -e\n", c->file, what);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *o = &p->ops[i];
 		const char *sec = section(o);

@@ -73,6 +73,15 @@ ok "up restores the deleted table" "$BOXNET" -c "$CONF" up
 not "and the connection is refused again" tcp_connects red inet 10.0.0.2
 ip -n inet route del 10.0.0.0/24
 
+# ---- status: what up would change ----
+expect_exit "status on a built box: exit 0" 0 "$BOXNET" -c "$CONF" status
+ip netns del blue
+expect_exit "status after a namespace was deleted: exit 3" 3 "$BOXNET" -c "$CONF" status
+ok "status shows the commands that would rebuild it" sh -c "'$BOXNET' -c '$CONF' status | grep -qx 'ip netns add blue'"
+ok "up rebuilds the deleted namespace" "$BOXNET" -c "$CONF" up
+ok "blue pings red again" ping_ok blue 10.0.0.2
+expect_exit "and status is content" 0 "$BOXNET" -c "$CONF" status
+
 # ---- again, and away ----
 built=$(snapshot 1)
 ok "up again succeeds" "$BOXNET" -c "$CONF" up
