@@ -63,6 +63,11 @@ check:
 	@$(MAKE) --no-print-directory -s boxnet build/unit-tests
 	@tests/run
 
+qemu-check:
+	@tests/deps qemu
+	@$(MAKE) --no-print-directory -s boxnet
+	@qemu-tests/run
+
 demo:
 	@tests/deps test
 	@$(MAKE) --no-print-directory -s boxnet
@@ -74,8 +79,8 @@ install: boxnet
 	install -D -m 0644 docs/boxnet.conf.5 $(DESTDIR)$(MANDIR)/man5/boxnet.conf.5
 
 clean:
-	rm -rf build boxnet
+	rm -rf build boxnet .work
 
-.PHONY: all check demo install clean
+.PHONY: all check qemu-check demo install clean
 
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

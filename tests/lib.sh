@@ -2,6 +2,7 @@
 # assertions that print TAP-like lines, and normalized dumps of the box's state.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/tests/norm.sh"
 BOXNET=${BOXNET:-$ROOT/boxnet}
 UPLINK_ADDR=198.51.100.2
 INET_ADDR=198.51.100.1
@@ -119,17 +120,12 @@ tcp_connects() {
 
 # ---- state dumps ----
 
-# One namespace's links, IPv4 addresses and routes, without what differs between two builds
-# of the same thing (ifindexes, MAC addresses, IPv6 link-local addresses). exact=1 keeps
-# ifindexes, to tell a rebuilt link from an untouched one.
+# One namespace's links, IPv4 addresses and routes, normalized (see norm.sh).
 dump_ns() {
 	local n=(${1:+-n "$1"}) exact=${2:-0}
-	ip "${n[@]}" -j -d link show | jq -c --argjson exact "$exact" 'map({ifname, kind: .linkinfo.info_kind,
-		slave: .linkinfo.info_slave_kind, mtu, up: (.flags | index("UP") != null), master, ifalias}
-		+ (if $exact == 1 then {ifindex} else {} end)) | sort_by(.ifname) | .[]'
-	ip "${n[@]}" -j -4 addr show | jq -c 'map(.ifname as $i | .addr_info[] | {dev: $i, local, prefixlen,
-		broadcast, scope}) | sort_by(.dev, .local) | .[]'
-	ip "${n[@]}" -j -4 route show table all | jq -c 'map(del(.flags)) | sort_by(.table, .type, .dst, .dev) | .[]'
+	ip "${n[@]}" -j -d link show | norm_links "$exact"
+	ip "${n[@]}" -j -4 addr show | norm_addrs
+	ip "${n[@]}" -j -4 route show table all | norm_routes
 }
 
 # The whole box: the host, every named namespace, the nft ruleset, forwarding.
@@ -142,11 +138,7 @@ snapshot() {
 		dump_ns "$ns" "$exact"
 	done
 	echo "== nft"
-	if [ "$exact" = 1 ]; then
-		nft -j list ruleset | jq -c '.nftables[] | select(.metainfo | not)'
-	else
-		nft -j list ruleset | jq -c '.nftables[] | select(.metainfo | not) | walk(if type == "object" then del(.handle) else . end)'
-	fi
+	nft -j list ruleset | norm_nft "$exact"
 	nft list ruleset | grep -F comment || true
 	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward) note: $(cat /run/boxnet/ip_forward 2>/dev/null)"
 }

@@ -1,0 +1,80 @@
+# /test/lib.sh: assertions for the checks inside the guest. Results go to the second serial
+# port (fd 3), away from the console's kernel messages; the host reads and counts them.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# BusyBox's shell prefers its own applets to programs on PATH: iproute2's ip by full path.
+ip() { /usr/sbin/ip "$@"; }
+exec 3>/dev/ttyS1
+BOXNET="/usr/sbin/boxnet -c /etc/boxnet.conf"
+INET=198.51.100.1
+UPLINK=198.51.100.2
+
+pass() { echo "ok - $1" >&3; }
+fail() {
+	echo "not ok - $1" >&3
+	[ -s /tmp/out ] && tail -5 /tmp/out | sed 's/^/#   /' >&3
+	return 0
+}
+ok() {
+	name=$1
+	shift
+	if "$@" >/tmp/out 2>&1; then pass "$name"; else fail "$name"; fi
+}
+not() {
+	name=$1
+	shift
+	if "$@" >/tmp/out 2>&1; then fail "$name (it succeeded)"; else pass "$name"; fi
+}
+same() {
+	if [ "$2" = "$3" ]; then pass "$1"; else
+		echo "expected '$2', got '$3'" >/tmp/out
+		fail "$1"
+	fi
+}
+note() { echo "# $*" >&3; }
+
+in_ns() {
+	ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+ping_ok() { in_ns "$1" ping -c 1 -W 2 "$2"; }
+
+# The address a TCP server in namespace $1 sees for a connection from namespace $2.
+seen_source() {
+	in_ns "$1" nc -l -p 7000 -e /test/peer &
+	sleep 0.3
+	in_ns "$2" nc -w 3 "$3" 7000 </dev/null
+	wait 2>/dev/null
+}
+
+# Can namespace $2 open a TCP connection to a server in namespace $1 at $3?
+tcp_connects() {
+	in_ns "$1" nc -l -p 7001 -e /test/hello &
+	pid=$!
+	sleep 0.3
+	got=$(in_ns "$2" nc -w 2 "$3" 7001 </dev/null 2>/dev/null)
+	kill $pid 2>/dev/null
+	wait 2>/dev/null
+	[ "$got" = hello ]
+}
+
+# The box's state, one JSON document a line, for the host to normalize and compare:
+#   STATE TAG WHERE WHAT JSON
+state() {
+	tag=$1
+	for ns in "" $(ls /run/netns | sort); do
+		where=${ns:-host}
+		n=${ns:+-n $ns}
+		echo "STATE $tag $where links $(ip $n -j -d link show)" >&3
+		echo "STATE $tag $where addrs $(ip $n -j -4 addr show)" >&3
+		echo "STATE $tag $where routes $(ip $n -j -4 route show table all)" >&3
+	done
+	echo "STATE $tag box nft $(nft -j list ruleset)" >&3
+	echo "STATE $tag box fwd $(cat /proc/sys/net/ipv4/ip_forward)" >&3
+}
+
+done_testing() {
+	echo "=== DONE" >&3
+	sync
+	poweroff -f
+}

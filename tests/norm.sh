@@ -1,0 +1,27 @@
+# tests/norm.sh: normalize iproute2 and nft JSON (on stdin) into stable lines, dropping what
+# differs between two builds of the same box: ifindexes, MAC addresses, nft handles. With
+# exact=1 ifindexes and handles stay, to tell an untouched object from a rebuilt one.
+
+norm_links() {
+	jq -c --argjson exact "${1:-0}" 'map({ifname, kind: .linkinfo.info_kind,
+		slave: .linkinfo.info_slave_kind, mtu, up: (.flags | index("UP") != null), master, ifalias}
+		+ (if $exact == 1 then {ifindex} else {} end)) | sort_by(.ifname) | .[]'
+}
+
+norm_addrs() {
+	jq -c 'map(.ifname as $i | .addr_info[] | {dev: $i, local, prefixlen, broadcast, scope})
+		| sort_by(.dev, .local) | .[]'
+}
+
+norm_routes() {
+	jq -c 'map(del(.flags)) | sort_by(.table, .type, .dst, .dev) | .[]'
+}
+
+# nft 1.0 leaves table comments out of -j: callers that compare them add the text listing.
+norm_nft() {
+	if [ "${1:-0}" = 1 ]; then
+		jq -c '.nftables[] | select(.metainfo | not)'
+	else
+		jq -c '.nftables[] | select(.metainfo | not) | walk(if type == "object" then del(.handle) else . end)'
+	fi
+}
