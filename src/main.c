@@ -11,6 +11,7 @@
 
 #include "apply.h"
 #include "conf.h"
+#include "log.h"
 #include "plan.h"
 #include "state.h"
 
@@ -72,11 +73,12 @@ static int take_lock(void)
 	return fd;
 }
 
-static double ms_since(const struct timespec *t0)
+/* Microseconds since t0; integer, so that no floating-point printf is linked in. */
+static long long us_since(const struct timespec *t0)
 {
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+	return (long long)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
 static void print_lines(FILE *out, const char *prefix, const char *text)
@@ -134,9 +136,11 @@ static int run_kernel(const struct config *c, const struct run *r)
 	}
 	if (apply(c, &st, &p, r->err) == 0) {
 		ret = 0;
-		if (r->verbose)
-			fprintf(r->err, "boxnet: %s: %zu changes in %.1f ms\n", r->cmd == CMD_UP ? "up" : "down",
-				p.n, ms_since(&t0));
+		if (r->verbose) {
+			long long us = us_since(&t0);
+			fprintf(r->err, "boxnet: %s: %zu changes in %lld.%lld ms\n", r->cmd == CMD_UP ? "up" : "down",
+				p.n, us / 1000, us % 1000 / 100);
+		}
 	}
 out:
 	plan_free(&p);
@@ -163,7 +167,8 @@ static int run_plan(const struct config *c)
 	return ret;
 }
 
-int main(int argc, char **argv)
+/* Reads the command line into r. Returns -1 for bad usage, 1 when done (-h, --version). */
+static int parse_args(int argc, char **argv, struct run *r)
 {
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -175,48 +180,55 @@ int main(int argc, char **argv)
 	static const char *const commands[] = {
 		[CMD_UP] = "up", [CMD_DOWN] = "down", [CMD_STATUS] = "status", [CMD_CHECK] = "check", [CMD_PLAN] = "plan",
 	};
-	struct run r = {.file = DEFAULT_CONF, .err = stderr};
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:hv", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			r.file = optarg;
+			r->file = optarg;
 			break;
 		case 'v':
-			r.verbose = true;
+			r->verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return 1;
 		case 'V':
 			printf("boxnet %s\n", BOXNET_VERSION);
-			return 0;
+			return 1;
 		default:
-			usage(stderr);
-			return EXIT_CONFIG;
+			return -1;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, optind == argc ? "boxnet: no command given\n" : "boxnet: too many arguments\n");
-		usage(stderr);
-		return EXIT_CONFIG;
+		return -1;
 	}
-	size_t cmd;
-	for (cmd = 0; cmd < ARRAY_SIZE(commands) && strcmp(argv[optind], commands[cmd]); cmd++)
-		;
-	if (cmd == ARRAY_SIZE(commands)) {
-		fprintf(stderr, "boxnet: unknown command '");
-		put_escaped(stderr, argv[optind]);
-		fprintf(stderr, "'\n");
-		usage(stderr);
-		return EXIT_CONFIG;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (!strcmp(argv[optind], commands[i])) {
+			r->cmd = (enum command)i;
+			return 0;
+		}
 	}
-	r.cmd = (enum command)cmd;
+	fprintf(stderr, "boxnet: unknown command '");
+	put_escaped(stderr, argv[optind]);
+	fprintf(stderr, "'\n");
+	return -1;
+}
 
+int main(int argc, char **argv)
+{
+	struct run r = {.file = DEFAULT_CONF};
 	struct config c = {0};
 	struct diag d = {0};
-	int ret = 0;
+	int ret = parse_args(argc, argv, &r);
+	if (ret) {
+		if (ret < 0)
+			usage(stderr);
+		return ret < 0 ? EXIT_CONFIG : 0;
+	}
+	/* Copies to the kernel log are for what init runs at boot: up and down. */
+	r.err = r.cmd == CMD_UP || r.cmd == CMD_DOWN ? log_open() : stderr;
 	if (conf_load(&c, r.file, &d)) {
 		diag_print(&d, r.err);
 		ret = EXIT_CONFIG;
@@ -227,5 +239,6 @@ int main(int argc, char **argv)
 	}
 	diag_free(&d);
 	conf_free(&c);
+	log_close(r.err);
 	return ret;
 }

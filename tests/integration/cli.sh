@@ -28,6 +28,23 @@ expect_exit "up as nobody: exit 1" 1 setpriv --reuid=65534 --regid=65534 --clear
 ok "up as nobody says it needs root" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups '$BOXNET' -c '$SEED' up 2>&1 | grep -q 'need root'"
 same "up as nobody changes nothing" "$before" "$(snapshot 1)"
 
+# Run from init (no controlling terminal), up and down copy their messages to the kernel log;
+# here a file stands in for /dev/kmsg.
+touch "$TMP/kmsg"
+mount --bind "$TMP/kmsg" /dev/kmsg
+setsid -w "$BOXNET" -v -c "$SEED" up 2>/dev/null
+ok "without a terminal, up logs its summary to the kernel log at level 6" grep -q '^<6>boxnet: up: [0-9]* changes in' "$TMP/kmsg"
+echo "bridge.x.mtu = 12" | setsid -w "$BOXNET" -c - up 2>/dev/null
+ok "config errors reach the kernel log at level 3" grep -q "^<3>boxnet: <stdin>:1: bad MTU" "$TMP/kmsg"
+setsid -w "$BOXNET" -c "$SEED" down 2>/dev/null
+lines=$(wc -l <"$TMP/kmsg")
+setsid -w "$BOXNET" -c "$SEED" check 2>/dev/null
+"$BOXNET" -c "$SEED" up 2>/dev/null
+same "check, and up from a terminal-less test without -v, log nothing" "$lines" "$(wc -l <"$TMP/kmsg")"
+"$BOXNET" -c "$SEED" down
+umount /dev/kmsg
+before=$(snapshot 1)
+
 # Every bad config: exit 2 from up and from down, and not one change in the kernel.
 for f in "$ROOT"/tests/bad/*.conf; do
 	name=$(basename "$f" .conf)
