@@ -8,6 +8,8 @@ PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INIT ?=
 DESTDIR ?=
 CFLAGS ?= -O2 -g
 
@@ -31,7 +33,8 @@ endif
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla -Wundef -Wno-format-nonliteral
-HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-overflow
+# Hardening; a build system with its own settings (Buildroot, OpenWrt) passes HARDEN= .
+HARDEN ?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-overflow
 # Small: unused functions dropped at link time, no unwind tables (C needs none at run time).
 SMALL := -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
 override CFLAGS += -std=c11 -D_GNU_SOURCE -DBOXNET_VERSION='"$(VERSION)"' $(WARN) $(HARDEN) $(SMALL) \
@@ -98,10 +101,23 @@ demo:
 	@$(MAKE) --no-print-directory -s boxnet
 	@tests/demo
 
-install: boxnet
-	install -D -m 0755 boxnet $(DESTDIR)$(SBINDIR)/boxnet
+# INIT=sysv or INIT=systemd also installs the init script or the unit.
+install: $(OUT)
+	install -D -m 0755 $(OUT) $(DESTDIR)$(SBINDIR)/boxnet
 	install -D -m 0644 docs/boxnet.8 $(DESTDIR)$(MANDIR)/man8/boxnet.8
 	install -D -m 0644 docs/boxnet.conf.5 $(DESTDIR)$(MANDIR)/man5/boxnet.conf.5
+ifeq ($(INIT),sysv)
+	mkdir -p $(DESTDIR)/etc/init.d
+	sed 's|/usr/sbin/boxnet|$(SBINDIR)/boxnet|' rootfs-overlay/etc/init.d/S40boxnet \
+		>$(DESTDIR)/etc/init.d/S40boxnet
+	chmod 0755 $(DESTDIR)/etc/init.d/S40boxnet
+else ifeq ($(INIT),systemd)
+	mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/sbin/boxnet|$(SBINDIR)/boxnet|' package/boxnet/boxnet.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/boxnet.service
+else ifneq ($(INIT),)
+	$(error INIT is sysv or systemd, not $(INIT))
+endif
 
 # The stripped size of the static musl build, every feature in (target: 100 KiB on x86_64).
 MUSL_OUT := build/musl/boxnet

@@ -254,7 +254,11 @@ static int plan_firewall(struct plan *p, const struct config *c, struct state *s
 {
 	char want[NFT_COMMENT_SIZE];
 	rules_comment(&p->rules, want);
-	if (!st->known || !st->table_exists || strcmp(want, st->table_comment)) {
+	if (!p->rules.n) {
+		/* No segment, no rule: no table. */
+		if (st->known && st->table_exists && st->table_ours && !emit(p, OP_NFT_DEL, &st->host, NULL, NULL))
+			return -1;
+	} else if (!st->known || !st->table_exists || strcmp(want, st->table_comment)) {
 		if (st->table_exists && !st->table_ours) {
 			conflict(p, "nftables table ip %s exists and was not created by boxnet%s", NFT_TABLE, "");
 			return 0;

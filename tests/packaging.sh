@@ -1,0 +1,66 @@
+#!/bin/bash
+# tests/packaging.sh: what the packages install, the init scripts without a config, and the
+# OpenWrt init script's UCI translation. Needs no privileges.
+cd "$(dirname "$0")/.." || exit 2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+t() {
+	local name=$1
+	shift
+	if "$@" >"$T/log" 2>&1; then echo "ok - $name"; else
+		echo "not ok - $name"
+		tail -5 "$T/log" | sed 's/^/#   /'
+	fi
+}
+
+# make install: binary and man pages, and the init script or unit on request.
+t "make install" make -s install DESTDIR="$T/a" PREFIX=/usr
+t "installs boxnet, boxnet(8), boxnet.conf(5)" test -x "$T/a/usr/sbin/boxnet" -a -f "$T/a/usr/share/man/man8/boxnet.8" \
+	-a -f "$T/a/usr/share/man/man5/boxnet.conf.5"
+t "make install INIT=sysv adds S40boxnet" sh -c "make -s install DESTDIR='$T/b' INIT=sysv && test -x '$T/b/etc/init.d/S40boxnet'"
+t "make install INIT=systemd adds the unit, pointing at SBINDIR" sh -c "make -s install DESTDIR='$T/c' INIT=systemd \
+	SBINDIR=/sbin && grep -qx 'ExecStart=/sbin/boxnet -v up' '$T/c/usr/lib/systemd/system/boxnet.service'"
+t "make install INIT=other is refused" sh -c "! make -s install DESTDIR='$T/d' INIT=upstart"
+
+# S40boxnet: without a config it has nothing to do, and says so. /etc/default/boxnet is
+# replaced by one that points at a missing config.
+echo "BOXNET_CONF=$T/none.conf" >"$T/default"
+sed "s|/etc/default/\$DAEMON|$T/default|g" rootfs-overlay/etc/init.d/S40boxnet >"$T/S40"
+t "S40boxnet start without a config: exit 0, nothing to do" sh -c "sh '$T/S40' start | grep -q 'nothing to do'"
+t "S40boxnet stop without a config: exit 0" sh "$T/S40" stop
+t "S40boxnet reload without a config: exit 0" sh "$T/S40" reload
+t "S40boxnet status without a config: exit 3" sh -c "sh '$T/S40' status; test \$? = 3"
+t "S40boxnet with a bad argument: usage, exit 1" sh -c "sh '$T/S40' bogus | grep -q Usage; sh '$T/S40' bogus; test \$? = 1"
+
+# OpenWrt: uci show output becomes boxnet.conf that boxnet accepts.
+cat >"$T/uci" <<'EOC'
+boxnet.globals=boxnet
+boxnet.globals.uplink='wan'
+boxnet.br0=bridge
+boxnet.br0.address='10.0.0.1/24' '10.0.1.1/24'
+boxnet.br0.isolate='0'
+boxnet.red=ns
+boxnet.red.bridge='br0'
+boxnet.red.address='10.0.0.2/24'
+boxnet.vpn=ns
+boxnet.vpn.peer='10.9.0.1/30'
+boxnet.vpn.address='10.9.0.2/30'
+EOC
+sh -c ". openwrt/boxnet/files/boxnet.init; uci_to_conf" <"$T/uci" >"$T/from-uci.conf"
+t "UCI: globals, bridge and ns sections translate" diff -u - "$T/from-uci.conf" <<'EOC'
+uplink = wan
+bridge.br0.address = 10.0.0.1/24 10.0.1.1/24
+bridge.br0.isolate = 0
+ns.red.bridge = br0
+ns.red.address = 10.0.0.2/24
+ns.vpn.peer = 10.9.0.1/30
+ns.vpn.address = 10.9.0.2/30
+EOC
+t "UCI: boxnet accepts the translation" ./boxnet -c "$T/from-uci.conf" check
+printf 'boxnet.@ns[0]=ns\nboxnet.@ns[0].peer=%s\n' "'10.9.0.1/30'" | sh -c ". openwrt/boxnet/files/boxnet.init; uci_to_conf" >"$T/anon.conf"
+t "UCI: an anonymous section is refused by boxnet with a message" sh -c "./boxnet -c '$T/anon.conf' check 2>&1 |
+	grep -q 'bad namespace name'; ./boxnet -c '$T/anon.conf' check 2>/dev/null; test \$? = 2"
+if command -v shellcheck >/dev/null; then
+	t "shellcheck: init scripts" shellcheck -s sh rootfs-overlay/etc/init.d/S40boxnet openwrt/boxnet/files/boxnet.init \
+		qemu-tests/testnet/etc/init.d/S30uplink
+fi
