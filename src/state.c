@@ -219,7 +219,7 @@ int state_read_links(struct ns_state *ns)
 	return talk_dump(&ns->rt, RTM_GETLINK, &ifi, sizeof(ifi), on_link, reset_links, ns);
 }
 
-static int read_ns(struct ns_state *ns, bool routes)
+int state_read_ns(struct ns_state *ns, bool routes)
 {
 	struct ifaddrmsg ifa = {.ifa_family = AF_INET};
 	struct rtmsg rtm = {.rtm_family = AF_INET};
@@ -292,7 +292,7 @@ int state_read(struct state *st, const struct config *c, struct talk_error *why)
 	if ((err = talk_open(&st->host.rt, NETLINK_ROUTE, "")) < 0)
 		return err;
 	st->host.rt.fail_at = st->fail_at;
-	if ((err = read_ns(&st->host, false)) < 0)
+	if ((err = state_read_ns(&st->host, false)) < 0)
 		goto fail;
 	for (size_t i = 0; i < st->nns; i++) {
 		struct ns_state *ns = &st->ns[i];
@@ -301,7 +301,7 @@ int state_read(struct state *st, const struct config *c, struct talk_error *why)
 			continue;
 		if ((err = state_open_ns(st, ns)) < 0)
 			return err;
-		if ((err = read_ns(ns, true)) < 0) {
+		if ((err = state_read_ns(ns, true)) < 0) {
 			*why = ns->rt.error;
 			return err;
 		}

@@ -76,6 +76,8 @@ void state_free(struct state *st);
 int state_open_ns(struct state *st, struct ns_state *ns);
 /* Re-reads one namespace's links (after boxnet created some). */
 int state_read_links(struct ns_state *ns);
+/* Reads one namespace's links, IPv4 addresses and, if asked, default routes. */
+int state_read_ns(struct ns_state *ns, bool routes);
 
 struct link *state_link(const struct ns_state *ns, const char *name);
 struct link *state_link_by_index(const struct ns_state *ns, int index);

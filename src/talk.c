@@ -101,6 +101,14 @@ int talk_open(struct talk *t, int proto, const char *where)
 	return 0;
 }
 
+int talk_open_io(struct talk *t, const struct talk_io *io, void *arg, const char *where)
+{
+	*t = (struct talk){.io = io, .io_arg = arg, .where = where, .portid = 1, .seq = 1};
+	t->rx_size = RX_SIZE;
+	t->rx = malloc(t->rx_size);
+	return t->rx ? 0 : -ENOMEM;
+}
+
 void talk_close(struct talk *t)
 {
 	if (t->nl)
@@ -260,14 +268,24 @@ static bool all_done(const struct talk_req *reqs, size_t n)
 static int receive(struct talk *t, struct talk_req *reqs, size_t n, bool batch, bool *intr)
 {
 	while (!all_done(reqs, n)) {
-		int flags = batch && t->error.err ? MSG_DONTWAIT : 0;
-		ssize_t got = recv(mnl_socket_get_fd(t->nl), t->rx, t->rx_size, flags);
+		int flags = MSG_TRUNC | (batch && t->error.err ? MSG_DONTWAIT : 0);
+		ssize_t got = t->io ? t->io->recv(t, t->rx, t->rx_size, flags)
+				    : recv(mnl_socket_get_fd(t->nl), t->rx, t->rx_size, flags);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0 && flags && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (got < 0 && (flags & MSG_DONTWAIT) && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
 		if (got < 0)
 			return -errno;	/* ENOBUFS: answers were lost, so none can be trusted */
+		if ((size_t)got > t->rx_size) {
+			/* Cut off: what was lost cannot be asked for again. Make room for next time. */
+			void *bigger = realloc(t->rx, (size_t)got);
+			if (bigger) {
+				t->rx = bigger;
+				t->rx_size = (size_t)got;
+			}
+			return -EMSGSIZE;
+		}
 		int err = dispatch(t, reqs, n, t->rx, (size_t)got, intr);
 		if (err)
 			return err;
@@ -299,7 +317,7 @@ static int send_iov(struct talk *t, struct iovec *iov, size_t n)
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += iov[i].iov_len;
-	ssize_t sent = sendmsg(mnl_socket_get_fd(t->nl), &mh, 0);
+	ssize_t sent = t->io ? t->io->send(t, iov, n) : sendmsg(mnl_socket_get_fd(t->nl), &mh, 0);
 	if (sent < 0)
 		return -errno;
 	return (size_t)sent == total ? 0 : -EMSGSIZE;
@@ -374,7 +392,7 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
 	};
 	/* The whole transaction must fit one skb: the send buffer bounds it. */
 	int want = (int)(len + 64 * 1024);
-	if (want > 200 * 1024) {
+	if (want > 200 * 1024 && !t->io) {
 		int fd = mnl_socket_get_fd(t->nl);
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
@@ -392,6 +410,18 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
 
 /* Dumps use sequence numbers of their own, apart from those of pending requests. */
 #define DUMP_SEQ_BASE 0x80000000u
+
+/* After a dump went wrong midway, the kernel may still be sending its rest: take it all,
+ * without waiting, before asking again (a new dump while one runs is refused). */
+static void drain(struct talk *t)
+{
+	for (int i = 0; i < 1024; i++) {
+		ssize_t got = t->io ? t->io->recv(t, t->rx, t->rx_size, MSG_DONTWAIT | MSG_TRUNC)
+				    : recv(mnl_socket_get_fd(t->nl), t->rx, t->rx_size, MSG_DONTWAIT | MSG_TRUNC);
+		if (got < 0 && errno != EINTR && errno != ENOBUFS)
+			return;
+	}
+}
 
 int talk_dump(struct talk *t, uint16_t type, const void *hdr, size_t hdr_len, talk_cb cb,
 	      void (*reset)(void *arg), void *arg)
@@ -414,8 +444,11 @@ int talk_dump(struct talk *t, uint16_t type, const void *hdr, size_t hdr_len, ta
 			err = receive(t, &req, 1, false, &intr);
 		if (!err)
 			err = t->error.err;
-		/* A dump that raced a change is not acted on: start again (ENOBUFS likewise). */
-		if ((err == 0 && intr) || err == -ENOBUFS) {
+		/* A dump that raced a change is not acted on: start again (after ENOBUFS or a cut
+		 * off part likewise, the latter with a larger buffer). */
+		if ((err == 0 && intr) || err == -ENOBUFS || err == -EMSGSIZE) {
+			if (err)
+				drain(t);
 			if (reset)
 				reset(arg);
 			continue;

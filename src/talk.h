@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <libmnl/libmnl.h>
 
@@ -49,7 +50,19 @@ struct talk_error {
 	char text[192];			/* the kernel's extack message, or "" */
 };
 
+struct talk;
+struct iovec;
+
+/* How requests reach the kernel and answers come back: a socket, or canned answers in tests
+ * and fuzzing. recv returns a datagram's whole length, even when larger than size. */
+struct talk_io {
+	ssize_t (*send)(struct talk *t, const struct iovec *iov, size_t n);
+	ssize_t (*recv)(struct talk *t, void *buf, size_t size, int flags);
+};
+
 struct talk {
+	const struct talk_io *io;	/* NULL: the socket */
+	void *io_arg;
 	struct mnl_socket *nl;
 	uint32_t portid, seq;
 	uint32_t dump_seq;		/* dumps count apart, so pending seqs stay consecutive */
@@ -66,6 +79,8 @@ struct talk {
 };
 
 int talk_open(struct talk *t, int proto, const char *where);
+/* A talk without a socket, for tests and fuzzing. */
+int talk_open_io(struct talk *t, const struct talk_io *io, void *arg, const char *where);
 void talk_close(struct talk *t);
 
 /* Starts a request; NLM_F_REQUEST|NLM_F_ACK are added. NULL when out of memory. */

@@ -9,5 +9,6 @@ int main(void)
 	test_rules(&u);
 	test_nft(&u);
 	test_docs(&u);
+	test_talk(&u);
 	return u.failed != 0;
 }

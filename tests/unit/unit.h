@@ -35,5 +35,6 @@ void test_conf(struct unit *u);
 void test_rules(struct unit *u);
 void test_nft(struct unit *u);
 void test_docs(struct unit *u);
+void test_talk(struct unit *u);
 
 #endif
