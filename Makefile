@@ -88,7 +88,8 @@ $(BUILDDIR)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 # Both install what they need first (on Debian, as root) or say what is missing.
 check:
 	@tests/deps test
-	@$(MAKE) --no-print-directory -s boxnet build/unit-tests
+	@$(MAKE) --no-print-directory -s boxnet build/unit-tests build/replay-fuzz_conf build/replay-fuzz_reply \
+		build/mkseeds
 	@tests/run
 
 qemu-check:
@@ -119,6 +120,27 @@ else ifneq ($(INIT),)
 	$(error INIT is sysv or systemd, not $(INIT))
 endif
 
+# Fuzzing with libFuzzer (clang, ASan+UBSan): make fuzz [FUZZ_SECONDS=N per harness].
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 \
+	-D_GNU_SOURCE -DBOXNET_VERSION='"$(VERSION)"' -Isrc -Itests/unit
+FUZZ_LIB := $(filter-out src/main.c,$(SRCS)) tests/unit/fakenl.c
+
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB) | $(BUILDDIR)
+	@mkdir -p build/fuzz
+	$(Q_LD)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LIBMNL_LIBS)
+
+# The harnesses without libFuzzer, to replay seeds and past crashes in make check.
+build/replay-%: fuzz/%.c fuzz/replay.c $(LIB_OBJS) $(BUILDDIR)/unit/fakenl.o
+	$(Q_LD)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) -o $@ $^ $(LIBMNL_LIBS)
+
+build/mkseeds: fuzz/mkseeds.c $(BUILDDIR)/unit/fakenl.o $(LIB_OBJS)
+	$(Q_LD)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) -o $@ $^ $(LIBMNL_LIBS)
+
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz.sh
+
 # The stripped size of the static musl build, every feature in (target: 100 KiB on x86_64).
 MUSL_OUT := build/musl/boxnet
 size:
@@ -137,6 +159,6 @@ clean:
 distclean: clean
 	rm -rf .work/qemu
 
-.PHONY: all check qemu-check demo install size clean distclean
+.PHONY: all check qemu-check demo install size fuzz clean distclean
 
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -64,7 +64,8 @@ static int by_line(const void *a, const void *b)
 
 unsigned diag_print(struct diag *d, FILE *out)
 {
-	qsort(d->msgs, d->n, sizeof(*d->msgs), by_line);
+	if (d->n)
+		qsort(d->msgs, d->n, sizeof(*d->msgs), by_line);
 	for (size_t i = 0; i < d->n; i++) {
 		put_escaped(out, d->file);
 		if (d->msgs[i].line)

@@ -203,11 +203,12 @@ static void on_error_msg(struct talk *t, struct talk_req *r, const struct nlmsgh
 		return;
 	}
 	if (e->error && (nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
-		unsigned off = sizeof(*e);
+		/* The TLVs follow the error and, unless capped, the whole refused message. */
+		size_t off = sizeof(*e);
 		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += e->msg.nlmsg_len - (unsigned)sizeof(e->msg);
-		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
-			mnl_attr_parse(nlh, off, extack_attr, &ext);
+			off += e->msg.nlmsg_len >= sizeof(e->msg) ? e->msg.nlmsg_len - sizeof(e->msg) : 0;
+		if (off <= mnl_nlmsg_get_payload_len(nlh))
+			mnl_attr_parse(nlh, (unsigned)off, extack_attr, &ext);
 	}
 	if (e->error)
 		refuse(t, r, e->error, ext.msg);
@@ -223,13 +224,22 @@ static struct talk_req *find_req(struct talk_req *reqs, size_t n, uint32_t seq)
 	return &reqs[seq - reqs[0].seq];
 }
 
+/* libmnl's mnl_nlmsg_ok() takes a length above 2 GiB for a negative one: check it here. */
+static bool msg_fits(const struct nlmsghdr *nlh, size_t left)
+{
+	return left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= left;
+}
+
 /* Handles one received datagram for the requests reqs[0..n), whose seqs are consecutive. */
 static int dispatch(struct talk *t, struct talk_req *reqs, size_t n, const char *data, size_t len,
 		    bool *intr)
 {
-	const struct nlmsghdr *nlh = (const void *)data;
-	int left = (int)len;
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+	for (size_t off = 0; off < len;) {
+		const struct nlmsghdr *nlh = (const void *)(data + off);
+		if (!msg_fits(nlh, len - off))
+			return -EBADMSG;
+		size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+		off += step < len - off ? step : len - off;	/* the last one may be unpadded */
 		if (nlh->nlmsg_pid != t->portid && nlh->nlmsg_pid != 0)
 			continue;
 		struct talk_req *r = find_req(reqs, n, nlh->nlmsg_seq);
@@ -252,7 +262,7 @@ static int dispatch(struct talk *t, struct talk_req *reqs, size_t n, const char 
 				refuse(t, r, err, "boxnet could not read the kernel's answer");
 		}
 	}
-	return left > 0 ? -EBADMSG : 0;
+	return 0;
 }
 
 static bool all_done(const struct talk_req *reqs, size_t n)

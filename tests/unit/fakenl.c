@@ -67,11 +67,13 @@ static ssize_t fake_recv(struct talk *t, void *buf, size_t size, int flags)
 	size_t len = f->len[i] < size ? f->len[i] : size;
 	memcpy(buf, f->dgram[i], len);
 	/* Make the canned seqs and pids those of this talk. */
-	struct nlmsghdr *nlh = buf;
-	int left = (int)len;
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+	for (size_t off = 0; off + sizeof(struct nlmsghdr) <= len;) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)buf + off);
 		nlh->nlmsg_seq += f->base;
 		nlh->nlmsg_pid = t->portid;
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - off)
+			break;
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 	return (ssize_t)(f->claim[i] > f->len[i] ? f->claim[i] : f->len[i]);
 }
