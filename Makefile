@@ -89,7 +89,7 @@ $(BUILDDIR)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 check:
 	@tests/deps test
 	@$(MAKE) --no-print-directory -s boxnet build/unit-tests build/replay-fuzz_conf build/replay-fuzz_reply \
-		build/mkseeds
+		build/mkseeds faults
 	@tests/run
 
 qemu-check:
@@ -119,6 +119,11 @@ else ifeq ($(INIT),systemd)
 else ifneq ($(INIT),)
 	$(error INIT is sysv or systemd, not $(INIT))
 endif
+
+# A test build with the fault-injection hook (BOXNET_FAIL_AT), for tests/integration/faults.sh.
+faults:
+	@$(MAKE) --no-print-directory -s BUILDDIR=build/faults OUT=build/faults/boxnet \
+		CPPFLAGS="$(CPPFLAGS) -DBOXNET_FAULTS" build/faults/boxnet
 
 # Fuzzing with libFuzzer (clang, ASan+UBSan): make fuzz [FUZZ_SECONDS=N per harness].
 FUZZ_SECONDS ?= 60
@@ -159,6 +164,6 @@ clean:
 distclean: clean
 	rm -rf .work/qemu
 
-.PHONY: all check qemu-check demo install size fuzz clean distclean
+.PHONY: all check qemu-check demo install size fuzz faults clean distclean
 
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -87,6 +87,36 @@ static int put_link_set(struct talk *t, const char *name, int up, unsigned mtu, 
 	return m.overflow ? -EMSGSIZE : 0;
 }
 
+/* By index, for what renames a link: name, up (1, 0, -1 to keep), group (-1 to keep). */
+static int put_link_index(struct talk *t, int index, const char *name, int up, long group, const void *tag)
+{
+	struct msg m = talk_add(t, RTM_NEWLINK, 0, tag);
+	struct ifinfomsg *ifi = msg_reserve(&m, sizeof(*ifi));
+	if (ifi) {
+		*ifi = (struct ifinfomsg){.ifi_family = AF_UNSPEC, .ifi_index = index};
+		if (up >= 0) {
+			ifi->ifi_change = IFF_UP;
+			ifi->ifi_flags = up ? IFF_UP : 0;
+		}
+	}
+	if (name)
+		msg_put_str(&m, IFLA_IFNAME, name);
+	if (group >= 0)
+		msg_put_u32(&m, IFLA_GROUP, (uint32_t)group);
+	return m.overflow ? -EMSGSIZE : 0;
+}
+
+/* Deletes every link of BOXNET_GROUP at once: parked links go together, or none does. */
+static int put_purge(struct talk *t, const void *tag)
+{
+	struct msg m = talk_add(t, RTM_DELLINK, 0, tag);
+	struct ifinfomsg *ifi = msg_reserve(&m, sizeof(*ifi));
+	if (ifi)
+		ifi->ifi_family = AF_UNSPEC;
+	msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP);
+	return m.overflow ? -EMSGSIZE : 0;
+}
+
 static int put_link_del(struct talk *t, const char *name, const void *tag)
 {
 	struct ifinfomsg *ifi;
@@ -109,10 +139,12 @@ static int put_addr(struct talk *t, uint16_t type, int index, const struct prefi
 	return m.overflow ? -EMSGSIZE : 0;
 }
 
+/* replace: the default route that is there gives way; else there must be none. */
 static int put_route(struct talk *t, uint16_t type, int oif, uint32_t gw, unsigned char proto,
-		     const void *tag)
+		     bool replace, const void *tag)
 {
-	struct msg m = talk_add(t, type, type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_REPLACE : 0, tag);
+	uint16_t flags = type == RTM_DELROUTE ? 0 : NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
+	struct msg m = talk_add(t, type, flags, tag);
 	struct rtmsg *rtm = msg_reserve(&m, sizeof(*rtm));
 	if (rtm)
 		*rtm = (struct rtmsg){.rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN,
@@ -181,22 +213,26 @@ static int resolve(struct exec *x, struct ns_state *ns, const char *name, int *i
 	return 0;
 }
 
-static int do_netns_add(struct exec *x, struct ns_state *ns)
+/* *made: the namespace exists now, so undo must remove it even if opening it failed. */
+static int do_netns_add(struct exec *x, struct ns_state *ns, bool *made)
 {
 	int err = 0;
+	if (fault_hit(x->st->fault))
+		return -EIO;
 	if (!x->dir_ready && (err = netns_prepare_dir()) < 0)
 		return err;
 	x->dir_ready = true;
 	err = netns_create(ns->name);
 	/* Inside the new namespace now: its socket is opened from here. */
 	if (!err) {
+		*made = true;
 		ns->exists = ns->ours = true;
 		ns->fd = netns_open(ns->name);
 		if (ns->fd < 0)
 			err = ns->fd;
 		else
 			err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
-		ns->rt.fail_at = x->st->fail_at;
+		ns->rt.fault = x->st->fault;
 	}
 	int back = netns_enter(x->st->host_fd);
 	return err ? err : back;
@@ -209,16 +245,33 @@ static int run_op(struct exec *x, const struct op *o)
 	struct talk *t = &ns->rt;
 	int err = 0, index = 0, master = -1;
 	bool *done = &x->done[o - x->p->ops];
-	char comment[NFT_COMMENT_SIZE];
+	char comment[NFT_COMMENT_SIZE], park_name[NAME_SIZE];
 
 	switch (o->type) {
 	case OP_NETNS_ADD:
-		if ((err = flush(x)) == 0 && (err = do_netns_add(x, ns)) == 0)
-			*done = true;
+		if ((err = flush(x)) == 0)
+			err = do_netns_add(x, ns, done);
 		break;
 	case OP_NETNS_DEL:
-		if ((err = flush(x)) == 0 && (err = netns_delete(ns->name)) == 0)
-			*done = true;
+		if ((err = flush(x)) == 0)
+			err = fault_hit(st->fault) ? -EIO : netns_delete(ns->name);
+		*done = !err;
+		break;
+	case OP_LINK_PARK:
+		snprintf(park_name, sizeof(park_name), "bxg%d", o->old_link.index);
+		if ((err = use(x, ns)) ||
+		    (err = put_link_index(t, o->old_link.index, NULL, 0, BOXNET_GROUP, o)))
+			break;
+		talk_track(t, done);
+		if ((err = put_link_index(t, o->old_link.index, park_name, -1, -1, o)))
+			break;
+		talk_track(t, done);
+		forget_link(ns, o->ifname);
+		break;
+	case OP_LINK_PURGE:
+		if ((err = use(x, ns)) || (err = put_purge(t, o)))
+			break;
+		talk_track(t, done);
 		break;
 	case OP_LINK_ADD:
 		if ((err = use(x, ns)) || (err = put_link_add(t, o)))
@@ -255,19 +308,23 @@ static int run_op(struct exec *x, const struct op *o)
 	case OP_ROUTE_ADD:
 		if ((err = resolve(x, ns, o->ifname, &index)) || (err = use(x, ns)))
 			break;
-		err = put_route(t, RTM_NEWROUTE, index, o->addr.addr, BOXNET_RTPROT, o);
+		err = put_route(t, RTM_NEWROUTE, index, o->addr.addr, BOXNET_RTPROT, o->has_old, o);
 		talk_track(t, done);
 		break;
 	case OP_ROUTE_DEL:
 		if ((err = use(x, ns)))
 			break;
-		err = put_route(t, RTM_DELROUTE, 0, o->addr.addr, BOXNET_RTPROT, o);
+		err = put_route(t, RTM_DELROUTE, 0, o->addr.addr, BOXNET_RTPROT, false, o);
 		talk_track(t, done);
 		break;
 	case OP_NFT_LOAD:
 	case OP_NFT_DEL:
 		if ((err = flush(x)))
 			break;
+		if (fault_hit(st->fault)) {
+			err = -EIO;
+			break;
+		}
 		rules_comment(&x->p->rules, comment);
 		err = o->type == OP_NFT_LOAD ? nft_put_load(&st->nf, &x->p->rules, comment)
 					     : nft_put_delete(&st->nf);
@@ -279,7 +336,9 @@ static int run_op(struct exec *x, const struct op *o)
 		break;
 	case OP_FORWARD_ON:
 		/* The note first: a boxnet killed in between leaves a note, never a forgotten switch. */
-		if ((err = flush(x)) == 0 && (err = forward_note(true)) == 0) {
+		if ((err = flush(x)) == 0 && fault_hit(st->fault))
+			err = -EIO;
+		if (!err && (err = forward_note(true)) == 0) {
 			if ((err = write_ip_forward(1)) == 0)
 				*done = true;
 			else
@@ -287,7 +346,9 @@ static int run_op(struct exec *x, const struct op *o)
 		}
 		break;
 	case OP_FORWARD_OFF:
-		if ((err = flush(x)) == 0 && (err = write_ip_forward(0)) == 0 && (err = forward_note(false)) == 0)
+		if ((err = flush(x)) == 0 && fault_hit(st->fault))
+			err = -EIO;
+		if (!err && (err = write_ip_forward(0)) == 0 && (err = forward_note(false)) == 0)
 			*done = true;
 		break;
 	}
@@ -306,6 +367,7 @@ static void undo(struct exec *x)
 		const struct op *o = &x->p->ops[i];
 		struct talk *t = &o->where->rt;
 		const struct link *old = &o->old_link;
+		const struct route *r = &o->old_route;
 		int index;
 		if (!x->done[i])
 			continue;
@@ -317,6 +379,12 @@ static void undo(struct exec *x)
 			if (!put_link_del(t, o->ifname, NULL))
 				talk_flush(t);
 			break;
+		case OP_LINK_PARK:
+			/* The name back first: a link is renamed only while down. */
+			if (!put_link_index(t, old->index, old->name, -1, -1, NULL) &&
+			    !put_link_index(t, old->index, NULL, old->up, old->group, NULL))
+				talk_flush(t);
+			break;
 		case OP_LINK_SET:
 			if (o->has_old &&
 			    !put_link_set(t, o->ifname, old->up, o->mtu ? old->mtu : 0,
@@ -324,19 +392,23 @@ static void undo(struct exec *x)
 				talk_flush(t);
 			break;
 		case OP_ADDR_ADD:
+		case OP_ADDR_DEL:
 			if (!resolve(x, o->where, o->ifname, &index) &&
-			    !put_addr(t, RTM_DELADDR, index, &o->addr, NULL))
+			    !put_addr(t, o->type == OP_ADDR_ADD ? RTM_DELADDR : RTM_NEWADDR, index, &o->addr, NULL))
 				talk_flush(t);
 			break;
 		case OP_ROUTE_ADD:
-			if (!put_route(t, RTM_DELROUTE, 0, o->addr.addr, BOXNET_RTPROT, NULL))
-				talk_flush(t);
-			if (o->has_old &&
-			    !put_route(t, RTM_NEWROUTE, o->old_route.oif, o->old_route.gw, o->old_route.protocol, NULL))
-				talk_flush(t);
+		case OP_ROUTE_DEL:
+			if (o->has_old)
+				put_route(t, RTM_NEWROUTE, r->oif, r->gw, r->protocol, true, NULL);
+			else
+				put_route(t, RTM_DELROUTE, 0, o->addr.addr, BOXNET_RTPROT, false, NULL);
+			talk_flush(t);
 			break;
 		case OP_NFT_LOAD:
-			if (!st->table_exists && !nft_put_delete(&st->nf))
+		case OP_NFT_DEL:
+			if (st->table_exists ? !nft_put_restore(&st->nf, &st->table, st->table_comment)
+					     : !nft_put_delete(&st->nf))
 				talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
 			break;
 		case OP_FORWARD_ON:
@@ -347,8 +419,10 @@ static void undo(struct exec *x)
 			forward_note(true);
 			write_ip_forward(st->ip_forward == 1);
 			break;
-		default:
-			break;	/* removals: what is gone stays gone */
+		case OP_LINK_PURGE:
+		case OP_LINK_DEL:
+		case OP_NETNS_DEL:
+			break;	/* what is gone stays gone: these come last, once all else is done */
 		}
 	}
 }
@@ -376,6 +450,12 @@ static void describe(const struct op *o, struct sbuf *s)
 		break;
 	case OP_LINK_DEL:
 		sbuf_addf(s, "delete interface %s%s%s", o->ifname, in, ns);
+		break;
+	case OP_LINK_PARK:
+		sbuf_addf(s, "take interface %s%s%s down, out of the way", o->ifname, in, ns);
+		break;
+	case OP_LINK_PURGE:
+		sbuf_addf(s, "delete the interfaces boxnet no longer needs%s%s", in, ns);
 		break;
 	case OP_LINK_SET:
 		sbuf_addf(s, "set up interface %s%s%s", o->ifname, in, ns);

@@ -105,7 +105,13 @@ static int run_kernel(const struct config *c, const struct run *r)
 		fprintf(r->err, "boxnet: out of memory\n");
 		goto out_lock;
 	}
-	int err = state_read(&st, c, &why);
+#ifdef BOXNET_FAULTS
+	/* Test builds: BOXNET_FAIL_AT=N fails the Nth kernel operation; BOXNET_COUNT_OPS=1 says
+	 * how many there were. */
+	struct fault fault = {.fail_at = strtoul(getenv("BOXNET_FAIL_AT") ? getenv("BOXNET_FAIL_AT") : "0", NULL, 10)};
+	st.fault = &fault;
+#endif
+	int err = state_read(&st, c, r->cmd != CMD_DOWN, &why);
 	if (err) {
 		fprintf(r->err, "boxnet: cannot read the kernel's network state: %s%s%s%s\n", strerror(-err),
 			why.text[0] ? " (kernel: " : "", why.text, why.text[0] ? ")" : "");
@@ -143,6 +149,10 @@ static int run_kernel(const struct config *c, const struct run *r)
 		}
 	}
 out:
+#ifdef BOXNET_FAULTS
+	if (getenv("BOXNET_COUNT_OPS"))
+		fprintf(stderr, "boxnet: test hook: %lu operations\n", fault.count);
+#endif
 	plan_free(&p);
 	state_free(&st);
 out_lock:

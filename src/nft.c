@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/netfilter.h>
@@ -197,27 +198,33 @@ static void put_table_name(struct msg *m)
 	msg_put_str(m, NFTA_TABLE_NAME, NFT_TABLE);
 }
 
-int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment)
+/* Create if missing, delete, create afresh: one transaction replaces the whole table. */
+static void put_table_head(struct talk *t, const void *tag, const char *comment, bool *overflow)
 {
 	unsigned char udata[2 + NFT_COMMENT_SIZE];
-	size_t clen = strlen(comment) + 1;
-	bool overflow = false;
-	struct msg m;
-
-	/* Create if missing, delete, create afresh: one transaction replaces the whole table. */
-	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, rs);
+	size_t clen = strnlen(comment, NFT_COMMENT_SIZE - 1) + 1;
+	struct msg m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, tag);
 	put_table_name(&m);
-	overflow |= m.overflow;
-	m = nft_msg(t, NFT_MSG_DELTABLE, 0, rs);
+	*overflow |= m.overflow;
+	m = nft_msg(t, NFT_MSG_DELTABLE, 0, tag);
 	put_table_name(&m);
-	overflow |= m.overflow;
-	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, rs);
+	*overflow |= m.overflow;
+	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
 	put_table_name(&m);
 	udata[0] = UDATA_TABLE_COMMENT;
 	udata[1] = (unsigned char)clen;
-	memcpy(udata + 2, comment, clen);
+	memcpy(udata + 2, comment, clen - 1);
+	udata[1 + clen] = '\0';
 	msg_put(&m, NFTA_TABLE_USERDATA, 2 + clen, udata);
-	overflow |= m.overflow;
+	*overflow |= m.overflow;
+}
+
+int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment)
+{
+	bool overflow = false;
+	struct msg m;
+
+	put_table_head(t, rs, comment, &overflow);
 
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
 		const struct chain_info *ci = &rule_chains[ch];
@@ -244,6 +251,174 @@ int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment)
 			put_match(&m, &r->m[k]);
 		put_verdict(&m, r->verdict);
 		msg_nest_end(&m, exprs);
+		overflow |= m.overflow;
+	}
+	return overflow ? -EMSGSIZE : 0;
+}
+
+/* ---- a copy of the table as it is ---- */
+
+static bool attr_str(const struct nlattr *a, char *dst, size_t size)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 || mnl_attr_get_payload_len(a) > size)
+		return false;
+	memcpy(dst, mnl_attr_get_str(a), mnl_attr_get_payload_len(a));
+	return true;
+}
+
+static bool ours(const struct nlattr *a)
+{
+	char table[32];
+	return attr_str(a, table, sizeof(table)) && !strcmp(table, NFT_TABLE);
+}
+
+static int on_chain(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nft_copy *cp = arg;
+	struct nft_chain_copy ch = {0};
+	const struct nlattr *a, *h;
+	bool mine = false;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		switch (mnl_attr_get_type(a)) {
+		case NFTA_CHAIN_TABLE:
+			mine = ours(a);
+			break;
+		case NFTA_CHAIN_NAME:
+			if (!attr_str(a, ch.name, sizeof(ch.name)))
+				return -EBADMSG;
+			break;
+		case NFTA_CHAIN_TYPE:
+			if (!attr_str(a, ch.type, sizeof(ch.type)))
+				return -EBADMSG;
+			break;
+		case NFTA_CHAIN_POLICY:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			ch.policy = ntohl(mnl_attr_get_u32(a));
+			break;
+		case NFTA_CHAIN_HOOK:
+			ch.base = true;
+			mnl_attr_for_each_nested(h, a) {
+				if (mnl_attr_validate(h, MNL_TYPE_U32) < 0)
+					continue;
+				if (mnl_attr_get_type(h) == NFTA_HOOK_HOOKNUM)
+					ch.hook = ntohl(mnl_attr_get_u32(h));
+				if (mnl_attr_get_type(h) == NFTA_HOOK_PRIORITY)
+					ch.prio = (int32_t)ntohl(mnl_attr_get_u32(h));
+			}
+			break;
+		}
+	}
+	if (!mine)
+		return 0;
+	if (grow(&cp->chains, &cp->chains_cap, cp->nchains + 1, sizeof(ch)))
+		return -ENOMEM;
+	cp->chains[cp->nchains++] = ch;
+	return 0;
+}
+
+static int on_rule(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nft_copy *cp = arg;
+	struct nft_rule_copy r = {0};
+	const struct nlattr *a, *exprs = NULL;
+	bool mine = false;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_RULE_TABLE)
+			mine = ours(a);
+		else if (mnl_attr_get_type(a) == NFTA_RULE_CHAIN && !attr_str(a, r.chain, sizeof(r.chain)))
+			return -EBADMSG;
+		else if (mnl_attr_get_type(a) == NFTA_RULE_EXPRESSIONS)
+			exprs = a;
+	}
+	if (!mine)
+		return 0;
+	if (!exprs || grow(&cp->rules, &cp->rules_cap, cp->nrules + 1, sizeof(r)))
+		return exprs ? -ENOMEM : -EBADMSG;
+	r.len = mnl_attr_get_payload_len(exprs);
+	r.exprs = malloc(r.len ? r.len : 1);
+	if (!r.exprs)
+		return -ENOMEM;
+	memcpy(r.exprs, mnl_attr_get_payload(exprs), r.len);
+	cp->rules[cp->nrules++] = r;
+	return 0;
+}
+
+static void reset_copy(void *arg)
+{
+	nft_copy_free(arg);
+}
+
+int nft_read_table(struct talk *t, struct nft_copy *copy)
+{
+	struct nfgenmsg g = {.nfgen_family = NFPROTO_IPV4, .version = NFNETLINK_V0};
+	*copy = (struct nft_copy){0};
+	int err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, &g, sizeof(g), on_chain, NULL, copy);
+	if (!err)
+		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, &g, sizeof(g), on_rule, reset_copy,
+				copy);
+	return err;
+}
+
+void nft_copy_free(struct nft_copy *copy)
+{
+	for (size_t i = 0; i < copy->nrules; i++)
+		free(copy->rules[i].exprs);
+	free(copy->rules);
+	free(copy->chains);
+	*copy = (struct nft_copy){0};
+}
+
+bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs)
+{
+	size_t want = 0;
+	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
+		if (!(rs->chains & (1u << ch)))
+			continue;
+		want++;
+		size_t rules = 0, have = 0;
+		for (size_t i = 0; i < rs->n; i++)
+			rules += rs->v[i].chain == (enum chain_id)ch;
+		for (size_t i = 0; i < copy->nrules; i++)
+			have += !strcmp(copy->rules[i].chain, rule_chains[ch].name);
+		bool found = false;
+		for (size_t i = 0; i < copy->nchains; i++)
+			found |= !strcmp(copy->chains[i].name, rule_chains[ch].name) && copy->chains[i].base &&
+				 copy->chains[i].hook == rule_chains[ch].hook &&
+				 copy->chains[i].prio == rule_chains[ch].prio;
+		if (!found || rules != have)
+			return false;
+	}
+	return want == copy->nchains;
+}
+
+static void put_table_head(struct talk *t, const void *tag, const char *comment, bool *overflow);
+
+int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment)
+{
+	bool overflow = false;
+	struct msg m;
+	put_table_head(t, NULL, comment, &overflow);
+	for (size_t i = 0; i < copy->nchains; i++) {
+		const struct nft_chain_copy *ch = &copy->chains[i];
+		m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NULL);
+		msg_put_str(&m, NFTA_CHAIN_TABLE, NFT_TABLE);
+		msg_put_str(&m, NFTA_CHAIN_NAME, ch->name);
+		if (ch->base) {
+			struct nlattr *hook = msg_nest(&m, NFTA_CHAIN_HOOK);
+			msg_put_be32(&m, NFTA_HOOK_HOOKNUM, ch->hook);
+			msg_put_be32(&m, NFTA_HOOK_PRIORITY, (uint32_t)ch->prio);
+			msg_nest_end(&m, hook);
+			msg_put_be32(&m, NFTA_CHAIN_POLICY, ch->policy);
+			msg_put_str(&m, NFTA_CHAIN_TYPE, ch->type[0] ? ch->type : "filter");
+		}
+		overflow |= m.overflow;
+	}
+	for (size_t i = 0; i < copy->nrules; i++) {
+		m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, NULL);
+		msg_put_str(&m, NFTA_RULE_TABLE, NFT_TABLE);
+		msg_put_str(&m, NFTA_RULE_CHAIN, copy->rules[i].chain);
+		msg_put(&m, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED, copy->rules[i].len, copy->rules[i].exprs);
 		overflow |= m.overflow;
 	}
 	return overflow ? -EMSGSIZE : 0;

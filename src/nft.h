@@ -4,11 +4,42 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include "rules.h"
 #include "talk.h"
 
 /* The table's comment; -ENOENT when the table is not there. */
 int nft_get_table(struct talk *t, char *comment, size_t size);
+
+/* boxnet's table as the kernel holds it: kept to be put back when a later step of up fails,
+ * and to notice rules changed by hand. */
+struct nft_chain_copy {
+	char name[32], type[16];
+	uint32_t hook, policy;
+	int32_t prio;
+	bool base;
+};
+
+struct nft_rule_copy {
+	char chain[32];
+	unsigned char *exprs;	/* NFTA_RULE_EXPRESSIONS, as dumped */
+	size_t len;
+};
+
+struct nft_copy {
+	struct nft_chain_copy *chains;
+	size_t nchains, chains_cap;
+	struct nft_rule_copy *rules;
+	size_t nrules, rules_cap;
+};
+
+int nft_read_table(struct talk *t, struct nft_copy *copy);
+/* Queues a transaction that puts the copied table back, with the given comment. */
+int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment);
+void nft_copy_free(struct nft_copy *copy);
+/* Does the copy hold exactly the chains, and as many rules in each, as the ruleset? */
+bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs);
 /* Queues one transaction that replaces the table with the ruleset (talk_flush_batch sends it). */
 int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment);
 int nft_put_delete(struct talk *t);

@@ -12,6 +12,8 @@ enum op_type {
 	OP_FORWARD_OFF,
 	OP_NFT_DEL,
 	OP_NETNS_ADD,
+	OP_LINK_PARK,		/* down, renamed, into BOXNET_GROUP: out of the way, undoably */
+	OP_LINK_PURGE,		/* every parked link, in one request */
 	OP_LINK_DEL,
 	OP_LINK_ADD,		/* a bridge, or a veth pair with its peer born in peer_ns */
 	OP_LINK_SET,		/* mtu, master, alias and up on a link found by name */
@@ -46,6 +48,9 @@ struct op {
 struct plan {
 	struct op *ops;
 	size_t n, cap;
+	unsigned parked;		/* OP_LINK_PARKs, for the one OP_LINK_PURGE */
+	bool oom;
+	struct op sink;			/* what emit() returns once memory ran out */
 	struct ruleset rules;
 	struct sbuf conflicts;		/* kernel objects in the way; nothing is applied if any */
 	unsigned nconflicts;

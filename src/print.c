@@ -42,7 +42,8 @@ static const char *section(const struct op *o)
 	case OP_FORWARD_OFF:
 		return "forwarding, once the firewall is in place";
 	case OP_NETNS_DEL:
-		return "namespaces";
+	case OP_LINK_PURGE:
+		return "removals, once all else is in place";
 	default:
 		return NULL;
 	}
@@ -91,6 +92,13 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 		case OP_LINK_DEL:
 			fprintf(out, "%s link delete dev %s\n", ip, o->ifname);
 			break;
+		case OP_LINK_PARK:
+			fprintf(out, "%s link set dev %s down group %u\n%s link set dev %s name bxg%d\n", ip, o->ifname,
+				BOXNET_GROUP, ip, o->ifname, o->old_link.index);
+			break;
+		case OP_LINK_PURGE:
+			fprintf(out, "%s link delete group %u\n", ip, BOXNET_GROUP);
+			break;
 		case OP_LINK_SET:
 			fprintf(out, "%s link set dev %s", ip, o->ifname);
 			mtu_arg(out, o->mtu);
@@ -108,7 +116,7 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 				prefix_str(&o->addr, a), o->addr.len <= 30 ? " brd +" : "", o->ifname);
 			break;
 		case OP_ROUTE_ADD:
-			fprintf(out, "%s route replace default via %s dev %s proto %d\n", ip,
+			fprintf(out, "%s route %s default via %s dev %s proto %d\n", ip, o->has_old ? "replace" : "add",
 				ip4_str(o->addr.addr, a), o->ifname, BOXNET_RTPROT);
 			break;
 		case OP_ROUTE_DEL:

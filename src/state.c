@@ -2,6 +2,7 @@
 #include "state.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -60,9 +61,15 @@ void state_free(struct state *st)
 	ns_close(&st->host);
 	for (size_t i = 0; i < st->nns; i++)
 		ns_close(&st->ns[i]);
+	for (size_t i = 0; i < st->nstale; i++) {
+		ns_close(&st->stale[i]);
+		free(st->stale[i].name_buf);
+	}
+	free(st->stale);
 	free(st->ns);
 	if (st->nf.nl)
 		talk_close(&st->nf);
+	nft_copy_free(&st->table);
 	if (st->host_fd >= 0)
 		close(st->host_fd);
 	*st = (struct state){.host_fd = -1};
@@ -144,6 +151,8 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 		l->mtu = v;
 	if (get_u32(tb[IFLA_MASTER], &v))
 		l->master = (int)v;
+	if (get_u32(tb[IFLA_GROUP], &v))
+		l->group = v;
 	if (get_str(tb[IFLA_IFALIAS], alias, sizeof(alias)))
 		l->ours = !strcmp(alias, BOXNET_MARK);
 	if (tb[IFLA_LINKINFO] && mnl_attr_parse_nested(tb[IFLA_LINKINFO], collect_attrs, info) >= 0)
@@ -263,7 +272,7 @@ int state_open_ns(struct state *st, struct ns_state *ns)
 	if (err)
 		return err;
 	err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
-	ns->rt.fail_at = st->fail_at;
+	ns->rt.fault = st->fault;
 	int back = netns_enter(st->host_fd);
 	return err ? err : back;
 }
@@ -277,13 +286,49 @@ static int read_table(struct state *st)
 		return err;
 	st->table_exists = true;
 	st->table_ours = !strncmp(st->table_comment, "boxnet ", 7);
-	return 0;
+	return st->table_ours ? nft_read_table(&st->nf, &st->table) : 0;
 }
 
-int state_read(struct state *st, const struct config *c, struct talk_error *why)
+/* Namespaces in /run/netns that the config does not name but whose lo carries the mark. */
+static int read_stale(struct state *st, const struct config *c)
+{
+	DIR *dir = opendir(NETNS_DIR);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	int err = 0;
+	size_t cap = 0;
+	for (struct dirent *e; (e = readdir(dir)) && !err;) {
+		if (e->d_name[0] == '.' || conf_ns(c, e->d_name) || !netns_exists(e->d_name))
+			continue;
+		if (grow(&st->stale, &cap, st->nstale + 1, sizeof(*st->stale))) {
+			err = -ENOMEM;
+			break;
+		}
+		struct ns_state *ns = &st->stale[st->nstale];
+		*ns = (struct ns_state){.fd = -1, .exists = true, .name_buf = strdup(e->d_name)};
+		ns->name = ns->name_buf;
+		if (!ns->name) {
+			err = -ENOMEM;
+			break;
+		}
+		st->nstale++;
+		err = state_open_ns(st, ns);
+		if (!err)
+			err = state_read_links(ns);
+		if (!err) {
+			const struct link *lo = state_link(ns, "lo");
+			ns->ours = lo && lo->ours;
+		}
+		if (err == -EINVAL || err == -ENOENT)
+			err = 0;	/* gone meanwhile, or not a namespace: not ours either way */
+	}
+	closedir(dir);
+	return err;
+}
+
+int state_read(struct state *st, const struct config *c, bool stale, struct talk_error *why)
 {
 	int err;
-	(void)c;
 	st->known = true;
 	st->host.exists = true;
 	st->host_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -291,7 +336,7 @@ int state_read(struct state *st, const struct config *c, struct talk_error *why)
 		return -errno;
 	if ((err = talk_open(&st->host.rt, NETLINK_ROUTE, "")) < 0)
 		return err;
-	st->host.rt.fail_at = st->fail_at;
+	st->host.rt.fault = st->fault;
 	if ((err = state_read_ns(&st->host, false)) < 0)
 		goto fail;
 	for (size_t i = 0; i < st->nns; i++) {
@@ -307,9 +352,11 @@ int state_read(struct state *st, const struct config *c, struct talk_error *why)
 		}
 		ns->ours = ns_is_ours(ns);
 	}
+	if (stale && (err = read_stale(st, c)) < 0)
+		return err;
 	if ((err = talk_open(&st->nf, NETLINK_NETFILTER, "")) < 0)
 		return err;
-	st->nf.fail_at = 0;
+	st->nf.fault = st->fault;
 	if ((err = read_table(st)) < 0) {
 		*why = st->nf.error;
 		return err;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "nft.h"
 #include "rules.h"
 #include "talk.h"
 
@@ -17,11 +18,14 @@
  * long as the setting does (until reboot) and outlives an `nft flush ruleset`. */
 #define FORWARD_NOTE RUN_DIR "/ip_forward"
 
+/* The link group boxnet moves links to before it deletes them all in one request. */
+#define BOXNET_GROUP 0x626f78u	/* "box" */
+
 struct link {
 	char name[NAME_SIZE];
 	char kind[16];		/* "bridge", "veth"; "" for none */
 	int index, master;
-	unsigned mtu;
+	unsigned mtu, group;
 	bool up, ours;		/* ours: carries BOXNET_MARK */
 };
 
@@ -39,6 +43,7 @@ struct route {			/* a default route in the main table */
 /* One network namespace: the host's, or one named in the config. */
 struct ns_state {
 	const char *name;	/* NULL for the host */
+	char *name_buf;		/* owns name when the config does not */
 	bool exists;		/* the host always does */
 	bool ours;		/* lo carries BOXNET_MARK, or nothing at all is in it */
 	struct link *links;
@@ -58,18 +63,22 @@ struct state {
 	struct ns_state host;
 	struct ns_state *ns;	/* parallel to config->ns */
 	size_t nns;
+	struct ns_state *stale;	/* boxnet's namespaces that the config no longer names */
+	size_t nstale;
 	struct talk nf;		/* nfnetlink, for the table */
 	bool table_exists, table_ours;
+	struct nft_copy table;	/* boxnet's table as it is, when it exists */
 	bool fwd_mark;		/* boxnet switched forwarding on: FORWARD_NOTE exists */
 	char table_comment[NFT_COMMENT_SIZE];
 	int ip_forward;		/* -1 when unknown */
-	unsigned long fail_at;	/* test hook: refuse the Nth netlink request */
+	struct fault *fault;	/* test hook, NULL in normal runs */
 };
 
 /* An empty state: what `plan` assumes. */
 int state_init(struct state *st, const struct config *c);
-/* Reads links, addresses and routes of the host and of the config's namespaces. */
-int state_read(struct state *st, const struct config *c, struct talk_error *why);
+/* Reads links, addresses and routes of the host and of the config's namespaces, and finds
+ * boxnet's namespaces that the config no longer names (when stale is true). */
+int state_read(struct state *st, const struct config *c, bool stale, struct talk_error *why);
 void state_free(struct state *st);
 
 /* Opens the rtnetlink socket of a namespace (entering it briefly). */

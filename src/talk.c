@@ -309,10 +309,15 @@ static void reset_pending(struct talk *t)
 	t->nreqs = 0;
 }
 
-/* Fault injection for tests: the Nth request is answered as if the kernel refused it. */
+bool fault_hit(struct fault *f)
+{
+	return f && f->fail_at && ++f->count == f->fail_at;
+}
+
+/* The request about to be sent is refused instead, when the test hook says so. */
 static bool inject_fault(struct talk *t, size_t i)
 {
-	if (!t->fail_at || t->requests + i + 1 != t->fail_at)
+	if (!fault_hit(t->fault))
 		return false;
 	refuse(t, &t->reqs[i], -EIO, "boxnet test hook: injected failure");
 	t->reqs[i].done = true;
@@ -359,7 +364,6 @@ int talk_flush(struct talk *t)
 			if (!err)
 				err = receive(t, t->reqs + start, i - start, false, &intr);
 		}
-		t->requests += i - start + faulted;
 		if (!err)
 			err = t->error.err;
 	}
@@ -388,7 +392,6 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
 	t->error = (struct talk_error){0};
 	for (size_t i = 0; i < t->nreqs; i++) {
 		if (inject_fault(t, i)) {
-			t->requests += i + 1;
 			reset_pending(t);
 			return t->error.err;
 		}
@@ -411,7 +414,6 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
 	err = send_iov(t, iov, commit ? 3 : 2);
 	if (!err)
 		err = receive(t, t->reqs, t->nreqs, true, &intr);
-	t->requests += t->nreqs;
 	if (!err)
 		err = t->error.err;
 	reset_pending(t);

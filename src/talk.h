@@ -53,6 +53,15 @@ struct talk_error {
 struct talk;
 struct iovec;
 
+/* Test builds (BOXNET_FAULTS): the Nth operation of the whole run fails as if the kernel had
+ * refused it, to prove that every failure is undone. */
+struct fault {
+	unsigned long count, fail_at;
+};
+
+/* Counts one operation; true when it is the one to fail. */
+bool fault_hit(struct fault *f);
+
 /* How requests reach the kernel and answers come back: a socket, or canned answers in tests
  * and fuzzing. recv returns a datagram's whole length, even when larger than size. */
 struct talk_io {
@@ -74,8 +83,7 @@ struct talk {
 	char *rx;
 	size_t rx_size;
 	struct talk_error error;	/* the first refusal since the last talk_flush */
-	unsigned long requests;		/* count of messages sent, for fault injection and stats */
-	unsigned long fail_at;		/* fault injection: refuse the Nth request (0: never) */
+	struct fault *fault;		/* NULL but in test runs */
 };
 
 int talk_open(struct talk *t, int proto, const char *where);
