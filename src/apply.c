@@ -124,9 +124,12 @@ static int put_link_del(struct talk *t, const char *name, const void *tag)
 	return m.overflow ? -EMSGSIZE : 0;
 }
 
-static int put_addr(struct talk *t, uint16_t type, int index, const struct prefix *p, const void *tag)
+/* replace: the address may be there already. */
+static int put_addr(struct talk *t, uint16_t type, int index, const struct prefix *p, bool replace,
+		    const void *tag)
 {
-	struct msg m = talk_add(t, type, type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0, tag);
+	uint16_t flags = type == RTM_DELADDR ? 0 : NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
+	struct msg m = talk_add(t, type, flags, tag);
 	struct ifaddrmsg *ifa = msg_reserve(&m, sizeof(*ifa));
 	if (ifa)
 		*ifa = (struct ifaddrmsg){.ifa_family = AF_INET, .ifa_prefixlen = p->len,
@@ -302,7 +305,7 @@ static int run_op(struct exec *x, const struct op *o)
 	case OP_ADDR_DEL:
 		if ((err = resolve(x, ns, o->ifname, &index)) || (err = use(x, ns)))
 			break;
-		err = put_addr(t, o->type == OP_ADDR_ADD ? RTM_NEWADDR : RTM_DELADDR, index, &o->addr, o);
+		err = put_addr(t, o->type == OP_ADDR_ADD ? RTM_NEWADDR : RTM_DELADDR, index, &o->addr, o->has_old, o);
 		talk_track(t, done);
 		break;
 	case OP_ROUTE_ADD:
@@ -393,8 +396,10 @@ static void undo(struct exec *x)
 			break;
 		case OP_ADDR_ADD:
 		case OP_ADDR_DEL:
+			/* What was there is put back; what was added goes. */
 			if (!resolve(x, o->where, o->ifname, &index) &&
-			    !put_addr(t, o->type == OP_ADDR_ADD ? RTM_DELADDR : RTM_NEWADDR, index, &o->addr, NULL))
+			    !put_addr(t, o->type == OP_ADDR_ADD && !o->has_old ? RTM_DELADDR : RTM_NEWADDR, index,
+				      &o->addr, true, NULL))
 				talk_flush(t);
 			break;
 		case OP_ROUTE_ADD:
@@ -424,6 +429,15 @@ static void undo(struct exec *x)
 		case OP_NETNS_DEL:
 			break;	/* what is gone stays gone: these come last, once all else is done */
 		}
+	}
+	/* Putting addresses back may have dropped routes through them again (a deleted primary
+	 * takes its routes along): the old default routes once more, now that all is back. */
+	for (size_t i = 0; i < x->p->n; i++) {
+		const struct op *o = &x->p->ops[i];
+		const struct route *r = &o->old_route;
+		if (x->done[i] && o->has_old && (o->type == OP_ROUTE_ADD || o->type == OP_ROUTE_DEL) &&
+		    !put_route(&o->where->rt, RTM_NEWROUTE, r->oif, r->gw, r->protocol, true, NULL))
+			talk_flush(&o->where->rt);
 	}
 }
 

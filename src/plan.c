@@ -167,11 +167,14 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 	}
 }
 
-/* The addresses of a link boxnet keeps: those the config dropped go, missing ones come. */
-static void plan_addrs(struct plan *p, struct ns_state *where, const char *ifname, const struct link *l,
+/* The addresses of a link boxnet keeps: those the config dropped go, missing ones come.
+ * Returns whether some went: the kernel then drops routes through them, and, without
+ * promote_secondaries, the other addresses of a primary's subnet; both are put back. */
+static bool plan_addrs(struct plan *p, struct ns_state *where, const char *ifname, const struct link *l,
 		       const struct prefix *want, unsigned nwant, const struct obj *owner)
 {
 	struct op *o;
+	bool dropped = false;
 	for (size_t k = 0; l && k < where->naddrs; k++) {
 		const struct addr *a = &where->addrs[k];
 		bool keep = false;
@@ -181,13 +184,17 @@ static void plan_addrs(struct plan *p, struct ns_state *where, const char *ifnam
 			continue;
 		o = emit(p, OP_ADDR_DEL, where, ifname, owner);
 		o->addr = a->p;
+		dropped = true;
 	}
 	for (unsigned j = 0; j < nwant; j++) {
-		if (l && state_has_addr(where, l->index, &want[j]))
+		bool there = l && state_has_addr(where, l->index, &want[j]);
+		if (there && !dropped)
 			continue;
 		o = emit(p, OP_ADDR_ADD, where, ifname, owner);
 		o->addr = want[j];
+		o->has_old = there;	/* added again, in case it went with a deleted primary */
 	}
+	return dropped;
 }
 
 static void plan_host_settings(struct plan *p, const struct config *c, struct state *st)
@@ -242,7 +249,9 @@ static void plan_host_settings(struct plan *p, const struct config *c, struct st
 	}
 }
 
-static void plan_route(struct plan *p, const struct netns *n, struct ns_state *ns, const struct link *in)
+/* again: addresses of the link went, and with them, maybe, the route through them. */
+static void plan_route(struct plan *p, const struct netns *n, struct ns_state *ns, const struct link *in,
+		       bool again)
 {
 	const struct route *ours = NULL, *foreign_route = NULL;
 	for (size_t k = 0; k < ns->nroutes; k++) {
@@ -252,7 +261,7 @@ static void plan_route(struct plan *p, const struct netns *n, struct ns_state *n
 			foreign_route = &ns->routes[k];
 	}
 	if (n->gateway) {
-		if (ours && in && ours->gw == n->gateway && ours->oif == in->index)
+		if (ours && in && ours->gw == n->gateway && ours->oif == in->index && !again)
 			return;
 		if (!ours && foreign_route) {
 			conflict(p, "namespace %s has a default route that boxnet did not set; delete it%s", ns->name, "");
@@ -293,8 +302,8 @@ static void plan_inside(struct plan *p, const struct config *c, struct state *st
 			o->mtu = in ? (n->mtu ? n->mtu : DEFAULT_MTU) : 0;
 			remember(o, in);
 		}
-		plan_addrs(p, ns, n->ifname, in, n->addrs.v, n->addrs.n, &n->o);
-		plan_route(p, n, ns, in);
+		bool dropped = plan_addrs(p, ns, n->ifname, in, n->addrs.v, n->addrs.n, &n->o);
+		plan_route(p, n, ns, in, dropped);
 	}
 }
 

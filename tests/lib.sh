@@ -145,6 +145,17 @@ snapshot() {
 	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward) note: $(cat /run/boxnet/ip_forward 2>/dev/null)"
 }
 
+# fresh_box CONF: build CONF alone in a new sandbox, with the same fake uplink, and print its
+# normalized state: what up must converge to from any earlier box.
+fresh_box() {
+	unshare -m -n --propagation private env BOXNET_SANDBOX=1 bash -c '
+		. "$1"
+		sandbox
+		fake_uplink
+		"$BOXNET" -c "$2" up || echo "== up FAILED"
+		snapshot' _ "$ROOT/tests/lib.sh" "$1" 2>&1
+}
+
 done_testing() {
 	exit $((FAILED > 0))
 }
