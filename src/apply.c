@@ -48,6 +48,7 @@ static int put_link_add(struct talk *t, const struct op *o)
 	struct msg m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->ifname, o, &ifi);
 	if (o->mtu)
 		msg_put_u32(&m, IFLA_MTU, o->mtu);
+	msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
 	struct nlattr *info = msg_nest(&m, IFLA_LINKINFO);
 	msg_put_str(&m, IFLA_INFO_KIND, o->kind);
 	if (o->peer) {
@@ -60,6 +61,7 @@ static int put_link_add(struct talk *t, const struct op *o)
 		msg_put_str(&m, IFLA_IFNAME, o->peer);
 		if (o->mtu)
 			msg_put_u32(&m, IFLA_MTU, o->mtu);
+		msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
 		msg_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)o->peer_ns->fd);
 		msg_nest_end(&m, peer);
 		msg_nest_end(&m, data);
@@ -68,9 +70,10 @@ static int put_link_add(struct talk *t, const struct op *o)
 	return m.overflow ? -EMSGSIZE : 0;
 }
 
-/* up: 1 or 0, or -1 to keep; master: an index, 0 to leave the bridge, -1 to keep. */
+/* up: 1 or 0, or -1 to keep; master: an index, 0 to leave the bridge, -1 to keep; group: -1
+ * to keep. */
 static int put_link_set(struct talk *t, const char *name, int up, unsigned mtu, int master,
-			const char *alias, const void *tag)
+			const char *alias, long group, const void *tag)
 {
 	struct ifinfomsg *ifi;
 	struct msg m = link_msg(t, RTM_NEWLINK, 0, name, tag, &ifi);
@@ -84,6 +87,8 @@ static int put_link_set(struct talk *t, const char *name, int up, unsigned mtu, 
 		msg_put_u32(&m, IFLA_MASTER, (uint32_t)master);
 	if (alias)
 		msg_put(&m, IFLA_IFALIAS, strlen(alias), alias);
+	if (group >= 0)
+		msg_put_u32(&m, IFLA_GROUP, (uint32_t)group);
 	return m.overflow ? -EMSGSIZE : 0;
 }
 
@@ -216,11 +221,21 @@ static int resolve(struct exec *x, struct ns_state *ns, const char *name, int *i
 	return 0;
 }
 
+/* The test hook, for what is no netlink request: fail like the kernel would, and say so. */
+static bool injected(struct exec *x)
+{
+	if (!fault_hit(x->st->fault))
+		return false;
+	if (!x->error.err)
+		x->error = (struct talk_error){.err = -EIO, .text = "boxnet test hook: injected failure"};
+	return true;
+}
+
 /* *made: the namespace exists now, so undo must remove it even if opening it failed. */
 static int do_netns_add(struct exec *x, struct ns_state *ns, bool *made)
 {
 	int err = 0;
-	if (fault_hit(x->st->fault))
+	if (injected(x))
 		return -EIO;
 	if (!x->dir_ready && (err = netns_prepare_dir()) < 0)
 		return err;
@@ -236,6 +251,12 @@ static int do_netns_add(struct exec *x, struct ns_state *ns, bool *made)
 		else
 			err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
 		ns->rt.fault = x->st->fault;
+		/* Marked at once: a boxnet killed from here on leaves a namespace it knows as its own
+		 * (before, an empty one, which it takes over too). */
+		if (!err && !(err = put_link_set(&ns->rt, "lo", 1, 0, -1, BOXNET_MARK, -1, NULL)))
+			err = talk_flush(&ns->rt);
+		if (err && !x->error.err)
+			x->error = ns->rt.error;
 	}
 	int back = netns_enter(x->st->host_fd);
 	return err ? err : back;
@@ -257,7 +278,7 @@ static int run_op(struct exec *x, const struct op *o)
 		break;
 	case OP_NETNS_DEL:
 		if ((err = flush(x)) == 0)
-			err = fault_hit(st->fault) ? -EIO : netns_delete(ns->name);
+			err = injected(x) ? -EIO : netns_delete(ns->name);
 		*done = !err;
 		break;
 	case OP_LINK_PARK:
@@ -275,6 +296,7 @@ static int run_op(struct exec *x, const struct op *o)
 		if ((err = use(x, ns)) || (err = put_purge(t, o)))
 			break;
 		talk_track(t, done);
+		talk_fine(t, -ENODEV);	/* gone already, with their veth peers */
 		break;
 	case OP_LINK_ADD:
 		if ((err = use(x, ns)) || (err = put_link_add(t, o)))
@@ -297,7 +319,8 @@ static int run_op(struct exec *x, const struct op *o)
 		if (o->nomaster)
 			master = 0;
 		if ((err = use(x, ns)) ||
-		    (err = put_link_set(t, o->ifname, o->up, o->mtu, master, o->mark ? BOXNET_MARK : NULL, o)))
+		    (err = put_link_set(t, o->ifname, o->up, o->mtu, master, o->mark ? BOXNET_MARK : NULL,
+					 o->mark ? 0 : -1, o)))
 			break;
 		talk_track(t, done);
 		break;
@@ -319,12 +342,13 @@ static int run_op(struct exec *x, const struct op *o)
 			break;
 		err = put_route(t, RTM_DELROUTE, 0, o->addr.addr, BOXNET_RTPROT, false, o);
 		talk_track(t, done);
+		talk_fine(t, -ESRCH);	/* gone already, with the link it went through */
 		break;
 	case OP_NFT_LOAD:
 	case OP_NFT_DEL:
 		if ((err = flush(x)))
 			break;
-		if (fault_hit(st->fault)) {
+		if (injected(x)) {
 			err = -EIO;
 			break;
 		}
@@ -339,7 +363,7 @@ static int run_op(struct exec *x, const struct op *o)
 		break;
 	case OP_FORWARD_ON:
 		/* The note first: a boxnet killed in between leaves a note, never a forgotten switch. */
-		if ((err = flush(x)) == 0 && fault_hit(st->fault))
+		if ((err = flush(x)) == 0 && injected(x))
 			err = -EIO;
 		if (!err && (err = forward_note(true)) == 0) {
 			if ((err = write_ip_forward(1)) == 0)
@@ -349,7 +373,7 @@ static int run_op(struct exec *x, const struct op *o)
 		}
 		break;
 	case OP_FORWARD_OFF:
-		if ((err = flush(x)) == 0 && fault_hit(st->fault))
+		if ((err = flush(x)) == 0 && injected(x))
 			err = -EIO;
 		if (!err && (err = write_ip_forward(0)) == 0 && (err = forward_note(false)) == 0)
 			*done = true;
@@ -391,7 +415,8 @@ static void undo(struct exec *x)
 		case OP_LINK_SET:
 			if (o->has_old &&
 			    !put_link_set(t, o->ifname, old->up, o->mtu ? old->mtu : 0,
-					  o->master || o->nomaster ? old->master : -1, old->ours ? NULL : "", NULL))
+					  o->master || o->nomaster ? old->master : -1, old->ours ? NULL : "",
+					  old->group, NULL))
 				talk_flush(t);
 			break;
 		case OP_ADDR_ADD:
@@ -424,18 +449,22 @@ static void undo(struct exec *x)
 			forward_note(true);
 			write_ip_forward(st->ip_forward == 1);
 			break;
+		case OP_NETNS_DEL:
+			if (o->where->fd >= 0)
+				netns_restore(o->where->name, o->where->fd);
+			break;
 		case OP_LINK_PURGE:
 		case OP_LINK_DEL:
-		case OP_NETNS_DEL:
 			break;	/* what is gone stays gone: these come last, once all else is done */
 		}
 	}
 	/* Putting addresses back may have dropped routes through them again (a deleted primary
-	 * takes its routes along): the old default routes once more, now that all is back. */
+	 * takes its routes along), and a link that was down for a while lost its routes: the old
+	 * default routes once more, done or not, now that all else is back. */
 	for (size_t i = 0; i < x->p->n; i++) {
 		const struct op *o = &x->p->ops[i];
 		const struct route *r = &o->old_route;
-		if (x->done[i] && o->has_old && (o->type == OP_ROUTE_ADD || o->type == OP_ROUTE_DEL) &&
+		if (o->has_old && (o->type == OP_ROUTE_ADD || o->type == OP_ROUTE_DEL) &&
 		    !put_route(&o->where->rt, RTM_NEWROUTE, r->oif, r->gw, r->protocol, true, NULL))
 			talk_flush(&o->where->rt);
 	}

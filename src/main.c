@@ -106,9 +106,10 @@ static int run_kernel(const struct config *c, const struct run *r)
 		goto out_lock;
 	}
 #ifdef BOXNET_FAULTS
-	/* Test builds: BOXNET_FAIL_AT=N fails the Nth kernel operation; BOXNET_COUNT_OPS=1 says
-	 * how many there were. */
-	struct fault fault = {.fail_at = strtoul(getenv("BOXNET_FAIL_AT") ? getenv("BOXNET_FAIL_AT") : "0", NULL, 10)};
+	/* Test builds: BOXNET_FAIL_AT=N fails the Nth kernel operation, BOXNET_KILL_AT=N dies
+	 * there; BOXNET_COUNT_OPS=1 says how many there were. */
+	const char *fail = getenv("BOXNET_FAIL_AT"), *kill = getenv("BOXNET_KILL_AT");
+	struct fault fault = {.fail_at = strtoul(kill ? kill : fail ? fail : "0", NULL, 10), .kill = kill};
 	st.fault = &fault;
 #endif
 	int err = state_read(&st, c, r->cmd != CMD_DOWN, &why);

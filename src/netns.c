@@ -86,6 +86,23 @@ int netns_delete(const char *name)
 	return 0;
 }
 
+int netns_restore(const char *name, int fd)
+{
+	char path[PATH_MAX], self[64];
+	ns_path(path, sizeof(path), name);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (f < 0)
+		return -errno;
+	close(f);
+	if (mount(self, path, "none", MS_BIND, NULL) < 0) {
+		int err = -errno;
+		unlink(path);
+		return err;
+	}
+	return 0;
+}
+
 bool netns_exists(const char *name)
 {
 	char path[PATH_MAX];

@@ -14,6 +14,8 @@ int netns_create(const char *name);
 int netns_open(const char *name);	/* an fd, or -errno */
 int netns_enter(int fd);
 int netns_delete(const char *name);
+/* Names again a namespace that fd still holds, after netns_delete(): its undo. */
+int netns_restore(const char *name, int fd);
 bool netns_exists(const char *name);
 
 #endif

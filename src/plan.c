@@ -60,9 +60,36 @@ static void remember(struct op *o, const struct link *l)
  * links go in one request at the end (OP_LINK_PURGE); until then parking can be undone. */
 static void park(struct plan *p, struct ns_state *where, const struct link *l)
 {
-	struct op *o = emit(p, OP_LINK_PARK, where, l->name, NULL);
+	struct op *o = emit(p, OP_LINK_PARK, where, NULL, NULL);
 	remember(o, l);
+	o->ifname = o->old_link.name;	/* a copy: the state forgets the name once it is parked */
+	o->purge = true;
 	p->parked++;
+}
+
+/* One request per namespace with parked links that nothing else takes along, the host's
+ * last: it is the one that nearly always deletes everything (a veth's peer goes with it),
+ * and what fails before it can still be undone. */
+static void purge(struct plan *p, struct state *st)
+{
+	bool host = false;
+	size_t n = p->n;
+	for (size_t i = 0; i < n; i++) {
+		const struct op *o = &p->ops[i];
+		if (o->type != OP_LINK_PARK || !o->purge)
+			continue;
+		if (o->where == &st->host) {
+			host = true;
+			continue;
+		}
+		bool seen = false;
+		for (size_t k = n; k < p->n && !seen; k++)
+			seen = p->ops[k].where == o->where;
+		if (!seen)
+			emit(p, OP_LINK_PURGE, o->where, NULL, NULL);
+	}
+	if (host)
+		emit(p, OP_LINK_PURGE, &st->host, NULL, NULL);
 }
 
 /* ---- what the config wants ---- */
@@ -157,8 +184,15 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 			continue;
 		if (h)
 			park(p, host, h);	/* with its peer, wherever that is */
-		if (in)
-			emit(p, OP_LINK_DEL, ns, n->ifname, &n->o);	/* not h's peer: both would be sound */
+		if (in) {
+			/* Its name is needed now; if its peer is parked on the host, it goes with it. */
+			bool paired = false;
+			for (size_t k = 0; k < p->n && !paired; k++)
+				paired = p->ops[k].type == OP_LINK_PARK && p->ops[k].where == host &&
+					 p->ops[k].old_link.index == in->peer;
+			park(p, ns, in);
+			p->ops[p->n - 1].purge = !paired;
+		}
 		o = emit(p, OP_LINK_ADD, host, n->hostif, &n->o);
 		o->kind = "veth";
 		o->peer = n->ifname;
@@ -291,7 +325,7 @@ static void plan_inside(struct plan *p, const struct config *c, struct state *st
 			continue;
 		const struct link *lo = state_link(ns, "lo");
 		const struct link *in = veth_sound(c, st, i) ? state_link(ns, n->ifname) : NULL;
-		if (!lo || !lo->up || !lo->ours) {
+		if (ns->exists && (!lo || !lo->up || !lo->ours)) {	/* new ones: at creation */
 			o = emit(p, OP_LINK_SET, ns, "lo", &n->o);
 			o->up = o->mark = true;
 			remember(o, lo);
@@ -341,12 +375,13 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	plan_firewall(p, st);
 	if (c->forwarding && (!st->known || st->ip_forward == 0))
 		emit(p, OP_FORWARD_ON, &st->host, NULL, NULL);
-	/* What the config no longer names goes last, once everything else is in place. */
-	if (p->parked)
-		emit(p, OP_LINK_PURGE, &st->host, NULL, NULL);
+	/* What the config no longer names goes last, once everything else is in place: the
+	 * namespaces first (boxnet holds them open, so they can still come back), the links in
+	 * one last request. */
 	for (size_t i = 0; i < st->nstale; i++)
 		if (st->stale[i].ours)
 			emit(p, OP_NETNS_DEL, &st->stale[i], NULL, NULL);
+	purge(p, st);
 	return p->oom || p->conflicts.oom || p->notes.oom ? -1 : 0;
 }
 
@@ -373,8 +408,6 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 		else
 			note(p, "interface %s was not created by boxnet: left alone%s", l->name, "");
 	}
-	if (p->parked)
-		emit(p, OP_LINK_PURGE, host, NULL, NULL);
 	for (size_t i = 0; i < c->nns; i++) {
 		struct ns_state *ns = &st->ns[i];
 		if (ns->exists && ns->ours)
@@ -382,6 +415,7 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 		else if (ns->exists)
 			note(p, "namespace %s was not created by boxnet: left alone%s", ns->name, "");
 	}
+	purge(p, st);
 	return p->oom || p->notes.oom ? -1 : 0;
 }
 

@@ -40,6 +40,7 @@ struct op {
 	struct prefix addr;		/* OP_ADDR_*; OP_ROUTE_*: the gateway in addr.addr */
 	/* What to restore if up fails later: the link's settings or the route before. */
 	bool has_old;
+	bool purge;			/* OP_LINK_PARK: needs a purge of its own namespace */
 	struct link old_link;
 	struct route old_route;
 	const struct obj *owner;	/* the config object it serves, for messages; NULL: the box */

@@ -73,7 +73,8 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 
 		switch (o->type) {
 		case OP_NETNS_ADD:
-			fprintf(out, "ip netns add %s\n", o->where->name);
+			fprintf(out, "ip netns add %s\nip -n %s link set dev lo alias %s up\n", o->where->name,
+				o->where->name, BOXNET_MARK);
 			break;
 		case OP_NETNS_DEL:
 			fprintf(out, "ip netns delete %s\n", o->where->name);

@@ -153,8 +153,11 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 		l->master = (int)v;
 	if (get_u32(tb[IFLA_GROUP], &v))
 		l->group = v;
+	if (get_u32(tb[IFLA_LINK], &v))
+		l->peer = (int)v;
 	if (get_str(tb[IFLA_IFALIAS], alias, sizeof(alias)))
 		l->ours = !strcmp(alias, BOXNET_MARK);
+	l->ours |= l->group == BOXNET_GROUP || l->group == BOXNET_GROUP_NEW;
 	if (tb[IFLA_LINKINFO] && mnl_attr_parse_nested(tb[IFLA_LINKINFO], collect_attrs, info) >= 0)
 		get_str(info[IFLA_INFO_KIND], l->kind, sizeof(l->kind));
 	ns->nlinks++;

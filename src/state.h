@@ -20,11 +20,15 @@
 
 /* The link group boxnet moves links to before it deletes them all in one request. */
 #define BOXNET_GROUP 0x626f78u	/* "box" */
+/* The group links are born in: the kernel takes no alias at creation, and a boxnet killed
+ * between creating a link and marking it must still know it as its own. */
+#define BOXNET_GROUP_NEW 0x626f79u
 
 struct link {
 	char name[NAME_SIZE];
 	char kind[16];		/* "bridge", "veth"; "" for none */
 	int index, master;
+	int peer;		/* a veth's other end (IFLA_LINK), in whatever namespace */
 	unsigned mtu, group;
 	bool up, ours;		/* ours: carries BOXNET_MARK */
 };

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -164,6 +165,12 @@ void talk_track(struct talk *t, bool *acked)
 		t->reqs[t->nreqs - 1].acked = acked;
 }
 
+void talk_fine(struct talk *t, int err)
+{
+	if (t->nreqs)
+		t->reqs[t->nreqs - 1].fine = err;
+}
+
 bool talk_pending(const struct talk *t)
 {
 	return t->nreqs != 0;
@@ -210,7 +217,7 @@ static void on_error_msg(struct talk *t, struct talk_req *r, const struct nlmsgh
 		if (off <= mnl_nlmsg_get_payload_len(nlh))
 			mnl_attr_parse(nlh, (unsigned)off, extack_attr, &ext);
 	}
-	if (e->error)
+	if (e->error && e->error != r->fine)
 		refuse(t, r, e->error, ext.msg);
 	else if (r->acked)
 		*r->acked = true;
@@ -311,7 +318,11 @@ static void reset_pending(struct talk *t)
 
 bool fault_hit(struct fault *f)
 {
-	return f && f->fail_at && ++f->count == f->fail_at;
+	if (!f || ++f->count != f->fail_at)
+		return false;
+	if (f->kill)
+		raise(SIGKILL);
+	return true;
 }
 
 /* The request about to be sent is refused instead, when the test hook says so. */

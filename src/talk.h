@@ -40,6 +40,7 @@ struct talk_req {
 	void *arg;
 	const void *tag;
 	bool *acked;			/* set when the kernel acked it: what to undo on failure */
+	int fine;			/* an error that means done all the same (-ENODEV...) */
 };
 
 /* What the kernel said when it refused a request. */
@@ -57,6 +58,7 @@ struct iovec;
  * refused it, to prove that every failure is undone. */
 struct fault {
 	unsigned long count, fail_at;
+	bool kill;		/* SIGKILL at that operation instead: a boxnet that dies midway */
 };
 
 /* Counts one operation; true when it is the one to fail. */
@@ -97,6 +99,8 @@ struct msg talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *t
 void talk_on_reply(struct talk *t, talk_cb cb, void *arg);
 /* Sets *acked once the kernel acked the request just added. */
 void talk_track(struct talk *t, bool *acked);
+/* The request just added is done too when the kernel answers with this error. */
+void talk_fine(struct talk *t, int err);
 bool talk_pending(const struct talk *t);
 
 /* Sends what is pending, in as few sendmsg calls as the buffers allow, and waits for every

@@ -1,0 +1,92 @@
+#!/bin/bash
+# faults.sh: nothing half-built. A test build (build/faults/boxnet) fails the Nth kernel
+# operation of a run, for every N: up must then leave the box exactly as it found it, and a
+# later up must succeed. The same for a boxnet killed (SIGKILL) midway, then run again.
+. "$(dirname "$0")/../lib.sh"
+sandbox "$@"
+fake_uplink
+FB=${BOXNET_FAULTS_BIN:-$ROOT/build/faults/boxnet}
+A=$ROOT/tests/plan/multi.conf
+B=$(conf changed <<'EOC'
+uplink = eth0
+bridge.lan.address = 10.10.0.1/24
+ns.web.bridge = lan
+ns.web.address = 10.10.0.11/24
+ns.web.ifname = net0
+ns.api.bridge = lan
+ns.api.address = 10.10.0.30/24
+bridge.iot.address = 10.20.0.1/24
+ns.cam.peer = 10.40.0.1/30
+ns.cam.address = 10.40.0.2/30
+ns.vpn.peer = 10.30.0.1/30
+ns.vpn.address = 10.30.0.2/30
+ns.vpn.gateway = none
+EOC
+)
+ops() { BOXNET_COUNT_OPS=1 "$FB" -c "$1" "$2" 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p'; }
+
+# failing N CONF EXPECTED WHAT: up CONF with its 1st, 2nd... operation failing, until a run
+# has no Nth operation (and so succeeds): each failed run must leave EXPECTED. About N
+# operations are expected; the count may differ a little with the state up starts from.
+failing() {
+	local n=$1 conf=$2 expected=$3 what=$4 bad=0 k
+	for k in $(seq 1 $((n + 20))); do
+		out=$(BOXNET_FAIL_AT=$k "$FB" -c "$conf" up 2>&1)
+		rc=$?
+		[ $rc = 0 ] && break
+		now=$(snapshot)
+		if [ $rc != 1 ] || ! grep -q "injected failure" <<<"$out" || [ "$now" != "$expected" ]; then
+			fail "$what: operation $k failing: exit $rc, box $([ "$now" == "$expected" ] && echo as before ||
+				echo CHANGED)" "$out"
+			diff <(echo "$expected") <(echo "$now") | head -10 | sed 's/^/#   /'
+			bad=1
+			"$BOXNET" -c "$conf" down >/dev/null 2>&1
+			"$BOXNET" -c "$conf" up >/dev/null 2>&1
+			break
+		fi
+	done
+	[ $bad = 0 ] && pass "$what: each of its $((k - 1)) operations failing in turn left the box as before"
+	[ $bad = 0 ] && [ $((k - 1)) -ge $((n - 5)) ] || fail "$what: only $((k - 1)) of about $n operations were tried"
+}
+
+# ---- a fresh build ----
+clean=$(snapshot)
+n=$(ops "$A" up)
+ok "a fresh build of multi.conf takes some operations ($n)" test "${n:-0}" -gt 20
+ok "down" "$BOXNET" -c "$A" down
+same "which leaves the box clean" "$clean" "$(snapshot)"
+failing "$n" "$A" "$clean" "fresh build"
+same "the run that had no such operation built what a fresh build gives" "$(fresh_box "$A")" "$(snapshot)"
+
+# ---- a change: addresses, an ifname, a namespace gone, one new, a bridge member turned peer ----
+n=$(ops "$B" up)
+ok "changing to another config takes some operations ($n)" test "${n:-0}" -gt 10
+ok "back to the first config" "$BOXNET" -c "$A" up
+built_a=$(snapshot)
+failing "$n" "$B" "$built_a" "change"
+same "the run that had no such operation gave what a fresh build of the new config gives" \
+	"$(fresh_box "$B")" "$(snapshot)"
+ok "down" "$BOXNET" -c "$B" down
+same "and down leaves the box clean" "$clean" "$(snapshot)"
+
+# ---- killed midway ----
+fresh_a=$(fresh_box "$A")
+n=$(ops "$A" up)
+"$BOXNET" -c "$A" down
+for k in 1 3 $((n / 4)) $((n / 2)) $((3 * n / 4)) $((n - 1)) "$n"; do
+	# Through sh, so that it is sh that sees the kill, and bash says nothing of it.
+	sh -c 'BOXNET_KILL_AT=$1 "$2" -c "$3" up >/dev/null 2>&1; exit $?' _ "$k" "$FB" "$A"
+	rc=$?
+	out=$("$BOXNET" -c "$A" up 2>&1)
+	rc2=$?
+	if [ $rc = 137 ] && [ $rc2 = 0 ] && [ "$(snapshot)" == "$fresh_a" ]; then
+		pass "killed at operation $k of $n, then up again: the box as configured"
+	else
+		fail "killed at operation $k of $n (exit $rc), then up again: exit $rc2" "$out"
+		diff <(echo "$fresh_a") <(snapshot) | head -10 | sed 's/^/#   /'
+	fi
+	"$BOXNET" -c "$A" down >/dev/null 2>&1
+	# down must clean up after a killed up too: its namespaces, links and table.
+	[ "$(snapshot)" == "$clean" ] || fail "after the kill at $k, up and down: not clean"
+done
+done_testing
