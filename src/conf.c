@@ -367,8 +367,10 @@ static struct obj *get_obj(struct line_ctx *x, enum kind kind, const char *name)
 		return o;
 	size_t *n = kind == KIND_BRIDGE ? &c->nbridges : &c->nns;
 	if (*n >= CONF_MAX_OBJECTS) {
-		diag_err(x->d, x->line, "too many %s objects: '%s' (expected at most %d)",
-			 conf_kind_names[kind], name, CONF_MAX_OBJECTS);
+		if (!c->truncated)
+			diag_err(x->d, x->line, "too many %s objects: '%s' (expected at most %d)",
+				 conf_kind_names[kind], name, CONF_MAX_OBJECTS);
+		c->truncated = true;
 		return NULL;
 	}
 	if (kind == KIND_BRIDGE) {
@@ -573,7 +575,27 @@ static int read_all(int fd, struct sbuf *s, struct diag *d)
 	}
 }
 
-unsigned conf_load(struct config *c, const char *path, struct diag *d)
+/* Who could have written the file root is about to act on? Only root may have. */
+static bool trusted(int fd, struct diag *d)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		diag_err(d, 0, "cannot stat: %s", strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode))
+		diag_err(d, 0, "not a regular file (expected a regular file owned by root)");
+	else if (st.st_uid != 0)
+		diag_err(d, 0, "owned by uid %u, not by root (expected a file only root can write)", (unsigned)st.st_uid);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		diag_err(d, 0, "writable by %s: mode %04o (expected a file only root can write)",
+			 st.st_mode & S_IWOTH ? "others" : "its group", (unsigned)(st.st_mode & 07777));
+	else
+		return true;
+	return false;
+}
+
+unsigned conf_load(struct config *c, const char *path, bool strict, struct diag *d)
 {
 	struct sbuf text = {0};
 	int fd = 0;
@@ -581,15 +603,23 @@ unsigned conf_load(struct config *c, const char *path, struct diag *d)
 
 	c->file = d->file = is_stdin ? "<stdin>" : path;
 	if (!is_stdin) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_CLOEXEC | (strict ? O_NOFOLLOW : 0));
 		if (fd < 0) {
-			diag_err(d, 0, "cannot open: %s", strerror(errno));
+			if (errno == ELOOP && strict)
+				diag_err(d, 0, "is a symbolic link (expected a regular file owned by root)");
+			else
+				diag_err(d, 0, "cannot open: %s", strerror(errno));
+			return d->errors;
+		}
+		if (strict && !trusted(fd, d)) {
+			close(fd);
 			return d->errors;
 		}
 	}
 	if (read_all(fd, &text, d) == 0) {
 		conf_parse(c, sbuf_str(&text), text.len, d);
-		conf_validate(c, d);
+		if (!c->truncated)
+			conf_validate(c, d);
 	}
 	if (!is_stdin)
 		close(fd);

@@ -106,6 +106,7 @@ struct config {
 	char uplink[NAME_SIZE];
 	unsigned uplink_line;
 	bool uplink_bad;
+	bool truncated;			/* past a limit: objects are missing, so no cross-checks */
 	struct bridge **bridges;
 	size_t nbridges, bridges_cap;
 	struct netns **ns;
@@ -121,8 +122,10 @@ struct config {
 void conf_parse(struct config *c, const char *text, size_t len, struct diag *d);
 /* Cross-checks the whole config and fills in defaults and derived fields. */
 void conf_validate(struct config *c, struct diag *d);
-/* Reads path ("-" for standard input), parses and validates it. Returns the error count. */
-unsigned conf_load(struct config *c, const char *path, struct diag *d);
+/* Reads path ("-" for standard input), parses and validates it. Returns the error count.
+ * strict: the file must be a regular file, no symlink, owned by root and writable by no one
+ * else (what root needs before it acts on a file). */
+unsigned conf_load(struct config *c, const char *path, bool strict, struct diag *d);
 void conf_free(struct config *c);
 
 struct bridge *conf_bridge(const struct config *c, const char *name);

@@ -240,7 +240,9 @@ int main(int argc, char **argv)
 	}
 	/* Copies to the kernel log are for what init runs at boot: up and down. */
 	r.err = r.cmd == CMD_UP || r.cmd == CMD_DOWN ? log_open() : stderr;
-	if (conf_load(&c, r.file, &d)) {
+	/* Root acting on the kernel reads only a file that no one but root can have written. */
+	bool strict = geteuid() == 0 && r.cmd != CMD_CHECK && r.cmd != CMD_PLAN;
+	if (conf_load(&c, r.file, strict, &d)) {
 		diag_print(&d, r.err);
 		ret = EXIT_CONFIG;
 	} else if (r.cmd == CMD_PLAN) {

@@ -45,9 +45,52 @@ same "check, and up from a terminal-less test without -v, log nothing" "$lines" 
 umount /dev/kmsg
 before=$(snapshot 1)
 
+# As root, up, down and status read only a file no one but root can have written.
+install -m 0644 "$SEED" "$TMP/ok.conf"
+ln -s "$TMP/ok.conf" "$TMP/link.conf"
+install -m 0644 -o 65534 "$SEED" "$TMP/theirs.conf"
+install -m 0664 "$SEED" "$TMP/group.conf"
+install -m 0646 "$SEED" "$TMP/world.conf"
+refused() {
+	local what=$1 file=$2 message=$3 out
+	out=$("$BOXNET" -c "$file" up 2>&1)
+	same "$what: up exits 2" 2 "$?"
+	same "$what: and says why" "$file: $message" "$out"
+}
+refused "a symlink" "$TMP/link.conf" "is a symbolic link (expected a regular file owned by root)"
+refused "a file of another user" "$TMP/theirs.conf" "owned by uid 65534, not by root (expected a file only root can write)"
+refused "a file its group may write" "$TMP/group.conf" "writable by its group: mode 0664 (expected a file only root can write)"
+refused "a file anyone may write" "$TMP/world.conf" "writable by others: mode 0646 (expected a file only root can write)"
+refused "a device" /dev/null "not a regular file (expected a regular file owned by root)"
+expect_exit "down refuses the symlink too" 2 "$BOXNET" -c "$TMP/link.conf" down
+ok "check reads it: checking changes nothing" "$BOXNET" -c "$TMP/link.conf" check
+ok "and plan" "$BOXNET" -c "$TMP/theirs.conf" plan
+same "none of that changed the kernel" "$before" "$(snapshot 1)"
+
+# Big and strange inputs: a specific message, exit 2, no change.
+big() {
+	local what=$1 file=$2 message=$3 out
+	out=$("$BOXNET" -c "$file" up 2>&1 | head -3)
+	ok "$what: up says $message" grep -qF -- "$message" <<<"$out"
+	expect_exit "$what: exit 2" 2 "$BOXNET" -c "$file" up
+}
+head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' '#' >"$TMP/10mb.conf"
+big "a 10 MB file" "$TMP/10mb.conf" "config too large: more than 1048576 bytes"
+seq 0 99999 | sed 's/.*/ns.n&.peer = 10.1.0.1\/30/' >"$TMP/100k.conf"
+big "100,000 objects" "$TMP/100k.conf" "config too large"
+seq 0 4096 | sed 's/.*/ns.n&.mtu = 1500/' >"$TMP/4097.conf"
+big "4097 namespaces" "$TMP/4097.conf" "too many ns objects: 'n4096' (expected at most 4096)"
+echo "include = $TMP/loop.conf" >"$TMP/loop.conf"
+big "a file that includes itself" "$TMP/loop.conf" "unknown key: 'include'"
+head -c 200000 /dev/urandom >"$TMP/junk.conf"
+big "200 KB of random bytes" "$TMP/junk.conf" "$TMP/junk.conf:"
+same "none of that changed the kernel" "$before" "$(snapshot 1)"
+
 # Every bad config: exit 2 from up and from down, and not one change in the kernel.
 for f in "$ROOT"/tests/bad/*.conf; do
 	name=$(basename "$f" .conf)
+	install -m 0644 "$f" "$TMP/bad.conf"	# root's, so that it is the content that is refused
+	f=$TMP/bad.conf
 	"$BOXNET" -c "$f" up >/dev/null 2>&1
 	up=$?
 	"$BOXNET" -c "$f" down >/dev/null 2>&1
