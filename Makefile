@@ -125,6 +125,19 @@ faults:
 	@$(MAKE) --no-print-directory -s BUILDDIR=build/faults OUT=build/faults/boxnet \
 		CPPFLAGS="$(CPPFLAGS) -DBOXNET_FAULTS" build/faults/boxnet
 
+# The unit and namespace tests again with ASan and UBSan; any report fails the run.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+asan:
+	@$(MAKE) --no-print-directory -s BUILDDIR=build/asan OUT=build/asan/boxnet HARDEN= \
+		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build/asan/boxnet build/asan/unit-tests
+
+asan-check: asan faults
+	@rm -f build/asan/report.*
+	@ASAN_OPTIONS=log_path=$(CURDIR)/build/asan/report:detect_leaks=1 \
+		UBSAN_OPTIONS=log_path=$(CURDIR)/build/asan/report:print_stacktrace=1 \
+		SANITIZER_LOGS=$(CURDIR)/build/asan/report BOXNET=$(CURDIR)/build/asan/boxnet \
+		UNIT_TESTS=build/asan/unit-tests QEMU=0 FUZZ=0 BUILDROOT=0 CYCLES=100 tests/run
+
 # Fuzzing with libFuzzer (clang, ASan+UBSan): make fuzz [FUZZ_SECONDS=N per harness].
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
@@ -164,6 +177,6 @@ clean:
 distclean: clean
 	rm -rf .work/qemu
 
-.PHONY: all check qemu-check demo install size fuzz faults clean distclean
+.PHONY: all check qemu-check demo install size fuzz faults asan asan-check clean distclean
 
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

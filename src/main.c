@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,8 +146,10 @@ static int run_kernel(const struct config *c, const struct run *r)
 		ret = 0;
 		if (r->verbose) {
 			long long us = us_since(&t0);
-			fprintf(r->err, "boxnet: %s: %zu changes in %lld.%lld ms\n", r->cmd == CMD_UP ? "up" : "down",
-				p.n, us / 1000, us % 1000 / 100);
+			struct rusage ru;
+			getrusage(RUSAGE_SELF, &ru);
+			fprintf(r->err, "boxnet: %s: %zu changes in %lld.%lld ms, peak memory %ld KiB\n",
+				r->cmd == CMD_UP ? "up" : "down", p.n, us / 1000, us % 1000 / 100, ru.ru_maxrss);
 		}
 	}
 out:

@@ -61,8 +61,7 @@ static void remember(struct op *o, const struct link *l)
 static void park(struct plan *p, struct ns_state *where, const struct link *l)
 {
 	struct op *o = emit(p, OP_LINK_PARK, where, NULL, NULL);
-	remember(o, l);
-	o->ifname = o->old_link.name;	/* a copy: the state forgets the name once it is parked */
+	remember(o, l);	/* a copy of the name too: the state forgets it once it is parked */
 	o->purge = true;
 	p->parked++;
 }
@@ -90,6 +89,15 @@ static void purge(struct plan *p, struct state *st)
 	}
 	if (host)
 		emit(p, OP_LINK_PURGE, &st->host, NULL, NULL);
+}
+
+/* Once the ops no longer move: parked links are named by their copy of the old name. */
+static int finish(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ops[i].type == OP_LINK_PARK)
+			p->ops[i].ifname = p->ops[i].old_link.name;
+	return p->oom || p->conflicts.oom || p->notes.oom ? -1 : 0;
 }
 
 /* ---- what the config wants ---- */
@@ -382,7 +390,7 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 		if (st->stale[i].ours)
 			emit(p, OP_NETNS_DEL, &st->stale[i], NULL, NULL);
 	purge(p, st);
-	return p->oom || p->conflicts.oom || p->notes.oom ? -1 : 0;
+	return finish(p);
 }
 
 /* ---- down ---- */
@@ -416,7 +424,7 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 			note(p, "namespace %s was not created by boxnet: left alone%s", ns->name, "");
 	}
 	purge(p, st);
-	return p->oom || p->notes.oom ? -1 : 0;
+	return finish(p);
 }
 
 void plan_free(struct plan *p)

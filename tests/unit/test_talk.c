@@ -18,6 +18,14 @@ static void new_ns(struct ns_state *ns, struct fake *f)
 	talk_open_io(&ns->rt, &fake_io, f, "test");
 }
 
+static void done_ns(struct ns_state *ns)
+{
+	talk_close(&ns->rt);
+	free(ns->links);
+	free(ns->addrs);
+	free(ns->routes);
+}
+
 static void test_pipeline(struct unit *u)
 {
 	struct fake f = {0};
@@ -74,7 +82,7 @@ static void test_dumps(struct unit *u)
 	struct link *l = state_link(&ns, "if0");
 	CHECK(u, l && l->ours && !strcmp(l->kind, "veth") && l->mtu == 1500, "a link's alias, kind and mtu are read");
 	CHECK(u, !state_link(&ns, "noise"), "a message of another seq is ignored");
-	talk_close(&ns.rt);
+	done_ns(&ns);
 
 	/* Interrupted: the first attempt is flagged NLM_F_DUMP_INTR, so it is thrown away. */
 	new_ns(&ns, &f);
@@ -90,7 +98,7 @@ static void test_dumps(struct unit *u)
 	CHECK(u, err == 0 && f.sends == 2, "an interrupted dump is asked for again (%d, %u sends)", err, f.sends);
 	CHECK(u, ns.nlinks == 1 && state_link(&ns, "fresh") && !state_link(&ns, "stale"),
 	      "and only the second attempt counts");
-	talk_close(&ns.rt);
+	done_ns(&ns);
 
 	/* Lost answers (ENOBUFS): again. */
 	new_ns(&ns, &f);
@@ -102,7 +110,7 @@ static void test_dumps(struct unit *u)
 	f.after[1] = 2;
 	err = state_read_links(&ns);
 	CHECK(u, err == 0 && ns.nlinks == 1 && f.sends == 2, "after ENOBUFS the dump is asked for again (%d)", err);
-	talk_close(&ns.rt);
+	done_ns(&ns);
 
 	/* An answer larger than the buffer: the buffer grows and the dump is asked for again. */
 	new_ns(&ns, &f);
@@ -117,7 +125,7 @@ static void test_dumps(struct unit *u)
 	f.after[1] = 2;
 	err = state_read_links(&ns);
 	CHECK(u, err == 0 && ns.nlinks == 1 && ns.rt.rx_size > 65536, "a cut-off answer: larger buffer, asked again (%d)", err);
-	talk_close(&ns.rt);
+	done_ns(&ns);
 
 	/* A message that claims more bytes than the datagram holds. */
 	new_ns(&ns, &f);
@@ -127,7 +135,7 @@ static void test_dumps(struct unit *u)
 	fake_add(&f, buf, off);
 	err = state_read_links(&ns);
 	CHECK(u, err == -EBADMSG, "a truncated message is an error, not a short read (%d)", err);
-	talk_close(&ns.rt);
+	done_ns(&ns);
 
 	/* A dump that ends in an error. */
 	new_ns(&ns, &f);
@@ -137,7 +145,7 @@ static void test_dumps(struct unit *u)
 	fake_add(&f, buf, off);
 	err = state_read_links(&ns);
 	CHECK(u, err == -EPERM, "an error at the end of a dump is returned (%d)", err);
-	talk_close(&ns.rt);
+	done_ns(&ns);
 
 	/* A link message without a name is refused rather than half read. */
 	new_ns(&ns, &f);
@@ -148,7 +156,7 @@ static void test_dumps(struct unit *u)
 	fake_add(&f, buf, off);
 	err = state_read_links(&ns);
 	CHECK(u, err == -EBADMSG, "a link without a name is a bad answer (%d)", err);
-	talk_close(&ns.rt);
+	done_ns(&ns);
 	fake_reset(&f);
 }
 

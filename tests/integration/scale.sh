@@ -1,0 +1,53 @@
+#!/bin/bash
+# scale.sh: 256 namespaces on one bridge come up; the box converges to 64 bridges of four
+# namespaces each; everything goes down cleanly.
+. "$(dirname "$0")/../lib.sh"
+sandbox "$@"
+fake_uplink
+A=$TMP/one-bridge.conf
+B=$TMP/64-bridges.conf
+{
+	echo "uplink = eth0"
+	echo "bridge.br0.address = 10.100.0.1/23"
+	for i in $(seq 0 255); do
+		echo "ns.n$i.bridge = br0"
+		echo "ns.n$i.address = 10.100.$(((i + 2) / 256)).$(((i + 2) % 256))/23"
+	done
+} >"$A"
+{
+	echo "uplink = eth0"
+	for b in $(seq 0 63); do
+		echo "bridge.b$b.address = 10.110.$b.1/24"
+		for k in 0 1 2 3; do
+			echo "ns.n$((4 * b + k)).bridge = b$b"
+			echo "ns.n$((4 * b + k)).address = 10.110.$b.$((k + 2))/24"
+		done
+	done
+} >"$B"
+boxnet_links() { ip -j link show | jq '[.[] | select(.ifalias == "boxnet")] | length'; }
+
+start=$(date +%s%N)
+ok "256 namespaces on one bridge: up" "$BOXNET" -c "$A" up
+echo "# up: $((($(date +%s%N) - start) / 1000000)) ms"
+same "256 namespaces (and the test's own)" 257 "$(ls /run/netns | wc -l)"
+same "a bridge and 256 veth host ends" 257 "$(boxnet_links)"
+ok "the first reaches the last" ping_ok n0 10.100.1.1
+ok "the last reaches the internet" ping_ok n255 $INET_ADDR
+expect_exit "up again: status is content" 0 "$BOXNET" -c "$A" status
+
+start=$(date +%s%N)
+ok "converge to 64 bridges of four namespaces" "$BOXNET" -c "$B" up
+echo "# converge: $((($(date +%s%N) - start) / 1000000)) ms"
+same "still 256 namespaces" 257 "$(ls /run/netns | wc -l)"
+same "64 bridges and 256 veth host ends" 320 "$(boxnet_links)"
+ok "n0 reaches its neighbour n3" ping_ok n0 10.110.0.5
+not "n0 does not reach n4 on another bridge" ping_ok n0 10.110.1.2
+ok "n255 reaches the internet" ping_ok n255 $INET_ADDR
+expect_exit "status is content" 0 "$BOXNET" -c "$B" status
+same "as a fresh build of the same config" "$(fresh_box "$B")" "$(snapshot)"
+
+start=$(date +%s%N)
+ok "down" "$BOXNET" -c "$B" down
+echo "# down: $((($(date +%s%N) - start) / 1000000)) ms"
+same "nothing of boxnet is left" "inet 0 0" "$(ls /run/netns) $(boxnet_links) $(nft list tables | wc -l)"
+done_testing

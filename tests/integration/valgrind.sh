@@ -1,0 +1,51 @@
+#!/bin/bash
+# valgrind.sh: every command under valgrind's memcheck: no error, no leak of any kind, no file
+# descriptor left open but those boxnet was started with.
+. "$(dirname "$0")/../lib.sh"
+sandbox "$@"
+fake_uplink
+if ! command -v valgrind >/dev/null; then
+	echo "skip - valgrind is not installed"
+	exit 0
+fi
+A=$ROOT/tests/plan/multi.conf
+B=$ROOT/tests/plan/open.conf
+
+vg() {
+	local what=$1
+	shift
+	valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 \
+		--track-fds=yes --log-file="$TMP/vg.log" "${BIN:-$BOXNET}" "$@" >/dev/null 2>"$TMP/err"
+	local rc=$?
+	local open inherited
+	open=$(sed -n 's/.*FILE DESCRIPTORS: \([0-9]*\) open.*/\1/p' "$TMP/vg.log")
+	inherited=$(grep -c "<inherited from parent>" "$TMP/vg.log")
+	if [ $rc = 99 ] || grep -q "ERROR SUMMARY: [1-9]" "$TMP/vg.log"; then
+		fail "$what: memcheck found errors or leaks" "$(grep -m5 -E 'Invalid|uninit|lost|leak' "$TMP/vg.log")"
+	elif [ "$((open - 3))" != "$inherited" ]; then
+		fail "$what: a file descriptor was left open" "$(grep -A1 'Open file descriptor' "$TMP/vg.log" | head -8)"
+	else
+		pass "$what: no memory error, no leak, no file descriptor left open (exit $rc)"
+	fi
+}
+vg "check" -c "$A" check
+vg "check, a bad config" -c "$ROOT/tests/bad/several-errors.conf" check
+vg "plan" -c "$A" plan
+vg "up" -c "$A" up
+vg "up again" -c "$A" up
+vg "status" -c "$A" status
+vg "up, converging to another config" -c "$B" up
+vg "down" -c "$B" down
+vg "down, nothing there" -c "$B" down
+# The paths that undo: a failure midway and near the end (the test build's hook).
+FB=$ROOT/build/faults/boxnet
+if [ -x "$FB" ]; then
+	n=$(BOXNET_COUNT_OPS=1 "$FB" -c "$A" up 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p')
+	"$BOXNET" -c "$A" down
+	BIN=$FB BOXNET_FAIL_AT=$((n / 2)) vg "up failing midway, undone" -c "$A" up
+	BIN=$FB BOXNET_FAIL_AT=$((n - 1)) vg "up failing near the end, undone" -c "$A" up
+	"$BOXNET" -c "$A" up
+	BIN=$FB BOXNET_FAIL_AT=10 vg "a change failing, undone" -c "$B" up
+	"$BOXNET" -c "$A" down
+fi
+done_testing
