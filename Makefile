@@ -131,12 +131,14 @@ asan:
 	@$(MAKE) --no-print-directory -s BUILDDIR=build/asan OUT=build/asan/boxnet HARDEN= \
 		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build/asan/boxnet build/asan/unit-tests
 
-asan-check: asan faults
+asan-check:
+	@tests/deps test
+	@$(MAKE) --no-print-directory -s boxnet build/replay-fuzz_conf build/replay-fuzz_reply build/mkseeds faults asan
 	@rm -f build/asan/report.*
 	@ASAN_OPTIONS=log_path=$(CURDIR)/build/asan/report:detect_leaks=1 \
 		UBSAN_OPTIONS=log_path=$(CURDIR)/build/asan/report:print_stacktrace=1 \
 		SANITIZER_LOGS=$(CURDIR)/build/asan/report BOXNET=$(CURDIR)/build/asan/boxnet \
-		UNIT_TESTS=build/asan/unit-tests QEMU=0 FUZZ=0 BUILDROOT=0 CYCLES=100 tests/run
+		UNIT_TESTS=build/asan/unit-tests QEMU=0 FUZZ=0 BUILDROOT=0 CYCLES=100 CYCLES_RSS=0 tests/run
 
 # Fuzzing with libFuzzer (clang, ASan+UBSan): make fuzz [FUZZ_SECONDS=N per harness].
 FUZZ_SECONDS ?= 60
