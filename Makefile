@@ -161,6 +161,16 @@ build/mkseeds: fuzz/mkseeds.c $(BUILDDIR)/unit/fakenl.o $(LIB_OBJS)
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz.sh
 
+# The benchmark (bench/run): make bench, or make bench QUICK=1 for CI's smoke run.
+build/bench/%: bench/%.c | $(BUILDDIR)
+	@mkdir -p build/bench
+	$(Q_LD)$(CC) -O2 -Wall -Wextra -std=gnu11 $(patsubst -I%,-isystem %,$(LIBMNL_CFLAGS)) -o $@ $< $(LIBMNL_LIBS)
+
+bench:
+	@tests/deps bench
+	@$(MAKE) --no-print-directory -s boxnet build/bench/measure build/bench/floor
+	@bench/run $(if $(QUICK),--quick)
+
 # The stripped size of the static musl build, every feature in (target: 100 KiB on x86_64).
 MUSL_OUT := build/musl/boxnet
 size:
@@ -179,6 +189,6 @@ clean:
 distclean: clean
 	rm -rf .work/qemu
 
-.PHONY: all check qemu-check demo install size fuzz faults asan asan-check clean distclean
+.PHONY: all check qemu-check demo install size fuzz faults asan asan-check bench clean distclean
 
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

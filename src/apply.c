@@ -42,10 +42,12 @@ static struct msg link_msg(struct talk *t, uint16_t type, uint16_t flags, const 
 	return m;
 }
 
-static int put_link_add(struct talk *t, const struct op *o)
+static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 {
 	struct ifinfomsg *ifi;
 	struct msg m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->ifname, o, &ifi);
+	if (ifi)
+		ifi->ifi_index = o->index;	/* 0: the kernel picks one */
 	if (o->mtu)
 		msg_put_u32(&m, IFLA_MTU, o->mtu);
 	msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
@@ -62,7 +64,7 @@ static int put_link_add(struct talk *t, const struct op *o)
 		if (o->mtu)
 			msg_put_u32(&m, IFLA_MTU, o->mtu);
 		msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
-		msg_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)o->peer_ns->fd);
+		msg_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)peer_fd);
 		msg_nest_end(&m, peer);
 		msg_nest_end(&m, data);
 	}
@@ -205,9 +207,12 @@ static int resolve(struct exec *x, struct ns_state *ns, const char *name, int *i
 {
 	struct link *l = state_link(ns, name);
 	if (!l) {
-		int err = x->cur == ns && x->cur_creates ? flush(x) : 0;
+		/* What is queued elsewhere may be what makes it: that goes first. */
+		int err = x->cur && x->cur != ns ? flush(x) : 0;
 		if (!err)
-			err = state_read_links(ns);
+			err = state_ask_link(ns, name);
+		if (!err)
+			err = x->cur == ns ? flush(x) : talk_flush(&ns->rt);
 		if (err) {
 			if (!x->error.err)
 				x->error = ns->rt.error.err ? ns->rt.error : (struct talk_error){.err = err};
@@ -245,18 +250,13 @@ static int do_netns_add(struct exec *x, struct ns_state *ns, bool *made)
 	if (!err) {
 		*made = true;
 		ns->exists = ns->ours = true;
-		ns->fd = netns_open(ns->name);
-		if (ns->fd < 0)
-			err = ns->fd;
-		else
-			err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
+		err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
 		ns->rt.fault = x->st->fault;
-		/* Marked at once: a boxnet killed from here on leaves a namespace it knows as its own
-		 * (before, an empty one, which it takes over too). */
-		if (!err && !(err = put_link_set(&ns->rt, "lo", 1, 0, -1, BOXNET_MARK, -1, NULL)))
-			err = talk_flush(&ns->rt);
-		if (err && !x->error.err)
-			x->error = ns->rt.error;
+		/* Marked first thing: the mark leads the namespace's first send, ahead of anything
+		 * else in it, so a boxnet killed at any point leaves either an empty namespace (which
+		 * it takes over) or one it knows as its own. */
+		if (!err)
+			err = put_link_set(&ns->rt, "lo", 1, 0, -1, BOXNET_MARK, -1, NULL);
 	}
 	int back = netns_enter(x->st->host_fd);
 	return err ? err : back;
@@ -299,7 +299,8 @@ static int run_op(struct exec *x, const struct op *o)
 		talk_fine(t, -ENODEV);	/* gone already, with their veth peers */
 		break;
 	case OP_LINK_ADD:
-		if ((err = use(x, ns)) || (err = put_link_add(t, o)))
+		if ((err = use(x, ns)) ||
+		    (err = put_link_add(t, o, o->peer_ns == &st->host ? st->host_fd : o->peer_ns ? o->peer_ns->fd : -1)))
 			break;
 		talk_track(t, done);
 		x->cur_creates = true;
@@ -326,13 +327,17 @@ static int run_op(struct exec *x, const struct op *o)
 		break;
 	case OP_ADDR_ADD:
 	case OP_ADDR_DEL:
-		if ((err = resolve(x, ns, o->ifname, &index)) || (err = use(x, ns)))
+		if ((index = o->index) == 0 && (err = resolve(x, ns, o->ifname, &index)))
+			break;
+		if ((err = use(x, ns)))
 			break;
 		err = put_addr(t, o->type == OP_ADDR_ADD ? RTM_NEWADDR : RTM_DELADDR, index, &o->addr, o->has_old, o);
 		talk_track(t, done);
 		break;
 	case OP_ROUTE_ADD:
-		if ((err = resolve(x, ns, o->ifname, &index)) || (err = use(x, ns)))
+		if ((index = o->index) == 0 && (err = resolve(x, ns, o->ifname, &index)))
+			break;
+		if ((err = use(x, ns)))
 			break;
 		err = put_route(t, RTM_NEWROUTE, index, o->addr.addr, BOXNET_RTPROT, o->has_old, o);
 		talk_track(t, done);
@@ -353,7 +358,7 @@ static int run_op(struct exec *x, const struct op *o)
 			break;
 		}
 		rules_comment(&x->p->rules, comment);
-		err = o->type == OP_NFT_LOAD ? nft_put_load(&st->nf, &x->p->rules, comment)
+		err = o->type == OP_NFT_LOAD ? nft_put_load(&st->nf, &x->p->rules, comment, st->table_exists)
 					     : nft_put_delete(&st->nf);
 		if (!err)
 			err = talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
@@ -485,7 +490,9 @@ static void describe(const struct op *o, struct sbuf *s)
 		sbuf_addf(s, "delete namespace %s", ns);
 		break;
 	case OP_LINK_ADD:
-		if (o->peer)
+		if (o->peer && o->where->name)
+			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", o->peer, o->ifname, ns);
+		else if (o->peer)
 			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", o->ifname, o->peer,
 				  o->peer_ns->name);
 		else
@@ -574,38 +581,15 @@ static const struct op *op_of(const struct exec *x, const void *tag, const struc
 	return fallback;
 }
 
-/* Loads the table without committing it: a missing kernel feature shows before any write. */
-static int check_firewall(struct exec *x, const struct op **failed)
-{
-	struct state *st = x->st;
-	char comment[NFT_COMMENT_SIZE];
-	for (size_t i = 0; i < x->p->n; i++) {
-		const struct op *o = &x->p->ops[i];
-		if (o->type != OP_NFT_LOAD)
-			continue;
-		rules_comment(&x->p->rules, comment);
-		int err = nft_put_load(&st->nf, &x->p->rules, comment);
-		if (!err)
-			err = talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, false);
-		if (err) {
-			x->error = st->nf.error.err ? st->nf.error : (struct talk_error){.err = err};
-			*failed = o;
-		}
-		return err;
-	}
-	return 0;
-}
-
 int apply(const struct config *c, struct state *st, const struct plan *p, FILE *out)
 {
 	struct exec x = {.c = c, .p = p, .st = st};
 	const struct op *failed = NULL;
-	int err;
+	int err = 0;
 
 	x.done = calloc(p->n + 1, sizeof(*x.done));
 	if (!x.done)
 		return -ENOMEM;
-	err = check_firewall(&x, &failed);
 	for (size_t i = 0; i < p->n && !err; i++) {
 		err = run_op(&x, &p->ops[i]);
 		if (err)
@@ -613,6 +597,13 @@ int apply(const struct config *c, struct state *st, const struct plan *p, FILE *
 	}
 	if (!err && (err = flush(&x)))
 		failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
+	for (size_t i = 0; i < st->nns && !err; i++) {
+		/* A new namespace with nothing else to do still has its mark to send. */
+		if (talk_pending(&st->ns[i].rt) && (err = talk_flush(&st->ns[i].rt)) != 0) {
+			x.error = st->ns[i].rt.error;
+			failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
+		}
+	}
 	if (err) {
 		if (failed)
 			report(&x, failed, err, out);

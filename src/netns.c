@@ -45,12 +45,11 @@ int netns_create(const char *name)
 {
 	char path[PATH_MAX];
 	ns_path(path, sizeof(path), name);
-	if (!is_netns(path))
-		unlink(path);
-	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	close(fd);
+	/* The mount point: a new empty file, or one that a creator killed before mount() left. */
+	if (mknod(path, S_IFREG, 0) < 0) {
+		if (errno != EEXIST || is_netns(path) || unlink(path) < 0 || mknod(path, S_IFREG, 0) < 0)
+			return errno == EEXIST ? -EEXIST : -errno;
+	}
 	int err = 0;
 	if (unshare(CLONE_NEWNET) < 0)
 		err = -errno;

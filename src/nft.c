@@ -198,17 +198,19 @@ static void put_table_name(struct msg *m)
 	msg_put_str(m, NFTA_TABLE_NAME, NFT_TABLE);
 }
 
-/* Create if missing, delete, create afresh: one transaction replaces the whole table. */
-static void put_table_head(struct talk *t, const void *tag, const char *comment, bool *overflow)
+/* Delete, create afresh: one transaction replaces the whole table. Without a table there,
+ * only the creation: deleting a table costs the kernel an RCU grace period when the socket
+ * closes, and there is nothing to delete. */
+static void put_table_head(struct talk *t, const void *tag, const char *comment, bool exists, bool *overflow)
 {
 	unsigned char udata[2 + NFT_COMMENT_SIZE];
 	size_t clen = strnlen(comment, NFT_COMMENT_SIZE - 1) + 1;
-	struct msg m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, tag);
-	put_table_name(&m);
-	*overflow |= m.overflow;
-	m = nft_msg(t, NFT_MSG_DELTABLE, 0, tag);
-	put_table_name(&m);
-	*overflow |= m.overflow;
+	struct msg m;
+	if (exists) {
+		m = nft_msg(t, NFT_MSG_DELTABLE, 0, tag);
+		put_table_name(&m);
+		*overflow |= m.overflow;
+	}
 	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
 	put_table_name(&m);
 	udata[0] = UDATA_TABLE_COMMENT;
@@ -219,12 +221,12 @@ static void put_table_head(struct talk *t, const void *tag, const char *comment,
 	*overflow |= m.overflow;
 }
 
-int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment)
+int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists)
 {
 	bool overflow = false;
 	struct msg m;
 
-	put_table_head(t, rs, comment, &overflow);
+	put_table_head(t, rs, comment, exists, &overflow);
 
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
 		const struct chain_info *ci = &rule_chains[ch];
@@ -392,13 +394,13 @@ bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs)
 	return want == copy->nchains;
 }
 
-static void put_table_head(struct talk *t, const void *tag, const char *comment, bool *overflow);
+static void put_table_head(struct talk *t, const void *tag, const char *comment, bool exists, bool *overflow);
 
 int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment)
 {
 	bool overflow = false;
 	struct msg m;
-	put_table_head(t, NULL, comment, &overflow);
+	put_table_head(t, NULL, comment, true, &overflow);
 	for (size_t i = 0; i < copy->nchains; i++) {
 		const struct nft_chain_copy *ch = &copy->chains[i];
 		m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NULL);

@@ -40,8 +40,9 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 void nft_copy_free(struct nft_copy *copy);
 /* Does the copy hold exactly the chains, and as many rules in each, as the ruleset? */
 bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs);
-/* Queues one transaction that replaces the table with the ruleset (talk_flush_batch sends it). */
-int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment);
+/* Queues one transaction that replaces the table with the ruleset, or creates it when it
+ * does not exist (talk_flush_batch sends it). */
+int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists);
 int nft_put_delete(struct talk *t);
 /* What kernel feature a refused nft message needs: "CONFIG_NFT_MASQ (masquerade)"... */
 const char *nft_feature(const struct talk_error *e);

@@ -201,19 +201,26 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 			park(p, ns, in);
 			p->ops[p->n - 1].purge = !paired;
 		}
-		o = emit(p, OP_LINK_ADD, host, n->hostif, &n->o);
-		o->kind = "veth";
-		o->peer = n->ifname;
-		o->peer_ns = ns;
-		o->mtu = n->mtu;
 	}
 }
 
-/* The addresses of a link boxnet keeps: those the config dropped go, missing ones come.
- * Returns whether some went: the kernel then drops routes through them, and, without
- * promote_secondaries, the other addresses of a primary's subnet; both are put back. */
-static bool plan_addrs(struct plan *p, struct ns_state *where, const char *ifname, const struct link *l,
-		       const struct prefix *want, unsigned nwant, const struct obj *owner)
+/* The index a new veth end gets in its namespace: chosen, so that its addresses and route
+ * go in the same send, without asking the kernel first. Far above lo and the kernel's
+ * fallback tunnels in a new namespace; above what a dump showed in an old one. */
+static int new_index(const struct ns_state *ns)
+{
+	int index = 1000;
+	while (state_link_by_index(ns, index))
+		index++;
+	return index;
+}
+
+/* The addresses of a link boxnet keeps (l, or a new one of that index): those the config
+ * dropped go, missing ones come. Returns whether some went: the kernel then drops routes
+ * through them, and, without promote_secondaries, the other addresses of a primary's subnet;
+ * both are put back. */
+static bool plan_addrs_at(struct plan *p, struct ns_state *where, const char *ifname, const struct link *l,
+			  int index, const struct prefix *want, unsigned nwant, const struct obj *owner)
 {
 	struct op *o;
 	bool dropped = false;
@@ -226,6 +233,7 @@ static bool plan_addrs(struct plan *p, struct ns_state *where, const char *ifnam
 			continue;
 		o = emit(p, OP_ADDR_DEL, where, ifname, owner);
 		o->addr = a->p;
+		o->index = l->index;
 		dropped = true;
 	}
 	for (unsigned j = 0; j < nwant; j++) {
@@ -234,12 +242,19 @@ static bool plan_addrs(struct plan *p, struct ns_state *where, const char *ifnam
 			continue;
 		o = emit(p, OP_ADDR_ADD, where, ifname, owner);
 		o->addr = want[j];
+		o->index = index;
 		o->has_old = there;	/* added again, in case it went with a deleted primary */
 	}
 	return dropped;
 }
 
-static void plan_host_settings(struct plan *p, const struct config *c, struct state *st)
+static bool plan_addrs(struct plan *p, struct ns_state *where, const char *ifname, const struct link *l,
+		       const struct prefix *want, unsigned nwant, const struct obj *owner)
+{
+	return plan_addrs_at(p, where, ifname, l, l ? l->index : 0, want, nwant, owner);
+}
+
+static void plan_bridges(struct plan *p, const struct config *c, struct state *st)
 {
 	struct ns_state *host = &st->host;
 	struct op *o;
@@ -259,6 +274,21 @@ static void plan_host_settings(struct plan *p, const struct config *c, struct st
 			remember(o, l);
 		}
 	}
+	for (size_t i = 0; i < c->nbridges; i++) {
+		const struct bridge *b = c->bridges[i];
+		const struct link *l = state_link(host, b->o.name);
+		if (l && (!l->ours || strcmp(l->kind, "bridge")))
+			l = NULL;
+		plan_addrs(p, host, b->o.name, l, b->addrs.v, b->addrs.n, &b->o);
+	}
+}
+
+/* The host ends, once the namespaces made them: their bridge, state and peer address. */
+static void plan_host_ends(struct plan *p, const struct config *c, struct state *st)
+{
+	struct ns_state *host = &st->host;
+	struct op *o;
+
 	for (size_t i = 0; i < c->nns; i++) {
 		const struct netns *n = c->ns[i];
 		if (!ns_usable(st, i))
@@ -275,13 +305,6 @@ static void plan_host_settings(struct plan *p, const struct config *c, struct st
 			remember(o, h);
 		}
 	}
-	for (size_t i = 0; i < c->nbridges; i++) {
-		const struct bridge *b = c->bridges[i];
-		const struct link *l = state_link(host, b->o.name);
-		if (l && (!l->ours || strcmp(l->kind, "bridge")))
-			l = NULL;
-		plan_addrs(p, host, b->o.name, l, b->addrs.v, b->addrs.n, &b->o);
-	}
 	for (size_t i = 0; i < c->nns; i++) {
 		const struct netns *n = c->ns[i];
 		if (!ns_usable(st, i))
@@ -293,7 +316,7 @@ static void plan_host_settings(struct plan *p, const struct config *c, struct st
 
 /* again: addresses of the link went, and with them, maybe, the route through them. */
 static void plan_route(struct plan *p, const struct netns *n, struct ns_state *ns, const struct link *in,
-		       bool again)
+		       int index, bool again)
 {
 	const struct route *ours = NULL, *foreign_route = NULL;
 	for (size_t k = 0; k < ns->nroutes; k++) {
@@ -311,6 +334,7 @@ static void plan_route(struct plan *p, const struct netns *n, struct ns_state *n
 		}
 		struct op *o = emit(p, OP_ROUTE_ADD, ns, n->ifname, &n->o);
 		o->addr.addr = n->gateway;
+		o->index = index;
 		if (ours) {
 			o->has_old = true;	/* replaced, and put back if up fails later */
 			o->old_route = *ours;
@@ -333,6 +357,16 @@ static void plan_inside(struct plan *p, const struct config *c, struct state *st
 			continue;
 		const struct link *lo = state_link(ns, "lo");
 		const struct link *in = veth_sound(c, st, i) ? state_link(ns, n->ifname) : NULL;
+		int index = in ? in->index : new_index(ns);
+		if (!in) {
+			/* Made from inside: its end here gets a known index, the peer goes to the host. */
+			o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
+			o->kind = "veth";
+			o->index = index;
+			o->peer = n->hostif;
+			o->peer_ns = &st->host;
+			o->mtu = n->mtu;
+		}
 		if (ns->exists && (!lo || !lo->up || !lo->ours)) {	/* new ones: at creation */
 			o = emit(p, OP_LINK_SET, ns, "lo", &n->o);
 			o->up = o->mark = true;
@@ -344,8 +378,8 @@ static void plan_inside(struct plan *p, const struct config *c, struct state *st
 			o->mtu = in ? (n->mtu ? n->mtu : DEFAULT_MTU) : 0;
 			remember(o, in);
 		}
-		bool dropped = plan_addrs(p, ns, n->ifname, in, n->addrs.v, n->addrs.n, &n->o);
-		plan_route(p, n, ns, in, dropped);
+		bool dropped = plan_addrs_at(p, ns, n->ifname, in, index, n->addrs.v, n->addrs.n, &n->o);
+		plan_route(p, n, ns, in, index, dropped);
 	}
 }
 
@@ -376,11 +410,14 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	 * place; and only if boxnet switched it on does it go off again. */
 	if (!c->forwarding && st->known && st->fwd_mark)
 		emit(p, OP_FORWARD_OFF, &st->host, NULL, NULL);
+	/* The firewall comes first: a kernel that lacks a feature stops up before anything else
+	 * is built, and no link comes up before its rules are in place. */
+	plan_firewall(p, st);
 	plan_namespaces(p, c, st);
 	plan_host_links(p, c, st);
-	plan_host_settings(p, c, st);
+	plan_bridges(p, c, st);
 	plan_inside(p, c, st);
-	plan_firewall(p, st);
+	plan_host_ends(p, c, st);
 	if (c->forwarding && (!st->known || st->ip_forward == 0))
 		emit(p, OP_FORWARD_ON, &st->host, NULL, NULL);
 	/* What the config no longer names goes last, once everything else is in place: the

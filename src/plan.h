@@ -30,6 +30,7 @@ struct op {
 	enum op_type type;
 	struct ns_state *where;		/* &state->host or a namespace */
 	const char *ifname;
+	int index;			/* ifname's ifindex when known (or chosen, for OP_LINK_ADD) */
 	const char *kind;		/* OP_LINK_ADD: "bridge" or "veth" */
 	const char *peer;		/* OP_LINK_ADD veth: the other end's name... */
 	struct ns_state *peer_ns;	/* ...and namespace */

@@ -80,6 +80,15 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 			fprintf(out, "ip netns delete %s\n", o->where->name);
 			break;
 		case OP_LINK_ADD:
+			if (o->where->name && o->peer) {
+				/* boxnet makes it from inside; the same pair, said from the host: */
+				fprintf(out, "ip link add name %s", o->peer);
+				mtu_arg(out, o->mtu);
+				fprintf(out, " type veth peer name %s", o->ifname);
+				mtu_arg(out, o->mtu);
+				fprintf(out, " netns %s\n", o->where->name);
+				break;
+			}
 			fprintf(out, "%s link add name %s", ip, o->ifname);
 			mtu_arg(out, o->mtu);
 			if (!strcmp(o->kind, "veth")) {

@@ -89,6 +89,9 @@ void state_free(struct state *st);
 int state_open_ns(struct state *st, struct ns_state *ns);
 /* Re-reads one namespace's links (after boxnet created some). */
 int state_read_links(struct ns_state *ns);
+/* Queues a question for one link, by name; its answer joins ns->links when the talk is
+ * flushed. Cheaper than a dump of a host with hundreds of links. */
+int state_ask_link(struct ns_state *ns, const char *name);
 /* Reads one namespace's links, IPv4 addresses and, if asked, default routes. */
 int state_read_ns(struct ns_state *ns, bool routes);
 

@@ -80,25 +80,25 @@ int talk_open(struct talk *t, int proto, const char *where)
 	t->nl = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!t->nl)
 		return -errno;
-	if (mnl_socket_bind(t->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int err = -errno;
-		talk_close(t);
-		return err;
-	}
 	/* Older kernels lack extack; the errno alone still works there. */
 	mnl_socket_setsockopt(t->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(t->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	int fd = mnl_socket_get_fd(t->nl);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	t->portid = mnl_socket_get_portid(t->nl);
+	/* The host's sockets carry hundreds of answers at once; a namespace's, a few, and cost
+	 * at boot for each namespace: those are bound by their first send, and keep their
+	 * defaults. */
+	if (!where[0]) {
+		int fd = mnl_socket_get_fd(t->nl);
+		if (mnl_socket_bind(t->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			int err = -errno;
+			talk_close(t);
+			return err;
+		}
+		mnl_socket_setsockopt(t->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		t->portid = mnl_socket_get_portid(t->nl);
+	}
 	t->seq = (uint32_t)time(NULL) & 0x3fffffff;
 	t->rx_size = RX_SIZE;
-	t->rx = malloc(t->rx_size);
-	if (!t->rx) {
-		talk_close(t);
-		return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -106,8 +106,7 @@ int talk_open_io(struct talk *t, const struct talk_io *io, void *arg, const char
 {
 	*t = (struct talk){.io = io, .io_arg = arg, .where = where, .portid = 1, .seq = 1};
 	t->rx_size = RX_SIZE;
-	t->rx = malloc(t->rx_size);
-	return t->rx ? 0 : -ENOMEM;
+	return 0;
 }
 
 void talk_close(struct talk *t)
@@ -140,6 +139,7 @@ struct msg talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *t
 		m.overflow = true;
 		return m;
 	}
+	/* Attribute padding is sent as it lies: zero it. */
 	memset(t->buf + off, 0, TALK_MSG_ROOM);
 	m.nlh = mnl_nlmsg_put_header(t->buf + off);
 	m.nlh->nlmsg_type = type;
@@ -247,7 +247,7 @@ static int dispatch(struct talk *t, struct talk_req *reqs, size_t n, const char 
 			return -EBADMSG;
 		size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
 		off += step < len - off ? step : len - off;	/* the last one may be unpadded */
-		if (nlh->nlmsg_pid != t->portid && nlh->nlmsg_pid != 0)
+		if (t->portid && nlh->nlmsg_pid != t->portid && nlh->nlmsg_pid != 0)
 			continue;
 		struct talk_req *r = find_req(reqs, n, nlh->nlmsg_seq);
 		if (!r || r->done)
@@ -272,26 +272,22 @@ static int dispatch(struct talk *t, struct talk_req *reqs, size_t n, const char 
 	return 0;
 }
 
-static bool all_done(const struct talk_req *reqs, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!reqs[i].done)
-			return false;
-	return true;
-}
-
-/* Waits until reqs[0..n) are answered. Once one was refused in an nftables batch the rest may
- * never be answered, but all answers are queued before sendmsg returns: take only those. */
+/* The kernel handles a send whole, before sendmsg returns: every answer to it is queued by
+ * then. Only errors, data and the last request's ack come back (see talk_flush). So: wait
+ * until reqs[n - 1] is answered, or, for an nftables batch (no ack at all), take what is
+ * queued; then all that was not refused is done. */
 static int receive(struct talk *t, struct talk_req *reqs, size_t n, bool batch, bool *intr)
 {
-	while (!all_done(reqs, n)) {
-		int flags = MSG_TRUNC | (batch && t->error.err ? MSG_DONTWAIT : 0);
+	if (!t->rx && !(t->rx = malloc(t->rx_size)))
+		return -ENOMEM;
+	while (n && (batch || !reqs[n - 1].done)) {
+		int flags = MSG_TRUNC | (batch ? MSG_DONTWAIT : 0);
 		ssize_t got = t->io ? t->io->recv(t, t->rx, t->rx_size, flags)
 				    : recv(mnl_socket_get_fd(t->nl), t->rx, t->rx_size, flags);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0 && (flags & MSG_DONTWAIT) && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
+		if (got < 0 && batch && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
 		if (got < 0)
 			return -errno;	/* ENOBUFS: answers were lost, so none can be trusted */
 		if ((size_t)got > t->rx_size) {
@@ -307,13 +303,23 @@ static int receive(struct talk *t, struct talk_req *reqs, size_t n, bool batch, 
 		if (err)
 			return err;
 	}
+	for (size_t i = 0; i < n; i++) {
+		if (!reqs[i].done && !reqs[i].err && reqs[i].acked)
+			*reqs[i].acked = true;
+		reqs[i].done = true;
+	}
 	return 0;
 }
 
+/* Buffers go back after each exchange: with a socket per namespace, keeping them would
+ * cost a page or more for each. */
 static void reset_pending(struct talk *t)
 {
-	t->len = t->last = 0;
+	t->len = t->last = t->cap = 0;
 	t->nreqs = 0;
+	free(t->buf);
+	free(t->rx);
+	t->buf = t->rx = NULL;
 }
 
 bool fault_hit(struct fault *f)
@@ -359,15 +365,22 @@ int talk_flush(struct talk *t)
 		/* One send: at most SEND_MAX_MSGS messages and SEND_MAX_BYTES bytes. */
 		size_t start = i, from = pos;
 		bool faulted = false;
+		struct nlmsghdr *last = NULL;
 		while (i < t->nreqs && i - start < SEND_MAX_MSGS) {
-			size_t sz = NLMSG_ALIGN(((const struct nlmsghdr *)(t->buf + pos))->nlmsg_len);
+			struct nlmsghdr *nlh = (struct nlmsghdr *)(t->buf + pos);
+			size_t sz = NLMSG_ALIGN(nlh->nlmsg_len);
 			if (pos > from && pos - from + sz > SEND_MAX_BYTES)
 				break;
 			if ((faulted = inject_fault(t, i)))
 				break;
+			/* Acks cost a receive each: only the send's last request asks for one. */
+			nlh->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+			last = nlh;
 			pos += sz;
 			i++;
 		}
+		if (last)
+			last->nlmsg_flags |= NLM_F_ACK;
 		if (pos > from) {
 			struct iovec iov = {t->buf + from, pos - from};
 			bool intr = false;
@@ -401,11 +414,15 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
 	int err = 0;
 	size_t len = finish_last(t);
 	t->error = (struct talk_error){0};
-	for (size_t i = 0; i < t->nreqs; i++) {
+	for (size_t i = 0, pos = 0; i < t->nreqs; i++) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)(t->buf + pos);
 		if (inject_fault(t, i)) {
 			reset_pending(t);
 			return t->error.err;
 		}
+		/* No acks: nftables acks each message it is asked to, and errors come anyway. */
+		nlh->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+		pos += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 	put_batch_marker(begin, NFNL_MSG_BATCH_BEGIN, ++t->seq, res_id);
 	put_batch_marker(end, NFNL_MSG_BATCH_END, ++t->seq, res_id);
@@ -438,6 +455,8 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
  * without waiting, before asking again (a new dump while one runs is refused). */
 static void drain(struct talk *t)
 {
+	if (!t->rx && !(t->rx = malloc(t->rx_size)))
+		return;
 	for (int i = 0; i < 1024; i++) {
 		ssize_t got = t->io ? t->io->recv(t, t->rx, t->rx_size, MSG_DONTWAIT | MSG_TRUNC)
 				    : recv(mnl_socket_get_fd(t->nl), t->rx, t->rx_size, MSG_DONTWAIT | MSG_TRUNC);
@@ -476,7 +495,11 @@ int talk_dump(struct talk *t, uint16_t type, const void *hdr, size_t hdr_len, ta
 				reset(arg);
 			continue;
 		}
+		free(t->rx);
+		t->rx = NULL;
 		return err;
 	}
+	free(t->rx);
+	t->rx = NULL;
 	return -EAGAIN;
 }

@@ -10,7 +10,7 @@
 #include <libmnl/libmnl.h>
 
 /* The room each message may take; every attribute put is checked against it. */
-#define TALK_MSG_ROOM 4096
+#define TALK_MSG_ROOM 1024
 
 /* A message being built: libmnl's checked puts, with one overflow flag for the whole message. */
 struct msg {

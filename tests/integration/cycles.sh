@@ -24,8 +24,10 @@ done
 echo "# $cycles cycles in $(($(date +%s) - start)) s; peak memory of up: $first KiB in the first 50, $last KiB in the last 50"
 same "$cycles up/down cycles: every run succeeded" 0 "$failed_runs"
 same "the same namespaces, links and nft objects as before" "$before" "$(counts)"
+# Each run is a new process, so growth here would be kernel state piling up (longer dumps).
+# Address-space randomisation moves the peak by a page or two: that much is allowed.
 # (Not under ASan, whose allocator's footprint wanders.)
 if [ "${CYCLES_RSS:-1}" = 1 ]; then
-	ok "boxnet's peak memory did not grow ($first KiB, then $last KiB)" test "$last" -le "$first"
+	ok "boxnet's peak memory did not grow ($first KiB, then $last KiB)" test "$last" -le $((first + 8))
 fi
 done_testing

@@ -62,7 +62,7 @@ void test_nft(struct unit *u)
 	conf_parse(&c, text, strlen(text), &d);
 	conf_validate(&c, &d);
 	rules_build(&c, &rs);
-	CHECK(u, nft_put_load(&t, &rs, "boxnet 12345678") == 0, "the table encodes");
+	CHECK(u, nft_put_load(&t, &rs, "boxnet 12345678", true) == 0, "the table encodes");
 	size_t len = t.len > t.last ? t.last + NLMSG_ALIGN(((struct nlmsghdr *)(t.buf + t.last))->nlmsg_len) : 0;
 	int left = (int)len;
 	const struct nlmsghdr *nlh = (const void *)t.buf;
@@ -79,8 +79,8 @@ void test_nft(struct unit *u)
 			read_rule(&w, nlh);
 		}
 	}
-	CHECK(u, w.tables == 2 && w.chains == 2 && w.rules == 5,
-	      "create, delete, create: 2 tables, 2 chains, 5 rules (%u, %u, %u)", w.tables, w.chains, w.rules);
+	CHECK(u, w.tables == 1 && w.chains == 2 && w.rules == 5,
+	      "delete, create: 1 table, 2 chains, 5 rules (%u, %u, %u)", w.tables, w.chains, w.rules);
 	/* The last rule: oifname "eth0" ip saddr 10.0.0.0/24 masquerade */
 	CHECK(u, w.n == 5 && !strcmp(w.names[0], "meta") && !strcmp(w.names[1], "cmp") &&
 		 !strcmp(w.names[2], "payload") && !strcmp(w.names[3], "cmp") && !strcmp(w.names[4], "masq"),
