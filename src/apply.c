@@ -42,6 +42,15 @@ static struct msg link_msg(struct talk *t, uint16_t type, uint16_t flags, const 
 	return m;
 }
 
+/* A veth gets a queue per CPU and then uses one; cutting the count back after registration
+ * waits for an RCU grace period, per end. Asked for one queue, the kernel does no such
+ * thing: that wait was most of a veth's cost. */
+static void put_one_queue(struct msg *m)
+{
+	msg_put_u32(m, IFLA_NUM_TX_QUEUES, 1);
+	msg_put_u32(m, IFLA_NUM_RX_QUEUES, 1);
+}
+
 static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 {
 	struct ifinfomsg *ifi;
@@ -51,6 +60,8 @@ static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 	if (o->mtu)
 		msg_put_u32(&m, IFLA_MTU, o->mtu);
 	msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
+	if (o->peer)
+		put_one_queue(&m);
 	struct nlattr *info = msg_nest(&m, IFLA_LINKINFO);
 	msg_put_str(&m, IFLA_INFO_KIND, o->kind);
 	if (o->peer) {
@@ -64,6 +75,7 @@ static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 		if (o->mtu)
 			msg_put_u32(&m, IFLA_MTU, o->mtu);
 		msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
+		put_one_queue(&m);
 		msg_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)peer_fd);
 		msg_nest_end(&m, peer);
 		msg_nest_end(&m, data);
@@ -252,6 +264,7 @@ static int do_netns_add(struct exec *x, struct ns_state *ns, bool *made)
 		ns->exists = ns->ours = true;
 		err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
 		ns->rt.fault = x->st->fault;
+		talk_share_rx(&ns->rt, &x->st->rx);
 		/* Marked first thing: the mark leads the namespace's first send, ahead of anything
 		 * else in it, so a boxnet killed at any point leaves either an empty namespace (which
 		 * it takes over) or one it knows as its own. */

@@ -17,6 +17,13 @@ static void mtu_arg(FILE *out, unsigned mtu)
 		fprintf(out, " mtu %u", mtu);
 }
 
+/* What boxnet asks of each veth end: see put_one_queue() in apply.c. */
+static void veth_args(FILE *out, unsigned mtu)
+{
+	mtu_arg(out, mtu);
+	fprintf(out, " numtxqueues 1 numrxqueues 1");
+}
+
 static void print_nft(const struct plan *p, const struct op *o, FILE *out)
 {
 	struct sbuf body = {0};
@@ -83,19 +90,20 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 			if (o->where->name && o->peer) {
 				/* boxnet makes it from inside; the same pair, said from the host: */
 				fprintf(out, "ip link add name %s", o->peer);
-				mtu_arg(out, o->mtu);
+				veth_args(out, o->mtu);
 				fprintf(out, " type veth peer name %s", o->ifname);
-				mtu_arg(out, o->mtu);
+				veth_args(out, o->mtu);
 				fprintf(out, " netns %s\n", o->where->name);
 				break;
 			}
 			fprintf(out, "%s link add name %s", ip, o->ifname);
-			mtu_arg(out, o->mtu);
 			if (!strcmp(o->kind, "veth")) {
+				veth_args(out, o->mtu);
 				fprintf(out, " type veth peer name %s", o->peer);
-				mtu_arg(out, o->mtu);
+				veth_args(out, o->mtu);
 				fprintf(out, " netns %s\n", o->peer_ns->name);
 			} else {
+				mtu_arg(out, o->mtu);
 				fprintf(out, " type %s\n", o->kind);
 			}
 			break;

@@ -69,6 +69,7 @@ void state_free(struct state *st)
 	free(st->ns);
 	if (st->nf.nl)
 		talk_close(&st->nf);
+	talk_rx_free(&st->rx);
 	nft_copy_free(&st->table);
 	if (st->host_fd >= 0)
 		close(st->host_fd);
@@ -240,9 +241,16 @@ int state_ask_link(struct ns_state *ns, const char *name)
 
 int state_read_links(struct ns_state *ns)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	/* Without counters: filling them in is much of what a link dump costs the kernel. */
+	struct {
+		struct ifinfomsg ifi;
+		struct nlattr a;
+		uint32_t mask;
+	} req = {.ifi = {.ifi_family = AF_UNSPEC},
+		 .a = {.nla_len = NLA_HDRLEN + sizeof(uint32_t), .nla_type = IFLA_EXT_MASK},
+		 .mask = RTEXT_FILTER_SKIP_STATS};
 	ns->nlinks = 0;
-	return talk_dump(&ns->rt, RTM_GETLINK, &ifi, sizeof(ifi), on_link, reset_links, ns);
+	return talk_dump(&ns->rt, RTM_GETLINK, &req, sizeof(req), on_link, reset_links, ns);
 }
 
 int state_read_ns(struct ns_state *ns, bool routes)
@@ -284,12 +292,15 @@ int state_open_ns(struct state *st, struct ns_state *ns)
 	int fd = netns_open(ns->name);
 	if (fd < 0)
 		return fd;
-	ns->fd = fd;
 	int err = netns_enter(fd);
-	if (err)
-		return err;
+	if (err) {
+		close(fd);
+		return err == -EINVAL ? -ENOENT : err;	/* a file, not a namespace */
+	}
+	ns->fd = fd;
 	err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
 	ns->rt.fault = st->fault;
+	talk_share_rx(&ns->rt, &st->rx);
 	int back = netns_enter(st->host_fd);
 	return err ? err : back;
 }
@@ -354,14 +365,16 @@ int state_read(struct state *st, const struct config *c, bool stale, struct talk
 	if ((err = talk_open(&st->host.rt, NETLINK_ROUTE, "")) < 0)
 		return err;
 	st->host.rt.fault = st->fault;
+	talk_share_rx(&st->host.rt, &st->rx);
 	if ((err = state_read_ns(&st->host, false)) < 0)
 		goto fail;
 	for (size_t i = 0; i < st->nns; i++) {
 		struct ns_state *ns = &st->ns[i];
-		ns->exists = netns_exists(ns->name);
+		err = state_open_ns(st, ns);
+		ns->exists = err != -ENOENT;
 		if (!ns->exists)
 			continue;
-		if ((err = state_open_ns(st, ns)) < 0)
+		if (err < 0)
 			return err;
 		if ((err = state_read_ns(ns, true)) < 0) {
 			*why = ns->rt.error;
@@ -374,6 +387,7 @@ int state_read(struct state *st, const struct config *c, bool stale, struct talk
 	if ((err = talk_open(&st->nf, NETLINK_NETFILTER, "")) < 0)
 		return err;
 	st->nf.fault = st->fault;
+	talk_share_rx(&st->nf, &st->rx);
 	if ((err = read_table(st)) < 0) {
 		*why = st->nf.error;
 		return err;

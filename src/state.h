@@ -70,6 +70,7 @@ struct state {
 	struct ns_state *stale;	/* boxnet's namespaces that the config no longer names */
 	size_t nstale;
 	struct talk nf;		/* nfnetlink, for the table */
+	struct talk_rx rx;	/* answers, for all these sockets */
 	bool table_exists, table_ours;
 	struct nft_copy table;	/* boxnet's table as it is, when it exists */
 	bool fwd_mark;		/* boxnet switched forwarding on: FORWARD_NOTE exists */
@@ -85,7 +86,8 @@ int state_init(struct state *st, const struct config *c);
 int state_read(struct state *st, const struct config *c, bool stale, struct talk_error *why);
 void state_free(struct state *st);
 
-/* Opens the rtnetlink socket of a namespace (entering it briefly). */
+/* Opens the rtnetlink socket of a namespace (entering it briefly); -ENOENT when
+ * /run/netns/NAME is missing or not a namespace. */
 int state_open_ns(struct state *st, struct ns_state *ns);
 /* Re-reads one namespace's links (after boxnet created some). */
 int state_read_links(struct ns_state *ns);

@@ -22,7 +22,6 @@ enum {
 	SEND_MAX_MSGS = 64,
 	SEND_MAX_BYTES = 64 * 1024,
 	RCVBUF = 4 * 1024 * 1024,
-	RX_SIZE = 64 * 1024,	/* larger than any single dump part the kernel builds */
 };
 
 /* ---- message building ---- */
@@ -98,14 +97,12 @@ int talk_open(struct talk *t, int proto, const char *where)
 		t->portid = mnl_socket_get_portid(t->nl);
 	}
 	t->seq = (uint32_t)time(NULL) & 0x3fffffff;
-	t->rx_size = RX_SIZE;
 	return 0;
 }
 
 int talk_open_io(struct talk *t, const struct talk_io *io, void *arg, const char *where)
 {
 	*t = (struct talk){.io = io, .io_arg = arg, .where = where, .portid = 1, .seq = 1};
-	t->rx_size = RX_SIZE;
 	return 0;
 }
 
@@ -115,8 +112,31 @@ void talk_close(struct talk *t)
 		mnl_socket_close(t->nl);
 	free(t->buf);
 	free(t->reqs);
-	free(t->rx);
+	talk_rx_free(&t->rx);
 	*t = (struct talk){0};
+}
+
+void talk_share_rx(struct talk *t, struct talk_rx *rx)
+{
+	t->rx_shared = rx;
+}
+
+void talk_rx_free(struct talk_rx *rx)
+{
+	free(rx->buf);
+	*rx = (struct talk_rx){0};
+}
+
+/* The buffer answers are read into, allocated on first use and kept: allocating it for each
+ * exchange costs an mmap and munmap apiece with some allocators (musl's). */
+static struct talk_rx *rx_get(struct talk *t)
+{
+	struct talk_rx *rx = t->rx_shared ? t->rx_shared : &t->rx;
+	if (!rx->buf) {
+		rx->size = rx->size ? rx->size : TALK_RX_SIZE;
+		rx->buf = malloc(rx->size);
+	}
+	return rx->buf ? rx : NULL;
 }
 
 /* ---- building requests ---- */
@@ -278,28 +298,29 @@ static int dispatch(struct talk *t, struct talk_req *reqs, size_t n, const char 
  * queued; then all that was not refused is done. */
 static int receive(struct talk *t, struct talk_req *reqs, size_t n, bool batch, bool *intr)
 {
-	if (!t->rx && !(t->rx = malloc(t->rx_size)))
+	struct talk_rx *rx = rx_get(t);
+	if (!rx)
 		return -ENOMEM;
 	while (n && (batch || !reqs[n - 1].done)) {
 		int flags = MSG_TRUNC | (batch ? MSG_DONTWAIT : 0);
-		ssize_t got = t->io ? t->io->recv(t, t->rx, t->rx_size, flags)
-				    : recv(mnl_socket_get_fd(t->nl), t->rx, t->rx_size, flags);
+		ssize_t got = t->io ? t->io->recv(t, rx->buf, rx->size, flags)
+				    : recv(mnl_socket_get_fd(t->nl), rx->buf, rx->size, flags);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0 && batch && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (got < 0)
 			return -errno;	/* ENOBUFS: answers were lost, so none can be trusted */
-		if ((size_t)got > t->rx_size) {
+		if ((size_t)got > rx->size) {
 			/* Cut off: what was lost cannot be asked for again. Make room for next time. */
-			void *bigger = realloc(t->rx, (size_t)got);
+			void *bigger = realloc(rx->buf, (size_t)got);
 			if (bigger) {
-				t->rx = bigger;
-				t->rx_size = (size_t)got;
+				rx->buf = bigger;
+				rx->size = (size_t)got;
 			}
 			return -EMSGSIZE;
 		}
-		int err = dispatch(t, reqs, n, t->rx, (size_t)got, intr);
+		int err = dispatch(t, reqs, n, rx->buf, (size_t)got, intr);
 		if (err)
 			return err;
 	}
@@ -311,15 +332,14 @@ static int receive(struct talk *t, struct talk_req *reqs, size_t n, bool batch, 
 	return 0;
 }
 
-/* Buffers go back after each exchange: with a socket per namespace, keeping them would
- * cost a page or more for each. */
+/* The send buffer goes back after each exchange: with a socket per namespace, keeping one
+ * each would cost a page or more per namespace. */
 static void reset_pending(struct talk *t)
 {
 	t->len = t->last = t->cap = 0;
 	t->nreqs = 0;
 	free(t->buf);
-	free(t->rx);
-	t->buf = t->rx = NULL;
+	t->buf = NULL;
 }
 
 bool fault_hit(struct fault *f)
@@ -455,11 +475,12 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
  * without waiting, before asking again (a new dump while one runs is refused). */
 static void drain(struct talk *t)
 {
-	if (!t->rx && !(t->rx = malloc(t->rx_size)))
+	struct talk_rx *rx = rx_get(t);
+	if (!rx)
 		return;
 	for (int i = 0; i < 1024; i++) {
-		ssize_t got = t->io ? t->io->recv(t, t->rx, t->rx_size, MSG_DONTWAIT | MSG_TRUNC)
-				    : recv(mnl_socket_get_fd(t->nl), t->rx, t->rx_size, MSG_DONTWAIT | MSG_TRUNC);
+		ssize_t got = t->io ? t->io->recv(t, rx->buf, rx->size, MSG_DONTWAIT | MSG_TRUNC)
+				    : recv(mnl_socket_get_fd(t->nl), rx->buf, rx->size, MSG_DONTWAIT | MSG_TRUNC);
 		if (got < 0 && errno != EINTR && errno != ENOBUFS)
 			return;
 	}
@@ -495,11 +516,7 @@ int talk_dump(struct talk *t, uint16_t type, const void *hdr, size_t hdr_len, ta
 				reset(arg);
 			continue;
 		}
-		free(t->rx);
-		t->rx = NULL;
 		return err;
 	}
-	free(t->rx);
-	t->rx = NULL;
 	return -EAGAIN;
 }

@@ -11,6 +11,8 @@
 
 /* The room each message may take; every attribute put is checked against it. */
 #define TALK_MSG_ROOM 1024
+/* The default answer buffer: larger than any dump part the kernel builds (32 KiB). */
+#define TALK_RX_SIZE (64 * 1024)
 
 /* A message being built: libmnl's checked puts, with one overflow flag for the whole message. */
 struct msg {
@@ -71,6 +73,12 @@ struct talk_io {
 	ssize_t (*recv)(struct talk *t, void *buf, size_t size, int flags);
 };
 
+/* A buffer for answers. The talks of a run take turns, so they share one (talk_share_rx). */
+struct talk_rx {
+	char *buf;
+	size_t size;		/* 0: the default */
+};
+
 struct talk {
 	const struct talk_io *io;	/* NULL: the socket */
 	void *io_arg;
@@ -82,8 +90,8 @@ struct talk {
 	size_t len, cap, last;		/* last: offset of the message being built */
 	struct talk_req *reqs;
 	size_t nreqs, reqs_cap;
-	char *rx;
-	size_t rx_size;
+	struct talk_rx rx;		/* its own, unless it was given rx_shared */
+	struct talk_rx *rx_shared;
 	struct talk_error error;	/* the first refusal since the last talk_flush */
 	struct fault *fault;		/* NULL but in test runs */
 };
@@ -92,6 +100,9 @@ int talk_open(struct talk *t, int proto, const char *where);
 /* A talk without a socket, for tests and fuzzing. */
 int talk_open_io(struct talk *t, const struct talk_io *io, void *arg, const char *where);
 void talk_close(struct talk *t);
+/* Reads answers into rx, which the caller frees (talk_rx_free) after the last talk_close. */
+void talk_share_rx(struct talk *t, struct talk_rx *rx);
+void talk_rx_free(struct talk_rx *rx);
 
 /* Starts a request; NLM_F_REQUEST|NLM_F_ACK are added. NULL when out of memory. */
 struct msg talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *tag);

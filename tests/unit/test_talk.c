@@ -117,14 +117,14 @@ static void test_dumps(struct unit *u)
 	off = 0;
 	fake_link(buf, &off, 0, 0, 1, "big", NULL, NULL);
 	fake_add(&f, buf, off);
-	f.claim[0] = ns.rt.rx_size + 4096;
+	f.claim[0] = TALK_RX_SIZE + 4096;
 	off = 0;
 	fake_link(buf, &off, 0, 0, 1, "eth0", NULL, NULL);
 	fake_done(buf, &off, 0, 0);
 	fake_add(&f, buf, off);
 	f.after[1] = 2;
 	err = state_read_links(&ns);
-	CHECK(u, err == 0 && ns.nlinks == 1 && ns.rt.rx_size > 65536, "a cut-off answer: larger buffer, asked again (%d)", err);
+	CHECK(u, err == 0 && ns.nlinks == 1 && ns.rt.rx.size > TALK_RX_SIZE, "a cut-off answer: larger buffer, asked again (%d)", err);
 	done_ns(&ns);
 
 	/* A message that claims more bytes than the datagram holds. */
