@@ -30,6 +30,12 @@ endif
 ifdef KERNEL_HEADERS
 override CFLAGS += -isystem $(KERNEL_HEADERS)
 endif
+ifneq ($(findstring musl-gcc,$(CC)),)
+ifdef STATIC
+# musl's static start-up never write-protects RELRO: its page alignment would only cost space.
+override LDFLAGS += -Wl,-z,norelro
+endif
+endif
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla -Wundef -Wno-format-nonliteral
@@ -166,10 +172,12 @@ build/bench/%: bench/%.c | $(BUILDDIR)
 	@mkdir -p build/bench
 	$(Q_LD)$(CC) -O2 -Wall -Wextra -std=gnu11 $(patsubst -I%,-isystem %,$(LIBMNL_CFLAGS)) -o $@ $< $(LIBMNL_LIBS)
 
+# Given a libmnl for musl, it measures the shipped static build (stripped), else ./boxnet.
 bench:
 	@tests/deps bench
 	@$(MAKE) --no-print-directory -s boxnet build/bench/measure build/bench/floor
-	@bench/run $(if $(QUICK),--quick)
+	$(if $(LIBMNL_MUSL_PREFIX),@$(MAKE) --no-print-directory -s size)
+	@$(if $(LIBMNL_MUSL_PREFIX),BOXNET=$(CURDIR)/$(MUSL_OUT).stripped) bench/run $(if $(QUICK),--quick)
 
 # The stripped size of the static musl build, every feature in (target: 100 KiB on x86_64).
 MUSL_OUT := build/musl/boxnet
