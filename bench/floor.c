@@ -59,12 +59,17 @@ int main(int argc, char **argv)
 		mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
 		snprintf(path, sizeof(path), "fv%d", i);
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, path);
+		/* One queue per end, as boxnet asks: the cheapest veth the kernel makes. */
+		mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+		mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
 		struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 		struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 		struct nlattr *peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
 		mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, "eth0");
+		mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+		mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (unsigned)fds[i]);
 		mnl_attr_nest_end(nlh, peer);
 		mnl_attr_nest_end(nlh, data);

@@ -63,4 +63,5 @@ t "UCI: an anonymous section is refused by boxnet with a message" sh -c "./boxne
 if command -v shellcheck >/dev/null; then
 	t "shellcheck: init scripts" shellcheck -s sh rootfs-overlay/etc/init.d/S40boxnet openwrt/boxnet/files/boxnet.init \
 		qemu-tests/testnet/etc/init.d/S30uplink
+	t "shellcheck: CI and benchmark scripts" shellcheck .ci/run bench/run bench/gen
 fi
