@@ -296,13 +296,18 @@ static int run_op(struct exec *x, const struct op *o)
 		break;
 	case OP_LINK_PARK:
 		snprintf(park_name, sizeof(park_name), "bxg%d", o->old_link.index);
+		/* A link may vanish by itself after the state was read: a veth whose peer's
+		 * namespace was just deleted goes when the kernel gets to cleaning it up. Gone,
+		 * it is out of the way all the same. */
 		if ((err = use(x, ns)) ||
 		    (err = put_link_index(t, o->old_link.index, NULL, 0, BOXNET_GROUP, o)))
 			break;
 		talk_track(t, done);
+		talk_fine(t, -ENODEV);
 		if ((err = put_link_index(t, o->old_link.index, park_name, -1, -1, o)))
 			break;
 		talk_track(t, done);
+		talk_fine(t, -ENODEV);
 		forget_link(ns, o->ifname);
 		break;
 	case OP_LINK_PURGE:
@@ -325,6 +330,7 @@ static int run_op(struct exec *x, const struct op *o)
 		if ((err = use(x, ns)) || (err = put_link_del(t, o->ifname, o)))
 			break;
 		talk_track(t, done);
+		talk_fine(t, -ENODEV);	/* gone by itself (see OP_LINK_PARK) */
 		forget_link(ns, o->ifname);
 		break;
 	case OP_LINK_SET:
