@@ -3,8 +3,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/if.h>
@@ -13,15 +18,27 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sched.h>
 #include <linux/veth.h>
 
 #include "netns.h"
 #include "nft.h"
 
+/* Making the namespaces is a third of a fresh up, and the kernel can do it on another CPU
+ * while boxnet builds links in those already made: a child process makes them, in plan
+ * order, and reports each (0 or -errno) over a pipe. */
+struct maker {
+	pid_t pid;		/* 0: none */
+	int from;		/* the reports */
+	int to;			/* closed: stop making */
+	size_t next;		/* the op whose report comes next */
+};
+
 struct exec {
 	const struct config *c;
 	const struct plan *p;
 	struct state *st;
+	struct maker mk;
 	struct ns_state *cur;		/* the socket with messages not yet sent */
 	bool cur_creates;		/* ...some of which create links */
 	bool dir_ready;
@@ -195,16 +212,17 @@ static int flush(struct exec *x)
 	return err;
 }
 
+static int await_ns(struct exec *x, struct ns_state *ns);
+
 /* Messages for one namespace queue up until boxnet turns to another one. */
 static int use(struct exec *x, struct ns_state *ns)
 {
-	if (x->cur && x->cur != ns) {
-		int err = flush(x);
-		if (err)
-			return err;
-	}
-	x->cur = ns;
-	return 0;
+	int err = await_ns(x, ns);
+	if (!err && x->cur && x->cur != ns)
+		err = flush(x);
+	if (!err)
+		x->cur = ns;
+	return err;
 }
 
 static void forget_link(struct ns_state *ns, const char *name)
@@ -217,10 +235,13 @@ static void forget_link(struct ns_state *ns, const char *name)
 /* An index for a name; links made in this run are learnt with one dump of the namespace. */
 static int resolve(struct exec *x, struct ns_state *ns, const char *name, int *index)
 {
+	int err = await_ns(x, ns);
+	if (err)
+		return err;
 	struct link *l = state_link(ns, name);
 	if (!l) {
 		/* What is queued elsewhere may be what makes it: that goes first. */
-		int err = x->cur && x->cur != ns ? flush(x) : 0;
+		err = x->cur && x->cur != ns ? flush(x) : 0;
 		if (!err)
 			err = state_ask_link(ns, name);
 		if (!err)
@@ -248,31 +269,146 @@ static bool injected(struct exec *x)
 	return true;
 }
 
+/* Marked first thing: the mark leads the namespace's first send, ahead of anything else in
+ * it, so a boxnet killed at any point leaves either an empty namespace (which it takes
+ * over) or one it knows as its own. */
+static int put_mark(struct exec *x, struct ns_state *ns)
+{
+	ns->rt.fault = x->st->fault;
+	talk_share_rx(&ns->rt, &x->st->rx);
+	return put_link_set(&ns->rt, "lo", 1, 0, -1, BOXNET_MARK, -1, NULL);
+}
+
 /* *made: the namespace exists now, so undo must remove it even if opening it failed. */
 static int do_netns_add(struct exec *x, struct ns_state *ns, bool *made)
 {
-	int err = 0;
-	if (injected(x))
-		return -EIO;
-	if (!x->dir_ready && (err = netns_prepare_dir()) < 0)
-		return err;
-	x->dir_ready = true;
-	err = netns_create(ns->name);
+	int err = netns_create(ns->name);
 	/* Inside the new namespace now: its socket is opened from here. */
 	if (!err) {
 		*made = true;
 		ns->exists = ns->ours = true;
 		err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
-		ns->rt.fault = x->st->fault;
-		talk_share_rx(&ns->rt, &x->st->rx);
-		/* Marked first thing: the mark leads the namespace's first send, ahead of anything
-		 * else in it, so a boxnet killed at any point leaves either an empty namespace (which
-		 * it takes over) or one it knows as its own. */
 		if (!err)
-			err = put_link_set(&ns->rt, "lo", 1, 0, -1, BOXNET_MARK, -1, NULL);
+			err = put_mark(x, ns);
 	}
 	int back = netns_enter(x->st->host_fd);
 	return err ? err : back;
+}
+
+/* The helper: it makes every namespace the plan adds, and stops when asked or refused. */
+static void maker_main(const struct plan *p, int to, int from, pid_t parent)
+{
+	/* Dies with boxnet: a killed boxnet leaves at most one half-made namespace, as ever. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->ops[i].type != OP_NETNS_ADD)
+			continue;
+		struct pollfd stop = {.fd = from, .events = POLLIN};
+		if (poll(&stop, 1, 0) != 0)
+			break;
+		int err = netns_create(p->ops[i].where->name);
+		if (write(to, &err, sizeof(err)) != sizeof(err) || err)
+			break;
+	}
+	_exit(0);
+}
+
+static int maker_start(struct exec *x, const struct op *first)
+{
+	size_t count = 0;
+	for (const struct op *o = first; o < x->p->ops + x->p->n; o++)
+		count += o->type == OP_NETNS_ADD;
+	int up[2], down[2];
+	/* For one namespace a helper gains nothing; without one, boxnet makes them itself. */
+	if (count < 2 || pipe(up) < 0)
+		return 0;
+	if (pipe(down) < 0) {
+		close(up[0]);
+		close(up[1]);
+		return 0;
+	}
+	/* A bare clone3, not fork(): the child makes only system calls, so needs none of the C
+	 * library's fork handling, nor its size in a static binary. clone3 takes the same
+	 * arguments on every architecture; where it is refused (Linux < 5.3, some seccomp
+	 * filters), boxnet makes the namespaces itself. */
+	struct clone_args args = {.exit_signal = SIGCHLD};
+	pid_t parent = getpid(), pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0) {
+		close(up[0]);
+		close(down[1]);
+		maker_main(x->p, up[1], down[0], parent);
+	}
+	close(up[1]);
+	close(down[0]);
+	if (pid < 0) {
+		close(up[0]);
+		close(down[1]);
+		return 0;
+	}
+	x->mk = (struct maker){.pid = pid, .from = up[0], .to = down[1], .next = (size_t)(first - x->p->ops)};
+	for (const struct op *o = first; o < x->p->ops + x->p->n; o++)
+		if (o->type == OP_NETNS_ADD)
+			o->where->coming = true;
+	return 0;
+}
+
+/* One report from the helper: the namespace of the next OP_NETNS_ADD is made, or refused. */
+static int maker_report(struct exec *x)
+{
+	const struct op *o = x->p->ops + x->mk.next;
+	while (o->type != OP_NETNS_ADD)
+		o++;
+	x->mk.next = (size_t)(o - x->p->ops) + 1;
+	struct ns_state *ns = o->where;
+	ns->coming = false;
+	int err;
+	ssize_t n;
+	while ((n = read(x->mk.from, &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(err))
+		err = -ECHILD;	/* it stopped, or died */
+	if (!err) {
+		x->done[o - x->p->ops] = true;
+		ns->exists = ns->ours = true;
+		err = state_open_ns(x->st, ns);
+		if (!err)
+			err = put_mark(x, ns);
+	}
+	if (err && !x->error.err)
+		x->error = (struct talk_error){.err = err, .tag = o};
+	return err;
+}
+
+static int await_ns(struct exec *x, struct ns_state *ns)
+{
+	int err = 0;
+	while (ns->coming && !err)
+		err = maker_report(x);
+	return err;
+}
+
+/* Hears the rest of the helper's reports, all made; or, when stop, after asking it to stop,
+ * so that undo knows what it made. */
+static int maker_finish(struct exec *x, bool stop)
+{
+	if (!x->mk.pid)
+		return 0;
+	int err = 0;
+	if (stop)
+		close(x->mk.to);
+	for (size_t i = 0; i < x->st->nns; i++) {
+		int e = await_ns(x, &x->st->ns[i]);
+		if (!err)
+			err = e;
+	}
+	if (!stop)
+		close(x->mk.to);
+	close(x->mk.from);
+	waitpid(x->mk.pid, NULL, 0);
+	x->mk.pid = 0;
+	return err;
 }
 
 static int run_op(struct exec *x, const struct op *o)
@@ -286,7 +422,14 @@ static int run_op(struct exec *x, const struct op *o)
 
 	switch (o->type) {
 	case OP_NETNS_ADD:
-		if ((err = flush(x)) == 0)
+		if (injected(x))
+			return -EIO;
+		if (!x->dir_ready && (err = netns_prepare_dir()) < 0)
+			break;
+		x->dir_ready = true;
+		if (!x->mk.pid && !ns->coming)
+			err = maker_start(x, o);
+		if (!err && !ns->coming && (err = flush(x)) == 0)
 			err = do_netns_add(x, ns, done);
 		break;
 	case OP_NETNS_DEL:
@@ -614,6 +757,8 @@ int apply(const struct config *c, struct state *st, const struct plan *p, FILE *
 		if (err)
 			failed = op_of(&x, x.error.tag, &p->ops[i]);
 	}
+	if (!err && (err = maker_finish(&x, false)))
+		failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
 	if (!err && (err = flush(&x)))
 		failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
 	for (size_t i = 0; i < st->nns && !err; i++) {
@@ -628,6 +773,7 @@ int apply(const struct config *c, struct state *st, const struct plan *p, FILE *
 			report(&x, failed, err, out);
 		else
 			fprintf(out, "boxnet: %s\n", strerror(-err));
+		maker_finish(&x, true);
 		undo(&x);
 	}
 	free(x.done);

@@ -59,6 +59,7 @@ struct ns_state {
 	/* How to reach it (owned here, used by the executor). */
 	int fd;			/* -1 until opened */
 	struct talk rt;		/* rtnetlink socket inside; rt.nl NULL until opened */
+	bool coming;		/* being made by apply's helper process, not yet heard of */
 };
 
 struct state {

@@ -69,6 +69,21 @@ same "the run that had no such operation gave what a fresh build of the new conf
 ok "down" "$BOXNET" -c "$B" down
 same "and down leaves the box clean" "$clean" "$(snapshot)"
 
+# ---- a namespace refused while the helper process makes the others ----
+# /run/netns/cam a directory: its namespace cannot be made; web and db, made before it, and
+# all else must go again, and vpn, after it, must not be made at all.
+mkdir -p /run/netns/cam/x
+blocked=$(snapshot 2>/dev/null) names=$(ls /run/netns)
+out=$("$BOXNET" -c "$A" up 2>&1)
+rc=$?
+same "a namespace that cannot be made: exit 1, and the message names it and why" \
+	"1 boxnet: ns cam ($A:14): cannot create namespace cam: Is a directory" "$rc $out"
+same "and the box is as before" "$blocked" "$(snapshot 2>/dev/null)"
+same "no namespace was left behind" "$names" "$(ls /run/netns)"
+rm -r /run/netns/cam
+ok "up then succeeds" "$BOXNET" -c "$A" up
+"$BOXNET" -c "$A" down
+
 # ---- killed midway ----
 fresh_a=$(fresh_box "$A")
 n=$(ops "$A" up)
