@@ -62,11 +62,15 @@ struct addrs {
 	unsigned n;
 };
 
+/* The kernel numbers a bridge's ports 1 to 1023. */
+#define BRIDGE_MAX_PORTS 1023
+
 struct bridge {
 	struct obj o;
 	struct addrs addrs;
 	int masquerade, isolate;	/* -1 until validated, then 0 or 1 */
 	unsigned mtu;			/* 0: kernel default */
+	unsigned nports;		/* namespaces on it, counted by validation */
 };
 
 enum gw_mode { GW_AUTO, GW_NONE, GW_ADDR };

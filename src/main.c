@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +124,12 @@ static int run_kernel(const struct config *c, const struct run *r)
 	if (lock < -1) {
 		fprintf(r->err, "boxnet: cannot lock %s: %s\n", LOCK_FILE, strerror(-lock));
 		return EXIT_KERNEL;
+	}
+	/* A socket per namespace: as many as the hard limit allows, not the 1024 of boot. */
+	struct rlimit files;
+	if (prlimit(0, RLIMIT_NOFILE, NULL, &files) == 0 && files.rlim_cur < files.rlim_max) {
+		files.rlim_cur = files.rlim_max;
+		prlimit(0, RLIMIT_NOFILE, &files, NULL);
 	}
 	if (state_init(&st, c) < 0) {
 		fprintf(r->err, "boxnet: out of memory\n");

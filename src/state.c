@@ -287,17 +287,18 @@ static bool ns_is_ours(const struct ns_state *ns)
 	return true;
 }
 
-int state_open_ns(struct state *st, struct ns_state *ns)
+int state_open_ns(struct state *st, struct ns_state *ns, bool keep_fd)
 {
 	int fd = netns_open(ns->name);
 	if (fd < 0)
 		return fd;
 	int err = netns_enter(fd);
-	if (err) {
+	if (err || !keep_fd)
 		close(fd);
+	if (err)
 		return err == -EINVAL ? -ENOENT : err;	/* a file, not a namespace */
-	}
-	ns->fd = fd;
+	if (keep_fd)
+		ns->fd = fd;
 	err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
 	ns->rt.fault = st->fault;
 	talk_share_rx(&ns->rt, &st->rx);
@@ -340,12 +341,18 @@ static int read_stale(struct state *st, const struct config *c)
 			break;
 		}
 		st->nstale++;
-		err = state_open_ns(st, ns);
+		err = state_open_ns(st, ns, true);
 		if (!err)
 			err = state_read_links(ns);
 		if (!err) {
 			const struct link *lo = state_link(ns, "lo");
 			ns->ours = lo && lo->ours;
+		}
+		if (!err && !ns->ours) {
+			/* Someone else's: never touched, so not held open either. */
+			talk_close(&ns->rt);
+			close(ns->fd);
+			ns->fd = -1;
 		}
 		if (err == -EINVAL || err == -ENOENT)
 			err = 0;	/* gone meanwhile, or not a namespace: not ours either way */
@@ -370,7 +377,7 @@ int state_read(struct state *st, const struct config *c, bool stale, struct talk
 		goto fail;
 	for (size_t i = 0; i < st->nns; i++) {
 		struct ns_state *ns = &st->ns[i];
-		err = state_open_ns(st, ns);
+		err = state_open_ns(st, ns, false);
 		ns->exists = err != -ENOENT;
 		if (!ns->exists)
 			continue;

@@ -283,6 +283,10 @@ static void check_ns(struct config *c, struct netns *ns, struct diag *d)
 			diag_err(d, o->at[KEY_NS_BRIDGE],
 				 "unknown bridge in %s: '%s' (expected a bridge that has bridge.%s.* keys in this file)",
 				 keyname(o, KEY_NS_BRIDGE, key), ns->bridge_name, ns->bridge_name);
+		else if (++ns->bridge->nports == BRIDGE_MAX_PORTS + 1)
+			diag_err(d, o->at[KEY_NS_BRIDGE],
+				 "bridge full in %s: '%s' (expected at most %d namespaces on one bridge, the kernel's limit)",
+				 keyname(o, KEY_NS_BRIDGE, key), ns->bridge_name, BRIDGE_MAX_PORTS);
 	}
 	if (has_bridge) {
 		ns->has_peer = false;	/* reported above when both were set */

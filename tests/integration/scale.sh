@@ -1,6 +1,6 @@
 #!/bin/bash
 # scale.sh: 256 namespaces on one bridge come up; the box converges to 64 bridges of four
-# namespaces each; everything goes down cleanly.
+# namespaces each; everything goes down cleanly. Then 1100 namespaces, in 1024 open files.
 . "$(dirname "$0")/../lib.sh"
 sandbox "$@"
 fake_uplink
@@ -49,5 +49,23 @@ same "as a fresh build of the same config" "$(fresh_box "$B")" "$(snapshot)"
 start=$(date +%s%N)
 ok "down" "$BOXNET" -c "$B" down
 echo "# down: $((($(date +%s%N) - start) / 1000000)) ms"
+same "nothing of boxnet is left" "inet 0 0" "$(ls /run/netns) $(boxnet_links) $(nft list tables | wc -l)"
+
+# ---- more namespaces than the 1024 files a process may open at boot ----
+C=$TMP/1100.conf
+{
+	echo "uplink = eth0"
+	for b in 0 1; do echo "bridge.br$b.address = 10.$((96 + b)).0.1/20"; done
+	for i in $(seq 0 1099); do
+		echo "ns.n$i.bridge = br$((i % 2))"
+		echo "ns.n$i.address = 10.$((96 + i % 2)).$(((i / 2 + 2) / 256)).$(((i / 2 + 2) % 256))/20"
+	done
+} >"$C"
+# A subshell, so that the limit stays there: 1024 open, 4096 allowed (the kernel's defaults).
+ok "1100 namespaces, with 1024 files open at most: up" sh -c "ulimit -Sn 1024 && ulimit -Hn 4096 &&
+	'$BOXNET' -c '$C' up && '$BOXNET' -c '$C' up"
+same "1100 namespaces (and the test's own)" 1101 "$(ls /run/netns | wc -l)"
+ok "the last reaches the internet" ping_ok n1099 $INET_ADDR
+ok "down" sh -c "ulimit -Sn 1024 && ulimit -Hn 4096 && '$BOXNET' -c '$C' down"
 same "nothing of boxnet is left" "inet 0 0" "$(ls /run/netns) $(boxnet_links) $(nft list tables | wc -l)"
 done_testing
