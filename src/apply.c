@@ -372,7 +372,7 @@ static int maker_report(struct exec *x)
 	if (!err) {
 		x->done[o - x->p->ops] = true;
 		ns->exists = ns->ours = true;
-		err = state_open_ns(x->st, ns, false);
+		err = state_open_ns(x->st, ns);
 		if (!err)
 			err = put_mark(x, ns);
 	}

@@ -64,7 +64,9 @@ int netns_open(const char *name)
 {
 	char path[PATH_MAX];
 	ns_path(path, sizeof(path), name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* openat(), not open(): musl's open() follows O_CLOEXEC with an fcntl(), for kernels
+	 * older than boxnet's; here once per namespace. */
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 

@@ -256,12 +256,20 @@ int state_read_links(struct ns_state *ns)
 int state_read_ns(struct ns_state *ns, bool routes)
 {
 	struct ifaddrmsg ifa = {.ifa_family = AF_INET};
-	struct rtmsg rtm = {.rtm_family = AF_INET};
+	/* The main table only: the local one, with two routes per address, is not boxnet's. */
+	struct rtmsg rtm = {.rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN};
 	int err = state_read_links(ns);
 	if (!err)
 		err = talk_dump(&ns->rt, RTM_GETADDR, &ifa, sizeof(ifa), on_addr, reset_addrs, ns);
-	if (!err && routes)
+	if (!err && routes) {
+		talk_strict(&ns->rt);
 		err = talk_dump(&ns->rt, RTM_GETROUTE, &rtm, sizeof(rtm), on_route, reset_routes, ns);
+		/* A namespace that never had a route has no main table yet. */
+		if (err == -ENOENT) {
+			ns->nroutes = 0;
+			err = 0;
+		}
+	}
 	return err;
 }
 
@@ -287,7 +295,9 @@ static bool ns_is_ours(const struct ns_state *ns)
 	return true;
 }
 
-int state_open_ns(struct state *st, struct ns_state *ns, bool keep_fd)
+/* Opens the namespace's socket from inside it, and stays there: one after another, the
+ * namespaces need no setns() back home in between. */
+static int open_ns(struct state *st, struct ns_state *ns, bool keep_fd)
 {
 	int fd = netns_open(ns->name);
 	if (fd < 0)
@@ -302,7 +312,18 @@ int state_open_ns(struct state *st, struct ns_state *ns, bool keep_fd)
 	err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
 	ns->rt.fault = st->fault;
 	talk_share_rx(&ns->rt, &st->rx);
-	int back = netns_enter(st->host_fd);
+	return err;
+}
+
+static int go_home(struct state *st)
+{
+	return netns_enter(st->host_fd);
+}
+
+int state_open_ns(struct state *st, struct ns_state *ns)
+{
+	int err = open_ns(st, ns, false);
+	int back = go_home(st);
 	return err ? err : back;
 }
 
@@ -341,7 +362,7 @@ static int read_stale(struct state *st, const struct config *c)
 			break;
 		}
 		st->nstale++;
-		err = state_open_ns(st, ns, true);
+		err = open_ns(st, ns, true);
 		if (!err)
 			err = state_read_links(ns);
 		if (!err) {
@@ -361,7 +382,7 @@ static int read_stale(struct state *st, const struct config *c)
 	return err;
 }
 
-int state_read(struct state *st, const struct config *c, bool stale, struct talk_error *why)
+static int read_all(struct state *st, const struct config *c, bool stale, struct talk_error *why)
 {
 	int err;
 	st->known = true;
@@ -373,11 +394,13 @@ int state_read(struct state *st, const struct config *c, bool stale, struct talk
 		return err;
 	st->host.rt.fault = st->fault;
 	talk_share_rx(&st->host.rt, &st->rx);
-	if ((err = state_read_ns(&st->host, false)) < 0)
-		goto fail;
+	if ((err = state_read_ns(&st->host, false)) < 0) {
+		*why = st->host.rt.error;
+		return err;
+	}
 	for (size_t i = 0; i < st->nns; i++) {
 		struct ns_state *ns = &st->ns[i];
-		err = state_open_ns(st, ns, false);
+		err = open_ns(st, ns, false);
 		ns->exists = err != -ENOENT;
 		if (!ns->exists)
 			continue;
@@ -391,7 +414,8 @@ int state_read(struct state *st, const struct config *c, bool stale, struct talk
 	}
 	if (stale && (err = read_stale(st, c)) < 0)
 		return err;
-	if ((err = talk_open(&st->nf, NETLINK_NETFILTER, "")) < 0)
+	/* Home for the rest: the nftables socket and the sysctl are the host's. */
+	if ((err = go_home(st)) < 0 || (err = talk_open(&st->nf, NETLINK_NETFILTER, "")) < 0)
 		return err;
 	st->nf.fault = st->fault;
 	talk_share_rx(&st->nf, &st->rx);
@@ -402,8 +426,13 @@ int state_read(struct state *st, const struct config *c, bool stale, struct talk
 	st->ip_forward = read_ip_forward();
 	st->fwd_mark = access(FORWARD_NOTE, F_OK) == 0;
 	return st->ip_forward < 0 ? st->ip_forward : 0;
-fail:
-	*why = st->host.rt.error;
+}
+
+int state_read(struct state *st, const struct config *c, bool stale, struct talk_error *why)
+{
+	int err = read_all(st, c, stale, why);
+	if (err && st->host_fd >= 0)
+		go_home(st);
 	return err;
 }
 

@@ -87,10 +87,10 @@ int state_init(struct state *st, const struct config *c);
 int state_read(struct state *st, const struct config *c, bool stale, struct talk_error *why);
 void state_free(struct state *st);
 
-/* Opens the rtnetlink socket of a namespace (entering it briefly), and keeps a handle on
- * the namespace itself only if keep_fd (one to delete needs it for undo): at boot a process
- * may hold 1024 files. -ENOENT when /run/netns/NAME is missing or not a namespace. */
-int state_open_ns(struct state *st, struct ns_state *ns, bool keep_fd);
+/* Opens the rtnetlink socket of a namespace (entering it briefly); -ENOENT when
+ * /run/netns/NAME is missing or not a namespace. Only namespaces to delete keep a handle on
+ * the namespace itself (undo needs it): at boot a process may hold 1024 files. */
+int state_open_ns(struct state *st, struct ns_state *ns);
 /* Re-reads one namespace's links (after boxnet created some). */
 int state_read_links(struct ns_state *ns);
 /* Queues a question for one link, by name; its answer joins ns->links when the talk is

@@ -79,8 +79,6 @@ int talk_open(struct talk *t, int proto, const char *where)
 	t->nl = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!t->nl)
 		return -errno;
-	/* Older kernels lack extack; the errno alone still works there. */
-	mnl_socket_setsockopt(t->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	/* The host's sockets carry hundreds of answers at once; a namespace's, a few, and cost
 	 * at boot for each namespace: those are bound by their first send, and keep their
 	 * defaults. */
@@ -104,6 +102,13 @@ int talk_open_io(struct talk *t, const struct talk_io *io, void *arg, const char
 {
 	*t = (struct talk){.io = io, .io_arg = arg, .where = where, .portid = 1, .seq = 1};
 	return 0;
+}
+
+void talk_strict(struct talk *t)
+{
+	int one = 1;
+	if (t->nl)
+		mnl_socket_setsockopt(t->nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 }
 
 void talk_close(struct talk *t)
@@ -361,6 +366,17 @@ static bool inject_fault(struct talk *t, size_t i)
 	return true;
 }
 
+/* The kernel's reasons, for the messages that change something: dumps need none, and a
+ * no-op up sends only dumps, in every namespace. Older kernels lack extack; the errno
+ * alone still works there. */
+static void want_extack(struct talk *t)
+{
+	int one = 1;
+	if (!t->extack && t->nl)
+		mnl_socket_setsockopt(t->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	t->extack = true;
+}
+
 static int send_iov(struct talk *t, struct iovec *iov, size_t n)
 {
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -380,6 +396,7 @@ int talk_flush(struct talk *t)
 	int err = 0;
 	size_t i = 0, pos = 0;
 	finish_last(t);
+	want_extack(t);
 	t->error = (struct talk_error){0};
 	while (i < t->nreqs && !err) {
 		/* One send: at most SEND_MAX_MSGS messages and SEND_MAX_BYTES bytes. */
@@ -433,6 +450,7 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
 	char begin[NLMSG_HDRLEN + 16], end[NLMSG_HDRLEN + 16];
 	int err = 0;
 	size_t len = finish_last(t);
+	want_extack(t);
 	t->error = (struct talk_error){0};
 	for (size_t i = 0, pos = 0; i < t->nreqs; i++) {
 		struct nlmsghdr *nlh = (struct nlmsghdr *)(t->buf + pos);

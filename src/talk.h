@@ -94,12 +94,16 @@ struct talk {
 	struct talk_rx *rx_shared;
 	struct talk_error error;	/* the first refusal since the last talk_flush */
 	struct fault *fault;		/* NULL but in test runs */
+	bool extack;			/* asked for, before the first change sent */
 };
 
 int talk_open(struct talk *t, int proto, const char *where);
 /* A talk without a socket, for tests and fuzzing. */
 int talk_open_io(struct talk *t, const struct talk_io *io, void *arg, const char *where);
 void talk_close(struct talk *t);
+/* Asks the kernel to check dump requests strictly, and so to honour their filters (Linux
+ * 4.20); older kernels dump everything, and the callbacks must filter as well. */
+void talk_strict(struct talk *t);
 /* Reads answers into rx, which the caller frees (talk_rx_free) after the last talk_close. */
 void talk_share_rx(struct talk *t, struct talk_rx *rx);
 void talk_rx_free(struct talk_rx *rx);
