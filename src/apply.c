@@ -272,10 +272,8 @@ static bool injected(struct exec *x)
 /* Marked first thing: the mark leads the namespace's first send, ahead of anything else in
  * it, so a boxnet killed at any point leaves either an empty namespace (which it takes
  * over) or one it knows as its own. */
-static int put_mark(struct exec *x, struct ns_state *ns)
+static int put_mark(struct ns_state *ns)
 {
-	ns->rt.fault = x->st->fault;
-	talk_share_rx(&ns->rt, &x->st->rx);
 	return put_link_set(&ns->rt, "lo", 1, 0, -1, BOXNET_MARK, -1, NULL);
 }
 
@@ -288,8 +286,10 @@ static int do_netns_add(struct exec *x, struct ns_state *ns, bool *made)
 		*made = true;
 		ns->exists = ns->ours = true;
 		err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
+		ns->rt.fault = x->st->fault;
+		talk_share_rx(&ns->rt, &x->st->rx);
 		if (!err)
-			err = put_mark(x, ns);
+			err = put_mark(ns);
 	}
 	int back = netns_enter(x->st->host_fd);
 	return err ? err : back;
@@ -315,7 +315,7 @@ static void maker_main(const struct plan *p, int to, int from, pid_t parent)
 	_exit(0);
 }
 
-static int maker_start(struct exec *x, const struct op *first)
+static void maker_start(struct exec *x, const struct op *first)
 {
 	size_t count = 0;
 	for (const struct op *o = first; o < x->p->ops + x->p->n; o++)
@@ -323,11 +323,11 @@ static int maker_start(struct exec *x, const struct op *first)
 	int up[2], down[2];
 	/* For one namespace a helper gains nothing; without one, boxnet makes them itself. */
 	if (count < 2 || pipe(up) < 0)
-		return 0;
+		return;
 	if (pipe(down) < 0) {
 		close(up[0]);
 		close(up[1]);
-		return 0;
+		return;
 	}
 	/* A bare clone3, not fork(): the child makes only system calls, so needs none of the C
 	 * library's fork handling, nor its size in a static binary. clone3 takes the same
@@ -345,13 +345,12 @@ static int maker_start(struct exec *x, const struct op *first)
 	if (pid < 0) {
 		close(up[0]);
 		close(down[1]);
-		return 0;
+		return;
 	}
 	x->mk = (struct maker){.pid = pid, .from = up[0], .to = down[1], .next = (size_t)(first - x->p->ops)};
 	for (const struct op *o = first; o < x->p->ops + x->p->n; o++)
 		if (o->type == OP_NETNS_ADD)
 			o->where->coming = true;
-	return 0;
 }
 
 /* One report from the helper: the namespace of the next OP_NETNS_ADD is made, or refused. */
@@ -374,7 +373,7 @@ static int maker_report(struct exec *x)
 		ns->exists = ns->ours = true;
 		err = state_open_ns(x->st, ns);
 		if (!err)
-			err = put_mark(x, ns);
+			err = put_mark(ns);
 	}
 	if (err && !x->error.err)
 		x->error = (struct talk_error){.err = err, .tag = o};
@@ -428,8 +427,8 @@ static int run_op(struct exec *x, const struct op *o)
 			break;
 		x->dir_ready = true;
 		if (!x->mk.pid && !ns->coming)
-			err = maker_start(x, o);
-		if (!err && !ns->coming && (err = flush(x)) == 0)
+			maker_start(x, o);
+		if (!ns->coming && (err = flush(x)) == 0)
 			err = do_netns_add(x, ns, done);
 		break;
 	case OP_NETNS_DEL:
@@ -447,10 +446,13 @@ static int run_op(struct exec *x, const struct op *o)
 			break;
 		talk_track(t, done);
 		talk_fine(t, -ENODEV);
-		if ((err = put_link_index(t, o->old_link.index, park_name, -1, -1, o)))
-			break;
-		talk_track(t, done);
-		talk_fine(t, -ENODEV);
+		/* A rename waits for an RCU grace period: only when a new link wants the name. */
+		if (!o->keep_name) {
+			if ((err = put_link_index(t, o->old_link.index, park_name, -1, -1, o)))
+				break;
+			talk_track(t, done);
+			talk_fine(t, -ENODEV);
+		}
 		forget_link(ns, o->ifname);
 		break;
 	case OP_LINK_PURGE:
@@ -575,7 +577,7 @@ static void undo(struct exec *x)
 			break;
 		case OP_LINK_PARK:
 			/* The name back first: a link is renamed only while down. */
-			if (!put_link_index(t, old->index, old->name, -1, -1, NULL) &&
+			if ((o->keep_name || !put_link_index(t, old->index, old->name, -1, -1, NULL)) &&
 			    !put_link_index(t, old->index, NULL, old->up, old->group, NULL))
 				talk_flush(t);
 			break;

@@ -74,7 +74,6 @@ static int take_lock(void)
 	return fd;
 }
 
-/* Microseconds since t0; integer, so that no floating-point printf is linked in. */
 /* This program's own peak resident memory in KiB, 0 if unknown. Not getrusage(): its
  * ru_maxrss also counts the shell that forked us, from before the exec. */
 static unsigned long peak_kib(void)
@@ -98,6 +97,7 @@ static unsigned long peak_kib(void)
 	return kib;
 }
 
+/* Microseconds since t0; integer, so that no floating-point printf is linked in. */
 static long long us_since(const struct timespec *t0)
 {
 	struct timespec t1;

@@ -399,7 +399,10 @@ static void put_table_head(struct talk *t, const void *tag, const char *comment,
 int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment)
 {
 	bool overflow = false;
-	struct msg m;
+	/* The table first made sure of: undoing a load finds it, undoing a delete does not. */
+	struct msg m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL);
+	put_table_name(&m);
+	overflow |= m.overflow;
 	put_table_head(t, NULL, comment, true, &overflow);
 	for (size_t i = 0; i < copy->nchains; i++) {
 		const struct nft_chain_copy *ch = &copy->chains[i];

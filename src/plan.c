@@ -56,13 +56,15 @@ static void remember(struct op *o, const struct link *l)
 	}
 }
 
-/* Moves one of boxnet's links out of the way: down, renamed, in BOXNET_GROUP. All parked
- * links go in one request at the end (OP_LINK_PURGE); until then parking can be undone. */
-static void park(struct plan *p, struct ns_state *where, const struct link *l)
+/* Moves one of boxnet's links out of the way: down, in BOXNET_GROUP, and renamed unless
+ * keep_name. All parked links go in one request at the end (OP_LINK_PURGE); until then
+ * parking can be undone. */
+static void park(struct plan *p, struct ns_state *where, const struct link *l, bool keep_name)
 {
 	struct op *o = emit(p, OP_LINK_PARK, where, NULL, NULL);
 	remember(o, l);	/* a copy of the name too: the state forgets it once it is parked */
 	o->purge = true;
+	o->keep_name = keep_name;
 	p->parked++;
 }
 
@@ -169,7 +171,7 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 	for (size_t i = 0; i < host->nlinks; i++) {
 		const struct link *l = &host->links[i];
 		if (l->ours && l->name[0] && !is_host_name(c, l->name))
-			park(p, host, l);
+			park(p, host, l, false);
 	}
 	for (size_t i = 0; i < c->nbridges; i++) {
 		const struct bridge *b = c->bridges[i];
@@ -177,7 +179,7 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 		if (foreign(p, l, host))
 			continue;
 		if (l && strcmp(l->kind, "bridge"))
-			park(p, host, l);	/* boxnet's, but no bridge: made anew */
+			park(p, host, l, false);	/* boxnet's, but no bridge: made anew */
 		if (!l || strcmp(l->kind, "bridge")) {
 			o = emit(p, OP_LINK_ADD, host, b->o.name, &b->o);
 			o->kind = "bridge";
@@ -191,14 +193,14 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 		if (!ns_usable(st, i) || foreign(p, h, host) || foreign(p, in, ns) || veth_sound(c, st, i))
 			continue;
 		if (h)
-			park(p, host, h);	/* with its peer, wherever that is */
+			park(p, host, h, false);	/* with its peer, wherever that is */
 		if (in) {
 			/* Its name is needed now; if its peer is parked on the host, it goes with it. */
 			bool paired = false;
 			for (size_t k = 0; k < p->n && !paired; k++)
 				paired = p->ops[k].type == OP_LINK_PARK && p->ops[k].where == host &&
 					 p->ops[k].old_link.index == in->peer;
-			park(p, ns, in);
+			park(p, ns, in, false);
 			p->ops[p->n - 1].purge = !paired;
 		}
 	}
@@ -449,7 +451,7 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 		if (!is_host_name(c, l->name))
 			continue;
 		if (l->ours)
-			park(p, host, l);
+			park(p, host, l, true);	/* down: its name goes with it */
 		else
 			note(p, "interface %s was not created by boxnet: left alone%s", l->name, "");
 	}

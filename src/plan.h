@@ -42,6 +42,7 @@ struct op {
 	/* What to restore if up fails later: the link's settings or the route before. */
 	bool has_old;
 	bool purge;			/* OP_LINK_PARK: needs a purge of its own namespace */
+	bool keep_name;			/* OP_LINK_PARK: no new link wants the name (down) */
 	struct link old_link;
 	struct route old_route;
 	const struct obj *owner;	/* the config object it serves, for messages; NULL: the box */

@@ -111,8 +111,9 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 			fprintf(out, "%s link delete dev %s\n", ip, o->ifname);
 			break;
 		case OP_LINK_PARK:
-			fprintf(out, "%s link set dev %s down group %u\n%s link set dev %s name bxg%d\n", ip, o->ifname,
-				BOXNET_GROUP, ip, o->ifname, o->old_link.index);
+			fprintf(out, "%s link set dev %s down group %u\n", ip, o->ifname, BOXNET_GROUP);
+			if (!o->keep_name)
+				fprintf(out, "%s link set dev %s name bxg%d\n", ip, o->ifname, o->old_link.index);
 			break;
 		case OP_LINK_PURGE:
 			fprintf(out, "%s link delete group %u\n", ip, BOXNET_GROUP);

@@ -400,7 +400,8 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 	}
 	for (size_t i = 0; i < st->nns; i++) {
 		struct ns_state *ns = &st->ns[i];
-		err = open_ns(st, ns, false);
+		/* Without stale, it is for down, which deletes these: undo needs a handle on each. */
+		err = open_ns(st, ns, !stale);
 		ns->exists = err != -ENOENT;
 		if (!ns->exists)
 			continue;

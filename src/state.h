@@ -83,7 +83,8 @@ struct state {
 /* An empty state: what `plan` assumes. */
 int state_init(struct state *st, const struct config *c);
 /* Reads links, addresses and routes of the host and of the config's namespaces, and finds
- * boxnet's namespaces that the config no longer names (when stale is true). */
+ * boxnet's namespaces that the config no longer names (when stale is true, for up). Without
+ * stale (for down), it keeps a handle on each configured namespace, for undo. */
 int state_read(struct state *st, const struct config *c, bool stale, struct talk_error *why);
 void state_free(struct state *st);
 

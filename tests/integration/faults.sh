@@ -69,6 +69,26 @@ same "the run that had no such operation gave what a fresh build of the new conf
 ok "down" "$BOXNET" -c "$B" down
 same "and down leaves the box clean" "$clean" "$(snapshot)"
 
+# ---- down failing midway ----
+"$BOXNET" -c "$A" up
+built=$(snapshot)
+n=$(ops "$A" down)
+"$BOXNET" -c "$A" up
+bad=0
+for k in $(seq 1 $((n + 5))); do
+	out=$(BOXNET_FAIL_AT=$k "$FB" -c "$A" down 2>&1)
+	rc=$?
+	[ $rc = 0 ] && break
+	if [ $rc != 1 ] || ! grep -q "injected failure" <<<"$out" || [ "$(snapshot)" != "$built" ]; then
+		fail "down with operation $k failing: exit $rc" "$out"
+		diff <(echo "$built") <(snapshot) | head -10 | sed 's/^/#   /'
+		bad=1
+		break
+	fi
+done
+[ $bad = 0 ] && pass "down: each of its $((k - 1)) operations failing in turn left the box as built"
+same "and the down that had no such operation left the box clean" "$clean" "$(snapshot)"
+
 # ---- a namespace refused while the helper process makes the others ----
 # /run/netns/cam a directory: its namespace cannot be made; web and db, made before it, and
 # all else must go again, and vpn, after it, must not be made at all.
