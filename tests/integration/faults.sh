@@ -25,13 +25,14 @@ EOC
 )
 ops() { BOXNET_COUNT_OPS=1 "$FB" -c "$1" "$2" 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p'; }
 
-# failing N CONF EXPECTED WHAT: up CONF with its 1st, 2nd... operation failing, until a run
-# has no Nth operation (and so succeeds): each failed run must leave EXPECTED. About N
-# operations are expected; the count may differ a little with the state up starts from.
+# failing N CONF EXPECTED WHAT [COMMAND]: up (or COMMAND) CONF with its 1st, 2nd... operation
+# failing, until a run has no Nth operation (and so succeeds): each failed run must leave
+# EXPECTED. About N operations are expected; the count may differ a little with the state
+# up starts from.
 failing() {
-	local n=$1 conf=$2 expected=$3 what=$4 bad=0 k
+	local n=$1 conf=$2 expected=$3 what=$4 cmd=${5:-up} bad=0 k
 	for k in $(seq 1 $((n + 20))); do
-		out=$(BOXNET_FAIL_AT=$k "$FB" -c "$conf" up 2>&1)
+		out=$(BOXNET_FAIL_AT=$k "$FB" -c "$conf" "$cmd" 2>&1)
 		rc=$?
 		[ $rc = 0 ] && break
 		now=$(snapshot)
@@ -74,19 +75,7 @@ same "and down leaves the box clean" "$clean" "$(snapshot)"
 built=$(snapshot)
 n=$(ops "$A" down)
 "$BOXNET" -c "$A" up
-bad=0
-for k in $(seq 1 $((n + 5))); do
-	out=$(BOXNET_FAIL_AT=$k "$FB" -c "$A" down 2>&1)
-	rc=$?
-	[ $rc = 0 ] && break
-	if [ $rc != 1 ] || ! grep -q "injected failure" <<<"$out" || [ "$(snapshot)" != "$built" ]; then
-		fail "down with operation $k failing: exit $rc" "$out"
-		diff <(echo "$built") <(snapshot) | head -10 | sed 's/^/#   /'
-		bad=1
-		break
-	fi
-done
-[ $bad = 0 ] && pass "down: each of its $((k - 1)) operations failing in turn left the box as built"
+failing "$n" "$A" "$built" "down" down
 same "and the down that had no such operation left the box clean" "$clean" "$(snapshot)"
 
 # ---- a namespace refused while the helper process makes the others ----
