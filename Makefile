@@ -21,16 +21,19 @@ PC_ENV := $(if $(LIBMNL_MUSL_PREFIX),PKG_CONFIG_LIBDIR=$(LIBMNL_MUSL_PREFIX)/lib
 LIBMNL_CFLAGS ?= $(shell $(PC_ENV) $(PKG_CONFIG) --cflags $(if $(STATIC),--static) libmnl 2>/dev/null)
 LIBMNL_LIBS ?= $(shell $(PC_ENV) $(PKG_CONFIG) --libs $(if $(STATIC),--static) libmnl 2>/dev/null || echo -lmnl)
 
-# musl-gcc sees only musl's headers: give it the kernel's uapi headers alone (linux/, asm/,
-# asm-generic/), never glibc's. KERNEL_HEADERS may name another directory that holds them.
-ifneq ($(findstring musl-gcc,$(CC)),)
+# Debian's musl-gcc wrapper (exactly that name) sees only musl's headers: give it the kernel's
+# uapi headers alone (linux/, asm/, asm-generic/), never glibc's. A cross compiler whose name
+# merely ends in musl-gcc (x86_64-buildroot-linux-musl-gcc) has a sysroot of its own and must
+# never see the build host's headers. KERNEL_HEADERS may name another directory that holds them.
+MUSL_WRAPPER := $(filter musl-gcc,$(notdir $(firstword $(CC))))
+ifneq ($(MUSL_WRAPPER),)
 KERNEL_HEADERS ?= $(BUILDDIR)/uapi
 UAPI_LINKS := $(BUILDDIR)/uapi/linux
 endif
 ifdef KERNEL_HEADERS
 override CFLAGS += -isystem $(KERNEL_HEADERS)
 endif
-ifneq ($(findstring musl-gcc,$(CC)),)
+ifneq ($(MUSL_WRAPPER),)
 ifdef STATIC
 # musl's static start-up never write-protects RELRO: its page alignment would only cost space.
 override LDFLAGS += -Wl,-z,norelro
@@ -62,6 +65,15 @@ Q_CC = @echo "  CC      $@";
 Q_LD = @echo "  LD      $@";
 endif
 
+# What the build directory was built with: another compiler or other flags (a cross build
+# after a host build, as OpenWrt's USE_SOURCE_DIR does) rebuild everything, not a stale mix.
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LIBMNL_LIBS)
+FLAGS_FILE := $(BUILDDIR)/flags
+ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_FILE)))
+$(shell mkdir -p $(BUILDDIR))
+$(file >$(FLAGS_FILE),$(BUILD_FLAGS))
+endif
+
 SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:src/%.c=$(BUILDDIR)/%.o)
 LIB_OBJS := $(filter-out $(BUILDDIR)/main.o,$(OBJS))
@@ -69,10 +81,10 @@ UNIT_OBJS := $(patsubst tests/unit/%.c,$(BUILDDIR)/unit/%.o,$(wildcard tests/uni
 
 all: $(OUT)
 
-$(OUT): $(OBJS)
-	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBMNL_LIBS)
+$(OUT): $(OBJS) $(FLAGS_FILE)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBMNL_LIBS)
 
-$(BUILDDIR)/%.o: src/%.c | $(BUILDDIR) $(UAPI_LINKS)
+$(BUILDDIR)/%.o: src/%.c $(FLAGS_FILE) | $(BUILDDIR) $(UAPI_LINKS)
 	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILDDIR):

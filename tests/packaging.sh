@@ -22,6 +22,26 @@ t "make install INIT=systemd adds the unit, pointing at SBINDIR" sh -c "make -s 
 	SBINDIR=/sbin && grep -qx 'ExecStart=/sbin/boxnet -v up' '$T/c/usr/lib/systemd/system/boxnet.service'"
 t "make install INIT=other is refused" sh -c "! make -s install DESTDIR='$T/d' INIT=upstart"
 
+# Cross builds: a compiler whose name ends in musl-gcc (Buildroot's, OpenWrt's) never sees the
+# build host's uapi headers, which only Debian's musl-gcc wrapper (exactly that name) gets; and
+# a build directory built with another compiler or other flags is rebuilt, not reused.
+mkdir -p "$T/cc"
+for name in x86_64-buildroot-linux-musl-gcc musl-gcc; do
+	printf '#!/bin/sh\necho "$*" >>"%s/cc/%s.log"\nexec cc "$@"\n' "$T" "$name" >"$T/cc/$name"
+	chmod +x "$T/cc/$name"
+done
+t "a cross compiler named *-musl-gcc builds boxnet" make -s BUILDDIR="$T/x" OUT="$T/x/boxnet" \
+	CC="$T/cc/x86_64-buildroot-linux-musl-gcc" "$T/x/boxnet"
+t "...and never sees the build host's uapi headers" sh -c "! grep -q uapi '$T/cc/x86_64-buildroot-linux-musl-gcc.log'"
+t "Debian's musl-gcc wrapper gets them" sh -c "make -s BUILDDIR='$T/m' CC='$T/cc/musl-gcc' '$T/m/main.o' &&
+	grep -q -- '-isystem $T/m/uapi' '$T/cc/musl-gcc.log'"
+rm -f "$T/cc/x86_64-buildroot-linux-musl-gcc.log"
+t "a host build, then a cross build in the same directory" sh -c "make -s BUILDDIR='$T/y' OUT='$T/y/boxnet' \
+	'$T/y/boxnet' && make -s BUILDDIR='$T/y' OUT='$T/y/boxnet' CC='$T/cc/x86_64-buildroot-linux-musl-gcc' '$T/y/boxnet'"
+t "...recompiles every object and relinks with the cross compiler" sh -c "test \$(grep -c -- ' -c ' \
+	'$T/cc/x86_64-buildroot-linux-musl-gcc.log') = $(ls src/*.c | wc -l) && grep -q -- '-o $T/y/boxnet' \
+	'$T/cc/x86_64-buildroot-linux-musl-gcc.log'"
+
 # S40boxnet: without a config it has nothing to do, and says so. /etc/default/boxnet is
 # replaced by one that points at a missing config.
 echo "BOXNET_CONF=$T/none.conf" >"$T/default"
