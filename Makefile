@@ -55,7 +55,9 @@ endif
 ifdef STATIC
 # A static firmware binary: no page-aligned padding between code and data segments.
 override LDFLAGS += -static -Wl,-z,noseparate-code
-else
+else ifneq ($(strip $(HARDEN)),)
+# A position-independent executable with read-only relocations; HARDEN= leaves both to the
+# build system (Buildroot's BR2_PIC_PIE and BR2_RELRO_*).
 override CFLAGS += -fPIE
 override LDFLAGS += -pie -Wl,-z,relro,-z,now
 endif
@@ -127,9 +129,9 @@ install: $(OUT)
 	install -D -m 0644 docs/boxnet.conf.5 $(DESTDIR)$(MANDIR)/man5/boxnet.conf.5
 ifeq ($(INIT),sysv)
 	mkdir -p $(DESTDIR)/etc/init.d
-	sed 's|/usr/sbin/boxnet|$(SBINDIR)/boxnet|' rootfs-overlay/etc/init.d/S40boxnet \
-		>$(DESTDIR)/etc/init.d/S40boxnet
-	chmod 0755 $(DESTDIR)/etc/init.d/S40boxnet
+	sed 's|/usr/sbin/boxnet|$(SBINDIR)/boxnet|' package/boxnet/S41boxnet \
+		>$(DESTDIR)/etc/init.d/S41boxnet
+	chmod 0755 $(DESTDIR)/etc/init.d/S41boxnet
 else ifeq ($(INIT),systemd)
 	mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|/usr/sbin/boxnet|$(SBINDIR)/boxnet|' package/boxnet/boxnet.service \

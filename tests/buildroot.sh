@@ -33,7 +33,7 @@ t "boxnet is built from this tree" sh -c "make -s -C '$BR' O='$OUT' BR2_EXTERNAL
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
 files=(external.desc Config.in external.mk package/boxnet/* configs/* board/qemu-x86_64/*
-	rootfs-overlay/etc/init.d/S40boxnet)
+	package/boxnet/S41boxnet)
 t "utils/check-package passes on the external tree" \
 	sh -c "cd '$ROOT' && $py '$BR/utils/check-package' -b ${files[*]} 2>&1 | tee /dev/stderr |
 		grep -qx '0 warnings generated'"

@@ -17,7 +17,7 @@ t() {
 t "make install" make -s install DESTDIR="$T/a" PREFIX=/usr
 t "installs boxnet, boxnet(8), boxnet.conf(5)" test -x "$T/a/usr/sbin/boxnet" -a -f "$T/a/usr/share/man/man8/boxnet.8" \
 	-a -f "$T/a/usr/share/man/man5/boxnet.conf.5"
-t "make install INIT=sysv adds S40boxnet" sh -c "make -s install DESTDIR='$T/b' INIT=sysv && test -x '$T/b/etc/init.d/S40boxnet'"
+t "make install INIT=sysv adds S41boxnet" sh -c "make -s install DESTDIR='$T/b' INIT=sysv && test -x '$T/b/etc/init.d/S41boxnet'"
 t "make install INIT=systemd adds the unit, pointing at SBINDIR" sh -c "make -s install DESTDIR='$T/c' INIT=systemd \
 	SBINDIR=/sbin && grep -qx 'ExecStart=/sbin/boxnet -v up' '$T/c/usr/lib/systemd/system/boxnet.service'"
 t "make install INIT=other is refused" sh -c "! make -s install DESTDIR='$T/d' INIT=upstart"
@@ -42,15 +42,23 @@ t "...recompiles every object and relinks with the cross compiler" sh -c "test \
 	'$T/cc/x86_64-buildroot-linux-musl-gcc.log') = $(ls src/*.c | wc -l) && grep -q -- '-o $T/y/boxnet' \
 	'$T/cc/x86_64-buildroot-linux-musl-gcc.log'"
 
-# S40boxnet: without a config it has nothing to do, and says so. /etc/default/boxnet is
+# Buildroot: the hash file holds LICENSE's (legal-info checks it); HARDEN= leaves hardening,
+# PIE and RELRO included, to the build system; the init script comes from the package only.
+t "package/boxnet/boxnet.hash matches LICENSE" sh -c "grep '^sha256 ' package/boxnet/boxnet.hash |
+	awk '{print \$2 \"  \" \$3}' | sha256sum -c --quiet"
+t "HARDEN= adds no -pie, relro or stack protector of boxnet's own" sh -c "make -s -n -B BUILDDIR='$T/h' \
+	OUT='$T/h/boxnet' HARDEN= '$T/h/boxnet' | grep -e -pie -e relro -e stack-protector -e -fPIE; test \$? = 1"
+t "the firmware overlay carries no init script of its own" test ! -e rootfs-overlay/etc/init.d
+
+# S41boxnet: without a config it has nothing to do, and says so. /etc/default/boxnet is
 # replaced by one that points at a missing config.
 echo "BOXNET_CONF=$T/none.conf" >"$T/default"
-sed "s|/etc/default/\$DAEMON|$T/default|g" rootfs-overlay/etc/init.d/S40boxnet >"$T/S40"
-t "S40boxnet start without a config: exit 0, nothing to do" sh -c "sh '$T/S40' start | grep -q 'nothing to do'"
-t "S40boxnet stop without a config: exit 0" sh "$T/S40" stop
-t "S40boxnet reload without a config: exit 0" sh "$T/S40" reload
-t "S40boxnet status without a config: exit 3" sh -c "sh '$T/S40' status; test \$? = 3"
-t "S40boxnet with a bad argument: usage, exit 1" sh -c "sh '$T/S40' bogus | grep -q Usage; sh '$T/S40' bogus; test \$? = 1"
+sed "s|/etc/default/\$DAEMON|$T/default|g" package/boxnet/S41boxnet >"$T/S40"
+t "S41boxnet start without a config: exit 0, nothing to do" sh -c "sh '$T/S40' start | grep -q 'nothing to do'"
+t "S41boxnet stop without a config: exit 0" sh "$T/S40" stop
+t "S41boxnet reload without a config: exit 0" sh "$T/S40" reload
+t "S41boxnet status without a config: exit 3" sh -c "sh '$T/S40' status; test \$? = 3"
+t "S41boxnet with a bad argument: usage, exit 1" sh -c "sh '$T/S40' bogus | grep -q Usage; sh '$T/S40' bogus; test \$? = 1"
 
 # OpenWrt: uci show output becomes boxnet.conf that boxnet accepts.
 cat >"$T/uci" <<'EOC'
@@ -81,7 +89,7 @@ printf 'boxnet.@ns[0]=ns\nboxnet.@ns[0].peer=%s\n' "'10.9.0.1/30'" | sh -c ". op
 t "UCI: an anonymous section is refused by boxnet with a message" sh -c "./boxnet -c '$T/anon.conf' check 2>&1 |
 	grep -q 'bad namespace name'; ./boxnet -c '$T/anon.conf' check 2>/dev/null; test \$? = 2"
 if command -v shellcheck >/dev/null; then
-	t "shellcheck: init scripts" shellcheck -s sh rootfs-overlay/etc/init.d/S40boxnet openwrt/boxnet/files/boxnet.init \
+	t "shellcheck: init scripts" shellcheck -s sh package/boxnet/S41boxnet openwrt/boxnet/files/boxnet.init \
 		qemu-tests/testnet/etc/init.d/S30uplink
 	t "shellcheck: CI and benchmark scripts" shellcheck .ci/run bench/run bench/gen
 fi

@@ -15,8 +15,9 @@ BOXNET_OVERRIDE_SRCDIR_RSYNC_EXCLUSIONS = \
 	--exclude /.work --exclude /build --exclude /boxnet --exclude /tests \
 	--exclude /qemu-tests
 
-# Hardening comes from Buildroot's own settings (BR2_SSP_*, BR2_FORTIFY_SOURCE_*...). A
-# static toolchain links everything statically: boxnet must then not ask for a PIE.
+# Hardening comes from Buildroot's own settings (BR2_SSP_*, BR2_FORTIFY_SOURCE_*, BR2_PIC_PIE,
+# BR2_RELRO_*): HARDEN= drops boxnet's own, PIE and RELRO included. A static toolchain links
+# everything statically.
 BOXNET_MAKE_OPTS = HARDEN= $(if $(BR2_STATIC_LIBS),STATIC=1)
 
 define BOXNET_BUILD_CMDS
@@ -30,8 +31,8 @@ define BOXNET_INSTALL_TARGET_CMDS
 endef
 
 define BOXNET_INSTALL_INIT_SYSV
-	$(INSTALL) -D -m 0755 $(@D)/rootfs-overlay/etc/init.d/S40boxnet \
-		$(TARGET_DIR)/etc/init.d/S40boxnet
+	$(INSTALL) -D -m 0755 $(@D)/package/boxnet/S41boxnet \
+		$(TARGET_DIR)/etc/init.d/S41boxnet
 endef
 
 define BOXNET_INSTALL_INIT_SYSTEMD
@@ -40,6 +41,7 @@ define BOXNET_INSTALL_INIT_SYSTEMD
 endef
 
 define BOXNET_LINUX_CONFIG_FIXUPS
+	$(call KCONFIG_ENABLE_OPT,CONFIG_NAMESPACES)
 	$(call KCONFIG_ENABLE_OPT,CONFIG_NET_NS)
 	$(call KCONFIG_ENABLE_OPT,CONFIG_VETH)
 	$(call KCONFIG_ENABLE_OPT,CONFIG_BRIDGE)
@@ -47,7 +49,6 @@ define BOXNET_LINUX_CONFIG_FIXUPS
 	$(call KCONFIG_ENABLE_OPT,CONFIG_NF_CONNTRACK)
 	$(call KCONFIG_ENABLE_OPT,CONFIG_NF_NAT)
 	$(call KCONFIG_ENABLE_OPT,CONFIG_NF_TABLES)
-	$(call KCONFIG_ENABLE_OPT,CONFIG_NF_TABLES_INET)
 	$(call KCONFIG_ENABLE_OPT,CONFIG_NF_TABLES_IPV4)
 	$(call KCONFIG_ENABLE_OPT,CONFIG_NFT_NAT)
 	$(call KCONFIG_ENABLE_OPT,CONFIG_NFT_MASQ)

@@ -59,7 +59,7 @@ class TestBoxnet(infra.basetest.BRTest):
 
     def test_run(self):
         self.boot()
-        # S40boxnet built the box at boot.
+        # S41boxnet built the box at boot.
         self.assertRunOk("boxnet status")
         output, _ = self.emulator.run("ip netns list")
         self.assertIn("red", "\n".join(output))
@@ -89,10 +89,10 @@ class TestBoxnet(infra.basetest.BRTest):
         self.assertFalse(self.ping("inet", "10.0.0.2"))
 
         # The init script: reload changes nothing, stop removes it all, start builds it again.
-        self.assertRunOk("/etc/init.d/S40boxnet reload")
+        self.assertRunOk("/etc/init.d/S41boxnet reload")
         self.assertRunOk("boxnet status")
-        self.assertRunOk("/etc/init.d/S40boxnet stop")
+        self.assertRunOk("/etc/init.d/S41boxnet stop")
         self.assertRunOk("! ip link show br0")
         self.assertRunOk("! nft list table ip boxnet")
-        self.assertRunOk("/etc/init.d/S40boxnet start")
+        self.assertRunOk("/etc/init.d/S41boxnet start")
         self.assertTrue(self.ping("blue", "10.0.0.2"))
