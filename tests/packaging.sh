@@ -19,7 +19,7 @@ t "installs boxnet, boxnet(8), boxnet.conf(5)" test -x "$T/a/usr/sbin/boxnet" -a
 	-a -f "$T/a/usr/share/man/man5/boxnet.conf.5"
 t "make install INIT=sysv adds S41boxnet" sh -c "make -s install DESTDIR='$T/b' INIT=sysv && test -x '$T/b/etc/init.d/S41boxnet'"
 t "make install INIT=systemd adds the unit, pointing at SBINDIR" sh -c "make -s install DESTDIR='$T/c' INIT=systemd \
-	SBINDIR=/sbin && grep -qx 'ExecStart=/sbin/boxnet -v up' '$T/c/usr/lib/systemd/system/boxnet.service'"
+	SBINDIR=/sbin && grep -qx 'ExecStart=/sbin/boxnet \$BOXNET_ARGS -c \${BOXNET_CONF} up' '$T/c/usr/lib/systemd/system/boxnet.service'"
 t "make install INIT=other is refused" sh -c "! make -s install DESTDIR='$T/d' INIT=upstart"
 
 # Cross builds: a compiler whose name ends in musl-gcc (Buildroot's, OpenWrt's) never sees the
@@ -49,6 +49,24 @@ t "package/boxnet/boxnet.hash matches LICENSE" sh -c "grep '^sha256 ' package/bo
 t "HARDEN= adds no -pie, relro or stack protector of boxnet's own" sh -c "make -s -n -B BUILDDIR='$T/h' \
 	OUT='$T/h/boxnet' HARDEN= '$T/h/boxnet' | grep -e -pie -e relro -e stack-protector -e -fPIE; test \$? = 1"
 t "the firmware overlay carries no init script of its own" test ! -e rootfs-overlay/etc/init.d
+
+# The systemd unit: valid, early like nftables.service (no default dependencies that would
+# order network-pre.target after basic.target), after nftables.service and re-run with it
+# (its flush ruleset removes boxnet's table), options from /etc/default/boxnet as S41boxnet.
+unit=package/boxnet/boxnet.service
+if command -v systemd-analyze >/dev/null; then
+	sed "s|/usr/sbin/boxnet|$PWD/boxnet|" $unit >"$T/boxnet.service"
+	t "systemd-analyze verify: the unit" sh -c "systemd-analyze --man=no verify '$T/boxnet.service' 2>&1 | tee /dev/stderr |
+		grep -q .; test \$? = 1"
+else
+	echo "skip - systemd-analyze verify needs systemd's package"
+fi
+t "unit: DefaultDependencies=no, before network-pre.target" sh -c "grep -qx DefaultDependencies=no $unit &&
+	grep -q '^Before=network-pre.target' $unit && ! grep -q '^After=.*basic.target' $unit"
+t "unit: after nftables.service, reloaded and restarted with it" sh -c "grep -q '^After=.*nftables.service' $unit &&
+	grep -qx PartOf=nftables.service $unit && grep -qx ReloadPropagatedFrom=nftables.service $unit"
+t "unit: options from /etc/default/boxnet, like S41boxnet" grep -qx EnvironmentFile=-/etc/default/boxnet $unit
+t "unit: capabilities bounded" grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_ADMIN CAP_SYS_RESOURCE' $unit
 
 # S41boxnet: without a config it has nothing to do, and says so. /etc/default/boxnet is
 # replaced by one that points at a missing config.
