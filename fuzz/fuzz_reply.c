@@ -46,7 +46,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct talk t;
 	load(&f, data, size);
 	talk_open_io(&t, &fake_io, &f, "fuzz");
-	nft_get_table(&t, comment, sizeof(comment));
+	struct nft_copy copy = {0};
+	nft_get_table(&t, comment, sizeof(comment), &copy);
 
 	/* ...and to a pipelined flush of three requests. */
 	load(&f, data, size);

@@ -28,6 +28,7 @@ static struct msg nft_msg(struct talk *t, uint16_t type, uint16_t flags, const v
 struct table_reply {
 	char *comment;
 	size_t size;
+	struct nft_copy *copy;
 };
 
 static int on_table(const struct nlmsghdr *nlh, void *arg)
@@ -35,6 +36,10 @@ static int on_table(const struct nlmsghdr *nlh, void *arg)
 	struct table_reply *r = arg;
 	const struct nlattr *a;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if ((mnl_attr_get_type(a) == NFTA_TABLE_FLAGS || mnl_attr_get_type(a) == NFTA_TABLE_USE) &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			*(mnl_attr_get_type(a) == NFTA_TABLE_FLAGS ? &r->copy->flags : &r->copy->use) =
+				ntohl(mnl_attr_get_u32(a));
 		if (mnl_attr_get_type(a) != NFTA_TABLE_USERDATA)
 			continue;
 		const unsigned char *p = mnl_attr_get_payload(a);
@@ -52,10 +57,11 @@ static int on_table(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int nft_get_table(struct talk *t, char *comment, size_t size)
+int nft_get_table(struct talk *t, char *comment, size_t size, struct nft_copy *copy)
 {
-	struct table_reply r = {comment, size};
+	struct table_reply r = {comment, size, copy};
 	comment[0] = '\0';
+	copy->flags = copy->use = 0;
 	struct msg m = nft_msg(t, NFT_MSG_GETTABLE, 0, NULL);
 	msg_put_str(&m, NFTA_TABLE_NAME, NFT_TABLE);
 	if (m.overflow)
@@ -191,6 +197,17 @@ static void put_verdict(struct msg *m, enum verdict v)
 	expr_end(m, e);
 }
 
+/* The rule's expressions, as one NFTA_RULE_EXPRESSIONS: what is loaded, and what a rule in
+ * the kernel is compared with. */
+static void put_exprs(struct msg *m, const struct rule *r)
+{
+	struct nlattr *exprs = msg_nest(m, NFTA_RULE_EXPRESSIONS);
+	for (unsigned k = 0; k < r->nmatch; k++)
+		put_match(m, &r->m[k]);
+	put_verdict(m, r->verdict);
+	msg_nest_end(m, exprs);
+}
+
 /* ---- the table ---- */
 
 static void put_table_name(struct msg *m)
@@ -201,7 +218,8 @@ static void put_table_name(struct msg *m)
 /* Delete, create afresh: one transaction replaces the whole table. Without a table there,
  * only the creation: deleting a table costs the kernel an RCU grace period when the socket
  * closes, and there is nothing to delete. */
-static void put_table_head(struct talk *t, const void *tag, const char *comment, bool exists, bool *overflow)
+static void put_table_head(struct talk *t, const void *tag, const char *comment, uint32_t flags, bool exists,
+			   bool *overflow)
 {
 	unsigned char udata[2 + NFT_COMMENT_SIZE];
 	size_t clen = strnlen(comment, NFT_COMMENT_SIZE - 1) + 1;
@@ -213,6 +231,8 @@ static void put_table_head(struct talk *t, const void *tag, const char *comment,
 	}
 	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
 	put_table_name(&m);
+	if (flags)
+		msg_put_be32(&m, NFTA_TABLE_FLAGS, flags);
 	udata[0] = UDATA_TABLE_COMMENT;
 	udata[1] = (unsigned char)clen;
 	memcpy(udata + 2, comment, clen - 1);
@@ -226,7 +246,7 @@ int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, 
 	bool overflow = false;
 	struct msg m;
 
-	put_table_head(t, rs, comment, exists, &overflow);
+	put_table_head(t, rs, comment, 0, exists, &overflow);
 
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
 		const struct chain_info *ci = &rule_chains[ch];
@@ -248,11 +268,7 @@ int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, 
 		m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r);
 		msg_put_str(&m, NFTA_RULE_TABLE, NFT_TABLE);
 		msg_put_str(&m, NFTA_RULE_CHAIN, rule_chains[r->chain].name);
-		struct nlattr *exprs = msg_nest(&m, NFTA_RULE_EXPRESSIONS);
-		for (unsigned k = 0; k < r->nmatch; k++)
-			put_match(&m, &r->m[k]);
-		put_verdict(&m, r->verdict);
-		msg_nest_end(&m, exprs);
+		put_exprs(&m, r);
 		overflow |= m.overflow;
 	}
 	return overflow ? -EMSGSIZE : 0;
@@ -346,18 +362,29 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-static void reset_copy(void *arg)
+/* Before a dump, and again after it raced a change: none of what it reads. */
+static void reset_chains(void *arg)
 {
-	nft_copy_free(arg);
+	((struct nft_copy *)arg)->nchains = 0;
+}
+
+static void reset_rules(void *arg)
+{
+	struct nft_copy *copy = arg;
+	for (size_t i = 0; i < copy->nrules; i++)
+		free(copy->rules[i].exprs);
+	copy->nrules = 0;
 }
 
 int nft_read_table(struct talk *t, struct nft_copy *copy)
 {
 	struct nfgenmsg g = {.nfgen_family = NFPROTO_IPV4, .version = NFNETLINK_V0};
-	*copy = (struct nft_copy){0};
-	int err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, &g, sizeof(g), on_chain, NULL, copy);
+	reset_chains(copy);
+	reset_rules(copy);
+	int err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, &g, sizeof(g), on_chain, reset_chains,
+			    copy);
 	if (!err)
-		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, &g, sizeof(g), on_rule, reset_copy,
+		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, &g, sizeof(g), on_rule, reset_rules,
 				copy);
 	return err;
 }
@@ -371,30 +398,157 @@ void nft_copy_free(struct nft_copy *copy)
 	*copy = (struct nft_copy){0};
 }
 
+/* ---- comparing the copy with the ruleset ---- */
+
+#define ATTRS_BAD SIZE_MAX
+
+/* The next attribute of a list, checked to lie within it; NULL at the end, and *off set to
+ * ATTRS_BAD when the list is malformed. */
+static const struct nlattr *next_attr(const unsigned char *p, size_t len, size_t *off)
+{
+	if (*off >= len)
+		return NULL;
+	const struct nlattr *a = (const void *)(p + *off);
+	if (len - *off < sizeof(*a) || a->nla_len < sizeof(*a) || a->nla_len > len - *off) {
+		*off = ATTRS_BAD;
+		return NULL;
+	}
+	*off += NLA_ALIGN(a->nla_len);
+	return a;
+}
+
+/* The list's one attribute of this type: NULL when it has none, several, or is malformed. */
+static const struct nlattr *only_attr(const void *p, size_t len, uint16_t type)
+{
+	const struct nlattr *a, *found = NULL;
+	size_t off = 0;
+	while ((a = next_attr(p, len, &off))) {
+		if ((a->nla_type & NLA_TYPE_MASK) != type)
+			continue;
+		if (found)
+			return NULL;
+		found = a;
+	}
+	return off == ATTRS_BAD ? NULL : found;
+}
+
+static size_t count_attrs(const void *p, size_t len)
+{
+	size_t off = 0, n = 0;
+	while (next_attr(p, len, &off))
+		n++;
+	return off == ATTRS_BAD ? ATTRS_BAD : n;
+}
+
+static bool same_bytes(const struct nlattr *a, const struct nlattr *b)
+{
+	return a->nla_len == b->nla_len && !memcmp(mnl_attr_get_payload(a), mnl_attr_get_payload(b), a->nla_len - NLA_HDRLEN);
+}
+
+/*
+ * Does the list b, as the kernel dumps it, say what the list a, as boxnet encodes it, says?
+ * The kernel may order attributes otherwise and leaves NLA_F_NESTED off: a's own flags tell
+ * what nests. Kernels since 5.6 add NFTA_BITWISE_OP 0 (mask and xor) to a bitwise's data.
+ * Anything else, an attribute more or less, another value, is a difference.
+ */
+static bool same_attrs(const void *a, size_t alen, const void *b, size_t blen, bool bitwise)
+{
+	const struct nlattr *x, *y;
+	size_t off = 0, n = 0, na = count_attrs(a, alen);
+	while ((x = next_attr(b, blen, &off))) {
+		uint16_t type = x->nla_type & NLA_TYPE_MASK;
+		if (!only_attr(b, blen, type))
+			return false;
+		if (!(y = only_attr(a, alen, type))) {
+			if (bitwise && type == NFTA_BITWISE_OP && x->nla_len == NLA_HDRLEN + 4 && !mnl_attr_get_u32(x))
+				continue;
+			return false;
+		}
+		if (y->nla_type & NLA_F_NESTED ? !same_attrs(mnl_attr_get_payload(y), mnl_attr_get_payload_len(y),
+							     mnl_attr_get_payload(x), mnl_attr_get_payload_len(x), false)
+					       : !same_bytes(x, y))
+			return false;
+		n++;
+	}
+	return off != ATTRS_BAD && n == na;
+}
+
+/* Two NFTA_RULE_EXPRESSIONS payloads: the same expressions in the same order. */
+static bool same_exprs(const void *a, size_t alen, const void *b, size_t blen)
+{
+	const struct nlattr *x, *y;
+	size_t offa = 0, offb = 0;
+	for (;;) {
+		y = next_attr(a, alen, &offa);
+		x = next_attr(b, blen, &offb);
+		if (!x || !y)
+			return !x && !y && offa != ATTRS_BAD && offb != ATTRS_BAD;
+		if ((x->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM || (y->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM)
+			return false;
+		const void *pa = mnl_attr_get_payload(y), *pb = mnl_attr_get_payload(x);
+		size_t la = mnl_attr_get_payload_len(y), lb = mnl_attr_get_payload_len(x);
+		const struct nlattr *name = only_attr(pa, la, NFTA_EXPR_NAME), *data = only_attr(pa, la, NFTA_EXPR_DATA);
+		const struct nlattr *bname = only_attr(pb, lb, NFTA_EXPR_NAME), *bdata = only_attr(pb, lb, NFTA_EXPR_DATA);
+		if (!name || !data || !bname || !bdata || count_attrs(pb, lb) != 2 || !same_bytes(name, bname) ||
+		    !same_attrs(mnl_attr_get_payload(data), mnl_attr_get_payload_len(data), mnl_attr_get_payload(bdata),
+				mnl_attr_get_payload_len(bdata), !strcmp(mnl_attr_get_str(name), "bitwise")))
+			return false;
+	}
+}
+
+static bool rule_matches(const struct nft_rule_copy *have, const struct rule *r)
+{
+	union {
+		struct nlmsghdr h;
+		unsigned char b[TALK_MSG_ROOM];
+	} buf;
+	struct msg m = {mnl_nlmsg_put_header(buf.b), false};
+	put_exprs(&m, r);
+	const struct nlattr *want = mnl_nlmsg_get_payload(m.nlh);
+	return !m.overflow && same_exprs(mnl_attr_get_payload(want), mnl_attr_get_payload_len(want), have->exprs,
+					 have->len);
+}
+
 bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs)
 {
 	size_t want = 0;
+	/* Any flag (dormant...) is someone else's; the use counts sets and objects too. */
+	if (copy->flags || copy->use != copy->nchains)
+		return false;
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
+		const struct chain_info *ci = &rule_chains[ch];
 		if (!(rs->chains & (1u << ch)))
 			continue;
 		want++;
-		size_t rules = 0, have = 0;
-		for (size_t i = 0; i < rs->n; i++)
-			rules += rs->v[i].chain == (enum chain_id)ch;
-		for (size_t i = 0; i < copy->nrules; i++)
-			have += !strcmp(copy->rules[i].chain, rule_chains[ch].name);
 		bool found = false;
-		for (size_t i = 0; i < copy->nchains; i++)
-			found |= !strcmp(copy->chains[i].name, rule_chains[ch].name) && copy->chains[i].base &&
-				 copy->chains[i].hook == rule_chains[ch].hook &&
-				 copy->chains[i].prio == rule_chains[ch].prio;
-		if (!found || rules != have)
+		for (size_t i = 0; i < copy->nchains; i++) {
+			const struct nft_chain_copy *c = &copy->chains[i];
+			found |= !strcmp(c->name, ci->name) && c->base && !strcmp(c->type, ci->type) &&
+				 c->hook == ci->hook && c->prio == ci->prio && c->policy == NF_ACCEPT;
+		}
+		if (!found)
+			return false;
+		/* The chain's rules, in the kernel's order, one by one against the ruleset's. */
+		size_t k = 0;
+		for (size_t i = 0; i <= rs->n; i++) {
+			if (i < rs->n && rs->v[i].chain != (enum chain_id)ch)
+				continue;
+			while (k < copy->nrules && strcmp(copy->rules[k].chain, ci->name))
+				k++;
+			if (i == rs->n)
+				break;
+			if (k == copy->nrules || !rule_matches(&copy->rules[k], &rs->v[i]))
+				return false;
+			k++;
+		}
+		if (k < copy->nrules)
 			return false;
 	}
 	return want == copy->nchains;
 }
 
-static void put_table_head(struct talk *t, const void *tag, const char *comment, bool exists, bool *overflow);
+static void put_table_head(struct talk *t, const void *tag, const char *comment, uint32_t flags, bool exists,
+			   bool *overflow);
 
 int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment)
 {
@@ -403,7 +557,8 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 	struct msg m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL);
 	put_table_name(&m);
 	overflow |= m.overflow;
-	put_table_head(t, NULL, comment, true, &overflow);
+	/* A dormant table comes back dormant; an owner would be this process, gone at its exit. */
+	put_table_head(t, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true, &overflow);
 	for (size_t i = 0; i < copy->nchains; i++) {
 		const struct nft_chain_copy *ch = &copy->chains[i];
 		m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NULL);

@@ -329,7 +329,7 @@ int state_open_ns(struct state *st, struct ns_state *ns)
 
 static int read_table(struct state *st)
 {
-	int err = nft_get_table(&st->nf, st->table_comment, sizeof(st->table_comment));
+	int err = nft_get_table(&st->nf, st->table_comment, sizeof(st->table_comment), &st->table);
 	if (err == -ENOENT)
 		return 0;
 	if (err)

@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
@@ -50,6 +52,239 @@ static void read_rule(struct walk *w, const struct nlmsghdr *nlh)
 	}
 }
 
+/* ---- the table as the kernel (6.18) dumps it back: other attribute orders, no NLA_F_NESTED,
+ * NFTA_BITWISE_OP added ---- */
+
+enum twist {
+	T_NONE,
+	T_OLD_KERNEL,	/* no NFTA_BITWISE_OP (before 5.6), NLA_F_NESTED set: still equal */
+	T_CMP_VALUE,	/* masquerades 10.9.0.0/24 */
+	T_VERDICT,	/* oifname "br0" accept instead of drop */
+	T_SWAPPED,	/* the first two rules swapped */
+	T_EXTRA_EXPR,	/* a counter in the middle of a rule */
+	T_EXTRA_ATTR,	/* the bitwise is a shift (NFTA_BITWISE_OP 1) */
+	T_REGISTER,	/* a meta loads into register 2 */
+	T_OPERATOR,	/* a cmp eq turned into neq */
+};
+
+struct kbuf {
+	union {
+		struct nlmsghdr h;
+		unsigned char b[1024];
+	} u;
+	enum twist tw;
+};
+
+static struct nlattr *knest(struct kbuf *k, uint16_t type)
+{
+	struct nlattr *n = mnl_attr_nest_start(&k->u.h, type);
+	if (k->tw != T_OLD_KERNEL)
+		n->nla_type &= ~NLA_F_NESTED;
+	return n;
+}
+
+static struct nlattr *kexpr(struct kbuf *k, const char *name)
+{
+	struct nlattr *e = knest(k, NFTA_LIST_ELEM);
+	mnl_attr_put_strz(&k->u.h, NFTA_EXPR_NAME, name);
+	knest(k, NFTA_EXPR_DATA);
+	return e;
+}
+
+static void kend(struct kbuf *k, struct nlattr *e)
+{
+	struct nlattr *data = (void *)((char *)e + NLA_HDRLEN + NLA_ALIGN(((struct nlattr *)((char *)e + NLA_HDRLEN))->nla_len));
+	mnl_attr_nest_end(&k->u.h, data);
+	mnl_attr_nest_end(&k->u.h, e);
+}
+
+static void kdata(struct kbuf *k, uint16_t type, const void *v, size_t len)
+{
+	struct nlattr *n = knest(k, type);
+	mnl_attr_put(&k->u.h, NFTA_DATA_VALUE, len, v);
+	mnl_attr_nest_end(&k->u.h, n);
+}
+
+static void kmeta(struct kbuf *k, uint32_t key)
+{
+	struct nlattr *e = kexpr(k, "meta");
+	mnl_attr_put_u32(&k->u.h, NFTA_META_KEY, htonl(key));
+	mnl_attr_put_u32(&k->u.h, NFTA_META_DREG, htonl(k->tw == T_REGISTER ? NFT_REG_1 + 1 : NFT_REG_1));
+	kend(k, e);
+}
+
+static void kcmp(struct kbuf *k, uint32_t op, const void *v, size_t len)
+{
+	struct nlattr *e = kexpr(k, "cmp");
+	mnl_attr_put_u32(&k->u.h, NFTA_CMP_SREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(&k->u.h, NFTA_CMP_OP, htonl(op));
+	kdata(k, NFTA_CMP_DATA, v, len);
+	kend(k, e);
+}
+
+static void kifname(struct kbuf *k, uint32_t key, const char *name)
+{
+	char v[16] = {0};
+	kmeta(k, key);
+	strcpy(v, name);
+	kcmp(k, k->tw == T_OPERATOR && key == NFT_META_IIFNAME ? NFT_CMP_NEQ : NFT_CMP_EQ, v, sizeof(v));
+}
+
+static void kct(struct kbuf *k, uint32_t bits)
+{
+	uint32_t zero = 0;
+	struct nlattr *e = kexpr(k, "ct");
+	mnl_attr_put_u32(&k->u.h, NFTA_CT_DREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(&k->u.h, NFTA_CT_KEY, htonl(NFT_CT_STATE));
+	kend(k, e);
+	e = kexpr(k, "bitwise");
+	mnl_attr_put_u32(&k->u.h, NFTA_BITWISE_SREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(&k->u.h, NFTA_BITWISE_DREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(&k->u.h, NFTA_BITWISE_LEN, htonl(4));
+	if (k->tw != T_OLD_KERNEL)
+		mnl_attr_put_u32(&k->u.h, NFTA_BITWISE_OP, htonl(k->tw == T_EXTRA_ATTR));
+	kdata(k, NFTA_BITWISE_MASK, &bits, 4);
+	kdata(k, NFTA_BITWISE_XOR, &zero, 4);
+	kend(k, e);
+	kcmp(k, NFT_CMP_NEQ, &zero, 4);
+}
+
+static void kverdict(struct kbuf *k, uint32_t code)
+{
+	struct nlattr *e = kexpr(k, "immediate");
+	mnl_attr_put_u32(&k->u.h, NFTA_IMMEDIATE_DREG, htonl(NFT_REG_VERDICT));
+	struct nlattr *d = knest(k, NFTA_IMMEDIATE_DATA), *v = knest(k, NFTA_DATA_VERDICT);
+	mnl_attr_put_u32(&k->u.h, NFTA_VERDICT_CODE, htonl(code));
+	mnl_attr_nest_end(&k->u.h, v);
+	mnl_attr_nest_end(&k->u.h, d);
+	kend(k, e);
+}
+
+static void kmasq(struct kbuf *k, const char *net)
+{
+	struct nlattr *e = kexpr(k, "payload");
+	mnl_attr_put_u32(&k->u.h, NFTA_PAYLOAD_DREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(&k->u.h, NFTA_PAYLOAD_BASE, htonl(NFT_PAYLOAD_NETWORK_HEADER));
+	mnl_attr_put_u32(&k->u.h, NFTA_PAYLOAD_OFFSET, htonl(12));
+	mnl_attr_put_u32(&k->u.h, NFTA_PAYLOAD_LEN, htonl(3));
+	kend(k, e);
+	kcmp(k, NFT_CMP_EQ, net, 3);
+	kend(k, kexpr(k, "masq"));
+}
+
+/* Rule n (0-4) of the table of "uplink eth0, bridge br0 10.0.0.1/24", as dumped. */
+static void krule(struct nft_copy *cp, unsigned n, enum twist tw)
+{
+	static struct kbuf k;
+	struct nft_rule_copy *r = &cp->rules[cp->nrules++];
+	k.tw = tw;
+	mnl_nlmsg_put_header(k.u.b);
+	if (tw == T_SWAPPED && n < 2)
+		n = !n;
+	switch (n) {
+	case 0:
+		kifname(&k, NFT_META_IIFNAME, "br0");
+		kct(&k, NF_CT_STATE_INVALID_BIT);
+		kverdict(&k, NF_DROP);
+		break;
+	case 1:
+		kifname(&k, NFT_META_OIFNAME, "br0");
+		kct(&k, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+		kverdict(&k, NF_ACCEPT);
+		break;
+	case 2:
+		kifname(&k, NFT_META_IIFNAME, "br0");
+		kifname(&k, NFT_META_OIFNAME, "br0");
+		if (tw == T_EXTRA_EXPR) {
+			struct nlattr *e = kexpr(&k, "counter");
+			mnl_attr_put_u64(&k.u.h, NFTA_COUNTER_BYTES, 0);
+			mnl_attr_put_u64(&k.u.h, NFTA_COUNTER_PACKETS, 0);
+			kend(&k, e);
+		}
+		kverdict(&k, NF_ACCEPT);
+		break;
+	case 3:
+		kifname(&k, NFT_META_OIFNAME, "br0");
+		kverdict(&k, tw == T_VERDICT ? NF_ACCEPT : NF_DROP);
+		break;
+	default:
+		kifname(&k, NFT_META_OIFNAME, "eth0");
+		kmasq(&k, tw == T_CMP_VALUE ? "\x0a\x09\x00" : "\x0a\x00\x00");
+		break;
+	}
+	snprintf(r->chain, sizeof(r->chain), "%s", n < 4 ? "forward" : "postrouting");
+	r->len = k.u.h.nlmsg_len - NLMSG_HDRLEN;
+	r->exprs = malloc(r->len);
+	memcpy(r->exprs, k.u.b + NLMSG_HDRLEN, r->len);
+}
+
+static void kernel_table(struct nft_copy *cp, enum twist tw)
+{
+	static struct nft_chain_copy chains[2] = {
+		{"forward", "filter", NF_INET_FORWARD, NF_ACCEPT, 0, true},
+		{"postrouting", "nat", NF_INET_POST_ROUTING, NF_ACCEPT, 100, true},
+	};
+	static struct nft_rule_copy rules[6];
+	*cp = (struct nft_copy){.use = 2, .chains = chains, .nchains = 2, .rules = rules};
+	for (unsigned n = 0; n < 5; n++)
+		krule(cp, n, tw);
+}
+
+static void free_rules(struct nft_copy *cp)
+{
+	for (size_t i = 0; i < cp->nrules; i++)
+		free(cp->rules[i].exprs);
+}
+
+/* The comparison of the table with the ruleset: blind to how the kernel dumps, and to
+ * nothing else. */
+static void test_compare(struct unit *u, const struct ruleset *rs)
+{
+	static const char *const names[] = {
+		"the kernel's dump of the wanted table", "an older kernel's dump (no bitwise op, nested flags)",
+		"a masquerade of another subnet", "oifname \"br0\" accept for drop", "two rules swapped",
+		"a counter added to a rule", "a shift for a mask (NFTA_BITWISE_OP 1)", "a meta into another register",
+		"iifname != for ==",
+	};
+	struct nft_copy cp;
+	for (enum twist tw = T_NONE; tw <= T_OPERATOR; tw++) {
+		kernel_table(&cp, tw);
+		CHECK(u, nft_copy_matches(&cp, rs) == (tw <= T_OLD_KERNEL), "%s: %s", names[tw],
+		      tw <= T_OLD_KERNEL ? "up to date" : "different");
+		free_rules(&cp);
+	}
+
+	kernel_table(&cp, T_NONE);
+	free(cp.rules[--cp.nrules].exprs);
+	CHECK(u, !nft_copy_matches(&cp, rs), "a rule missing: different");
+	krule(&cp, 4, T_NONE);
+	krule(&cp, 3, T_NONE);
+	CHECK(u, !nft_copy_matches(&cp, rs), "a rule more: different");
+	free_rules(&cp);
+
+	kernel_table(&cp, T_NONE);
+	cp.flags = NFT_TABLE_F_DORMANT;
+	CHECK(u, !nft_copy_matches(&cp, rs), "a dormant table: different");
+	cp.flags = 0;
+	cp.use = 3;
+	CHECK(u, !nft_copy_matches(&cp, rs), "a set in the table (its use 3): different");
+	cp.use = 2;
+	cp.chains[0].policy = NF_DROP;
+	CHECK(u, !nft_copy_matches(&cp, rs), "forward's policy drop: different");
+	cp.chains[0].policy = NF_ACCEPT;
+	strcpy(cp.chains[1].type, "filter");
+	CHECK(u, !nft_copy_matches(&cp, rs), "postrouting a filter chain: different");
+	strcpy(cp.chains[1].type, "nat");
+	cp.chains[1].prio = 99;
+	CHECK(u, !nft_copy_matches(&cp, rs), "postrouting at another priority: different");
+	cp.chains[1].prio = 100;
+	CHECK(u, nft_copy_matches(&cp, rs), "and back as it was: up to date");
+	/* Malformed: the last rule cut short by a byte. */
+	cp.rules[4].len--;
+	CHECK(u, !nft_copy_matches(&cp, rs), "a malformed dump: different");
+	free_rules(&cp);
+}
+
 void test_nft(struct unit *u)
 {
 	struct config c = {.file = "t.conf"};
@@ -91,6 +326,7 @@ void test_nft(struct unit *u)
 	      "a /24 compares the first three bytes of the source address");
 	free(t.buf);
 	free(t.reqs);
+	test_compare(u, &rs);
 	rules_free(&rs);
 	diag_free(&d);
 	conf_free(&c);
