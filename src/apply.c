@@ -197,6 +197,23 @@ static int put_route(struct talk *t, uint16_t type, int oif, uint32_t gw, unsign
 	return m.overflow ? -EMSGSIZE : 0;
 }
 
+/* The route the kernel gives an address's subnet (fib_magic() in fib_frontend.c), put back
+ * when deleted by hand; appended as the kernel does, beside any other route to the subnet. */
+static int put_net_route(struct talk *t, uint16_t type, int oif, const struct prefix *p, const void *tag)
+{
+	struct msg m = talk_add(t, type, type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_APPEND : 0, tag);
+	struct rtmsg *rtm = msg_reserve(&m, sizeof(*rtm));
+	if (rtm)
+		*rtm = (struct rtmsg){.rtm_family = AF_INET, .rtm_dst_len = p->len, .rtm_table = RT_TABLE_MAIN,
+				      .rtm_protocol = RTPROT_KERNEL, .rtm_type = RTN_UNICAST,
+				      .rtm_scope = RT_SCOPE_LINK};
+	uint32_t dst = htonl(prefix_net(p)), src = htonl(p->addr);
+	msg_put(&m, RTA_DST, 4, &dst);
+	msg_put(&m, RTA_PREFSRC, 4, &src);
+	msg_put_u32(&m, RTA_OIF, (uint32_t)oif);
+	return m.overflow ? -EMSGSIZE : 0;
+}
+
 /* ---- sending ---- */
 
 static int flush(struct exec *x)
@@ -506,6 +523,13 @@ static int run_op(struct exec *x, const struct op *o)
 		err = put_route(t, RTM_NEWROUTE, index, o->addr.addr, BOXNET_RTPROT, o->has_old, o);
 		talk_track(t, done);
 		break;
+	case OP_NET_ROUTE_ADD:
+		if ((err = use(x, ns)) || (err = put_net_route(t, RTM_NEWROUTE, o->index, &o->addr, o)))
+			break;
+		talk_track(t, done);
+		/* Made again by the kernel meanwhile: an address of the subnet was added anew. */
+		talk_fine(t, -EEXIST);
+		break;
 	case OP_ROUTE_DEL:
 		if ((err = use(x, ns)))
 			break;
@@ -596,6 +620,10 @@ static void undo(struct exec *x)
 				      &o->addr, true, NULL))
 				talk_flush(t);
 			break;
+		case OP_NET_ROUTE_ADD:
+			if (!put_net_route(t, RTM_DELROUTE, o->index, &o->addr, NULL))
+				talk_flush(t);
+			break;
 		case OP_ROUTE_ADD:
 		case OP_ROUTE_DEL:
 			if (o->has_old)
@@ -680,6 +708,9 @@ static void describe(const struct op *o, struct sbuf *s)
 	case OP_ADDR_DEL:
 		sbuf_addf(s, "%s address %s %s %s%s%s", o->type == OP_ADDR_ADD ? "add" : "delete",
 			  prefix_str(&o->addr, a), o->type == OP_ADDR_ADD ? "to" : "from", o->ifname, in, ns);
+		break;
+	case OP_NET_ROUTE_ADD:
+		sbuf_addf(s, "add route to the subnet of %s dev %s%s%s", prefix_str(&o->addr, a), o->ifname, in, ns);
 		break;
 	case OP_ROUTE_ADD:
 		sbuf_addf(s, "add default route via %s dev %s%s%s", ip4_str(o->addr.addr, a), o->ifname, in, ns);

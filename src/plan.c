@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/rtnetlink.h>
+
 #define DEFAULT_MTU 1500	/* what the kernel gives a new veth or bridge */
 
 /* Emits an op; on failure (out of memory) the plan is marked and later emits are no-ops. */
@@ -134,13 +136,18 @@ static bool link_differs(const struct link *l, unsigned mtu, int master)
 	return !l->up || !l->ours || l->mtu != mtu || (master >= 0 && l->master != master);
 }
 
-/* A namespace's veth pair is sound when both ends are boxnet's veths where they belong. */
+/* A namespace's veth pair is sound when both ends are boxnet's veths where they belong, and
+ * each other's peer: names can be swapped behind boxnet's back, or given to another
+ * namespace by a new config. The host end's index is unique in the host, so the namespace
+ * end's peer names it; every namespace end has index 1000, so the host end's peer alone
+ * would not do. */
 static bool veth_sound(const struct config *c, const struct state *st, size_t i)
 {
 	const struct ns_state *ns = &st->ns[i];
 	const struct link *h = state_link(&st->host, c->ns[i]->hostif);
 	const struct link *in = ns->exists ? state_link(ns, c->ns[i]->ifname) : NULL;
-	return h && in && h->ours && in->ours && !strcmp(h->kind, "veth") && !strcmp(in->kind, "veth");
+	return h && in && h->ours && in->ours && !strcmp(h->kind, "veth") && !strcmp(in->kind, "veth") &&
+	       h->peer == in->index && in->peer == h->index && h->peer_away && in->peer_away;
 }
 
 static bool ns_usable(const struct state *st, size_t i)
@@ -149,6 +156,59 @@ static bool ns_usable(const struct state *st, size_t i)
 }
 
 /* ---- up ---- */
+
+static void clash(struct plan *p, const struct config *c, const struct obj *o, enum key_id k,
+		  const struct prefix *net, const char *what, const struct prefix *theirs, const char *ifname)
+{
+	char a[IP4_STRLEN], b[IP4_STRLEN];
+	p->nconflicts++;
+	sbuf_addf(&p->conflicts, "%s %s (%s:%u): subnet of %s overlaps %s %s on interface %s, which boxnet did not "
+		  "create: the box would answer for the host's own network; choose another subnet",
+		  conf_kind_names[o->kind], o->name, c->file, o->at[k] ? o->at[k] : o->line, prefix_str(net, a),
+		  what, prefix_str(theirs, b), ifname);
+	sbuf_add(&p->conflicts, "\n", 1);
+}
+
+/* Is the link at index someone else's, and no name in the config (foreign() speaks of that)? */
+static const struct link *others(const struct config *c, const struct ns_state *host, int index)
+{
+	const struct link *l = state_link_by_index(host, index);
+	return l && !l->ours && !is_host_name(c, l->name) ? l : NULL;
+}
+
+/* Does a subnet boxnet routes (a bridge's, a peer's) overlap theirs? */
+static void clashes(struct plan *p, const struct config *c, const char *what, const struct prefix *theirs,
+		    const char *ifname)
+{
+	for (size_t i = 0; i < c->nbridges; i++)
+		for (unsigned j = 0; j < c->bridges[i]->addrs.n; j++)
+			if (prefix_overlap(&c->bridges[i]->addrs.v[j], theirs))
+				clash(p, c, &c->bridges[i]->o, KEY_BR_ADDRESS, &c->bridges[i]->addrs.v[j], what,
+				      theirs, ifname);
+	for (size_t i = 0; i < c->nns; i++)
+		if (c->ns[i]->has_peer && prefix_overlap(&c->ns[i]->peer, theirs))
+			clash(p, c, &c->ns[i]->o, KEY_NS_PEER, &c->ns[i]->peer, what, theirs, ifname);
+}
+
+/* The subnets boxnet routes must not overlap a network the host already has through an
+ * interface boxnet did not make: its address's, or a route's (the default route aside, and
+ * the kernel's own routes, which come with the addresses). Each of the host's is looked at
+ * once: with a namespace per peer, the host has hundreds of addresses, nearly all boxnet's. */
+static void plan_clashes(struct plan *p, const struct config *c, const struct state *st)
+{
+	const struct ns_state *host = &st->host;
+	for (size_t a = 0; a < host->naddrs; a++) {
+		const struct link *l = others(c, host, host->addrs[a].index);
+		if (l)
+			clashes(p, c, "address", &host->addrs[a].p, l->name);
+	}
+	for (size_t r = 0; r < host->nroutes; r++) {
+		const struct route *rt = &host->routes[r];
+		const struct link *l = rt->oif ? others(c, host, rt->oif) : NULL;
+		if (rt->dst.len && rt->protocol != RTPROT_KERNEL && (l || !rt->oif))
+			clashes(p, c, "the route to", &rt->dst, l ? l->name : "(several)");
+	}
+}
 
 static void plan_namespaces(struct plan *p, const struct config *c, struct state *st)
 {
@@ -217,6 +277,38 @@ static int new_index(const struct ns_state *ns)
 	return index;
 }
 
+/* Has the kernel's route to p's subnet through the link of that index? */
+static bool has_net_route(const struct ns_state *ns, int index, const struct prefix *p)
+{
+	for (size_t k = 0; k < ns->nroutes; k++) {
+		const struct route *r = &ns->routes[k];
+		if (r->oif == index && r->protocol == RTPROT_KERNEL && r->dst.len == p->len &&
+		    r->dst.addr == prefix_net(p))
+			return true;
+	}
+	return false;
+}
+
+/* The kernel makes a route to an address's subnet when the address comes, or its link comes
+ * up; one deleted by hand (ip route flush) stays away, and with it the way to the gateway.
+ * On a link that is up, for each subnet of its addresses that stay, it is put back as the
+ * kernel made it. */
+static void plan_net_routes(struct plan *p, struct ns_state *where, const char *ifname, const struct link *l,
+			    const struct prefix *want, unsigned nwant, const struct obj *owner)
+{
+	for (unsigned j = 0; l && l->up && j < nwant; j++) {
+		bool first = true;	/* the primary of its subnet, which gives the route its source */
+		for (unsigned k = 0; k < j && first; k++)
+			first = want[k].len != want[j].len || prefix_net(&want[k]) != prefix_net(&want[j]);
+		if (!first || want[j].len == 32 || !state_has_addr(where, l->index, &want[j]) ||
+		    has_net_route(where, l->index, &want[j]))
+			continue;
+		struct op *o = emit(p, OP_NET_ROUTE_ADD, where, ifname, owner);
+		o->addr = want[j];
+		o->index = l->index;
+	}
+}
+
 /* The addresses of a link boxnet keeps (l, or a new one of that index): those the config
  * dropped go, missing ones come. Returns whether some went: the kernel then drops routes
  * through them, and, without promote_secondaries, the other addresses of a primary's subnet;
@@ -247,6 +339,7 @@ static bool plan_addrs_at(struct plan *p, struct ns_state *where, const char *if
 		o->index = index;
 		o->has_old = there;	/* added again, in case it went with a deleted primary */
 	}
+	plan_net_routes(p, where, ifname, l, want, nwant, owner);
 	return dropped;
 }
 
@@ -322,6 +415,8 @@ static void plan_route(struct plan *p, const struct netns *n, struct ns_state *n
 {
 	const struct route *ours = NULL, *foreign_route = NULL;
 	for (size_t k = 0; k < ns->nroutes; k++) {
+		if (ns->routes[k].dst.len)
+			continue;	/* not a default route */
 		if (ns->routes[k].protocol == BOXNET_RTPROT)
 			ours = &ns->routes[k];
 		else
@@ -412,6 +507,7 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	 * place; and only if boxnet switched it on does it go off again. */
 	if (!c->forwarding && st->known && st->fwd_mark)
 		emit(p, OP_FORWARD_OFF, &st->host, NULL, NULL);
+	plan_clashes(p, c, st);
 	/* The firewall comes first: a kernel that lacks a feature stops up before anything else
 	 * is built, and no link comes up before its rules are in place. */
 	plan_firewall(p, st);

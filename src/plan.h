@@ -19,6 +19,7 @@ enum op_type {
 	OP_LINK_SET,		/* mtu, master, alias and up on a link found by name */
 	OP_ADDR_DEL,
 	OP_ADDR_ADD,
+	OP_NET_ROUTE_ADD,	/* an address's subnet route, as the kernel makes it, put back */
 	OP_ROUTE_DEL,
 	OP_ROUTE_ADD,		/* the default route, replacing any other */
 	OP_NFT_LOAD,		/* the whole table, atomically */
@@ -38,7 +39,7 @@ struct op {
 	bool nomaster;			/* ...or leave the one it is in */
 	unsigned mtu;			/* 0: leave as is */
 	bool up, mark;			/* OP_LINK_SET */
-	struct prefix addr;		/* OP_ADDR_*; OP_ROUTE_*: the gateway in addr.addr */
+	struct prefix addr;		/* OP_ADDR_*, OP_NET_ROUTE_ADD; OP_ROUTE_*: the gateway in addr.addr */
 	/* What to restore if up fails later: the link's settings or the route before. */
 	bool has_old;
 	bool purge;			/* OP_LINK_PARK: needs a purge of its own namespace */

@@ -58,7 +58,7 @@ static const char *section(const struct op *o)
 
 void plan_print(const struct plan *p, const struct config *c, const char *what, FILE *out)
 {
-	char a[IP4_STRLEN], ipb[NAME_SIZE + 8];
+	char a[IP4_STRLEN], b[IP4_STRLEN], ipb[NAME_SIZE + 8];
 	const struct ns_state *last_where = NULL;
 	const char *last_section = NULL;
 
@@ -134,6 +134,13 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 			fprintf(out, "%s address %s %s%s dev %s\n", ip, o->type == OP_ADDR_ADD ? "add" : "delete",
 				prefix_str(&o->addr, a), o->addr.len <= 30 ? " brd +" : "", o->ifname);
 			break;
+		case OP_NET_ROUTE_ADD: {
+			/* As the kernel makes it: append, like the kernel, beside another to the subnet. */
+			struct prefix net = {prefix_net(&o->addr), o->addr.len};
+			fprintf(out, "%s route append %s dev %s proto kernel scope link src %s\n", ip,
+				prefix_str(&net, a), o->ifname, ip4_str(o->addr.addr, b));
+			break;
+		}
 		case OP_ROUTE_ADD:
 			fprintf(out, "%s route %s default via %s dev %s proto %d\n", ip, o->has_old ? "replace" : "add",
 				ip4_str(o->addr.addr, a), o->ifname, BOXNET_RTPROT);

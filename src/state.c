@@ -156,6 +156,7 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 		l->group = v;
 	if (get_u32(tb[IFLA_LINK], &v))
 		l->peer = (int)v;
+	l->peer_away = tb[IFLA_LINK_NETNSID] != NULL;
 	if (get_str(tb[IFLA_IFALIAS], alias, sizeof(alias)))
 		l->ours = !strcmp(alias, BOXNET_MARK);
 	l->ours |= l->group == BOXNET_GROUP || l->group == BOXNET_GROUP_NEW;
@@ -195,7 +196,7 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 		return -EBADMSG;
 	if (!get_u32(tb[RTA_TABLE], &table))
 		table = rtm->rtm_table;
-	if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len || table != RT_TABLE_MAIN ||
+	if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len > 32 || table != RT_TABLE_MAIN ||
 	    rtm->rtm_type != RTN_UNICAST)
 		return 0;
 	get_u32(tb[RTA_OIF], &oif);
@@ -203,7 +204,12 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 		memcpy(&be, mnl_attr_get_payload(tb[RTA_GATEWAY]), 4);
 	if (grow(&ns->routes, &ns->routes_cap, ns->nroutes + 1, sizeof(*ns->routes)))
 		return -ENOMEM;
-	ns->routes[ns->nroutes++] = (struct route){(int)oif, ntohl(be), rtm->rtm_protocol};
+	struct route *r = &ns->routes[ns->nroutes++];
+	*r = (struct route){(int)oif, ntohl(be), rtm->rtm_protocol, {0, rtm->rtm_dst_len}};
+	be = 0;
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == 4)
+		memcpy(&be, mnl_attr_get_payload(tb[RTA_DST]), 4);
+	r->dst.addr = ntohl(be);
 	return 0;
 }
 
@@ -394,7 +400,9 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 		return err;
 	st->host.rt.fault = st->fault;
 	talk_share_rx(&st->host.rt, &st->rx);
-	if ((err = state_read_ns(&st->host, false)) < 0) {
+	/* The host's routes, for up and status: the connected routes of boxnet's links, and the
+	 * host's own networks, which a segment must not overlap. */
+	if ((err = state_read_ns(&st->host, stale)) < 0) {
 		*why = st->host.rt.error;
 		return err;
 	}

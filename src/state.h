@@ -28,7 +28,8 @@ struct link {
 	char name[NAME_SIZE];
 	char kind[16];		/* "bridge", "veth"; "" for none */
 	int index, master;
-	int peer;		/* a veth's other end (IFLA_LINK), in whatever namespace */
+	int peer;		/* a veth's other end (IFLA_LINK), in whatever namespace... */
+	bool peer_away;		/* ...another one than this link's (IFLA_LINK_NETNSID) */
 	unsigned mtu, group;
 	bool up, ours;		/* ours: carries BOXNET_MARK */
 };
@@ -38,10 +39,11 @@ struct addr {
 	struct prefix p;
 };
 
-struct route {			/* a default route in the main table */
+struct route {			/* a unicast route in the main table */
 	int oif;
 	uint32_t gw;
 	unsigned char protocol;
+	struct prefix dst;	/* dst.len 0: a default route */
 };
 
 /* One network namespace: the host's, or one named in the config. */
@@ -97,7 +99,7 @@ int state_read_links(struct ns_state *ns);
 /* Queues a question for one link, by name; its answer joins ns->links when the talk is
  * flushed. Cheaper than a dump of a host with hundreds of links. */
 int state_ask_link(struct ns_state *ns, const char *name);
-/* Reads one namespace's links, IPv4 addresses and, if asked, default routes. */
+/* Reads one namespace's links, IPv4 addresses and, if asked, its main table's unicast routes. */
 int state_read_ns(struct ns_state *ns, bool routes);
 
 struct link *state_link(const struct ns_state *ns, const char *name);
