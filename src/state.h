@@ -31,6 +31,7 @@ struct link {
 	int peer;		/* a veth's other end (IFLA_LINK), in whatever namespace */
 	unsigned mtu, group;
 	bool up, ours;		/* ours: carries BOXNET_MARK */
+	unsigned char mac[6];	/* IFLA_ADDRESS; zeros when it has none of that length */
 };
 
 struct addr {
