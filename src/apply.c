@@ -76,6 +76,8 @@ static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 		ifi->ifi_index = o->index;	/* 0: the kernel picks one */
 	if (o->mtu)
 		msg_put_u32(&m, IFLA_MTU, o->mtu);
+	if (o->has_mac)
+		msg_put(&m, IFLA_ADDRESS, sizeof(o->mac), o->mac);
 	msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
 	if (o->peer)
 		put_one_queue(&m);
@@ -102,9 +104,9 @@ static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 }
 
 /* up: 1 or 0, or -1 to keep; master: an index, 0 to leave the bridge, -1 to keep; group: -1
- * to keep. */
+ * to keep; mac: NULL to keep. */
 static int put_link_set(struct talk *t, const char *name, int up, unsigned mtu, int master,
-			const char *alias, long group, const void *tag)
+			const char *alias, long group, const unsigned char *mac, const void *tag)
 {
 	struct ifinfomsg *ifi;
 	struct msg m = link_msg(t, RTM_NEWLINK, 0, name, tag, &ifi);
@@ -120,6 +122,8 @@ static int put_link_set(struct talk *t, const char *name, int up, unsigned mtu, 
 		msg_put(&m, IFLA_IFALIAS, strlen(alias), alias);
 	if (group >= 0)
 		msg_put_u32(&m, IFLA_GROUP, (uint32_t)group);
+	if (mac)
+		msg_put(&m, IFLA_ADDRESS, 6, mac);
 	return m.overflow ? -EMSGSIZE : 0;
 }
 
@@ -291,7 +295,7 @@ static bool injected(struct exec *x)
  * over) or one it knows as its own. */
 static int put_mark(struct ns_state *ns)
 {
-	return put_link_set(&ns->rt, "lo", 1, 0, -1, BOXNET_MARK, -1, NULL);
+	return put_link_set(&ns->rt, "lo", 1, 0, -1, BOXNET_MARK, -1, NULL, NULL);
 }
 
 /* *made: the namespace exists now, so undo must remove it even if opening it failed. */
@@ -502,7 +506,7 @@ static int run_op(struct exec *x, const struct op *o)
 			master = 0;
 		if ((err = use(x, ns)) ||
 		    (err = put_link_set(t, o->ifname, o->up, o->mtu, master, o->mark ? BOXNET_MARK : NULL,
-					 o->mark ? 0 : -1, o)))
+					 o->mark ? 0 : -1, o->has_mac ? o->mac : NULL, o)))
 			break;
 		talk_track(t, done);
 		break;
@@ -609,7 +613,7 @@ static void undo(struct exec *x)
 			if (o->has_old &&
 			    !put_link_set(t, o->ifname, old->up, o->mtu ? old->mtu : 0,
 					  o->master || o->nomaster ? old->master : -1, old->ours ? NULL : "",
-					  old->group, NULL))
+					  old->group, o->has_mac ? old->mac : NULL, NULL))
 				talk_flush(t);
 			break;
 		case OP_ADDR_ADD:

@@ -62,10 +62,7 @@ const char *name_problem(const char *s, size_t len)
 
 static size_t hash_name(const char *s)
 {
-	size_t h = 2166136261u;
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return fnv1a(s, strlen(s));
 }
 
 static struct obj *table_find(const struct name_table *t, const char *name)

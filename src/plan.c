@@ -130,6 +130,18 @@ static unsigned bridge_mtu(const struct config *c, const struct bridge *b)
 	return mtu ? mtu : DEFAULT_MTU;
 }
 
+/* A bridge's own address: without one it takes its ports' lowest, and changes under its
+ * neighbours' ARP caches when that port goes; one that is set the kernel keeps. Derived from
+ * the name, so that plan prints what up sets: locally administered, unicast, 02:62 ("b"). */
+static void bridge_mac(const char *name, unsigned char mac[6])
+{
+	uint32_t h = fnv1a(name, strlen(name));
+	mac[0] = 0x02;
+	mac[1] = 0x62;
+	for (int i = 0; i < 4; i++)
+		mac[2 + i] = (unsigned char)(h >> (24 - 8 * i));
+}
+
 /* master: the index the link must be enslaved to, 0 for none, -1 when that does not matter. */
 static bool link_differs(const struct link *l, unsigned mtu, int master)
 {
@@ -243,6 +255,8 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 		if (!l || strcmp(l->kind, "bridge")) {
 			o = emit(p, OP_LINK_ADD, host, b->o.name, &b->o);
 			o->kind = "bridge";
+			o->has_mac = true;
+			bridge_mac(b->o.name, o->mac);
 		}
 	}
 	for (size_t i = 0; i < c->nns; i++) {
@@ -358,11 +372,16 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 		const struct bridge *b = c->bridges[i];
 		const struct link *l = state_link(host, b->o.name);
 		unsigned mtu = bridge_mtu(c, b);
+		unsigned char mac[6];
+		bridge_mac(b->o.name, mac);
 		if (l && (!l->ours || strcmp(l->kind, "bridge")))
-			l = NULL;	/* made anew above */
-		if (!l || link_differs(l, mtu, -1)) {
+			l = NULL;	/* made anew above, with its address */
+		bool new_mac = l && memcmp(l->mac, mac, sizeof(mac));
+		if (!l || link_differs(l, mtu, -1) || new_mac) {
 			o = emit(p, OP_LINK_SET, host, b->o.name, &b->o);
 			o->up = o->mark = true;
+			o->has_mac = new_mac;	/* from an older boxnet, or changed by hand */
+			memcpy(o->mac, mac, sizeof(mac));
 			/* Set, not given at creation: only then does the kernel keep it when a port
 			 * with a smaller MTU joins. */
 			o->mtu = l || b->mtu ? mtu : 0;

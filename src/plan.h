@@ -39,6 +39,8 @@ struct op {
 	bool nomaster;			/* ...or leave the one it is in */
 	unsigned mtu;			/* 0: leave as is */
 	bool up, mark;			/* OP_LINK_SET */
+	bool has_mac;			/* OP_LINK_ADD, OP_LINK_SET of a bridge: set mac */
+	unsigned char mac[6];
 	struct prefix addr;		/* OP_ADDR_*, OP_NET_ROUTE_ADD; OP_ROUTE_*: the gateway in addr.addr */
 	/* What to restore if up fails later: the link's settings or the route before. */
 	bool has_old;

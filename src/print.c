@@ -17,6 +17,13 @@ static void mtu_arg(FILE *out, unsigned mtu)
 		fprintf(out, " mtu %u", mtu);
 }
 
+static void mac_arg(FILE *out, const struct op *o)
+{
+	const unsigned char *m = o->mac;
+	if (o->has_mac)
+		fprintf(out, " address %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
 /* What boxnet asks of each veth end: see put_one_queue() in apply.c. */
 static void veth_args(FILE *out, unsigned mtu)
 {
@@ -103,6 +110,7 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 				veth_args(out, o->mtu);
 				fprintf(out, " netns %s\n", o->peer_ns->name);
 			} else {
+				mac_arg(out, o);
 				mtu_arg(out, o->mtu);
 				fprintf(out, " type %s\n", o->kind);
 			}
@@ -120,6 +128,7 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 			break;
 		case OP_LINK_SET:
 			fprintf(out, "%s link set dev %s", ip, o->ifname);
+			mac_arg(out, o);
 			mtu_arg(out, o->mtu);
 			if (o->master)
 				fprintf(out, " master %s", o->master);

@@ -73,10 +73,7 @@ int rules_build(const struct config *c, struct ruleset *rs)
 	rules_text(rs, &text);
 	if (text.oom)
 		err = -1;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < text.len; i++)
-		h = (h ^ (unsigned char)text.buf[i]) * 16777619u;
-	rs->digest = h;
+	rs->digest = fnv1a(text.buf, text.len);
 	sbuf_free(&text);
 	return err;
 }

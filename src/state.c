@@ -157,6 +157,8 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	if (get_u32(tb[IFLA_LINK], &v))
 		l->peer = (int)v;
 	l->peer_away = tb[IFLA_LINK_NETNSID] != NULL;
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac))
+		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(l->mac));
 	if (get_str(tb[IFLA_IFALIAS], alias, sizeof(alias)))
 		l->ours = !strcmp(alias, BOXNET_MARK);
 	l->ours |= l->group == BOXNET_GROUP || l->group == BOXNET_GROUP_NEW;

@@ -32,6 +32,7 @@ struct link {
 	bool peer_away;		/* ...another one than this link's (IFLA_LINK_NETNSID) */
 	unsigned mtu, group;
 	bool up, ours;		/* ours: carries BOXNET_MARK */
+	unsigned char mac[6];	/* IFLA_ADDRESS; zeros when it has none of that length */
 };
 
 struct addr {

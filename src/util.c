@@ -139,3 +139,12 @@ void copy_name(char *dst, size_t size, const char *src)
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
+
+uint32_t fnv1a(const void *data, size_t len)
+{
+	const unsigned char *b = data;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}

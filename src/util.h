@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -32,6 +33,9 @@ void sbuf_free(struct sbuf *s);
 
 /* Grow *arr (of *cap elements of size elem) to hold at least n; -1 when out of memory. */
 int grow(void *arr, size_t *cap, size_t n, size_t elem);
+
+/* FNV-1a, 32 bits: boxnet's one hash (name tables, the table comment, bridge MACs). */
+uint32_t fnv1a(const void *data, size_t len);
 
 /* Copy a name that is known to fit (validated before) into a fixed-size buffer. */
 void copy_name(char *dst, size_t size, const char *src);

@@ -1,10 +1,12 @@
 # tests/norm.sh: normalize iproute2 and nft JSON (on stdin) into stable lines, dropping what
-# differs between two builds of the same box: ifindexes, MAC addresses, nft handles. With
-# exact=1 ifindexes and handles stay, to tell an untouched object from a rebuilt one.
+# differs between two builds of the same box: ifindexes, MAC addresses (but a bridge's, which
+# boxnet sets), nft handles. With exact=1 ifindexes and handles stay, to tell an untouched
+# object from a rebuilt one.
 
 norm_links() {
 	jq -c --argjson exact "${1:-0}" 'map({ifname, kind: .linkinfo.info_kind,
 		slave: .linkinfo.info_slave_kind, mtu, up: (.flags | index("UP") != null), master, ifalias}
+		+ (if .linkinfo.info_kind == "bridge" then {address} else {} end)
 		+ (if $exact == 1 then {ifindex} else {} end)) | sort_by(.ifname) | .[]'
 }
 
