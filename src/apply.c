@@ -806,12 +806,14 @@ int apply(const struct config *c, struct state *st, const struct plan *p, FILE *
 		}
 	}
 	if (err) {
+		/* Undone first: nothing that befalls the message (a closed pipe, a full disk) may
+		 * leave the box half-built. */
+		maker_finish(&x, true);
+		undo(&x);
 		if (failed)
 			report(&x, failed, err, out);
 		else
 			fprintf(out, "boxnet: %s\n", strerror(-err));
-		maker_finish(&x, true);
-		undo(&x);
 	}
 	free(x.done);
 	return err;

@@ -443,6 +443,9 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 		const char *why = name_problem(name, len);
 		if (!why && kind == KIND_BRIDGE && len == 2 && !strncmp(name, "lo", 2))
 			why = "lo is the host's loopback";
+		/* The scan for stale namespaces skips hidden names, so such a one would leak. */
+		if (!why && kind == KIND_NS && name[0] == '.')
+			why = "a namespace name cannot start with '.'";
 		if (why) {
 			diag_err(x->d, x->line, "bad %s name in key '%s': '%.*s' (%s; expected 1 to 15 of letters, digits, - _ . +)",
 				 kind == KIND_BRIDGE ? "bridge" : "namespace", key, (int)len, name, why);
@@ -609,7 +612,8 @@ unsigned conf_load(struct config *c, const char *path, bool strict, struct diag 
 
 	c->file = d->file = is_stdin ? "<stdin>" : path;
 	if (!is_stdin) {
-		fd = open(path, O_RDONLY | O_CLOEXEC | (strict ? O_NOFOLLOW : 0));
+		/* Strict, a FIFO or a device must not block the open: trusted() refuses them. */
+		fd = open(path, O_RDONLY | O_CLOEXEC | (strict ? O_NOFOLLOW | O_NONBLOCK : 0));
 		if (fd < 0) {
 			if (errno == ELOOP && strict)
 				diag_err(d, 0, "is a symbolic link (expected a regular file owned by root)");

@@ -39,8 +39,9 @@ static void emit(struct tee *t)
 static ssize_t tee_write(void *cookie, const char *buf, size_t size)
 {
 	struct tee *t = cookie;
-	if (fwrite(buf, 1, size, stderr) != size)
-		return -1;
+	/* Each copy is best effort, and neither decides anything: the kernel log gets its
+	 * copy whatever became of stderr (a closed pipe at boot), and the other way round. */
+	fwrite(buf, 1, size, stderr);
 	for (size_t i = 0; i < size; i++) {
 		if (buf[i] == '\n')
 			emit(t);

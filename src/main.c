@@ -1,7 +1,9 @@
 /* main.c: boxnet's command line: check, plan, up and down on one config file. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "apply.h"
 #include "conf.h"
 #include "log.h"
+#include "netns.h"
 #include "plan.h"
 #include "state.h"
 
@@ -55,15 +58,20 @@ static void usage(FILE *out)
 		"3 (status) the box is not as configured\n");
 }
 
-/* Two boxnets at once (restart racing reload) would trip over each other's objects. */
-static int take_lock(void)
+/* Two boxnets at once (restart racing reload) would trip over each other's objects. status
+ * only reads: it waits for a running up, but creates nothing, and goes on without a lock
+ * file (a read-only /run). */
+static int take_lock(bool create)
 {
-	int err = make_run_dir();
+	int err = create ? make_run_dir() : 0, fd;
 	if (err)
 		return err == -ENOENT ? -1 : err;
-	int fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (create)
+		fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	else
+		fd = open(LOCK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return errno == ENOENT ? -1 : -errno;
+		return errno == ENOENT || !create ? -1 : -errno;
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			err = -errno;
@@ -72,6 +80,32 @@ static int take_lock(void)
 		}
 	}
 	return fd;
+}
+
+/* A socket per namespace (down: a handle too, for its undo), two for each namespace that up
+ * may find stale, and a few more: as many files as that, raised to before the first change
+ * (as root, past the hard limit of boot, 4096), or refused then. */
+static int raise_file_limit(const struct config *c, const struct run *r)
+{
+	unsigned long long need = 16 + c->nns * (r->cmd == CMD_DOWN ? 2 : 1);
+	DIR *dir = r->cmd == CMD_DOWN ? NULL : opendir(NETNS_DIR);
+	for (struct dirent *e; dir && (e = readdir(dir));)
+		need += e->d_name[0] != '.' && !conf_ns(c, e->d_name) ? 2 : 0;
+	if (dir)
+		closedir(dir);
+	struct rlimit now, want;
+	if (prlimit(0, RLIMIT_NOFILE, NULL, &now) < 0)
+		return 0;
+	want = now;
+	want.rlim_cur = now.rlim_max;
+	if (want.rlim_cur < need)
+		want.rlim_cur = want.rlim_max = need;
+	if (now.rlim_cur < want.rlim_cur && prlimit(0, RLIMIT_NOFILE, &want, NULL) < 0 && now.rlim_cur < need) {
+		fprintf(r->err, "boxnet: needs %llu open files; the limit is %llu (raise it with ulimit -n, "
+			"or run boxnet with CAP_SYS_RESOURCE)\n", need, (unsigned long long)now.rlim_max);
+		return -1;
+	}
+	return 0;
 }
 
 /* This program's own peak resident memory in KiB, 0 if unknown. Not getrusage(): its
@@ -118,19 +152,21 @@ static int run_kernel(const struct config *c, const struct run *r)
 	struct plan p = {0};
 	struct talk_error why = {0};
 	struct timespec t0;
-	int ret = EXIT_KERNEL, lock = take_lock();
+	int ret = EXIT_KERNEL, lock;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Namespaces are reached through /proc/self: without it, all else would fail obscurely. */
+	if (access("/proc/self", F_OK) < 0) {
+		fprintf(r->err, "boxnet: /proc is not mounted\n");
+		return EXIT_KERNEL;
+	}
+	lock = take_lock(r->cmd != CMD_STATUS);
 	if (lock < -1) {
 		fprintf(r->err, "boxnet: cannot lock %s: %s\n", LOCK_FILE, strerror(-lock));
 		return EXIT_KERNEL;
 	}
-	/* A socket per namespace: as many as the hard limit allows, not the 1024 of boot. */
-	struct rlimit files;
-	if (prlimit(0, RLIMIT_NOFILE, NULL, &files) == 0 && files.rlim_cur < files.rlim_max) {
-		files.rlim_cur = files.rlim_max;
-		prlimit(0, RLIMIT_NOFILE, &files, NULL);
-	}
+	if (raise_file_limit(c, r) < 0)
+		goto out_lock;
 	if (state_init(&st, c) < 0) {
 		fprintf(r->err, "boxnet: out of memory\n");
 		goto out_lock;
@@ -161,12 +197,21 @@ static int run_kernel(const struct config *c, const struct run *r)
 		goto out;
 	}
 	print_lines(r->err, "note: ", sbuf_str(&p.notes));
+	/* Not an error: at boot the uplink may come later, and the rules match it by name. */
+	bool no_uplink = r->cmd != CMD_DOWN && c->uplink[0] && !state_link(&st.host, c->uplink);
+	if (no_uplink)
+		fprintf(r->err, "boxnet: note: the uplink %s is missing: nothing leaves the box until it appears\n",
+			c->uplink);
 	if (r->cmd == CMD_STATUS) {
+		/* The exit status says whether up would change something; it cannot make an uplink. */
 		if (p.n) {
 			plan_print(&p, c, "what 'boxnet up' would change", stdout);
 			ret = EXIT_NOT_UP;
 		} else {
-			printf("boxnet: the box is up as configured\n");
+			if (no_uplink)
+				printf("boxnet: the box is built as configured, but its uplink %s is missing\n", c->uplink);
+			else
+				printf("boxnet: the box is up as configured\n");
 			ret = 0;
 		}
 		goto out;
@@ -262,6 +307,13 @@ int main(int argc, char **argv)
 	struct run r = {.file = DEFAULT_CONF};
 	struct config c = {0};
 	struct diag d = {0};
+	/* Started with 0, 1 or 2 closed, the lock file or a socket would take its place and get
+	 * what is printed there. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0 && open("/", O_RDONLY) < 0)
+			return EXIT_KERNEL;
+	/* A closed pipe fails a message's write; it must not kill boxnet midway. */
+	signal(SIGPIPE, SIG_IGN);
 	int ret = parse_args(argc, argv, &r);
 	if (ret) {
 		if (ret < 0)
