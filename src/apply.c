@@ -290,34 +290,25 @@ static bool injected(struct exec *x)
 	return true;
 }
 
-/* Marked first thing: the mark leads the namespace's first send, ahead of anything else in
- * it, so a boxnet killed at any point leaves either an empty namespace (which it takes
- * over) or one it knows as its own. */
-static int put_mark(struct ns_state *ns)
-{
-	return put_link_set(&ns->rt, "lo", 1, 0, -1, BOXNET_MARK, -1, NULL, NULL);
-}
-
 /* *made: the namespace exists now, so undo must remove it even if opening it failed. */
 static int do_netns_add(struct exec *x, struct ns_state *ns, bool *made)
 {
-	int err = netns_create(ns->name);
-	/* Inside the new namespace now: its socket is opened from here. */
+	int err = netns_create(ns->name, x->st->mark);
+	/* Inside the new namespace now, marked: its socket is opened from here. */
 	if (!err) {
 		*made = true;
 		ns->exists = ns->ours = true;
+		ns->mark = x->st->mark;
 		err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
 		ns->rt.fault = x->st->fault;
 		talk_share_rx(&ns->rt, &x->st->rx);
-		if (!err)
-			err = put_mark(ns);
 	}
 	int back = netns_enter(x->st->host_fd);
 	return err ? err : back;
 }
 
 /* The helper: it makes every namespace the plan adds, and stops when asked or refused. */
-static void maker_main(const struct plan *p, int to, int from, pid_t parent)
+static void maker_main(const struct plan *p, const char *mark, int to, int from, pid_t parent)
 {
 	/* Dies with boxnet: a killed boxnet leaves at most one half-made namespace, as ever. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -329,7 +320,7 @@ static void maker_main(const struct plan *p, int to, int from, pid_t parent)
 		struct pollfd stop = {.fd = from, .events = POLLIN};
 		if (poll(&stop, 1, 0) != 0)
 			break;
-		int err = netns_create(p->ops[i].where->name);
+		int err = netns_create(p->ops[i].where->name, mark);
 		if (write(to, &err, sizeof(err)) != sizeof(err) || err)
 			break;
 	}
@@ -359,7 +350,7 @@ static void maker_start(struct exec *x, const struct op *first)
 	if (pid == 0) {
 		close(up[0]);
 		close(down[1]);
-		maker_main(x->p, up[1], down[0], parent);
+		maker_main(x->p, x->st->mark, up[1], down[0], parent);
 	}
 	close(up[1]);
 	close(down[0]);
@@ -393,8 +384,6 @@ static int maker_report(struct exec *x)
 		x->done[o - x->p->ops] = true;
 		ns->exists = ns->ours = true;
 		err = state_open_ns(x->st, ns);
-		if (!err)
-			err = put_mark(ns);
 	}
 	if (err && !x->error.err)
 		x->error = (struct talk_error){.err = err, .tag = o};
@@ -505,7 +494,8 @@ static int run_op(struct exec *x, const struct op *o)
 		if (o->nomaster)
 			master = 0;
 		if ((err = use(x, ns)) ||
-		    (err = put_link_set(t, o->ifname, o->up, o->mtu, master, o->mark ? BOXNET_MARK : NULL,
+		    (err = put_link_set(t, o->ifname, o->up, o->mtu, master,
+					 !o->mark ? NULL : ns->name ? st->mark : BOXNET_MARK,
 					 o->mark ? 0 : -1, o->has_mac ? o->mac : NULL, o)))
 			break;
 		talk_track(t, done);
@@ -562,17 +552,17 @@ static int run_op(struct exec *x, const struct op *o)
 		/* The note first: a boxnet killed in between leaves a note, never a forgotten switch. */
 		if ((err = flush(x)) == 0 && injected(x))
 			err = -EIO;
-		if (!err && (err = forward_note(true)) == 0) {
+		if (!err && (err = forward_note(st, true)) == 0) {
 			if ((err = write_ip_forward(1)) == 0)
 				*done = true;
 			else
-				forward_note(false);
+				forward_note(st, false);
 		}
 		break;
 	case OP_FORWARD_OFF:
 		if ((err = flush(x)) == 0 && injected(x))
 			err = -EIO;
-		if (!err && (err = write_ip_forward(0)) == 0 && (err = forward_note(false)) == 0)
+		if (!err && (err = write_ip_forward(0)) == 0 && (err = forward_note(st, false)) == 0)
 			*done = true;
 		break;
 	}
@@ -612,7 +602,8 @@ static void undo(struct exec *x)
 		case OP_LINK_SET:
 			if (o->has_old &&
 			    !put_link_set(t, o->ifname, old->up, o->mtu ? old->mtu : 0,
-					  o->master || o->nomaster ? old->master : -1, old->ours ? NULL : "",
+					  o->master || o->nomaster ? old->master : -1,
+					  !old->ours ? "" : old->remark ? BOXNET_MARK : NULL,
 					  old->group, o->has_mac ? old->mac : NULL, NULL))
 				talk_flush(t);
 			break;
@@ -644,10 +635,10 @@ static void undo(struct exec *x)
 			break;
 		case OP_FORWARD_ON:
 			write_ip_forward(0);
-			forward_note(false);
+			forward_note(st, false);
 			break;
 		case OP_FORWARD_OFF:
-			forward_note(true);
+			forward_note(st, true);
 			write_ip_forward(st->ip_forward == 1);
 			break;
 		case OP_NETNS_DEL:
@@ -798,13 +789,6 @@ int apply(const struct config *c, struct state *st, const struct plan *p, FILE *
 		failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
 	if (!err && (err = flush(&x)))
 		failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
-	for (size_t i = 0; i < st->nns && !err; i++) {
-		/* A new namespace with nothing else to do still has its mark to send. */
-		if (talk_pending(&st->ns[i].rt) && (err = talk_flush(&st->ns[i].rt)) != 0) {
-			x.error = st->ns[i].rt.error;
-			failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
-		}
-	}
 	if (err) {
 		/* Undone first: nothing that befalls the message (a closed pipe, a full disk) may
 		 * leave the box half-built. */

@@ -6,10 +6,16 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/if.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 static void ns_path(char *buf, size_t size, const char *name)
 {
@@ -41,7 +47,44 @@ static bool is_netns(const char *path)
 	       ((unsigned long)sfs.f_type == 0x6e736673UL || (unsigned long)sfs.f_type == 0x9fa0UL);
 }
 
-int netns_create(const char *name)
+/* lo up with alias mark, from inside the namespace: one raw request, no library, for the
+ * helper process makes only system calls. */
+static int mark_lo(const char *mark)
+{
+	size_t len = strlen(mark);
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+		struct nlattr a;
+		char alias[IFALIASZ];
+	} req = {.h = {.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.i)) + NLA_ALIGN(NLA_HDRLEN + len)),
+		       .nlmsg_type = RTM_NEWLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1},
+		 .i = {.ifi_family = AF_UNSPEC, .ifi_index = 1, .ifi_flags = IFF_UP, .ifi_change = IFF_UP},
+		 .a = {.nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = IFLA_IFALIAS}};
+	struct {
+		struct nlmsghdr h;
+		struct nlmsgerr e;
+	} ack = {0};
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	if (len >= sizeof(req.alias))
+		return -EINVAL;
+	memcpy(req.alias, mark, len);	/* lo is ifindex 1 in every namespace */
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	int err = 0;
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 ||
+	    recv(fd, &ack, sizeof(ack), 0) < 0)
+		err = -errno;
+	else if (ack.h.nlmsg_type != NLMSG_ERROR)
+		err = -EPROTO;
+	else
+		err = ack.e.error;
+	close(fd);
+	return err;
+}
+
+int netns_create(const char *name, const char *mark)
 {
 	char path[PATH_MAX];
 	ns_path(path, sizeof(path), name);
@@ -51,9 +94,10 @@ int netns_create(const char *name)
 			return errno == EEXIST ? -EEXIST : -errno;
 	}
 	int err = 0;
+	/* Marked before it is mounted: a namespace in /run/netns is boxnet's, or not at all. */
 	if (unshare(CLONE_NEWNET) < 0)
 		err = -errno;
-	else if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
+	else if ((err = mark_lo(mark)) == 0 && mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
 		err = -errno;
 	if (err)
 		unlink(path);
@@ -109,4 +153,12 @@ bool netns_exists(const char *name)
 	char path[PATH_MAX];
 	ns_path(path, sizeof(path), name);
 	return is_netns(path);
+}
+
+bool netns_is_debris(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	ns_path(path, sizeof(path), name);
+	return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0 && !is_netns(path);
 }

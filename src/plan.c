@@ -7,6 +7,8 @@
 
 #include <linux/rtnetlink.h>
 
+#include "netns.h"
+
 #define DEFAULT_MTU 1500	/* what the kernel gives a new veth or bridge */
 
 /* Emits an op; on failure (out of memory) the plan is marked and later emits are no-ops. */
@@ -145,7 +147,7 @@ static void bridge_mac(const char *name, unsigned char mac[6])
 /* master: the index the link must be enslaved to, 0 for none, -1 when that does not matter. */
 static bool link_differs(const struct link *l, unsigned mtu, int master)
 {
-	return !l->up || !l->ours || l->mtu != mtu || (master >= 0 && l->master != master);
+	return !l->up || !l->ours || l->remark || l->mtu != mtu || (master >= 0 && l->master != master);
 }
 
 /* A namespace's veth pair is sound when both ends are boxnet's veths where they belong, and
@@ -483,7 +485,7 @@ static void plan_inside(struct plan *p, const struct config *c, struct state *st
 			o->peer_ns = &st->host;
 			o->mtu = n->mtu;
 		}
-		if (ns->exists && (!lo || !lo->up || !lo->ours)) {	/* new ones: at creation */
+		if (ns->exists && (!lo || !lo->up || !lo->ours || lo->remark)) {	/* new ones: at creation */
 			o = emit(p, OP_LINK_SET, ns, "lo", &n->o);
 			o->up = o->mark = true;
 			remember(o, lo);
@@ -517,6 +519,19 @@ static void plan_firewall(struct plan *p, struct state *st)
 	}
 }
 
+/* Empty files in /run/netns with no namespace on them, whoever was killed making them: gone,
+ * by up and down alike (each one makes every `ip link show` complain). */
+static void plan_debris(struct plan *p, struct state *st)
+{
+	for (size_t i = 0; i < st->nstale; i++) {
+		if (!st->stale[i].debris)
+			continue;
+		note(p, "%s/%s is an empty file, no namespace on it (its maker was killed, or gone): removed", NETNS_DIR,
+		     st->stale[i].name);
+		emit(p, OP_NETNS_DEL, &st->stale[i], NULL, NULL);
+	}
+}
+
 int plan_up(struct plan *p, const struct config *c, struct state *st)
 {
 	*p = (struct plan){0};
@@ -543,6 +558,7 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	for (size_t i = 0; i < st->nstale; i++)
 		if (st->stale[i].ours)
 			emit(p, OP_NETNS_DEL, &st->stale[i], NULL, NULL);
+	plan_debris(p, st);
 	purge(p, st);
 	return finish(p);
 }
@@ -563,12 +579,18 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 	 * in it, only later. */
 	for (size_t i = 0; i < host->nlinks; i++) {
 		const struct link *l = &host->links[i];
-		if (!is_host_name(c, l->name))
+		bool left = l->group == BOXNET_GROUP || l->group == BOXNET_GROUP_NEW;
+		if (!is_host_name(c, l->name) && left) {
+			/* Parked, or born, by a boxnet killed before it deleted, or marked, it. */
+			note(p, "interface %s was left by a boxnet that was killed: removed%s", l->name, "");
+			park(p, host, l, true);
+		} else if (!is_host_name(c, l->name)) {
 			continue;
-		if (l->ours)
+		} else if (l->ours) {
 			park(p, host, l, true);	/* down: its name goes with it */
-		else
+		} else {
 			note(p, "interface %s was not created by boxnet: left alone%s", l->name, "");
+		}
 	}
 	for (size_t i = 0; i < c->nns; i++) {
 		struct ns_state *ns = &st->ns[i];
@@ -577,6 +599,7 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 		else if (ns->exists)
 			note(p, "namespace %s was not created by boxnet: left alone%s", ns->name, "");
 	}
+	plan_debris(p, st);
 	purge(p, st);
 	return finish(p);
 }

@@ -70,6 +70,14 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 	const char *last_section = NULL;
 
 	fprintf(out, "#!/bin/sh\n# boxnet plan for %s: %s.\nset -e\n", c->file, what);
+	/* What boxnet makes inside a namespace names the namespace it was made from. */
+	for (size_t i = 0; i < p->n; i++) {
+		const struct op *o = &p->ops[i];
+		if (o->type == OP_NETNS_ADD || (o->type == OP_LINK_SET && o->mark && o->where->name)) {
+			fprintf(out, "mark=\"%s:$(stat -L -c %%i /proc/self/ns/net)\"\n", BOXNET_MARK);
+			break;
+		}
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *o = &p->ops[i];
 		const char *sec = section(o);
@@ -87,8 +95,8 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 
 		switch (o->type) {
 		case OP_NETNS_ADD:
-			fprintf(out, "ip netns add %s\nip -n %s link set dev lo alias %s up\n", o->where->name,
-				o->where->name, BOXNET_MARK);
+			fprintf(out, "ip netns add %s\nip -n %s link set dev lo alias \"$mark\" up\n", o->where->name,
+				o->where->name);
 			break;
 		case OP_NETNS_DEL:
 			fprintf(out, "ip netns delete %s\n", o->where->name);
@@ -135,7 +143,7 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 			if (o->nomaster)
 				fprintf(out, " nomaster");
 			if (o->mark)
-				fprintf(out, " alias %s", BOXNET_MARK);
+				fprintf(out, o->where->name ? " alias \"$mark\"" : " alias %s", BOXNET_MARK);
 			fprintf(out, "%s\n", o->up ? " up" : "");
 			break;
 		case OP_ADDR_ADD:
@@ -166,11 +174,12 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 		case OP_FORWARD_ON:
 			fprintf(out, "if [ \"$(cat /proc/sys/net/ipv4/ip_forward)\" = 0 ]; then\n"
 				     "\t# noted, so that down switches it off again\n"
-				     "\tmkdir -p -m 0700 %s && echo on > %s\n"
+				     "\tmkdir -p -m 0700 %s && echo on > %s.$(stat -L -c %%i /proc/self/ns/net)\n"
 				     "\techo 1 > /proc/sys/net/ipv4/ip_forward\nfi\n", RUN_DIR, FORWARD_NOTE);
 			break;
 		case OP_FORWARD_OFF:
-			fprintf(out, "echo 0 > /proc/sys/net/ipv4/ip_forward\nrm -f %s\n", FORWARD_NOTE);
+			fprintf(out, "echo 0 > /proc/sys/net/ipv4/ip_forward\nrm -f %s %s.$(stat -L -c %%i /proc/self/ns/net)\n",
+				FORWARD_NOTE, FORWARD_NOTE);
 			break;
 		}
 	}

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -159,8 +161,12 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	l->peer_away = tb[IFLA_LINK_NETNSID] != NULL;
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac))
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(l->mac));
-	if (get_str(tb[IFLA_IFALIAS], alias, sizeof(alias)))
-		l->ours = !strcmp(alias, BOXNET_MARK);
+	/* The plain mark inside a namespace is from a boxnet before marks named their box: taken
+	 * as ours, and marked again. Another box's mark is foreign, like no mark at all. */
+	if (get_str(tb[IFLA_IFALIAS], alias, sizeof(alias))) {
+		l->ours = !strcmp(alias, BOXNET_MARK) || (ns->mark && !strcmp(alias, ns->mark));
+		l->remark = ns->mark && !strcmp(alias, BOXNET_MARK);
+	}
 	l->ours |= l->group == BOXNET_GROUP || l->group == BOXNET_GROUP_NEW;
 	if (tb[IFLA_LINKINFO] && mnl_attr_parse_nested(tb[IFLA_LINKINFO], collect_attrs, info) >= 0)
 		get_str(info[IFLA_INFO_KIND], l->kind, sizeof(l->kind));
@@ -281,26 +287,21 @@ int state_read_ns(struct ns_state *ns, bool routes)
 	return err;
 }
 
-/* A namespace is boxnet's when its lo carries the mark. One with nothing in it (lo down, no
- * links but the kernel's fallback tunnels) is taken over: boxnet may have died right after
- * creating it, and nothing can be lost. */
+/* A namespace is boxnet's only when its lo carries the mark: boxnet marks it before it
+ * gives it a name, so an unmarked one is someone else's, however empty. */
 static bool ns_is_ours(const struct ns_state *ns)
 {
-	static const char *const fallback[] = {"tunl0", "gre0", "gretap0", "erspan0", "sit0",
-					       "ip6tnl0", "ip6gre0", "ip_vti0", "ip6_vti0"};
 	const struct link *lo = state_link(ns, "lo");
-	if (lo && lo->ours)
-		return true;
-	if (lo && lo->up)
-		return false;
-	for (size_t i = 0; i < ns->nlinks; i++) {
-		bool known = !strcmp(ns->links[i].name, "lo");
-		for (size_t k = 0; k < ARRAY_SIZE(fallback) && !known; k++)
-			known = !strcmp(ns->links[i].name, fallback[k]);
-		if (!known)
-			return false;
-	}
-	return true;
+	return lo && lo->ours;
+}
+
+/* Is /run/netns/name the namespace boxnet runs in? Never stale, never deleted. */
+static bool ns_is_self(const struct state *st, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	snprintf(path, sizeof(path), "%s/%s", NETNS_DIR, name);
+	return stat(path, &sb) == 0 && (unsigned long long)sb.st_ino == st->self_ino;
 }
 
 /* Opens the namespace's socket from inside it, and stays there: one after another, the
@@ -317,6 +318,7 @@ static int open_ns(struct state *st, struct ns_state *ns, bool keep_fd)
 		return err == -EINVAL ? -ENOENT : err;	/* a file, not a namespace */
 	if (keep_fd)
 		ns->fd = fd;
+	ns->mark = st->mark;
 	err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
 	ns->rt.fault = st->fault;
 	talk_share_rx(&ns->rt, &st->rx);
@@ -347,8 +349,10 @@ static int read_table(struct state *st)
 	return st->table_ours ? nft_read_table(&st->nf, &st->table) : 0;
 }
 
-/* Namespaces in /run/netns that the config does not name but whose lo carries the mark. */
-static int read_stale(struct state *st, const struct config *c)
+/* Namespaces in /run/netns that the config does not name but whose lo carries boxnet's mark
+ * (with stale, for up), and debris files (always; for down, configured names too: up makes
+ * its namespace over such a file). */
+static int read_stale(struct state *st, const struct config *c, bool stale)
 {
 	DIR *dir = opendir(NETNS_DIR);
 	if (!dir)
@@ -356,27 +360,29 @@ static int read_stale(struct state *st, const struct config *c)
 	int err = 0;
 	size_t cap = 0;
 	for (struct dirent *e; (e = readdir(dir)) && !err;) {
-		if (e->d_name[0] == '.' || conf_ns(c, e->d_name) || !netns_exists(e->d_name))
+		bool debris = e->d_name[0] != '.' && !(stale && conf_ns(c, e->d_name)) && netns_is_debris(e->d_name);
+		if (!debris && (!stale || e->d_name[0] == '.' || conf_ns(c, e->d_name) ||
+				!netns_exists(e->d_name) || ns_is_self(st, e->d_name)))
 			continue;
 		if (grow(&st->stale, &cap, st->nstale + 1, sizeof(*st->stale))) {
 			err = -ENOMEM;
 			break;
 		}
 		struct ns_state *ns = &st->stale[st->nstale];
-		*ns = (struct ns_state){.fd = -1, .exists = true, .name_buf = strdup(e->d_name)};
+		*ns = (struct ns_state){.fd = -1, .exists = true, .debris = debris, .name_buf = strdup(e->d_name)};
 		ns->name = ns->name_buf;
 		if (!ns->name) {
 			err = -ENOMEM;
 			break;
 		}
 		st->nstale++;
+		if (debris)
+			continue;
 		err = open_ns(st, ns, true);
 		if (!err)
 			err = state_read_links(ns);
-		if (!err) {
-			const struct link *lo = state_link(ns, "lo");
-			ns->ours = lo && lo->ours;
-		}
+		if (!err)
+			ns->ours = ns_is_ours(ns);
 		if (!err && !ns->ours) {
 			/* Someone else's: never touched, so not held open either. */
 			talk_close(&ns->rt);
@@ -396,8 +402,12 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 	st->known = true;
 	st->host.exists = true;
 	st->host_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (st->host_fd < 0)
+	struct stat self;
+	if (st->host_fd < 0 || fstat(st->host_fd, &self) < 0)
 		return -errno;
+	st->self_ino = (unsigned long long)self.st_ino;
+	snprintf(st->mark, sizeof(st->mark), "%s:%llu", BOXNET_MARK, st->self_ino);
+	snprintf(st->fwd_note, sizeof(st->fwd_note), "%s.%llu", FORWARD_NOTE, st->self_ino);
 	if ((err = talk_open(&st->host.rt, NETLINK_ROUTE, "")) < 0)
 		return err;
 	st->host.rt.fault = st->fault;
@@ -421,9 +431,9 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 			*why = ns->rt.error;
 			return err;
 		}
-		ns->ours = ns_is_ours(ns);
+		ns->ours = ns_is_ours(ns) && !ns_is_self(st, ns->name);
 	}
-	if (stale && (err = read_stale(st, c)) < 0)
+	if ((err = read_stale(st, c, stale)) < 0)
 		return err;
 	/* Home for the rest: the nftables socket and the sysctl are the host's. */
 	if ((err = go_home(st)) < 0 || (err = talk_open(&st->nf, NETLINK_NETFILTER, "")) < 0)
@@ -435,7 +445,7 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 		return err;
 	}
 	st->ip_forward = read_ip_forward();
-	st->fwd_mark = access(FORWARD_NOTE, F_OK) == 0;
+	st->fwd_mark = access(st->fwd_note, F_OK) == 0 || access(FORWARD_NOTE, F_OK) == 0;
 	return st->ip_forward < 0 ? st->ip_forward : 0;
 }
 
@@ -468,14 +478,16 @@ int make_run_dir(void)
 	return mkdir(RUN_DIR, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-int forward_note(bool on)
+int forward_note(const struct state *st, bool on)
 {
-	if (!on)
-		return unlink(FORWARD_NOTE) < 0 && errno != ENOENT ? -errno : 0;
+	if (!on) {
+		unlink(FORWARD_NOTE);	/* an old one, if any */
+		return unlink(st->fwd_note) < 0 && errno != ENOENT ? -errno : 0;
+	}
 	int err = make_run_dir();
 	if (err)
 		return err;
-	int fd = open(FORWARD_NOTE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open(st->fwd_note, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	ssize_t n = write(fd, "on\n", 3);

@@ -10,13 +10,20 @@
 #include "rules.h"
 #include "talk.h"
 
-#define BOXNET_MARK "boxnet"	/* the alias on every link boxnet creates, lo included */
+/* The alias on every link boxnet creates in the namespace it runs in. What it creates inside
+ * a namespace says which box made it: "boxnet:INUM", INUM the inode number of the network
+ * namespace boxnet ran in, so that a boxnet run inside another box's namespace knows that
+ * box's objects from its own. */
+#define BOXNET_MARK "boxnet"
+#define MARK_SIZE 32
 #define BOXNET_RTPROT 98	/* rtm_protocol of boxnet's routes: ip route ... proto 98 */
 #define RUN_DIR "/run/boxnet"
 #define LOCK_FILE RUN_DIR "/lock"
 /* A sysctl holds no mark: this note says boxnet switched IPv4 forwarding on. It lives as
  * long as the setting does (until reboot) and outlives an `nft flush ruleset`. */
 #define FORWARD_NOTE RUN_DIR "/ip_forward"
+/* The note is per network namespace (/run is shared by all): FORWARD_NOTE.INUM. A plain
+ * FORWARD_NOTE, from a boxnet before that, is taken as this boxnet's too. */
 
 /* The link group boxnet moves links to before it deletes them all in one request. */
 #define BOXNET_GROUP 0x626f78u	/* "box" */
@@ -31,7 +38,8 @@ struct link {
 	int peer;		/* a veth's other end (IFLA_LINK), in whatever namespace... */
 	bool peer_away;		/* ...another one than this link's (IFLA_LINK_NETNSID) */
 	unsigned mtu, group;
-	bool up, ours;		/* ours: carries BOXNET_MARK */
+	bool up, ours;		/* ours: carries boxnet's mark (see ns_state.mark) */
+	bool remark;		/* ours, by a plain BOXNET_MARK inside a namespace: marked again */
 	unsigned char mac[6];	/* IFLA_ADDRESS; zeros when it has none of that length */
 };
 
@@ -52,7 +60,9 @@ struct ns_state {
 	const char *name;	/* NULL for the host */
 	char *name_buf;		/* owns name when the config does not */
 	bool exists;		/* the host always does */
-	bool ours;		/* lo carries BOXNET_MARK, or nothing at all is in it */
+	bool ours;		/* lo carries boxnet's mark */
+	bool debris;		/* an empty file, no namespace: what a killed creator leaves */
+	const char *mark;	/* the mark of links boxnet makes in it; NULL for the host */
 	struct link *links;
 	size_t nlinks, links_cap;
 	struct addr *addrs;
@@ -68,16 +78,19 @@ struct ns_state {
 struct state {
 	bool known;		/* read from the kernel; false for `plan` (a clean box assumed) */
 	int host_fd;		/* the namespace boxnet started in */
+	unsigned long long self_ino;	/* its inode number: it is never stale */
+	char mark[MARK_SIZE];	/* "boxnet:INUM", for what boxnet makes inside namespaces */
 	struct ns_state host;
 	struct ns_state *ns;	/* parallel to config->ns */
 	size_t nns;
-	struct ns_state *stale;	/* boxnet's namespaces that the config no longer names */
+	struct ns_state *stale;	/* boxnet's namespaces that the config no longer names, and debris */
 	size_t nstale;
 	struct talk nf;		/* nfnetlink, for the table */
 	struct talk_rx rx;	/* answers, for all these sockets */
 	bool table_exists, table_ours;
 	struct nft_copy table;	/* boxnet's table as it is, when it exists */
-	bool fwd_mark;		/* boxnet switched forwarding on: FORWARD_NOTE exists */
+	bool fwd_mark;		/* boxnet switched forwarding on: its note exists */
+	char fwd_note[sizeof(FORWARD_NOTE) + 24];	/* FORWARD_NOTE.INUM */
 	char table_comment[NFT_COMMENT_SIZE];
 	int ip_forward;		/* -1 when unknown */
 	struct fault *fault;	/* test hook, NULL in normal runs */
@@ -87,7 +100,8 @@ struct state {
 int state_init(struct state *st, const struct config *c);
 /* Reads links, addresses and routes of the host and of the config's namespaces, and finds
  * boxnet's namespaces that the config no longer names (when stale is true, for up). Without
- * stale (for down), it keeps a handle on each configured namespace, for undo. */
+ * stale (for down), it keeps a handle on each configured namespace, for undo. Both find the
+ * debris files in /run/netns. */
 int state_read(struct state *st, const struct config *c, bool stale, struct talk_error *why);
 void state_free(struct state *st);
 
@@ -109,7 +123,7 @@ bool state_has_addr(const struct ns_state *ns, int index, const struct prefix *p
 
 int read_ip_forward(void);	/* 0, 1, or -errno */
 int write_ip_forward(int on);
-int forward_note(bool on);	/* creates or removes FORWARD_NOTE */
+int forward_note(const struct state *st, bool on);	/* creates or removes st->fwd_note */
 int make_run_dir(void);
 
 #endif

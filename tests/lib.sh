@@ -142,7 +142,7 @@ snapshot() {
 	echo "== nft"
 	nft -j list ruleset | norm_nft "$exact"
 	nft list ruleset | grep -F comment || true
-	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward) note: $(cat /run/boxnet/ip_forward 2>/dev/null)"
+	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward) note: $(cat /run/boxnet/ip_forward* 2>/dev/null)"
 }
 
 # fresh_box CONF: build CONF alone in a new sandbox, with the same fake uplink, and print its

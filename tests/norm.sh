@@ -3,9 +3,13 @@
 # boxnet sets), nft handles. With exact=1 ifindexes and handles stay, to tell an untouched
 # object from a rebuilt one.
 
+# The mark boxnet puts inside namespaces names the namespace it ran in: this shell's own
+# becomes "boxnet:self", so that two sandboxes compare; any other mark shows as it is.
 norm_links() {
-	jq -c --argjson exact "${1:-0}" 'map({ifname, kind: .linkinfo.info_kind,
-		slave: .linkinfo.info_slave_kind, mtu, up: (.flags | index("UP") != null), master, ifalias}
+	jq -c --argjson exact "${1:-0}" --arg self "boxnet:$(stat -L -c %i /proc/self/ns/net)" 'map({ifname,
+		kind: .linkinfo.info_kind, slave: .linkinfo.info_slave_kind, mtu,
+		up: (.flags | index("UP") != null), master,
+		ifalias: (if .ifalias == $self then "boxnet:self" else .ifalias end)}
 		+ (if .linkinfo.info_kind == "bridge" then {address} else {} end)
 		+ (if $exact == 1 then {ifindex} else {} end)) | sort_by(.ifname) | .[]'
 }

@@ -51,7 +51,7 @@ ok "postrouting chain is a nat chain" jq -e '.nftables[] | select(.chain.table =
 ok "masquerade of 10.0.0.0/24 out of eth0" jq -e '.nftables[] | select(.rule.table == "boxnet" and .rule.chain == "postrouting")
 	| .rule.expr | select(.[0].match.right == "eth0" and .[1].match.right.prefix.addr == "10.0.0.0"
 	and .[1].match.right.prefix.len == 24 and .[2].masquerade == null and (.[2] | has("masquerade")))' <<<"$ruleset"
-ok "boxnet notes that it switched forwarding on" test -e /run/boxnet/ip_forward
+ok "boxnet notes that it switched forwarding on" test -e /run/boxnet/ip_forward.$(stat -L -c %i /proc/self/ns/net)
 
 # ---- traffic ----
 for ns in red blue; do
@@ -111,7 +111,7 @@ same "and changes nothing" "$before" "$(snapshot 1)"
 # Forwarding that was on before boxnet stays on after down.
 echo 1 >/proc/sys/net/ipv4/ip_forward
 ok "up with forwarding already on" "$BOXNET" -c "$CONF" up
-not "boxnet does not claim forwarding it found on" test -e /run/boxnet/ip_forward
+not "boxnet does not claim forwarding it found on" compgen -G "/run/boxnet/ip_forward*"
 ok "down" "$BOXNET" -c "$CONF" down
 same "forwarding boxnet did not switch on stays on" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
 done_testing
