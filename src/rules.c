@@ -36,11 +36,16 @@ static int add(struct ruleset *rs, enum chain_id chain, enum verdict v, unsigned
  *   iifname T oifname S accept               for each other open segment T, when S is open
  *   oifname S drop                           nothing else gets in: not the uplink, not others
  * Traffic leaving a segment is accepted by the policy. In postrouting, each masquerading
- * segment's subnets are NATed out of the uplink.
+ * segment's subnets are NATed on every exit but the box's own segments, as Docker does
+ * (! -o docker0): a failover or renamed upstream still NATs, so no private source leaks.
+ *   oifname S accept                         for each segment S: traffic among segments keeps
+ *                                            its source (and neighbours on a bridge)
+ *   ip saddr NET masquerade                  each masquerading segment's subnets, any other exit
  */
 int rules_build(const struct config *c, struct ruleset *rs)
 {
 	int err = 0;
+	bool masq = false;
 	*rs = (struct ruleset){0};
 	for (size_t i = 0; i < c->nsegs; i++) {
 		const struct segment *s = &c->segs[i];
@@ -57,13 +62,15 @@ int rules_build(const struct config *c, struct ruleset *rs)
 				    out);
 		}
 		err |= RULE(rs, CHAIN_FORWARD, V_DROP, out);
+		masq |= s->masquerade && s->nnets && c->uplink[0];
 	}
-	for (size_t i = 0; i < c->nsegs && c->uplink[0]; i++) {
+	for (size_t i = 0; i < c->nsegs && masq; i++)
+		err |= RULE(rs, CHAIN_POSTROUTING, V_ACCEPT, {.type = M_OIFNAME, .ifname = c->segs[i].ifname});
+	for (size_t i = 0; i < c->nsegs && masq; i++) {
 		const struct segment *s = &c->segs[i];
 		for (unsigned k = 0; k < s->nnets && s->masquerade; k++) {
 			struct prefix net = {prefix_net(&s->nets[k]), s->nets[k].len};
-			err |= RULE(rs, CHAIN_POSTROUTING, V_MASQUERADE,
-				    {.type = M_OIFNAME, .ifname = c->uplink}, {.type = M_SADDR, .net = net});
+			err |= RULE(rs, CHAIN_POSTROUTING, V_MASQUERADE, {.type = M_SADDR, .net = net});
 		}
 	}
 	if (err)

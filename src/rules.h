@@ -51,7 +51,7 @@ struct ruleset {
 
 int rules_build(const struct config *c, struct ruleset *rs);
 void rules_free(struct ruleset *rs);
-/* nft syntax of one rule, e.g. oifname "eth0" ip saddr 10.0.0.0/24 masquerade */
+/* nft syntax of one rule, e.g. ip saddr 10.0.0.0/24 masquerade */
 void rule_text(const struct rule *r, struct sbuf *out);
 /* The table's body (comment excluded) as nft -f reads it, one tab of indent per level. */
 void rules_text(const struct ruleset *rs, struct sbuf *out);

@@ -291,7 +291,7 @@ void test_nft(struct unit *u)
 	struct diag d = {.file = "t.conf"};
 	struct ruleset rs;
 	struct talk t = {0};
-	struct walk w = {0};
+	struct walk w = {0}, prev = {0};
 	const char *text = "uplink = eth0\nbridge.br0.address = 10.0.0.1/24\n";
 
 	conf_parse(&c, text, strlen(text), &d);
@@ -310,19 +310,23 @@ void test_nft(struct unit *u)
 		if (type == NFT_MSG_NEWCHAIN)
 			w.chains++;
 		if (type == NFT_MSG_NEWRULE) {
+			prev = w;
 			w.rules++;
 			read_rule(&w, nlh);
 		}
 	}
-	CHECK(u, w.tables == 1 && w.chains == 2 && w.rules == 5,
-	      "delete, create: 1 table, 2 chains, 5 rules (%u, %u, %u)", w.tables, w.chains, w.rules);
-	/* The last rule: oifname "eth0" ip saddr 10.0.0.0/24 masquerade */
-	CHECK(u, w.n == 5 && !strcmp(w.names[0], "meta") && !strcmp(w.names[1], "cmp") &&
-		 !strcmp(w.names[2], "payload") && !strcmp(w.names[3], "cmp") && !strcmp(w.names[4], "masq"),
-	      "masquerade rule: meta cmp payload cmp masq");
-	CHECK(u, w.cmp_len[1] == 16 && !memcmp(w.cmp[1], "eth0\0\0\0\0\0\0\0\0\0\0\0\0", 16),
+	CHECK(u, w.tables == 1 && w.chains == 2 && w.rules == 6,
+	      "delete, create: 1 table, 2 chains, 6 rules (%u, %u, %u)", w.tables, w.chains, w.rules);
+	/* The rule before the last: oifname "br0" accept, the segment exempt from NAT */
+	CHECK(u, prev.n == 3 && !strcmp(prev.names[0], "meta") && !strcmp(prev.names[1], "cmp") &&
+		 !strcmp(prev.names[2], "immediate"),
+	      "NAT exemption rule: meta cmp immediate");
+	CHECK(u, prev.cmp_len[1] == 16 && !memcmp(prev.cmp[1], "br0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16),
 	      "interface names compare as 16 zero-padded bytes");
-	CHECK(u, w.payload_len == 3 && w.cmp_len[3] == 3 && !memcmp(w.cmp[3], "\x0a\x00\x00", 3),
+	/* The last rule: ip saddr 10.0.0.0/24 masquerade, on every other exit */
+	CHECK(u, w.n == 3 && !strcmp(w.names[0], "payload") && !strcmp(w.names[1], "cmp") && !strcmp(w.names[2], "masq"),
+	      "masquerade rule: payload cmp masq");
+	CHECK(u, w.payload_len == 3 && w.cmp_len[1] == 3 && !memcmp(w.cmp[1], "\x0a\x00\x00", 3),
 	      "a /24 compares the first three bytes of the source address");
 	free(t.buf);
 	free(t.reqs);

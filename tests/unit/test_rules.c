@@ -38,7 +38,8 @@ void test_rules(struct unit *u)
 		  "\t}\n"
 		  "\tchain postrouting {\n"
 		  "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-		  "\t\toifname \"eth0\" ip saddr 10.0.0.0/24 masquerade\n"
+		  "\t\toifname \"br0\" accept\n"
+		  "\t\tip saddr 10.0.0.0/24 masquerade\n"
 		  "\t}\n",
 		  "seed config: forward and postrouting rules");
 	uint32_t digest = rs.digest;
@@ -66,6 +67,11 @@ void test_rules(struct unit *u)
 	      "an isolated segment is reached by none and reaches none");
 	CHECK(u, !strstr(sbuf_str(&s), "10.0.1.0/24 masquerade"), "masquerade = no: no NAT");
 	CHECK(u, strstr(sbuf_str(&s), "ip saddr 10.0.2.0/23 masquerade") != NULL, "NAT of a /23");
+	/* NAT on every exit but the segments: a failover upstream NATs, segments keep sources */
+	CHECK(u, strstr(sbuf_str(&s), "\t\toifname \"a\" accept\n\t\toifname \"b\" accept\n\t\toifname \"c\" accept\n"
+				   "\t\tip saddr 10.0.0.0/24 masquerade\n") != NULL,
+	      "every segment is exempt from NAT, before any masquerade");
+	CHECK(u, !strstr(sbuf_str(&s), "\"eth0\""), "masquerade names no uplink: every other exit NATs");
 	sbuf_free(&s);
 	free_all(&c, &d, &rs);
 
