@@ -172,7 +172,7 @@ static void kmasq(struct kbuf *k, const char *net)
 	kend(k, kexpr(k, "masq"));
 }
 
-/* Rule n (0-4) of the table of "uplink eth0, bridge br0 10.0.0.1/24", as dumped. */
+/* Rule n (0-5) of the table of "uplink eth0, bridge br0 10.0.0.1/24", as dumped. */
 static void krule(struct nft_copy *cp, unsigned n, enum twist tw)
 {
 	static struct kbuf k;
@@ -207,8 +207,11 @@ static void krule(struct nft_copy *cp, unsigned n, enum twist tw)
 		kifname(&k, NFT_META_OIFNAME, "br0");
 		kverdict(&k, tw == T_VERDICT ? NF_ACCEPT : NF_DROP);
 		break;
+	case 4:
+		kifname(&k, NFT_META_OIFNAME, "br0");
+		kverdict(&k, NF_ACCEPT);
+		break;
 	default:
-		kifname(&k, NFT_META_OIFNAME, "eth0");
 		kmasq(&k, tw == T_CMP_VALUE ? "\x0a\x09\x00" : "\x0a\x00\x00");
 		break;
 	}
@@ -224,9 +227,9 @@ static void kernel_table(struct nft_copy *cp, enum twist tw)
 		{"forward", "filter", NF_INET_FORWARD, NF_ACCEPT, 0, true},
 		{"postrouting", "nat", NF_INET_POST_ROUTING, NF_ACCEPT, 100, true},
 	};
-	static struct nft_rule_copy rules[6];
+	static struct nft_rule_copy rules[7];
 	*cp = (struct nft_copy){.use = 2, .chains = chains, .nchains = 2, .rules = rules};
-	for (unsigned n = 0; n < 5; n++)
+	for (unsigned n = 0; n < 6; n++)
 		krule(cp, n, tw);
 }
 
@@ -257,7 +260,7 @@ static void test_compare(struct unit *u, const struct ruleset *rs)
 	kernel_table(&cp, T_NONE);
 	free(cp.rules[--cp.nrules].exprs);
 	CHECK(u, !nft_copy_matches(&cp, rs), "a rule missing: different");
-	krule(&cp, 4, T_NONE);
+	krule(&cp, 5, T_NONE);
 	krule(&cp, 3, T_NONE);
 	CHECK(u, !nft_copy_matches(&cp, rs), "a rule more: different");
 	free_rules(&cp);
@@ -280,7 +283,7 @@ static void test_compare(struct unit *u, const struct ruleset *rs)
 	cp.chains[1].prio = 100;
 	CHECK(u, nft_copy_matches(&cp, rs), "and back as it was: up to date");
 	/* Malformed: the last rule cut short by a byte. */
-	cp.rules[4].len--;
+	cp.rules[5].len--;
 	CHECK(u, !nft_copy_matches(&cp, rs), "a malformed dump: different");
 	free_rules(&cp);
 }
