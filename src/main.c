@@ -197,8 +197,9 @@ static int run_kernel(const struct config *c, const struct run *r)
 		goto out;
 	}
 	print_lines(r->err, "note: ", sbuf_str(&p.notes));
-	/* Not an error: at boot the uplink may come later, and the rules match it by name. */
-	bool no_uplink = r->cmd != CMD_DOWN && c->uplink[0] && !state_link(&st.host, c->uplink);
+	/* Not an error: at boot the uplink may come later, and the rules match it by name; so
+	 * up stays silent, and status says it. */
+	bool no_uplink = r->cmd == CMD_STATUS && c->uplink[0] && !state_link(&st.host, c->uplink);
 	if (no_uplink)
 		fprintf(r->err, "boxnet: note: the uplink %s is missing: nothing leaves the box until it appears\n",
 			c->uplink);
