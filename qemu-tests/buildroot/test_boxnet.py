@@ -68,25 +68,25 @@ class TestBoxnet(infra.basetest.BRTest):
         self.assertRunOk("test $(cat /proc/sys/net/ipv4/ip_forward) = 1")
 
         # Gateway, neighbour, internet.
-        self.assertTrue(self.ping("red", "10.0.0.1"))
-        self.assertTrue(self.ping("red", "10.0.0.3"))
+        self.assertTrue(self.ping("red", "172.30.0.1"))
+        self.assertTrue(self.ping("red", "172.30.0.3"))
         self.assertTrue(self.ping("blue", "198.51.100.1"))
 
-        # NAT: the internet host counts pings from the uplink's address, none from 10.0.0.0/24.
+        # NAT: the internet host counts pings from the uplink's address, none from 172.30.0.0/24.
         for cmd in ["nft add table ip seen",
                     "nft add chain ip seen in '{ type filter hook input priority 0; }'",
                     "nft add rule ip seen in ip saddr 198.51.100.2 icmp type echo-request counter",
-                    "nft add rule ip seen in ip saddr 10.0.0.0/24 counter"]:
+                    "nft add rule ip seen in ip saddr 172.30.0.0/24 counter"]:
             self.assertRunOk(f"ip netns exec inet {cmd}")
         self.assertTrue(self.ping("red", "198.51.100.1"))
         output, _ = self.emulator.run("ip netns exec inet nft list chain ip seen in")
         rules = "\n".join(output)
         self.assertIn("198.51.100.2 icmp type echo-request counter packets 1", rules)
-        self.assertIn("10.0.0.0/24 counter packets 0", rules)
+        self.assertIn("172.30.0.0/24 counter packets 0", rules)
 
         # Nothing gets in from the internet, even with a route to the segment.
-        self.assertRunOk("ip netns exec inet ip route add 10.0.0.0/24 via 198.51.100.2")
-        self.assertFalse(self.ping("inet", "10.0.0.2"))
+        self.assertRunOk("ip netns exec inet ip route add 172.30.0.0/24 via 198.51.100.2")
+        self.assertFalse(self.ping("inet", "172.30.0.2"))
 
         # The init script: reload changes nothing, stop removes it all, start builds it again.
         self.assertRunOk("/etc/init.d/S41boxnet reload")
@@ -95,4 +95,4 @@ class TestBoxnet(infra.basetest.BRTest):
         self.assertRunOk("! ip link show br0")
         self.assertRunOk("! nft list table ip boxnet")
         self.assertRunOk("/etc/init.d/S41boxnet start")
-        self.assertTrue(self.ping("blue", "10.0.0.2"))
+        self.assertTrue(self.ping("blue", "172.30.0.2"))

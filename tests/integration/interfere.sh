@@ -20,8 +20,8 @@ interfere() {
 interfere "nft flush ruleset" nft flush ruleset
 interfere "a deleted veth" ip link del ve-red
 interfere "a deleted namespace" ip netns del blue
-interfere "a changed address" sh -c "ip -n red addr del 10.0.0.2/24 dev eth0 && ip -n red addr add 10.0.0.99/24 dev eth0"
-interfere "an extra address" ip addr add 10.0.0.200/24 dev br0
+interfere "a changed address" sh -c "ip -n red addr del 172.30.0.2/24 dev eth0 && ip -n red addr add 172.30.0.99/24 dev eth0"
+interfere "an extra address" ip addr add 172.30.0.200/24 dev br0
 interfere "a bridge taken down" ip link set br0 down
 interfere "a veth out of its bridge" ip link set ve-blue nomaster
 interfere "a changed MTU" ip link set ve-red mtu 1400
@@ -44,13 +44,13 @@ ip link set br0 alias boxnet
 if command -v python3 >/dev/null; then
 	ip netns exec inet nft add table ip seen
 	ip netns exec inet nft add chain ip seen in '{ type filter hook input priority 0; }'
-	ip netns exec inet nft add rule ip seen in ip saddr 10.0.0.0/8 tcp dport 80 counter
+	ip netns exec inet nft add rule ip seen in ip saddr 172.30.0.0/24 tcp dport 80 counter
 	count() { ip netns exec inet nft list chain ip seen in | grep -o 'packets [0-9]*' | cut -d' ' -f2; }
-	ip netns exec red python3 "$ROOT/tests/invalid.py" 10.0.0.2 $INET_ADDR 80
+	ip netns exec red python3 "$ROOT/tests/invalid.py" 172.30.0.2 $INET_ADDR 80
 	same "invalid packets do not leave a segment with a private address" 0 "$(count)"
 	handle=$(nft -a list chain ip boxnet forward | grep 'iifname "br0" ct state invalid drop' | grep -o 'handle [0-9]*')
 	nft delete rule ip boxnet forward $handle
-	ip netns exec red python3 "$ROOT/tests/invalid.py" 10.0.0.2 $INET_ADDR 80
+	ip netns exec red python3 "$ROOT/tests/invalid.py" 172.30.0.2 $INET_ADDR 80
 	ok "control: without the rule, they leak with a private address" test "$(count)" -gt 0
 	"$BOXNET" -c "$CONF" up
 	ip netns exec inet nft delete table ip seen

@@ -33,12 +33,12 @@ for ns in red blue; do
 	ok "$ns: eth0 is the veth peer, up" jq -e '.[] | select(.ifname == "eth0" and .linkinfo.info_kind == "veth"
 		and (.flags | index("UP")))' <<<"$nslinks"
 done
-ok "br0 has 10.0.0.1/24" jq -e '.[] | select(.ifname == "br0") | .addr_info[] | select(.local == "10.0.0.1" and .prefixlen == 24)' \
+ok "br0 has 172.30.0.1/24" jq -e '.[] | select(.ifname == "br0") | .addr_info[] | select(.local == "172.30.0.1" and .prefixlen == 24)' \
 	<<<"$(ip -j -4 addr show)"
-ok "red has 10.0.0.2/24" jq -e '.[].addr_info[] | select(.local == "10.0.0.2" and .prefixlen == 24)' <<<"$(ip -n red -j -4 addr show dev eth0)"
-ok "blue has 10.0.0.3/24" jq -e '.[].addr_info[] | select(.local == "10.0.0.3" and .prefixlen == 24)' <<<"$(ip -n blue -j -4 addr show dev eth0)"
+ok "red has 172.30.0.2/24" jq -e '.[].addr_info[] | select(.local == "172.30.0.2" and .prefixlen == 24)' <<<"$(ip -n red -j -4 addr show dev eth0)"
+ok "blue has 172.30.0.3/24" jq -e '.[].addr_info[] | select(.local == "172.30.0.3" and .prefixlen == 24)' <<<"$(ip -n blue -j -4 addr show dev eth0)"
 for ns in red blue; do
-	ok "$ns: default route via 10.0.0.1" jq -e '.[] | select(.dst == "default" and .gateway == "10.0.0.1" and .dev == "eth0")' \
+	ok "$ns: default route via 172.30.0.1" jq -e '.[] | select(.dst == "default" and .gateway == "172.30.0.1" and .dev == "eth0")' \
 		<<<"$(ip -n $ns -j -4 route show)"
 done
 same "forwarding is on" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
@@ -48,30 +48,32 @@ ok "forward chain hooks forward" jq -e '.nftables[] | select(.chain.table == "bo
 	and .chain.policy == "accept")' <<<"$ruleset"
 ok "postrouting chain is a nat chain" jq -e '.nftables[] | select(.chain.table == "boxnet" and .chain.type == "nat"
 	and .chain.hook == "postrouting")' <<<"$ruleset"
-ok "masquerade of 10.0.0.0/24 out of eth0" jq -e '.nftables[] | select(.rule.table == "boxnet" and .rule.chain == "postrouting")
-	| .rule.expr | select(.[0].match.right == "eth0" and .[1].match.right.prefix.addr == "10.0.0.0"
-	and .[1].match.right.prefix.len == 24 and .[2].masquerade == null and (.[2] | has("masquerade")))' <<<"$ruleset"
+ok "masquerade of 172.30.0.0/24 on every exit" jq -e '.nftables[] | select(.rule.table == "boxnet" and .rule.chain == "postrouting")
+	| .rule.expr | select(length == 2 and (.[1] | has("masquerade")) and .[1].masquerade == null
+	and .[0].match.right.prefix.addr == "172.30.0.0" and .[0].match.right.prefix.len == 24)' <<<"$ruleset"
+ok "but not into br0" jq -e '[.nftables[] | select(.rule.table == "boxnet" and .rule.chain == "postrouting") | .rule.expr]
+	| .[0] | length == 2 and .[0].match.left.meta.key == "oifname" and .[0].match.right == "br0" and (.[1] | has("accept"))' <<<"$ruleset"
 ok "boxnet notes that it switched forwarding on" test -e /run/boxnet/ip_forward.$(stat -L -c %i /proc/self/ns/net)
 
 # ---- traffic ----
 for ns in red blue; do
-	ok "$ns pings its gateway" ping_ok $ns 10.0.0.1
+	ok "$ns pings its gateway" ping_ok $ns 172.30.0.1
 	ok "$ns pings the internet host" ping_ok $ns $INET_ADDR
 done
-ok "red pings its neighbour blue" ping_ok red 10.0.0.3
-ok "blue pings its neighbour red" ping_ok blue 10.0.0.2
+ok "red pings its neighbour blue" ping_ok red 172.30.0.3
+ok "blue pings its neighbour red" ping_ok blue 172.30.0.2
 same "the internet host sees red as the uplink's address (NAT)" "$UPLINK_ADDR" "$(seen_source inet red $INET_ADDR)"
 same "the internet host sees blue as the uplink's address (NAT)" "$UPLINK_ADDR" "$(seen_source inet blue $INET_ADDR)"
 
 # The internet host has a route to the segment, so only the firewall stands in the way.
-ip -n inet route add 10.0.0.0/24 via $UPLINK_ADDR
-not "the internet host cannot open a connection into red" tcp_connects red inet 10.0.0.2
-not "the internet host cannot ping into red" ping_ok inet 10.0.0.2
+ip -n inet route add 172.30.0.0/24 via $UPLINK_ADDR
+not "the internet host cannot open a connection into red" tcp_connects red inet 172.30.0.2
+not "the internet host cannot ping into red" ping_ok inet 172.30.0.2
 nft delete table ip boxnet
-ok "control: without boxnet's table the same connection works" tcp_connects red inet 10.0.0.2
+ok "control: without boxnet's table the same connection works" tcp_connects red inet 172.30.0.2
 ok "up restores the deleted table" "$BOXNET" -c "$CONF" up
-not "and the connection is refused again" tcp_connects red inet 10.0.0.2
-ip -n inet route del 10.0.0.0/24
+not "and the connection is refused again" tcp_connects red inet 172.30.0.2
+ip -n inet route del 172.30.0.0/24
 
 # ---- status: what up would change ----
 expect_exit "status on a built box: exit 0" 0 "$BOXNET" -c "$CONF" status
@@ -79,7 +81,7 @@ ip netns del blue
 expect_exit "status after a namespace was deleted: exit 3" 3 "$BOXNET" -c "$CONF" status
 ok "status shows the commands that would rebuild it" sh -c "'$BOXNET' -c '$CONF' status | grep -qx 'ip netns add blue'"
 ok "up rebuilds the deleted namespace" "$BOXNET" -c "$CONF" up
-ok "blue pings red again" ping_ok blue 10.0.0.2
+ok "blue pings red again" ping_ok blue 172.30.0.2
 expect_exit "and status is content" 0 "$BOXNET" -c "$CONF" status
 # After the delete the kernel cleans up in the background: the namespace's veth, and so its
 # host end, vanish some milliseconds later, sometimes between boxnet reading the state and
@@ -94,7 +96,7 @@ for i in $(seq 100); do
 done
 same "up at any moment after each of 100 namespace deletes succeeds" "0 failures" \
 	"$fails failures$(head -3 "$TMP/race.err")"
-ok "and blue pings red" ping_ok blue 10.0.0.2
+ok "and blue pings red" ping_ok blue 172.30.0.2
 
 # ---- again, and away ----
 built=$(snapshot 1)
