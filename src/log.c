@@ -63,6 +63,9 @@ static int tee_close(void *cookie)
 
 FILE *log_open(void)
 {
+	/* Under systemd stderr is the journal already: a kernel-log copy would say it twice. */
+	if (getenv("JOURNAL_STREAM"))
+		return stderr;
 	int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	if (tty >= 0) {
 		close(tty);

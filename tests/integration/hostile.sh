@@ -37,6 +37,14 @@ if [ -x "$FB" ]; then
 else
 	echo "skip - a failing up with stderr a closed pipe: needs build/faults/boxnet (make faults)"
 fi
+# Under systemd (JOURNAL_STREAM set), stderr is the journal: no second copy in the kernel log.
+: >"$TMP/kmsg"
+mount --bind "$TMP/kmsg" /dev/kmsg
+JOURNAL_STREAM=8:1234 setsid "$BOXNET" -v -c "$C" up 2>/dev/null
+setsid "$BOXNET" -v -c "$C" down 2>/dev/null
+umount /dev/kmsg
+same "run by systemd, boxnet writes the journal only: one copy of each line, in the kernel log" \
+	"<6>boxnet: down:" "$(cut -d' ' -f1-2 "$TMP/kmsg")"
 "$BOXNET" -v -c "$C" up 2>&4
 same "a good up with stderr a pipe nobody reads" 0 $?
 "$BOXNET" -v -c "$C" down 2>&4
