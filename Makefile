@@ -9,6 +9,7 @@ PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMDNETWORKDIR ?= $(PREFIX)/lib/systemd/network
 INIT ?=
 DESTDIR ?=
 CFLAGS ?= -O2 -g
@@ -136,6 +137,7 @@ else ifeq ($(INIT),systemd)
 	mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|/usr/sbin/boxnet|$(SBINDIR)/boxnet|' package/boxnet/boxnet.service \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/boxnet.service
+	install -D -m 0644 package/boxnet/10-boxnet.network $(DESTDIR)$(SYSTEMDNETWORKDIR)/10-boxnet.network
 else ifneq ($(INIT),)
 	$(error INIT is sysv or systemd, not $(INIT))
 endif

@@ -85,7 +85,7 @@ struct netns {
 	enum gw_mode gw_mode;
 	uint32_t gateway;		/* after validation: the default route's gateway, 0 for none */
 	char ifname[NAME_SIZE];		/* inside the namespace; default eth0 */
-	char hostif[NAME_SIZE];		/* on the host; default ve-NAME */
+	char hostif[NAME_SIZE];		/* on the host; default bx-NAME */
 	int masquerade, isolate;
 	unsigned mtu;			/* of both veth ends; default the bridge's */
 };

@@ -306,10 +306,10 @@ static void check_ns(struct config *c, struct netns *ns, struct diag *d)
 	if (!ns->hostif[0] && !is_bad(o, KEY_NS_HOSTIF)) {
 		if (strlen(o->name) + 3 >= NAME_SIZE)
 			diag_err(d, o->line,
-				 "host end name 've-%s' would be longer than 15 bytes: '%s' (expected ns.%s.hostif = NAME)",
+				 "host end name 'bx-%s' would be longer than 15 bytes: '%s' (expected ns.%s.hostif = NAME)",
 				 o->name, o->name, o->name);
 		else
-			snprintf(ns->hostif, NAME_SIZE, "ve-%s", o->name);
+			snprintf(ns->hostif, NAME_SIZE, "bx-%s", o->name);
 	}
 
 	if (ns->bridge) {

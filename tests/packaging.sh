@@ -68,6 +68,33 @@ t "unit: after nftables.service, reloaded and restarted with it" sh -c "grep -q 
 t "unit: options from /etc/default/boxnet, like S41boxnet" grep -qx EnvironmentFile=-/etc/default/boxnet $unit
 t "unit: capabilities bounded" grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_ADMIN CAP_SYS_RESOURCE' $unit
 
+# systemd-networkd: no .network file systemd ships (nspawn's 80-container-ve.network matches
+# ve-*) may match the host ends boxnet names by default; boxnet's own 10-boxnet.network does.
+printf 'bridge.br0.address = 10.0.0.1/24\nns.red.bridge = br0\nns.red.address = 10.0.0.2/24\nns.vpn.peer = 10.9.0.1/30\n' \
+	>"$T/names.conf"
+names=$(./boxnet -c "$T/names.conf" plan | sed -n 's/^ip link add name \([^ ]*\) .* type veth .*/\1/p')
+globs() { sed -n 's/^Name=//p' "$@" | tr ' ' '\n' | grep .; }
+matches() { # NAME FILE...: does a Name= pattern of the files match NAME?
+	local n=$1 g
+	shift
+	for g in $(globs "$@"); do
+		# shellcheck disable=SC2053 # a glob on purpose
+		[[ $n == $g ]] && return 0
+	done
+	return 1
+}
+shipped=(/usr/lib/systemd/network/*.network)
+if [ -e "${shipped[0]}" ]; then
+	taken=$(for n in $names; do matches "$n" "${shipped[@]}" && echo "$n"; done)
+	t "default host ends ($(echo $names)) match no .network file systemd ships" test -z "$taken"
+else
+	echo "skip - default names against systemd's .network files: needs systemd's package"
+fi
+missed=$(for n in $names; do matches "$n" package/boxnet/10-boxnet.network || echo "$n"; done)
+t "10-boxnet.network marks the default host ends unmanaged" sh -c "test -n '$names' -a -z '$missed' &&
+	grep -qx Unmanaged=yes package/boxnet/10-boxnet.network"
+t "make install INIT=systemd adds 10-boxnet.network" test -f "$T/c/usr/lib/systemd/network/10-boxnet.network"
+
 # S41boxnet: without a config it has nothing to do, and says so. /etc/default/boxnet is
 # replaced by one that points at a missing config.
 echo "BOXNET_CONF=$T/none.conf" >"$T/default"

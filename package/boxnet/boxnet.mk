@@ -38,6 +38,8 @@ endef
 define BOXNET_INSTALL_INIT_SYSTEMD
 	$(INSTALL) -D -m 0644 $(BOXNET_PKGDIR)/boxnet.service \
 		$(TARGET_DIR)/usr/lib/systemd/system/boxnet.service
+	$(INSTALL) -D -m 0644 $(BOXNET_PKGDIR)/10-boxnet.network \
+		$(TARGET_DIR)/usr/lib/systemd/network/10-boxnet.network
 endef
 
 define BOXNET_LINUX_CONFIG_FIXUPS

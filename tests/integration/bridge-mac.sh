@@ -48,7 +48,7 @@ ok "down" "$BOXNET" -c "$ALL" down
 ok "up with a, b, c, d" "$BOXNET" -c "$ALL" up
 # Keep the namespace whose host end has the highest address: without an address of its own,
 # br0 had the lowest of its ports', which then goes.
-keep=$(for n in a b c d; do echo "$(mac_of ve-$n) $n"; done | sort | tail -1 | cut -d' ' -f2)
+keep=$(for n in a b c d; do echo "$(mac_of bx-$n) $n"; done | sort | tail -1 | cut -d' ' -f2)
 in_ns "$keep" ping -c 1 -W 2 10.50.0.1 >/dev/null
 in_ns "$keep" ping -n -i 0.05 -c 100 -W 1 10.50.0.1 >"$TMP/ping" 2>&1 &
 pid=$!

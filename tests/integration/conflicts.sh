@@ -44,8 +44,8 @@ nft delete table ip boxnet
 # A name the checks cannot see: an altname. The kernel refuses the veth after the namespaces
 # and the bridge were made; boxnet names the object and undoes everything.
 ip link add foreign0 type veth peer name foreign1
-ip link property add dev foreign0 altname ve-blue
-conflict "the kernel refuses ve-blue" "ns blue (.*boxnet.conf:7): cannot create veth pair ve-blue (host) and eth0 (namespace blue): File exists"
-ok "and after the obstacle is gone, up succeeds" sh -c "ip link property del dev foreign0 altname ve-blue && '$BOXNET' -c '$SEED' up"
+ip link property add dev foreign0 altname bx-blue
+conflict "the kernel refuses bx-blue" "ns blue (.*boxnet.conf:7): cannot create veth pair bx-blue (host) and eth0 (namespace blue): File exists"
+ok "and after the obstacle is gone, up succeeds" sh -c "ip link property del dev foreign0 altname bx-blue && '$BOXNET' -c '$SEED' up"
 ok "down" "$BOXNET" -c "$SEED" down
 done_testing

@@ -80,7 +80,7 @@ EOC
 cp "$TMP/c1.conf" "$TMP/c7-back-to-the-start.conf"
 
 ok "up: the first config" "$BOXNET" -c "$TMP/c1.conf" up
-keep_before=$(dump_ns keep 1; ip -j link show ve-keep | jq -c '.[0] | {ifindex, ifname}'; ip -j link show br9 | jq -c '.[0].ifindex')
+keep_before=$(dump_ns keep 1; ip -j link show bx-keep | jq -c '.[0] | {ifindex, ifname}'; ip -j link show br9 | jq -c '.[0].ifindex')
 ip netns exec keep ping -i 0.2 -W 1 $INET_ADDR >"$TMP/ping.log" 2>&1 &
 ping=$!
 sleep 0.5
@@ -98,8 +98,21 @@ got=$(grep -o '[0-9]* received' "$TMP/ping.log" | cut -d' ' -f1)
 ok "a ping from the untouched namespace ran all along ($sent sent)" test "${sent:-0}" -gt 10
 same "and lost nothing" "$sent" "$got"
 same "the untouched namespace's links, addresses and routes, ifindexes included, never changed" "$keep_before" \
-	"$(dump_ns keep 1; ip -j link show ve-keep | jq -c '.[0] | {ifindex, ifname}'; ip -j link show br9 | jq -c '.[0].ifindex')"
+	"$(dump_ns keep 1; ip -j link show bx-keep | jq -c '.[0] | {ifindex, ifname}'; ip -j link show br9 | jq -c '.[0].ifindex')"
 same "no parked link is left" "" "$(ip -o link show group $((0x626f78)))"
 ok "down" "$BOXNET" -c "$TMP/c7-back-to-the-start.conf" down
 same "down leaves only the test's own objects" "inet" "$(ls /run/netns)"
+
+# A box built when host ends were named ve-NAME by default converges to today's bx-NAME: its
+# own pairs are made anew, a foreign ve-* interface is left alone.
+sed 's/^ns.red.address.*/&\nns.red.hostif = ve-red/; s/^ns.blue.address.*/&\nns.blue.hostif = ve-blue/' \
+	"$TMP/c1.conf" >"$TMP/old-names.conf"
+ok "a box with the old default names (ve-red, ve-blue)" "$BOXNET" -c "$TMP/old-names.conf" up
+ip link add ve-other type veth peer name ve-other-p
+ok "up with today's defaults" "$BOXNET" -c "$TMP/c1.conf" up
+same "gives what a fresh build gives, the foreign ve-other aside" "$(fresh_box "$TMP/c1.conf")" \
+	"$(snapshot | grep -v '"ve-other')"
+ok "the foreign ve-other is still there" ip link show ve-other
+ip link del ve-other
+"$BOXNET" -c "$TMP/c1.conf" down
 done_testing

@@ -18,13 +18,13 @@ interfere() {
 	same "$what: the box is as a fresh build" "$fresh" "$(snapshot)"
 }
 interfere "nft flush ruleset" nft flush ruleset
-interfere "a deleted veth" ip link del ve-red
+interfere "a deleted veth" ip link del bx-red
 interfere "a deleted namespace" ip netns del blue
 interfere "a changed address" sh -c "ip -n red addr del 172.30.0.2/24 dev eth0 && ip -n red addr add 172.30.0.99/24 dev eth0"
 interfere "an extra address" ip addr add 172.30.0.200/24 dev br0
 interfere "a bridge taken down" ip link set br0 down
-interfere "a veth out of its bridge" ip link set ve-blue nomaster
-interfere "a changed MTU" ip link set ve-red mtu 1400
+interfere "a veth out of its bridge" ip link set bx-blue nomaster
+interfere "a changed MTU" ip link set bx-red mtu 1400
 interfere "a deleted default route" ip -n red route del default
 interfere "a rule added to boxnet's table" nft add rule ip boxnet forward accept
 interfere "a rule deleted from boxnet's table" sh -c 'nft delete rule ip boxnet forward handle \

@@ -33,7 +33,7 @@ outer() {
 	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward) note: $(cat /run/boxnet/ip_forward* 2>/dev/null)"
 }
 # What is the inner box's: its bridge and veth end in red, their addresses and routes.
-outer_only() { grep -v -e brin -e ve-green -e '10\.60\.'; }
+outer_only() { grep -v -e brin -e bx-green -e '10\.60\.'; }
 pings() {
 	ping_ok red 10.50.0.3 >/dev/null && ping_ok blue 10.50.0.2 >/dev/null &&
 		ping_ok red $INET_ADDR >/dev/null && ping_ok blue $INET_ADDR >/dev/null

@@ -24,7 +24,7 @@ links=$(ip -j -d link show)
 ok "bridge br0 exists, is up and is boxnet's" jq -e '.[] | select(.ifname == "br0" and .linkinfo.info_kind == "bridge"
 	and (.flags | index("UP")) and .ifalias == "boxnet")' <<<"$links"
 for ns in red blue; do
-	ok "ve-$ns is a veth on br0, up" jq -e --arg n "ve-$ns" '.[] | select(.ifname == $n and .linkinfo.info_kind == "veth"
+	ok "bx-$ns is a veth on br0, up" jq -e --arg n "bx-$ns" '.[] | select(.ifname == $n and .linkinfo.info_kind == "veth"
 		and .master == "br0" and (.flags | index("UP")))' <<<"$links"
 	ok "namespace $ns is in /run/netns" test -e /run/netns/$ns
 	ok "ip netns exec works in $ns" ip netns exec $ns true

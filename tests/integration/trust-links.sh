@@ -45,14 +45,14 @@ ok "every namespace reaches its gateway" reaches_gateways
 # ---- A: veth ends that are each other's peers ----
 
 # The host ends' names swapped behind boxnet's back: each name, kind and mark is right, but
-# ve-cam leads to vpn, with cam's address on it.
-ip link set ve-cam down
-ip link set ve-vpn down
-ip link set ve-cam name bxtmp
-ip link set ve-vpn name ve-cam
-ip link set bxtmp name ve-vpn
-ip link set ve-cam up
-ip link set ve-vpn up
+# bx-cam leads to vpn, with cam's address on it.
+ip link set bx-cam down
+ip link set bx-vpn down
+ip link set bx-cam name bxtmp
+ip link set bx-vpn name bx-cam
+ip link set bxtmp name bx-vpn
+ip link set bx-cam up
+ip link set bx-vpn up
 repaired "host ends' names swapped" "$C" "$fresh"
 
 # A new config gives red's host end name to blue: blue's pair is not the link of that name.
@@ -61,16 +61,16 @@ uplink = eth0
 bridge.br0.address = 10.0.0.1/24
 ns.red.bridge = br0
 ns.red.address = 10.0.0.2/24
-ns.red.hostif = ve-r2
+ns.red.hostif = bx-r2
 ns.blue.bridge = br0
 ns.blue.address = 10.0.0.3/24
-ns.blue.hostif = ve-red
+ns.blue.hostif = bx-red
 ns.cam.peer = 10.40.0.1/30
 ns.cam.address = 10.40.0.2/30
-ns.cam.hostif = ve-c2
+ns.cam.hostif = bx-c2
 ns.vpn.peer = 10.30.0.1/30
 ns.vpn.address = 10.30.0.2/30
-ns.vpn.hostif = ve-cam
+ns.vpn.hostif = bx-cam
 EOF
 )
 repaired "a config that gives one namespace's host end name to another" "$C2" "$(fresh_box "$C2")"
@@ -83,7 +83,7 @@ ip -n red route flush table main
 repaired "a namespace's main table flushed" "$C" "$fresh"
 ip route del 10.0.0.0/24 dev br0
 repaired "a bridge's subnet route deleted" "$C" "$fresh"
-ip route del 10.40.0.0/30 dev ve-cam
+ip route del 10.40.0.0/30 dev bx-cam
 repaired "a peer host end's subnet route deleted" "$C" "$fresh"
 ip -n red route flush table main
 ok "status prints the route as the kernel makes it" sh -c \
@@ -94,7 +94,7 @@ ok "status prints the route as the kernel makes it" sh -c \
 if [ -x "$FB" ]; then
 	ip -n red route flush table main
 	ip route del 10.0.0.0/24 dev br0
-	ip route del 10.30.0.0/30 dev ve-vpn
+	ip route del 10.30.0.0/30 dev bx-vpn
 	before=$(snapshot)
 	n=$(BOXNET_COUNT_OPS=1 "$FB" -c "$C" status 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p')
 	bad=0

@@ -64,7 +64,7 @@ static void test_every_key(struct unit *u)
 	CHECK(u, p2p && p2p->has_peer && p2p->peer.addr == 0x0a090001 && p2p->peer.len == 30, "ns peer");
 	CHECK(u, p2p && p2p->gateway == 0, "gateway none");
 	CHECK(u, p2p && p2p->masquerade == 1 && p2p->isolate == 0 && p2p->mtu == 9000, "peer masquerade, isolate, mtu");
-	CHECK_STR(u, p2p ? p2p->hostif : "", "ve-p2p", "hostif defaults to ve-NAME");
+	CHECK_STR(u, p2p ? p2p->hostif : "", "bx-p2p", "hostif defaults to bx-NAME");
 	CHECK_STR(u, p2p ? p2p->ifname : "", "eth0", "ifname defaults to eth0");
 	CHECK(u, gw && gw->gateway == 0x0a080003, "explicit gateway");
 	CHECK(u, gw && gw->masquerade == 1 && gw->isolate == 1, "peer defaults: masquerade with an uplink, isolated");
