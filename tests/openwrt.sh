@@ -79,7 +79,7 @@ ns.db.masquerade = 0
 EOC
 t "...which the real boxnet accepts" ./boxnet -c "$UCI_DIR/given-up.conf" check
 t "...and keeps as the applied config" cmp "$UCI_DIR/given-up.conf" "$R/var/run/boxnet/applied.conf"
-t "firewall: zone boxnet holds the bridges and peer host ends" test "$(fw boxnet.device)" = "br0 br1 ve-vpn vdb"
+t "firewall: zone boxnet holds the bridges and peer host ends" test "$(fw boxnet.device)" = "br0 br1 bx-vpn vdb"
 t "...input, output and forward within the zone accepted" test "$(fw boxnet).$(fw boxnet.name).$(fw boxnet.input).$(fw \
 	boxnet.output).$(fw boxnet.forward)" = zone.boxnet.ACCEPT.ACCEPT.ACCEPT
 t "...a forwarding boxnet -> wan" test "$(fw boxnet_wan).$(fw boxnet_wan.src).$(fw boxnet_wan.dest)" = forwarding.boxnet.wan
