@@ -358,6 +358,7 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 	struct nft_chain_copy ch = {0};
 	const struct nlattr *a, *h;
 	char table[32] = "";
+	bool bad = false;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
 		switch (mnl_attr_get_type(a)) {
 		case NFTA_CHAIN_TABLE:
@@ -365,12 +366,10 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 				table[0] = '\0';	/* a longer name: not boxnet's */
 			break;
 		case NFTA_CHAIN_NAME:
-			if (!attr_str(a, ch.name, sizeof(ch.name)))
-				return -EBADMSG;
+			bad |= !attr_str(a, ch.name, sizeof(ch.name));
 			break;
 		case NFTA_CHAIN_TYPE:
-			if (!attr_str(a, ch.type, sizeof(ch.type)))
-				return -EBADMSG;
+			bad |= !attr_str(a, ch.type, sizeof(ch.type));
 			break;
 		case NFTA_CHAIN_POLICY:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
@@ -391,6 +390,10 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 		}
 	}
 	uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+	/* Names up to 255 bytes are the kernel's limit: longer ones than boxnet keeps are not
+	 * boxnet's, and not understood (firewalld's, Docker's are shorter). */
+	if (bad)
+		return is_ours(nlh, table) ? -EBADMSG : 0;
 	if (is_ours(nlh, table)) {
 		if (!rd->ours)
 			return 0;
@@ -502,14 +505,17 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 	struct nft_rule_copy r = {0};
 	const struct nlattr *a, *exprs = NULL;
 	char table[32] = "";
+	bool bad = false;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
 		if (mnl_attr_get_type(a) == NFTA_RULE_TABLE && !attr_str(a, table, sizeof(table)))
 			table[0] = '\0';
 		else if (mnl_attr_get_type(a) == NFTA_RULE_CHAIN && !attr_str(a, r.chain, sizeof(r.chain)))
-			return -EBADMSG;
+			bad = true;
 		else if (mnl_attr_get_type(a) == NFTA_RULE_EXPRESSIONS)
 			exprs = a;
 	}
+	if (bad)
+		return is_ours(nlh, table) ? -EBADMSG : 0;
 	if (!is_ours(nlh, table)) {
 		uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
 		struct nft_other_rule o = {.family = family};
