@@ -48,6 +48,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	talk_open_io(&t, &fake_io, &f, "fuzz");
 	struct nft_copy copy = {0};
 	nft_get_table(&t, comment, sizeof(comment), &copy);
+	/* ...to the dumps of chains and rules, and what is made of other tables' rules... */
+	load(&f, data, size);
+	if (nft_read_table(&t, &copy, true, true) == 0) {
+		struct segment seg = {.ifname = "br0"};
+		struct sbuf warn = {0};
+		nft_check_others(&copy, &seg, 1, "eth0", &warn);
+		sbuf_free(&warn);
+	}
+	nft_copy_free(&copy);
 
 	/* ...and to a pipelined flush of three requests. */
 	load(&f, data, size);

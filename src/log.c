@@ -15,7 +15,7 @@ struct tee {
 	char line[LINE_MAX_KMSG];
 };
 
-/* Errors at level 3; notes are warnings (4); the -v summary is information (6). */
+/* Errors at level 3; notes and warnings are warnings (4); the -v summary is information (6). */
 static void emit(struct tee *t)
 {
 	char rec[LINE_MAX_KMSG + 16];
@@ -23,7 +23,7 @@ static void emit(struct tee *t)
 	int level = 3;
 	if (!strncmp(text, "boxnet: ", 8))
 		text += 8;
-	if (!strncmp(text, "note: ", 6))
+	if (!strncmp(text, "note: ", 6) || !strncmp(text, "warning: ", 9))
 		level = 4;
 	else if (!strncmp(text, "up: ", 4) || !strncmp(text, "down: ", 6))
 		level = 6;

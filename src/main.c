@@ -197,6 +197,14 @@ static int run_kernel(const struct config *c, const struct run *r)
 		goto out;
 	}
 	print_lines(r->err, "note: ", sbuf_str(&p.notes));
+	if (r->cmd != CMD_DOWN) {
+		/* Another table's drop wins over boxnet's accept: said, never changed, and no
+		 * failure (the box is built as configured). */
+		struct sbuf warn = {0};
+		nft_check_others(&st.table, c->segs, c->nsegs, c->uplink, &warn);
+		print_lines(r->err, "warning: ", sbuf_str(&warn));
+		sbuf_free(&warn);
+	}
 	/* Not an error: at boot the uplink may come later, and the rules match it by name; so
 	 * up stays silent, and status says it. */
 	bool no_uplink = r->cmd == CMD_STATUS && c->uplink[0] && !state_link(&st.host, c->uplink);

@@ -284,122 +284,6 @@ static bool attr_str(const struct nlattr *a, char *dst, size_t size)
 	return true;
 }
 
-static bool ours(const struct nlattr *a)
-{
-	char table[32];
-	return attr_str(a, table, sizeof(table)) && !strcmp(table, NFT_TABLE);
-}
-
-static int on_chain(const struct nlmsghdr *nlh, void *arg)
-{
-	struct nft_copy *cp = arg;
-	struct nft_chain_copy ch = {0};
-	const struct nlattr *a, *h;
-	bool mine = false;
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		switch (mnl_attr_get_type(a)) {
-		case NFTA_CHAIN_TABLE:
-			mine = ours(a);
-			break;
-		case NFTA_CHAIN_NAME:
-			if (!attr_str(a, ch.name, sizeof(ch.name)))
-				return -EBADMSG;
-			break;
-		case NFTA_CHAIN_TYPE:
-			if (!attr_str(a, ch.type, sizeof(ch.type)))
-				return -EBADMSG;
-			break;
-		case NFTA_CHAIN_POLICY:
-			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-				return -EBADMSG;
-			ch.policy = ntohl(mnl_attr_get_u32(a));
-			break;
-		case NFTA_CHAIN_HOOK:
-			ch.base = true;
-			mnl_attr_for_each_nested(h, a) {
-				if (mnl_attr_validate(h, MNL_TYPE_U32) < 0)
-					continue;
-				if (mnl_attr_get_type(h) == NFTA_HOOK_HOOKNUM)
-					ch.hook = ntohl(mnl_attr_get_u32(h));
-				if (mnl_attr_get_type(h) == NFTA_HOOK_PRIORITY)
-					ch.prio = (int32_t)ntohl(mnl_attr_get_u32(h));
-			}
-			break;
-		}
-	}
-	if (!mine)
-		return 0;
-	if (grow(&cp->chains, &cp->chains_cap, cp->nchains + 1, sizeof(ch)))
-		return -ENOMEM;
-	cp->chains[cp->nchains++] = ch;
-	return 0;
-}
-
-static int on_rule(const struct nlmsghdr *nlh, void *arg)
-{
-	struct nft_copy *cp = arg;
-	struct nft_rule_copy r = {0};
-	const struct nlattr *a, *exprs = NULL;
-	bool mine = false;
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		if (mnl_attr_get_type(a) == NFTA_RULE_TABLE)
-			mine = ours(a);
-		else if (mnl_attr_get_type(a) == NFTA_RULE_CHAIN && !attr_str(a, r.chain, sizeof(r.chain)))
-			return -EBADMSG;
-		else if (mnl_attr_get_type(a) == NFTA_RULE_EXPRESSIONS)
-			exprs = a;
-	}
-	if (!mine)
-		return 0;
-	if (!exprs || grow(&cp->rules, &cp->rules_cap, cp->nrules + 1, sizeof(r)))
-		return exprs ? -ENOMEM : -EBADMSG;
-	r.len = mnl_attr_get_payload_len(exprs);
-	r.exprs = malloc(r.len ? r.len : 1);
-	if (!r.exprs)
-		return -ENOMEM;
-	memcpy(r.exprs, mnl_attr_get_payload(exprs), r.len);
-	cp->rules[cp->nrules++] = r;
-	return 0;
-}
-
-/* Before a dump, and again after it raced a change: none of what it reads. */
-static void reset_chains(void *arg)
-{
-	((struct nft_copy *)arg)->nchains = 0;
-}
-
-static void reset_rules(void *arg)
-{
-	struct nft_copy *copy = arg;
-	for (size_t i = 0; i < copy->nrules; i++)
-		free(copy->rules[i].exprs);
-	copy->nrules = 0;
-}
-
-int nft_read_table(struct talk *t, struct nft_copy *copy)
-{
-	struct nfgenmsg g = {.nfgen_family = NFPROTO_IPV4, .version = NFNETLINK_V0};
-	reset_chains(copy);
-	reset_rules(copy);
-	int err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, &g, sizeof(g), on_chain, reset_chains,
-			    copy);
-	if (!err)
-		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, &g, sizeof(g), on_rule, reset_rules,
-				copy);
-	return err;
-}
-
-void nft_copy_free(struct nft_copy *copy)
-{
-	for (size_t i = 0; i < copy->nrules; i++)
-		free(copy->rules[i].exprs);
-	free(copy->rules);
-	free(copy->chains);
-	*copy = (struct nft_copy){0};
-}
-
-/* ---- comparing the copy with the ruleset ---- */
-
 #define ATTRS_BAD SIZE_MAX
 
 /* The next attribute of a list, checked to lie within it; NULL at the end, and *off set to
@@ -439,6 +323,353 @@ static size_t count_attrs(const void *p, size_t len)
 		n++;
 	return off == ATTRS_BAD ? ATTRS_BAD : n;
 }
+
+/* What a dump reads into, and for whom. */
+struct reading {
+	struct nft_copy *cp;
+	bool ours, others;
+};
+
+static bool is_ours(const struct nlmsghdr *nlh, const char *table)
+{
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	return g->nfgen_family == NFPROTO_IPV4 && !strcmp(table, NFT_TABLE);
+}
+
+/* The IPv4 families: ip6, bridge, arp and netdev chains never see boxnet's IPv4 packets on
+ * these hooks. */
+static bool ipv4_family(uint8_t family)
+{
+	return family == NFPROTO_IPV4 || family == NFPROTO_INET;
+}
+
+static bool other_table(const struct nft_copy *cp, uint8_t family, const char *table)
+{
+	for (size_t i = 0; i < cp->nothers; i++)
+		if (cp->others[i].family == family && !strcmp(cp->others[i].table, table))
+			return true;
+	return false;
+}
+
+static int on_chain(const struct nlmsghdr *nlh, void *arg)
+{
+	struct reading *rd = arg;
+	struct nft_copy *cp = rd->cp;
+	struct nft_chain_copy ch = {0};
+	const struct nlattr *a, *h;
+	char table[32] = "";
+	bool bad = false;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		switch (mnl_attr_get_type(a)) {
+		case NFTA_CHAIN_TABLE:
+			if (!attr_str(a, table, sizeof(table)))
+				table[0] = '\0';	/* a longer name: not boxnet's */
+			break;
+		case NFTA_CHAIN_NAME:
+			bad |= !attr_str(a, ch.name, sizeof(ch.name));
+			break;
+		case NFTA_CHAIN_TYPE:
+			bad |= !attr_str(a, ch.type, sizeof(ch.type));
+			break;
+		case NFTA_CHAIN_POLICY:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			ch.policy = ntohl(mnl_attr_get_u32(a));
+			break;
+		case NFTA_CHAIN_HOOK:
+			ch.base = true;
+			mnl_attr_for_each_nested(h, a) {
+				if (mnl_attr_validate(h, MNL_TYPE_U32) < 0)
+					continue;
+				if (mnl_attr_get_type(h) == NFTA_HOOK_HOOKNUM)
+					ch.hook = ntohl(mnl_attr_get_u32(h));
+				if (mnl_attr_get_type(h) == NFTA_HOOK_PRIORITY)
+					ch.prio = (int32_t)ntohl(mnl_attr_get_u32(h));
+			}
+			break;
+		}
+	}
+	uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+	/* Names up to 255 bytes are the kernel's limit: longer ones than boxnet keeps are not
+	 * boxnet's, and not understood (firewalld's, Docker's are shorter). */
+	if (bad)
+		return is_ours(nlh, table) ? -EBADMSG : 0;
+	if (is_ours(nlh, table)) {
+		if (!rd->ours)
+			return 0;
+		if (grow(&cp->chains, &cp->chains_cap, cp->nchains + 1, sizeof(ch)))
+			return -ENOMEM;
+		cp->chains[cp->nchains++] = ch;
+		return 0;
+	}
+	if (!rd->others || !ch.base || ch.policy != NF_DROP || !table[0] || !ipv4_family(family) ||
+	    (ch.hook != NF_INET_FORWARD && ch.hook != NF_INET_POST_ROUTING && ch.hook != NF_INET_LOCAL_IN))
+		return 0;
+	if (grow(&cp->others, &cp->others_cap, cp->nothers + 1, sizeof(*cp->others)))
+		return -ENOMEM;
+	struct nft_other_chain *o = &cp->others[cp->nothers++];
+	*o = (struct nft_other_chain){.family = family, .hook = ch.hook};
+	memcpy(o->table, table, sizeof(o->table));
+	memcpy(o->name, ch.name, sizeof(o->name));
+	return 0;
+}
+
+static uint32_t data_u32(const void *p, size_t len, uint16_t type)
+{
+	const struct nlattr *a = only_attr(p, len, type);
+	return a && mnl_attr_get_payload_len(a) == 4 ? ntohl(mnl_attr_get_u32(a)) : UINT32_MAX;
+}
+
+/* The rule's expressions in one of the shapes struct nft_other_rule describes; false for
+ * any other. */
+static bool summarize(const unsigned char *p, size_t len, struct nft_other_rule *r)
+{
+	const struct nlattr *e;
+	size_t off = 0;
+	uint32_t meta = 0;	/* the key loaded, waiting for its cmp */
+	bool ct = false, verdict = false;
+	r->verdict = -1;
+	while ((e = next_attr(p, len, &off))) {
+		const void *ep = mnl_attr_get_payload(e);
+		size_t el = mnl_attr_get_payload_len(e);
+		const struct nlattr *name = only_attr(ep, el, NFTA_EXPR_NAME), *data = only_attr(ep, el, NFTA_EXPR_DATA);
+		if (!name || verdict || mnl_attr_validate(name, MNL_TYPE_NUL_STRING) < 0)
+			return false;
+		const char *n = mnl_attr_get_str(name);
+		const void *dp = data ? mnl_attr_get_payload(data) : NULL;
+		size_t dl = data ? mnl_attr_get_payload_len(data) : 0;
+		if (!strcmp(n, "counter"))
+			continue;
+		if (!data)
+			return false;
+		if (!strcmp(n, "meta") && !meta && r->match == OTHER_ANY && !ct) {
+			meta = data_u32(dp, dl, NFTA_META_KEY);
+			if (meta != NFT_META_IIFNAME && meta != NFT_META_OIFNAME)
+				return false;
+		} else if (!strcmp(n, "cmp") && meta) {
+			const struct nlattr *cd = only_attr(dp, dl, NFTA_CMP_DATA);
+			const struct nlattr *v = cd ? only_attr(mnl_attr_get_payload(cd), mnl_attr_get_payload_len(cd),
+								  NFTA_DATA_VALUE) : NULL;
+			if (data_u32(dp, dl, NFTA_CMP_OP) != NFT_CMP_EQ || !v || mnl_attr_get_payload_len(v) > 16)
+				return false;
+			r->match = meta == NFT_META_IIFNAME ? OTHER_IIF : OTHER_OIF;
+			r->len = (uint8_t)mnl_attr_get_payload_len(v);
+			memcpy(r->data, mnl_attr_get_payload(v), r->len);
+			meta = 0;
+		} else if (!strcmp(n, "ct") && r->match == OTHER_ANY && !meta && !ct) {
+			if (data_u32(dp, dl, NFTA_CT_KEY) != NFT_CT_STATE)
+				return false;
+			ct = true;
+		} else if (ct && (!strcmp(n, "bitwise") || !strcmp(n, "cmp"))) {
+			continue;	/* ct state established,related: taken as it reads */
+		} else if (ct && !strcmp(n, "lookup")) {
+			/* ct state vmap { established : accept, ... }, or ct state { established, ... } */
+			if (data_u32(dp, dl, NFTA_LOOKUP_DREG) == NFT_REG_VERDICT) {
+				r->verdict = NF_ACCEPT;
+				verdict = true;
+			}
+		} else if (!strcmp(n, "immediate") && !meta && data_u32(dp, dl, NFTA_IMMEDIATE_DREG) == NFT_REG_VERDICT) {
+			const struct nlattr *id = only_attr(dp, dl, NFTA_IMMEDIATE_DATA);
+			const struct nlattr *vd = id ? only_attr(mnl_attr_get_payload(id), mnl_attr_get_payload_len(id),
+								  NFTA_DATA_VERDICT) : NULL;
+			if (!vd)
+				return false;
+			const void *vp = mnl_attr_get_payload(vd);
+			size_t vl = mnl_attr_get_payload_len(vd);
+			const struct nlattr *chain = only_attr(vp, vl, NFTA_VERDICT_CHAIN);
+			r->verdict = (int32_t)data_u32(vp, vl, NFTA_VERDICT_CODE);
+			if ((r->verdict == NFT_JUMP || r->verdict == NFT_GOTO) &&
+			    (!chain || !attr_str(chain, r->target, sizeof(r->target))))
+				return false;
+			verdict = true;
+		} else {
+			return false;
+		}
+	}
+	if (off == ATTRS_BAD || !verdict || meta)
+		return false;
+	if (ct) {
+		/* Only an accept of established flows is understood; it stands for the replies. */
+		if (r->verdict != NF_ACCEPT)
+			return false;
+		r->match = OTHER_CT;
+	}
+	return r->verdict == NF_ACCEPT || r->verdict == NF_DROP || r->verdict == NFT_JUMP || r->verdict == NFT_GOTO ||
+	       r->verdict == NFT_RETURN;
+}
+
+static int on_rule(const struct nlmsghdr *nlh, void *arg)
+{
+	struct reading *rd = arg;
+	struct nft_copy *cp = rd->cp;
+	struct nft_rule_copy r = {0};
+	const struct nlattr *a, *exprs = NULL;
+	char table[32] = "";
+	bool bad = false;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_RULE_TABLE && !attr_str(a, table, sizeof(table)))
+			table[0] = '\0';
+		else if (mnl_attr_get_type(a) == NFTA_RULE_CHAIN && !attr_str(a, r.chain, sizeof(r.chain)))
+			bad = true;
+		else if (mnl_attr_get_type(a) == NFTA_RULE_EXPRESSIONS)
+			exprs = a;
+	}
+	if (bad)
+		return is_ours(nlh, table) ? -EBADMSG : 0;
+	if (!is_ours(nlh, table)) {
+		uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+		struct nft_other_rule o = {.family = family};
+		/* Only the tables that drop by default: their rules may make up for it. */
+		if (!rd->others || !exprs || !table[0] || !other_table(cp, family, table) ||
+		    !summarize(mnl_attr_get_payload(exprs), mnl_attr_get_payload_len(exprs), &o))
+			return 0;
+		if (grow(&cp->orules, &cp->orules_cap, cp->norules + 1, sizeof(o)))
+			return -ENOMEM;
+		memcpy(o.table, table, sizeof(o.table));
+		memcpy(o.chain, r.chain, sizeof(o.chain));
+		cp->orules[cp->norules++] = o;
+		return 0;
+	}
+	if (!rd->ours)
+		return 0;
+	if (!exprs || grow(&cp->rules, &cp->rules_cap, cp->nrules + 1, sizeof(r)))
+		return exprs ? -ENOMEM : -EBADMSG;
+	r.len = mnl_attr_get_payload_len(exprs);
+	r.exprs = malloc(r.len ? r.len : 1);
+	if (!r.exprs)
+		return -ENOMEM;
+	memcpy(r.exprs, mnl_attr_get_payload(exprs), r.len);
+	cp->rules[cp->nrules++] = r;
+	return 0;
+}
+
+/* Before a dump, and again after it raced a change: none of what it reads. */
+static void reset_chains(void *arg)
+{
+	struct nft_copy *copy = ((struct reading *)arg)->cp;
+	copy->nchains = copy->nothers = 0;
+}
+
+static void reset_rules(void *arg)
+{
+	struct nft_copy *copy = ((struct reading *)arg)->cp;
+	for (size_t i = 0; i < copy->nrules; i++)
+		free(copy->rules[i].exprs);
+	copy->nrules = copy->norules = 0;
+}
+
+int nft_read_table(struct talk *t, struct nft_copy *copy, bool ours, bool others)
+{
+	/* All families: the table is ip's, the chains that may drop its traffic also inet's. */
+	struct nfgenmsg g = {.nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0};
+	struct reading rd = {copy, ours, others};
+	reset_chains(&rd);
+	reset_rules(&rd);
+	int err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, &g, sizeof(g), on_chain, reset_chains,
+			    &rd);
+	if (!err && (ours || copy->nothers))
+		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, &g, sizeof(g), on_rule, reset_rules,
+				&rd);
+	return err;
+}
+
+/* ---- other tables ---- */
+
+enum { OUT_RETURN, OUT_ACCEPT, OUT_DROP };
+
+struct packet {
+	const char *iif, *oif;
+	bool reply;		/* of a flow the other way: established */
+};
+
+static bool name_matches(const struct nft_other_rule *r, const char *name)
+{
+	char pad[16] = {0};	/* as the kernel's register holds it: a prefix compare for "br*" */
+	strncpy(pad, name, sizeof(pad) - 1);
+	return !memcmp(pad, r->data, r->len);
+}
+
+/* What a chain does with the packet, by the rules boxnet understands (any other rule is taken
+ * to let it pass on): accept, drop, or return. */
+static int chain_verdict(const struct nft_copy *cp, const struct nft_other_chain *base, const char *chain,
+			 const struct packet *pk, unsigned depth)
+{
+	if (depth > 16)
+		return OUT_DROP;	/* a loop, or too deep to tell: warn */
+	for (size_t i = 0; i < cp->norules; i++) {
+		const struct nft_other_rule *r = &cp->orules[i];
+		if (r->family != base->family || strcmp(r->table, base->table) || strcmp(r->chain, chain))
+			continue;
+		if (r->match == OTHER_CT ? !pk->reply
+		    : r->match == OTHER_IIF ? !name_matches(r, pk->iif)
+		    : r->match == OTHER_OIF ? !name_matches(r, pk->oif) : false)
+			continue;
+		int v;
+		switch (r->verdict) {
+		case NF_ACCEPT:
+			return OUT_ACCEPT;
+		case NF_DROP:
+			return OUT_DROP;
+		case NFT_GOTO:
+			return chain_verdict(cp, base, r->target, pk, depth + 1);
+		case NFT_JUMP:
+			if ((v = chain_verdict(cp, base, r->target, pk, depth + 1)) != OUT_RETURN)
+				return v;
+			break;
+		default:
+			return OUT_RETURN;
+		}
+	}
+	return OUT_RETURN;
+}
+
+static bool passes(const struct nft_copy *cp, const struct nft_other_chain *o, const char *iif, const char *oif,
+		   bool reply)
+{
+	struct packet pk = {iif, oif, reply};
+	return chain_verdict(cp, o, o->name, &pk, 0) == OUT_ACCEPT;
+}
+
+void nft_check_others(const struct nft_copy *cp, const struct segment *segs, size_t n, const char *uplink,
+		      struct sbuf *out)
+{
+	for (size_t i = 0; i < cp->nothers; i++) {
+		const struct nft_other_chain *o = &cp->others[i];
+		const char *fam = o->family == NFPROTO_INET ? "inet" : "ip";
+		for (size_t k = 0; k < n; k++) {
+			const char *x = segs[k].ifname;
+			bool in = o->hook == NF_INET_LOCAL_IN;
+			/* To the box: from the segment. Forwarded: out to the uplink, and the replies. */
+			bool from = passes(cp, o, x, in ? "" : uplink, false);
+			bool to = in || passes(cp, o, uplink, x, true);
+			if (from && to)
+				continue;
+			sbuf_addf(out, "nftables chain %s %s %s (policy drop) blocks %s %s%s: add e.g. ", fam, o->table,
+				  o->name, in ? "traffic from" : "forwarded traffic of segment", x, in ? " to the box" : "");
+			if (!from)
+				sbuf_addf(out, "nft insert rule %s %s %s iifname \"%s\" accept%s", fam, o->table, o->name, x,
+					  to ? "" : " and ");
+			if (!to)
+				sbuf_addf(out, "nft insert rule %s %s %s oifname \"%s\" accept", fam, o->table, o->name, x);
+			if (o->family == NFPROTO_INET && !strcmp(o->table, "fw4"))
+				sbuf_addf(out, " (with OpenWrt's fw4: a zone covering %s in /etc/config/firewall)", x);
+			sbuf_add(out, "\n", 1);
+		}
+	}
+}
+
+void nft_copy_free(struct nft_copy *copy)
+{
+	for (size_t i = 0; i < copy->nrules; i++)
+		free(copy->rules[i].exprs);
+	free(copy->rules);
+	free(copy->chains);
+	free(copy->others);
+	free(copy->orules);
+	*copy = (struct nft_copy){0};
+}
+
+/* ---- comparing the copy with the ruleset ---- */
 
 static bool same_bytes(const struct nlattr *a, const struct nlattr *b)
 {

@@ -29,6 +29,27 @@ struct nft_rule_copy {
 	size_t len;
 };
 
+/* Another table's base chain on a hook boxnet's traffic passes (forward, postrouting, input)
+ * whose policy is drop: every base chain on a hook sees the packet, so its drop wins over
+ * boxnet's accept. */
+struct nft_other_chain {
+	uint8_t family;
+	uint32_t hook;
+	char table[32], name[32];
+};
+
+/* A rule of such a table, in one of the few shapes boxnet understands: [meta iifname or
+ * oifname, cmp eq] [counter] then accept, drop, jump or goto; or a ct state match that
+ * accepts established flows. Other rules are left out (they accept nothing, as far as boxnet
+ * knows). */
+enum { OTHER_ANY, OTHER_IIF, OTHER_OIF, OTHER_CT };
+struct nft_other_rule {
+	uint8_t family, match, len;	/* len: of data, compared with the 16-byte padded name */
+	unsigned char data[16];
+	int32_t verdict;		/* NF_ACCEPT, NF_DROP, NFT_JUMP, NFT_GOTO */
+	char table[32], chain[32], target[32];
+};
+
 struct nft_copy {
 	uint32_t flags;		/* NFTA_TABLE_FLAGS: dormant... */
 	uint32_t use;		/* NFTA_TABLE_USE: its chains, sets, objects and flowtables */
@@ -36,10 +57,21 @@ struct nft_copy {
 	size_t nchains, chains_cap;
 	struct nft_rule_copy *rules;
 	size_t nrules, rules_cap;
+	/* Read only when asked (up, status): the other tables that may drop boxnet's traffic. */
+	struct nft_other_chain *others;
+	size_t nothers, others_cap;
+	struct nft_other_rule *orules;
+	size_t norules, orules_cap;
 };
 
-/* Its chains and rules (flags and use, from nft_get_table, are kept). */
-int nft_read_table(struct talk *t, struct nft_copy *copy);
+/* Its chains and rules (flags and use, from nft_get_table, are kept) when ours; with others,
+ * also what other tables (ip, inet) hold that may drop boxnet's traffic. One dump of chains
+ * and one of rules, all families. */
+int nft_read_table(struct talk *t, struct nft_copy *copy, bool ours, bool others);
+/* One line in out ("nftables chain ... blocks ...: add ...") for each such chain that would
+ * drop the traffic of a segment; uplink is the config's uplink, or "". */
+void nft_check_others(const struct nft_copy *copy, const struct segment *segs, size_t n, const char *uplink,
+		      struct sbuf *out);
 /* Queues a transaction that puts the copied table back, with the given comment. */
 int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment);
 void nft_copy_free(struct nft_copy *copy);

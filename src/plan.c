@@ -515,6 +515,16 @@ static void plan_firewall(struct plan *p, struct state *st)
 			emit(p, OP_NFT_DEL, &st->host, NULL, NULL);
 	} else if (!st->known || !st->table_exists || strcmp(want, st->table_comment) ||
 		   !nft_copy_matches(&st->table, &p->rules)) {
+		/* The box was built, its table is gone: an `nft flush ruleset` (nftables.service,
+		 * an init script) took it, and the box forwards unfiltered until up puts it back. */
+		bool built = false;
+		for (size_t i = 0; i < st->host.nlinks && st->known && !st->table_exists; i++)
+			built |= st->host.links[i].ours;
+		for (size_t i = 0; i < st->nns && st->known && !st->table_exists; i++)
+			built |= st->ns[i].exists && st->ns[i].ours;
+		if (built)
+			note(p, "nftables table ip %s: table missing: was the ruleset flushed? (up puts it back)%s",
+			     NFT_TABLE, "");
 		emit(p, OP_NFT_LOAD, &st->host, NULL, NULL);
 	}
 }

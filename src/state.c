@@ -337,16 +337,16 @@ int state_open_ns(struct state *st, struct ns_state *ns)
 	return err ? err : back;
 }
 
-static int read_table(struct state *st)
+/* others (up, status): also the other tables' chains that may drop the box's traffic, in
+ * the same two dumps. */
+static int read_table(struct state *st, bool others)
 {
 	int err = nft_get_table(&st->nf, st->table_comment, sizeof(st->table_comment), &st->table);
-	if (err == -ENOENT)
-		return 0;
-	if (err)
+	if (err && err != -ENOENT)
 		return err;
-	st->table_exists = true;
-	st->table_ours = !strncmp(st->table_comment, "boxnet ", 7);
-	return st->table_ours ? nft_read_table(&st->nf, &st->table) : 0;
+	st->table_exists = !err;
+	st->table_ours = !err && !strncmp(st->table_comment, "boxnet ", 7);
+	return st->table_ours || others ? nft_read_table(&st->nf, &st->table, st->table_ours, others) : 0;
 }
 
 /* Namespaces in /run/netns that the config does not name but whose lo carries boxnet's mark
@@ -440,7 +440,7 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 		return err;
 	st->nf.fault = st->fault;
 	talk_share_rx(&st->nf, &st->rx);
-	if ((err = read_table(st)) < 0) {
+	if ((err = read_table(st, stale)) < 0) {
 		*why = st->nf.error;
 		return err;
 	}
