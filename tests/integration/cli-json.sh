@@ -99,6 +99,34 @@ expect_exit "down --all again: nothing to do, exit 0" 0 "$BOXNET" down --all
 expect_exit "--all with up: a usage error" 2 "$BOXNET" -c "$CONF" --all up
 expect_exit "purge is no command" 2 "$BOXNET" purge
 
+# down --all fails midway (the test build's hook, each kernel operation in turn): all of it
+# undone, the box as before.
+FB=$ROOT/build/faults/boxnet
+if [ -x "$FB" ]; then
+	"$BOXNET" -c "$CONF" up
+	n=$(BOXNET_COUNT_OPS=1 "$FB" down --all 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p')
+	"$BOXNET" -c "$CONF" up
+	built=$(snapshot)
+	for k in $(seq 1 $((n - 1))); do
+		BOXNET_FAIL_AT=$k "$FB" down --all >/dev/null 2>&1
+		same "down --all failing at operation $k of $n: undone" "$built" "$(snapshot)"
+	done
+	"$BOXNET" down --all
+fi
+
+# Under valgrind: no memory error, no leak.
+if command -v valgrind >/dev/null; then
+	vg() { valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 \
+		"$BOXNET" "$@" >/dev/null 2>&1; [ $? != 99 ]; }
+	ok "valgrind: plan -j" vg -c "$CONF" plan -j
+	ok "valgrind: status -j on an empty box" vg -c "$CONF" status -j
+	"$BOXNET" -c "$CONF" up
+	ip link del ve-a
+	ok "valgrind: status -j after an interference" vg -c "$CONF" status -j
+	ok "valgrind: show" vg -c "$CONF" show
+	ok "valgrind: down --all" vg down --all
+fi
+
 # Without root: one clear message, for up, down and status alike.
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 for cmd in up down status show; do
