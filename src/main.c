@@ -77,8 +77,11 @@ static void usage(FILE *out)
 		     "commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		fprintf(out, "  %-7s ", commands[i].name);
-		for (const char *h = commands[i].help; *h; h++)
-			fputs(*h == '\n' ? "\n          " : (char[]){*h, 0}, out);
+		for (const char *h = commands[i].help; *h; h++) {
+			putc(*h, out);
+			if (*h == '\n')
+				fputs("          ", out);	/* under the help, not the name */
+		}
 		putc('\n', out);
 	}
 	fprintf(out, "\n"
