@@ -664,7 +664,7 @@ static void undo(struct exec *x)
 
 /* ---- reporting ---- */
 
-static void describe(const struct op *o, struct sbuf *s)
+void op_describe(const struct op *o, struct sbuf *s)
 {
 	char a[IP4_STRLEN];
 	const char *in = o->where->name ? " in namespace " : "";
@@ -744,7 +744,7 @@ static void report(const struct exec *x, const struct op *o, int err, FILE *out)
 		sbuf_addf(&s, "%s %s (%s:%u): ", conf_kind_names[o->owner->kind], o->owner->name,
 			  x->c->file, o->owner->line);
 	sbuf_addf(&s, "cannot ");
-	describe(o, &s);
+	op_describe(o, &s);
 	if (o->type == OP_NFT_LOAD && x->error.type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE) &&
 	    x->error.tag) {
 		sbuf_addf(&s, " (rule '");

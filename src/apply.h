@@ -8,5 +8,7 @@
 
 /* Returns 0, or -errno after the failure was reported to err and what was done undone. */
 int apply(const struct config *c, struct state *st, const struct plan *p, FILE *err);
+/* What op does, in words ("create namespace red"), for messages and status -j. */
+void op_describe(const struct op *o, struct sbuf *s);
 
 #endif

@@ -1,6 +1,8 @@
-/* main.c: boxnet's command line: check, plan, up and down on one config file. */
+/* main.c: boxnet's command line: a table of commands (up, down, status, show, check, plan) on
+ * one config file. */
 #include <dirent.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,45 +20,93 @@
 #include "log.h"
 #include "netns.h"
 #include "plan.h"
+#include "report.h"
 #include "state.h"
 
 #define DEFAULT_CONF "/etc/boxnet.conf"
 
 enum { EXIT_KERNEL = 1, EXIT_CONFIG = 2, EXIT_NOT_UP = 3 };
 
-enum command { CMD_UP, CMD_DOWN, CMD_STATUS, CMD_CHECK, CMD_PLAN };
+enum cmd { CMD_UP, CMD_DOWN, CMD_STATUS, CMD_SHOW, CMD_CHECK, CMD_PLAN };
 
 struct run {
 	const char *file;
-	enum command cmd;
-	bool verbose;
+	enum cmd cmd;
+	bool verbose, json, all;
 	FILE *err;		/* where messages go */
+};
+
+/* What a command needs, and which options it takes. */
+enum { NEEDS_KERNEL = 1, TAKES_JSON = 2, TAKES_ALL = 4 };
+
+struct command {
+	const char *name;
+	int (*run)(const struct config *c, const struct run *r);
+	unsigned flags;
+	const char *help;
+};
+
+static int run_kernel(const struct config *c, const struct run *r);
+static int run_check(const struct config *c, const struct run *r);
+static int run_plan(const struct config *c, const struct run *r);
+
+static const struct command commands[] = {
+	[CMD_UP] = {"up", run_kernel, NEEDS_KERNEL, "build the box; running it again changes nothing"},
+	[CMD_DOWN] = {"down", run_kernel, NEEDS_KERNEL | TAKES_ALL,
+		      "remove what boxnet built for this config, and nothing else;\n"
+		      "with --all, all that carries boxnet's marks, without a config"},
+	[CMD_STATUS] = {"status", run_kernel, NEEDS_KERNEL | TAKES_JSON,
+			"print what up would change, as ip and nft commands (-j: each\n"
+			"object's state, as JSON); exit 0 when nothing, 3 when something"},
+	[CMD_SHOW] = {"show", run_kernel, NEEDS_KERNEL,
+		      "each segment, its namespaces and addresses, and whether they\n"
+		      "are as configured; exits as status"},
+	[CMD_CHECK] = {"check", run_check, 0, "validate the config only"},
+	[CMD_PLAN] = {"plan", run_plan, TAKES_JSON,
+		      "print what up does on a clean box, as ip and nft commands\n"
+		      "(-j: the operations, as JSON)"},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: boxnet [-c FILE] COMMAND\n"
-		"\n"
-		"Build the box's network from FILE (default " DEFAULT_CONF ", - for standard input).\n"
-		"\n"
-		"commands:\n"
-		"  up      build the box; running it again changes nothing\n"
-		"  down    remove what boxnet built for this config, and nothing else\n"
-		"  status  print what up would change, as ip and nft commands; exit 0 when\n"
-		"          nothing, 3 when something\n"
-		"  check   validate the config only\n"
-		"  plan    print what up does on a clean box, as ip and nft commands\n"
-		"\n"
-		"options:\n"
-		"  -c, --config FILE   the config file\n"
-		"  -v, --verbose       say what was done, and how long it took\n"
-		"  -h, --help          this text\n"
-		"      --version       the version\n"
-		"\n"
-		"exit status: 0 done; 1 the box could not be built or removed (the kernel refused,\n"
-		"or something boxnet did not create is in the way); 2 bad config or usage;\n"
-		"3 (status) the box is not as configured\n");
+	fprintf(out, "usage: boxnet [-c FILE] [-j] COMMAND\n"
+		     "       boxnet down --all\n"
+		     "\n"
+		     "Build the box's network from FILE (default " DEFAULT_CONF ", - for standard input).\n"
+		     "\n"
+		     "commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		fprintf(out, "  %-7s ", commands[i].name);
+		for (const char *h = commands[i].help; *h; h++) {
+			putc(*h, out);
+			if (*h == '\n')
+				fputs("          ", out);	/* under the help, not the name */
+		}
+		putc('\n', out);
+	}
+	fprintf(out, "\n"
+		     "options:\n"
+		     "  -c, --config FILE   the config file\n"
+		     "  -j, --json          status and plan: print JSON\n"
+		     "  -a, --all           down: remove everything boxnet's marks are on\n"
+		     "  -v, --verbose       say what was done, and how long it took\n"
+		     "  -h, --help          this text\n"
+		     "  -V, --version       the version\n"
+		     "\n"
+		     "exit status: 0 done; 1 the box could not be built or removed (the kernel refused,\n"
+		     "or something boxnet did not create is in the way); 2 bad config or usage;\n"
+		     "3 (status, show) the box is not as configured\n");
+}
+
+/* up, down, status and show act on the network and its namespaces: without these
+ * capabilities, one clear message rather than the first refusal (the lock file, setns). */
+static bool has_caps(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {0};
+	if (syscall(SYS_capget, &h, d) < 0)
+		return true;	/* unknown: the kernel will say */
+	return (d[0].effective >> CAP_NET_ADMIN & 1) && (d[0].effective >> CAP_SYS_ADMIN & 1);
 }
 
 /* Two boxnets at once (restart racing reload) would trip over each other's objects. status
@@ -87,8 +138,9 @@ static int take_lock(bool create)
  * (as root, past the hard limit of boot, 4096), or refused then. */
 static int raise_file_limit(const struct config *c, const struct run *r)
 {
-	unsigned long long need = 16 + c->nns * (r->cmd == CMD_DOWN ? 2 : 1);
-	DIR *dir = r->cmd == CMD_DOWN ? NULL : opendir(NETNS_DIR);
+	bool down = r->cmd == CMD_DOWN && !r->all;
+	unsigned long long need = 16 + c->nns * (down ? 2 : 1);
+	DIR *dir = down ? NULL : opendir(NETNS_DIR);
 	for (struct dirent *e; dir && (e = readdir(dir));)
 		need += e->d_name[0] != '.' && !conf_ns(c, e->d_name) ? 2 : 0;
 	if (dir)
@@ -145,7 +197,8 @@ static void print_lines(FILE *out, const char *prefix, const char *text)
 		fprintf(out, "boxnet: %s%.*s\n", prefix, (int)(nl - text), text);
 }
 
-/* up, down and status: read the kernel's state, plan, then apply or print. */
+/* up, down, status and show: read the kernel's state, plan, then apply or print. down --all
+ * is up with an empty config: all that carries boxnet's mark is stale, and goes. */
 static int run_kernel(const struct config *c, const struct run *r)
 {
 	struct state st;
@@ -160,7 +213,8 @@ static int run_kernel(const struct config *c, const struct run *r)
 		fprintf(r->err, "boxnet: /proc is not mounted\n");
 		return EXIT_KERNEL;
 	}
-	lock = take_lock(r->cmd != CMD_STATUS);
+	bool reads = r->cmd == CMD_STATUS || r->cmd == CMD_SHOW, down = r->cmd == CMD_DOWN && !r->all;
+	lock = take_lock(!reads);
 	if (lock < -1) {
 		fprintf(r->err, "boxnet: cannot lock %s: %s\n", LOCK_FILE, strerror(-lock));
 		return EXIT_KERNEL;
@@ -178,21 +232,28 @@ static int run_kernel(const struct config *c, const struct run *r)
 	struct fault fault = {.fail_at = strtoul(kill ? kill : fail ? fail : "0", NULL, 10), .kill = kill};
 	st.fault = &fault;
 #endif
-	int err = state_read(&st, c, r->cmd != CMD_DOWN, &why);
+	int err = state_read(&st, c, !down, &why);
 	if (err) {
 		fprintf(r->err, "boxnet: cannot read the kernel's network state: %s%s%s%s\n", strerror(-err),
 			why.text[0] ? " (kernel: " : "", why.text, why.text[0] ? ")" : "");
 		if (err == -EPERM || err == -EACCES)
-			fprintf(r->err, "boxnet: up, down and status need root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n");
+			fprintf(r->err, "boxnet: needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n");
 		goto out;
 	}
-	if ((r->cmd == CMD_DOWN ? plan_down(&p, c, &st) : plan_up(&p, c, &st)) < 0) {
+	if ((down ? plan_down(&p, c, &st) : plan_up(&p, c, &st)) < 0) {
 		fprintf(r->err, "boxnet: out of memory\n");
 		goto out;
 	}
-	if (p.nconflicts) {
+	if (reads && r->json)
+		report_status_json(c, &st, &p, stdout);
+	else if (r->cmd == CMD_SHOW)
+		report_show(c, &st, &p, stdout);
+	if (p.nconflicts && r->all) {
+		/* No config: nothing is wanted, so only a table of that name that is not boxnet's. */
+		print_lines(r->err, "note: left alone: ", sbuf_str(&p.conflicts));
+	} else if (p.nconflicts) {
 		print_lines(r->err, "", sbuf_str(&p.conflicts));
-		if (r->cmd != CMD_STATUS)
+		if (!reads)
 			fprintf(r->err, "boxnet: nothing was changed\n");
 		goto out;
 	}
@@ -207,12 +268,15 @@ static int run_kernel(const struct config *c, const struct run *r)
 	}
 	/* Not an error: at boot the uplink may come later, and the rules match it by name; so
 	 * up stays silent, and status says it. */
-	bool no_uplink = r->cmd == CMD_STATUS && c->uplink[0] && !state_link(&st.host, c->uplink);
+	bool no_uplink = reads && c->uplink[0] && !state_link(&st.host, c->uplink);
 	if (no_uplink)
 		fprintf(r->err, "boxnet: note: the uplink %s is missing: nothing leaves the box until it appears\n",
 			c->uplink);
-	if (r->cmd == CMD_STATUS) {
+	if (reads) {
 		/* The exit status says whether up would change something; it cannot make an uplink. */
+		ret = p.n ? EXIT_NOT_UP : 0;
+		if (r->json || r->cmd == CMD_SHOW)
+			goto out;
 		if (p.n) {
 			plan_print(&p, c, "what 'boxnet up' would change", stdout);
 			ret = EXIT_NOT_UP;
@@ -230,7 +294,7 @@ static int run_kernel(const struct config *c, const struct run *r)
 		if (r->verbose) {
 			long long us = us_since(&t0);
 			fprintf(r->err, "boxnet: %s: %zu changes in %lld.%lld ms, peak memory %lu KiB\n",
-				r->cmd == CMD_UP ? "up" : "down", p.n, us / 1000, us % 1000 / 100, peak_kib());
+				commands[r->cmd].name, p.n, us / 1000, us % 1000 / 100, peak_kib());
 		}
 	}
 out:
@@ -246,13 +310,23 @@ out_lock:
 	return ret;
 }
 
-static int run_plan(const struct config *c)
+static int run_check(const struct config *c, const struct run *r)
+{
+	(void)c;
+	(void)r;
+	return 0;
+}
+
+static int run_plan(const struct config *c, const struct run *r)
 {
 	struct state st;
 	struct plan p = {0};
 	int ret = EXIT_KERNEL;
 	if (state_init(&st, c) == 0 && plan_up(&p, c, &st) == 0) {
-		plan_print(&p, c, "what 'boxnet up' does on a clean box", stdout);
+		if (r->json)
+			report_plan_json(&p, stdout);
+		else
+			plan_print(&p, c, "what 'boxnet up' does on a clean box", stdout);
 		ret = fflush(stdout) == 0 ? 0 : EXIT_KERNEL;
 	} else {
 		fprintf(stderr, "boxnet: out of memory\n");
@@ -270,20 +344,25 @@ static int parse_args(int argc, char **argv, struct run *r)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"json", no_argument, NULL, 'j'},
+		{"all", no_argument, NULL, 'a'},
 		{0},
-	};
-	static const char *const commands[] = {
-		[CMD_UP] = "up", [CMD_DOWN] = "down", [CMD_STATUS] = "status", [CMD_CHECK] = "check", [CMD_PLAN] = "plan",
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:hv", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:hvVja", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			r->file = optarg;
 			break;
 		case 'v':
 			r->verbose = true;
+			break;
+		case 'j':
+			r->json = true;
+			break;
+		case 'a':
+			r->all = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -300,10 +379,14 @@ static int parse_args(int argc, char **argv, struct run *r)
 		return -1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		if (!strcmp(argv[optind], commands[i])) {
-			r->cmd = (enum command)i;
-			return 0;
+		if (strcmp(argv[optind], commands[i].name))
+			continue;
+		r->cmd = (enum cmd)i;
+		if ((r->json && !(commands[i].flags & TAKES_JSON)) || (r->all && !(commands[i].flags & TAKES_ALL))) {
+			fprintf(stderr, "boxnet: %s takes no %s\n", commands[i].name, r->json ? "-j" : "--all");
+			return -1;
 		}
+		return 0;
 	}
 	fprintf(stderr, "boxnet: unknown command '");
 	put_escaped(stderr, argv[optind]);
@@ -331,15 +414,22 @@ int main(int argc, char **argv)
 	}
 	/* Copies to the kernel log are for what init runs at boot: up and down. */
 	r.err = r.cmd == CMD_UP || r.cmd == CMD_DOWN ? log_open() : stderr;
+	const struct command *cmd = &commands[r.cmd];
 	/* Root acting on the kernel reads only a file that no one but root can have written. */
-	bool strict = geteuid() == 0 && r.cmd != CMD_CHECK && r.cmd != CMD_PLAN;
-	if (conf_load(&c, r.file, strict, &d)) {
+	bool strict = geteuid() == 0 && (cmd->flags & NEEDS_KERNEL);
+	if ((cmd->flags & NEEDS_KERNEL) && !has_caps()) {
+		fprintf(r.err, "boxnet: %s needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n", cmd->name);
+		ret = EXIT_KERNEL;
+	} else if (r.all) {
+		/* down --all: no config; an empty one wants nothing, so all of boxnet's goes. */
+		c.file = "(no config)";
+		conf_parse(&c, "", 0, &d);
+		ret = run_kernel(&c, &r);
+	} else if (conf_load(&c, r.file, strict, &d)) {
 		diag_print(&d, r.err);
 		ret = EXIT_CONFIG;
-	} else if (r.cmd == CMD_PLAN) {
-		ret = run_plan(&c);
-	} else if (r.cmd != CMD_CHECK) {
-		ret = run_kernel(&c, &r);
+	} else {
+		ret = cmd->run(&c, &r);
 	}
 	diag_free(&d);
 	conf_free(&c);

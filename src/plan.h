@@ -71,5 +71,6 @@ void plan_free(struct plan *p);
 
 /* print.c: the plan as a shell script of ip and nft commands; what says what it is. */
 void plan_print(const struct plan *p, const struct config *c, const char *what, FILE *out);
+void plan_print_op(const struct plan *p, const struct op *o, FILE *out);
 
 #endif

@@ -63,9 +63,105 @@ static const char *section(const struct op *o)
 	}
 }
 
-void plan_print(const struct plan *p, const struct config *c, const char *what, FILE *out)
+/* One op as the commands that do it; ip and nft as plan prints them. */
+void plan_print_op(const struct plan *p, const struct op *o, FILE *out)
 {
 	char a[IP4_STRLEN], b[IP4_STRLEN], ipb[NAME_SIZE + 8];
+	const char *ip = ip_cmd(o->where, ipb);
+
+	switch (o->type) {
+	case OP_NETNS_ADD:
+		fprintf(out, "ip netns add %s\nip -n %s link set dev lo alias \"$mark\" up\n", o->where->name,
+			o->where->name);
+		break;
+	case OP_NETNS_DEL:
+		fprintf(out, "ip netns delete %s\n", o->where->name);
+		break;
+	case OP_LINK_ADD:
+		if (o->where->name && o->peer) {
+			/* boxnet makes it from inside; the same pair, said from the host: */
+			fprintf(out, "ip link add name %s", o->peer);
+			veth_args(out, o->mtu);
+			fprintf(out, " type veth peer name %s", o->ifname);
+			veth_args(out, o->mtu);
+			fprintf(out, " netns %s\n", o->where->name);
+			break;
+		}
+		fprintf(out, "%s link add name %s", ip, o->ifname);
+		if (!strcmp(o->kind, "veth")) {
+			veth_args(out, o->mtu);
+			fprintf(out, " type veth peer name %s", o->peer);
+			veth_args(out, o->mtu);
+			fprintf(out, " netns %s\n", o->peer_ns->name);
+		} else {
+			mac_arg(out, o);
+			mtu_arg(out, o->mtu);
+			fprintf(out, " type %s\n", o->kind);
+		}
+		break;
+	case OP_LINK_DEL:
+		fprintf(out, "%s link delete dev %s\n", ip, o->ifname);
+		break;
+	case OP_LINK_PARK:
+		fprintf(out, "%s link set dev %s down group %u\n", ip, o->ifname, BOXNET_GROUP);
+		if (!o->keep_name)
+			fprintf(out, "%s link set dev %s name bxg%d\n", ip, o->ifname, o->old_link.index);
+		break;
+	case OP_LINK_PURGE:
+		fprintf(out, "%s link delete group %u\n", ip, BOXNET_GROUP);
+		break;
+	case OP_LINK_SET:
+		fprintf(out, "%s link set dev %s", ip, o->ifname);
+		mac_arg(out, o);
+		mtu_arg(out, o->mtu);
+		if (o->master)
+			fprintf(out, " master %s", o->master);
+		if (o->nomaster)
+			fprintf(out, " nomaster");
+		if (o->mark)
+			fprintf(out, o->where->name ? " alias \"$mark\"" : " alias %s", BOXNET_MARK);
+		fprintf(out, "%s\n", o->up ? " up" : "");
+		break;
+	case OP_ADDR_ADD:
+	case OP_ADDR_DEL:
+		fprintf(out, "%s address %s %s%s dev %s\n", ip, o->type == OP_ADDR_ADD ? "add" : "delete",
+			prefix_str(&o->addr, a), o->addr.len <= 30 ? " brd +" : "", o->ifname);
+		break;
+	case OP_NET_ROUTE_ADD: {
+		/* As the kernel makes it: append, like the kernel, beside another to the subnet. */
+		struct prefix net = {prefix_net(&o->addr), o->addr.len};
+		fprintf(out, "%s route append %s dev %s proto kernel scope link src %s\n", ip,
+			prefix_str(&net, a), o->ifname, ip4_str(o->addr.addr, b));
+		break;
+	}
+	case OP_ROUTE_ADD:
+		fprintf(out, "%s route %s default via %s dev %s proto %d\n", ip, o->has_old ? "replace" : "add",
+			ip4_str(o->addr.addr, a), o->ifname, BOXNET_RTPROT);
+		break;
+	case OP_ROUTE_DEL:
+		fprintf(out, "%s route delete default proto %d\n", ip, BOXNET_RTPROT);
+		break;
+	case OP_NFT_LOAD:
+		print_nft(p, o, out);
+		break;
+	case OP_NFT_DEL:
+		fprintf(out, "nft delete table ip %s\n", NFT_TABLE);
+		break;
+	case OP_FORWARD_ON:
+		fprintf(out, "if [ \"$(cat /proc/sys/net/ipv4/ip_forward)\" = 0 ]; then\n"
+			     "\t# noted, so that down switches it off again\n"
+			     "\tmkdir -p -m 0700 %s && echo on > %s.$(stat -L -c %%i /proc/self/ns/net)\n"
+			     "\techo 1 > /proc/sys/net/ipv4/ip_forward\nfi\n", RUN_DIR, FORWARD_NOTE);
+		break;
+	case OP_FORWARD_OFF:
+		fprintf(out, "echo 0 > /proc/sys/net/ipv4/ip_forward\nrm -f %s %s.$(stat -L -c %%i /proc/self/ns/net)\n",
+			FORWARD_NOTE, FORWARD_NOTE);
+		break;
+	}
+}
+
+void plan_print(const struct plan *p, const struct config *c, const char *what, FILE *out)
+{
 	const struct ns_state *last_where = NULL;
 	const char *last_section = NULL;
 
@@ -81,7 +177,6 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *o = &p->ops[i];
 		const char *sec = section(o);
-		const char *ip = ip_cmd(o->where, ipb);
 		if (sec && sec != last_section) {
 			fprintf(out, "\n# %s\n", sec);
 		} else if (!sec && (o->where != last_where || last_section)) {
@@ -93,94 +188,6 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 		last_section = sec;
 		last_where = o->where;
 
-		switch (o->type) {
-		case OP_NETNS_ADD:
-			fprintf(out, "ip netns add %s\nip -n %s link set dev lo alias \"$mark\" up\n", o->where->name,
-				o->where->name);
-			break;
-		case OP_NETNS_DEL:
-			fprintf(out, "ip netns delete %s\n", o->where->name);
-			break;
-		case OP_LINK_ADD:
-			if (o->where->name && o->peer) {
-				/* boxnet makes it from inside; the same pair, said from the host: */
-				fprintf(out, "ip link add name %s", o->peer);
-				veth_args(out, o->mtu);
-				fprintf(out, " type veth peer name %s", o->ifname);
-				veth_args(out, o->mtu);
-				fprintf(out, " netns %s\n", o->where->name);
-				break;
-			}
-			fprintf(out, "%s link add name %s", ip, o->ifname);
-			if (!strcmp(o->kind, "veth")) {
-				veth_args(out, o->mtu);
-				fprintf(out, " type veth peer name %s", o->peer);
-				veth_args(out, o->mtu);
-				fprintf(out, " netns %s\n", o->peer_ns->name);
-			} else {
-				mac_arg(out, o);
-				mtu_arg(out, o->mtu);
-				fprintf(out, " type %s\n", o->kind);
-			}
-			break;
-		case OP_LINK_DEL:
-			fprintf(out, "%s link delete dev %s\n", ip, o->ifname);
-			break;
-		case OP_LINK_PARK:
-			fprintf(out, "%s link set dev %s down group %u\n", ip, o->ifname, BOXNET_GROUP);
-			if (!o->keep_name)
-				fprintf(out, "%s link set dev %s name bxg%d\n", ip, o->ifname, o->old_link.index);
-			break;
-		case OP_LINK_PURGE:
-			fprintf(out, "%s link delete group %u\n", ip, BOXNET_GROUP);
-			break;
-		case OP_LINK_SET:
-			fprintf(out, "%s link set dev %s", ip, o->ifname);
-			mac_arg(out, o);
-			mtu_arg(out, o->mtu);
-			if (o->master)
-				fprintf(out, " master %s", o->master);
-			if (o->nomaster)
-				fprintf(out, " nomaster");
-			if (o->mark)
-				fprintf(out, o->where->name ? " alias \"$mark\"" : " alias %s", BOXNET_MARK);
-			fprintf(out, "%s\n", o->up ? " up" : "");
-			break;
-		case OP_ADDR_ADD:
-		case OP_ADDR_DEL:
-			fprintf(out, "%s address %s %s%s dev %s\n", ip, o->type == OP_ADDR_ADD ? "add" : "delete",
-				prefix_str(&o->addr, a), o->addr.len <= 30 ? " brd +" : "", o->ifname);
-			break;
-		case OP_NET_ROUTE_ADD: {
-			/* As the kernel makes it: append, like the kernel, beside another to the subnet. */
-			struct prefix net = {prefix_net(&o->addr), o->addr.len};
-			fprintf(out, "%s route append %s dev %s proto kernel scope link src %s\n", ip,
-				prefix_str(&net, a), o->ifname, ip4_str(o->addr.addr, b));
-			break;
-		}
-		case OP_ROUTE_ADD:
-			fprintf(out, "%s route %s default via %s dev %s proto %d\n", ip, o->has_old ? "replace" : "add",
-				ip4_str(o->addr.addr, a), o->ifname, BOXNET_RTPROT);
-			break;
-		case OP_ROUTE_DEL:
-			fprintf(out, "%s route delete default proto %d\n", ip, BOXNET_RTPROT);
-			break;
-		case OP_NFT_LOAD:
-			print_nft(p, o, out);
-			break;
-		case OP_NFT_DEL:
-			fprintf(out, "nft delete table ip %s\n", NFT_TABLE);
-			break;
-		case OP_FORWARD_ON:
-			fprintf(out, "if [ \"$(cat /proc/sys/net/ipv4/ip_forward)\" = 0 ]; then\n"
-				     "\t# noted, so that down switches it off again\n"
-				     "\tmkdir -p -m 0700 %s && echo on > %s.$(stat -L -c %%i /proc/self/ns/net)\n"
-				     "\techo 1 > /proc/sys/net/ipv4/ip_forward\nfi\n", RUN_DIR, FORWARD_NOTE);
-			break;
-		case OP_FORWARD_OFF:
-			fprintf(out, "echo 0 > /proc/sys/net/ipv4/ip_forward\nrm -f %s %s.$(stat -L -c %%i /proc/self/ns/net)\n",
-				FORWARD_NOTE, FORWARD_NOTE);
-			break;
-		}
+		plan_print_op(p, o, out);
 	}
 }

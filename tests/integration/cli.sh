@@ -25,7 +25,7 @@ ok "check as nobody" setpriv --reuid=65534 --regid=65534 --clear-groups "$BOXNET
 ok "plan as nobody" setpriv --reuid=65534 --regid=65534 --clear-groups "$BOXNET" -c "$SEED" plan
 before=$(snapshot 1)
 expect_exit "up as nobody: exit 1" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$BOXNET" -c "$SEED" up
-ok "up as nobody says it needs root" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups '$BOXNET' -c '$SEED' up 2>&1 | grep -q 'need root'"
+ok "up as nobody says it needs root" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups '$BOXNET' -c '$SEED' up 2>&1 | grep -q 'needs root'"
 same "up as nobody changes nothing" "$before" "$(snapshot 1)"
 
 # Run from init (no controlling terminal), up and down copy their messages to the kernel log;

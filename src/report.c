@@ -1,0 +1,254 @@
+/* report.c: the box as a monitoring script (status -j, plan -j) or a person (show) reads it. */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+
+static const char *const op_names[] = {
+	[OP_FORWARD_OFF] = "forward_off", [OP_NFT_DEL] = "nft_del",	  [OP_NETNS_ADD] = "netns_add",
+	[OP_LINK_PARK] = "link_park",	  [OP_LINK_PURGE] = "link_purge", [OP_LINK_DEL] = "link_del",
+	[OP_LINK_ADD] = "link_add",	  [OP_LINK_SET] = "link_set",	  [OP_ADDR_DEL] = "addr_del",
+	[OP_ADDR_ADD] = "addr_add",	  [OP_NET_ROUTE_ADD] = "net_route_add", [OP_ROUTE_DEL] = "route_del",
+	[OP_ROUTE_ADD] = "route_add",	  [OP_NFT_LOAD] = "nft_load",	  [OP_FORWARD_ON] = "forward_on",
+	[OP_NETNS_DEL] = "netns_del",
+};
+
+static const char *const state_names[] = {"ok", "missing", "different", "foreign"};
+
+/* ---- a small JSON writer: strings escaped, nothing else needs it ---- */
+
+static void json_str(FILE *out, const char *s, size_t len)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	putc('"', out);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(out, "\\u%04x", ch);
+		else
+			putc(ch, out);
+	}
+	putc('"', out);
+}
+
+static void json_key(FILE *out, const char *sep, const char *key, const char *s)
+{
+	fprintf(out, "%s\"%s\":", sep, key);
+	json_str(out, s, s ? strlen(s) : 0);
+}
+
+/* Lines of text (conflicts, notes) as an array of strings. */
+static void json_lines(FILE *out, const char *key, const char *text)
+{
+	fprintf(out, ",\"%s\":[", key);
+	for (const char *nl, *sep = ""; (nl = strchr(text, '\n')); text = nl + 1, sep = ",") {
+		fputs(sep, out);
+		json_str(out, text, (size_t)(nl - text));
+	}
+	putc(']', out);
+}
+
+static void json_owner(FILE *out, const struct obj *o)
+{
+	if (!o) {
+		fputs(",\"owner\":null", out);
+		return;
+	}
+	json_key(out, ",\"owner\":{", "kind", conf_kind_names[o->kind]);
+	json_key(out, ",", "name", o->name);
+	fprintf(out, ",\"line\":%u}", o->line);
+}
+
+/* ---- each config object's state, from the plan's ops and the kernel's state ---- */
+
+/* Is something boxnet did not make where o wants its objects (plan's conflicts)? */
+static bool obj_foreign(const struct config *c, const struct state *st, const struct obj *o)
+{
+	const struct link *l;
+	if (o->kind == KIND_BRIDGE)
+		return (l = state_link(&st->host, o->name)) && !l->ours;
+	for (size_t i = 0; i < c->nns; i++) {
+		const struct ns_state *ns = &st->ns[i];
+		const struct netns *n = c->ns[i];
+		if (&n->o != o)
+			continue;
+		if (ns->exists && !ns->ours)
+			return true;
+		if (((l = state_link(&st->host, n->hostif)) && !l->ours) ||
+		    (ns->exists && (l = state_link(ns, n->ifname)) && !l->ours))
+			return true;
+		/* A default route not boxnet's, where boxnet wants one (see plan_route). */
+		bool ours = false, theirs = false;
+		for (size_t k = 0; k < ns->nroutes; k++) {
+			if (!ns->routes[k].dst.len) {
+				ours |= ns->routes[k].protocol == BOXNET_RTPROT;
+				theirs |= ns->routes[k].protocol != BOXNET_RTPROT;
+			}
+		}
+		return n->gateway && theirs && !ours;
+	}
+	return false;
+}
+
+enum obj_state report_state(const struct config *c, const struct state *st, const struct plan *p,
+			    const struct obj *o, struct sbuf *differs)
+{
+	enum obj_state s = OBJ_OK;
+	if (o ? obj_foreign(c, st, o) : st->table_exists && !st->table_ours)
+		return OBJ_FOREIGN;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct op *op = &p->ops[i];
+		if (op->owner != o)
+			continue;
+		if (op->type == OP_NETNS_ADD || (op->type == OP_LINK_ADD && o && o->kind == KIND_BRIDGE))
+			s = OBJ_MISSING;
+		else if (s == OBJ_OK)
+			s = OBJ_DIFFERENT;
+		if (differs) {
+			if (differs->len)
+				sbuf_add(differs, "\n", 1);
+			op_describe(op, differs);
+		}
+	}
+	if (differs && differs->len)
+		sbuf_add(differs, "\n", 1);
+	return s;
+}
+
+static void json_obj(FILE *out, const char *sep, const struct config *c, const struct state *st,
+		     const struct plan *p, const struct obj *o)
+{
+	struct sbuf differs = {0};
+	enum obj_state s = report_state(c, st, p, o, &differs);
+	json_key(out, sep, "kind", o ? conf_kind_names[o->kind] : "box");
+	json_key(out, ",", "name", o ? o->name : NULL);
+	fprintf(out, ",\"line\":%u", o ? o->line : 0);
+	json_key(out, ",", "state", state_names[s]);
+	json_lines(out, "differs", sbuf_str(&differs));
+	putc('}', out);
+	sbuf_free(&differs);
+}
+
+void report_status_json(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
+{
+	const char *sep = "{";
+	json_key(out, "{", "config", c->file);
+	json_key(out, ",", "state", p->nconflicts ? "conflicts" : p->n ? "changes" : "ok");
+	json_key(out, ",", "uplink", c->uplink[0] ? c->uplink : NULL);
+	fprintf(out, ",\"uplink_present\":%s,\"objects\":[",
+		c->uplink[0] && state_link(&st->host, c->uplink) ? "true" : "false");
+	for (size_t i = 0; i < c->nbridges; i++, sep = ",{")
+		json_obj(out, sep, c, st, p, &c->bridges[i]->o);
+	for (size_t i = 0; i < c->nns; i++, sep = ",{")
+		json_obj(out, sep, c, st, p, &c->ns[i]->o);
+	/* The table, forwarding and leftovers: the box as a whole, no config line of its own. */
+	json_obj(out, sep, c, st, p, NULL);
+	putc(']', out);
+	json_lines(out, "conflicts", sbuf_str(&p->conflicts));
+	json_lines(out, "notes", sbuf_str(&p->notes));
+	fputs("}\n", out);
+}
+
+void report_plan_json(const struct plan *p, FILE *out)
+{
+	putc('[', out);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct op *o = &p->ops[i];
+		struct sbuf does = {0};
+		char *cmd = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&cmd, &len);
+		if (mem) {
+			plan_print_op(p, o, mem);
+			if (fclose(mem))
+				len = 0;
+		}
+		op_describe(o, &does);
+		json_key(out, i ? ",{" : "{", "type", op_names[o->type]);
+		json_key(out, ",", "namespace", o->where->name);
+		json_key(out, ",", "interface", o->ifname);
+		json_owner(out, o->owner);
+		json_key(out, ",", "does", sbuf_str(&does));
+		if (cmd && len) {
+			fputs(",\"command\":", out);
+			json_str(out, cmd, len);
+		}
+		putc('}', out);
+		free(cmd);
+		sbuf_free(&does);
+	}
+	fputs("]\n", out);
+}
+
+/* ---- show: one line per segment and per namespace ---- */
+
+static void addrs(FILE *out, const struct prefix *v, unsigned n)
+{
+	char a[IP4_STRLEN];
+	for (unsigned i = 0; i < n; i++)
+		fprintf(out, " %s", prefix_str(&v[i], a));
+	if (!n)
+		fputs(" (no address)", out);
+}
+
+/* Ends a line with the object's state: "ok", or what differs. */
+static void verdict(FILE *out, const struct config *c, const struct state *st, const struct plan *p,
+		    const struct obj *o)
+{
+	struct sbuf differs = {0};
+	enum obj_state s = report_state(c, st, p, o, &differs);
+	fprintf(out, "  %s", state_names[s]);
+	if (s == OBJ_FOREIGN)
+		fputs(": something boxnet did not create is in the way", out);
+	for (const char *t = sbuf_str(&differs), *nl, *sep = ": "; (nl = strchr(t, '\n')); t = nl + 1, sep = "; ")
+		fprintf(out, "%s%.*s", sep, (int)(nl - t), t);
+	putc('\n', out);
+	sbuf_free(&differs);
+}
+
+static void show_ns(FILE *out, const struct config *c, const struct state *st, const struct plan *p,
+		    const struct netns *n)
+{
+	char a[IP4_STRLEN];
+	fprintf(out, "  ns %s: %s", n->o.name, n->ifname);
+	addrs(out, n->addrs.v, n->addrs.n);
+	if (n->gateway)
+		fprintf(out, ", gateway %s", ip4_str(n->gateway, a));
+	else
+		fputs(", no gateway", out);
+	verdict(out, c, st, p, &n->o);
+}
+
+void report_show(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
+{
+	fprintf(out, "box %s: uplink %s%s, forwarding %s", c->file, c->uplink[0] ? c->uplink : "(none)",
+		c->uplink[0] && !state_link(&st->host, c->uplink) ? " (missing)" : "",
+		st->ip_forward == 1 ? "on" : st->ip_forward == 0 ? "off" : "unknown");
+	verdict(out, c, st, p, NULL);
+	for (size_t i = 0; i < c->nsegs; i++) {
+		const struct segment *sg = &c->segs[i];
+		const struct bridge *b = sg->bridged ? conf_bridge(c, sg->ifname) : NULL;
+		fprintf(out, "%s %s:", b ? "bridge" : "peer", sg->ifname);
+		addrs(out, sg->nets, sg->nnets);
+		fprintf(out, ", nat %s, isolate %s", sg->masquerade ? "on" : "off", sg->isolate ? "on" : "off");
+		if (b)
+			verdict(out, c, st, p, &b->o);
+		else
+			putc('\n', out);
+		for (size_t k = 0; k < c->nns; k++) {
+			const struct netns *n = c->ns[k];
+			if (b ? n->bridge == b : n->has_peer && !strcmp(n->hostif, sg->ifname))
+				show_ns(out, c, st, p, n);
+		}
+	}
+	for (size_t k = 0; k < c->nns; k++)
+		if (!c->ns[k]->bridge && !c->ns[k]->has_peer)
+			show_ns(out, c, st, p, c->ns[k]);
+}
