@@ -49,31 +49,31 @@ same "show on a built box" "box $CONF: uplink eth0, forwarding on  ok
 bridge br1: 10.10.0.1/24, nat on, isolate on  ok
   ns a: eth0 10.10.0.2/24, gateway 10.10.0.1  ok
   ns b: eth0 10.10.0.3/24, gateway 10.10.0.1  ok
-peer ve-p: 10.20.0.1/30, nat on, isolate on
+peer bx-p: 10.20.0.1/30, nat on, isolate on
   ns p: eth0 10.20.0.2/30, gateway 10.20.0.1  ok" "$shown"
 expect_exit "show on a built box: exit 0" 0 "$BOXNET" -c "$CONF" show
 
 # Interference: a deleted veth, a deleted namespace.
-ip link del ve-a
+ip link del bx-a
 same "a deleted veth: that namespace differs, the rest is ok" "br1=ok a=different b=ok p=ok box=ok" "$(states)"
-ok "a deleted veth: what differs is said" sh -c "'$BOXNET' -c '$CONF' status -j | jq -e '.objects[1].differs | any(test(\"create veth pair ve-a\"))'"
+ok "a deleted veth: what differs is said" sh -c "'$BOXNET' -c '$CONF' status -j | jq -e '.objects[1].differs | any(test(\"create veth pair bx-a\"))'"
 expect_exit "a deleted veth: status -j exits 3" 3 "$BOXNET" -c "$CONF" status -j
-ok "show after a deleted veth: its line says what differs" sh -c "'$BOXNET' -c '$CONF' show | grep -q '^  ns a: eth0 10.10.0.2/24, gateway 10.10.0.1  different: create veth pair ve-a'"
+ok "show after a deleted veth: its line says what differs" sh -c "'$BOXNET' -c '$CONF' show | grep -q '^  ns a: eth0 10.10.0.2/24, gateway 10.10.0.1  different: create veth pair bx-a'"
 expect_exit "show after an interference: exit 3" 3 "$BOXNET" -c "$CONF" show
 ip netns del b
 same "a deleted namespace: missing" "missing" "$(state b)"
 "$BOXNET" -c "$CONF" up
 # Something boxnet did not create in the way: foreign, exit 1, and JSON all the same.
-ip link del ve-p
-ip link add ve-p type veth peer name fp0
+ip link del bx-p
+ip link add bx-p type veth peer name fp0
 same "a foreign interface in the way: foreign" "br1=ok a=ok b=ok p=foreign box=ok" "$(states)"
 expect_exit "a foreign interface in the way: status -j exits 1" 1 "$BOXNET" -c "$CONF" status -j
 same "a foreign interface in the way: the conflict is listed" \
-	"interface ve-p in the host exists and was not created by boxnet; remove or rename it" \
+	"interface bx-p in the host exists and was not created by boxnet; remove or rename it" \
 	"$("$BOXNET" -c "$CONF" status -j 2>/dev/null | jq -r '.conflicts[]')"
 same "show: the foreign line" "  ns p: eth0 10.20.0.2/30, gateway 10.20.0.1  foreign: something boxnet did not create is in the way" \
 	"$("$BOXNET" -c "$CONF" show 2>/dev/null | grep '^  ns p')"
-ip link del ve-p
+ip link del bx-p
 "$BOXNET" -c "$CONF" up
 
 # JSON strings are escaped: a config path with a quote, a backslash and a tab.
@@ -92,7 +92,7 @@ before=$(foreign)
 expect_exit "down --all with a missing config: exit 0" 0 "$BOXNET" down --all -c /nonexistent
 same "down --all: foreign objects are as before" "$before" "$(foreign)"
 same "down --all: no boxnet namespace left" "foreign inet" "$(ls /run/netns | sort | tr '\n' ' ' | sed 's/ $//')"
-same "down --all: no boxnet link left" "" "$(ip -br link | grep -E 'br1|ve-' || true)"
+same "down --all: no boxnet link left" "" "$(ip -br link | grep -E 'br1|bx-' || true)"
 same "down --all: no boxnet table" "" "$(nft list tables | grep 'ip boxnet' || true)"
 same "down --all: forwarding off again, the note gone" "0 " "$(cat /proc/sys/net/ipv4/ip_forward) $(ls /run/boxnet/ | grep ip_forward || true)"
 expect_exit "down --all again: nothing to do, exit 0" 0 "$BOXNET" down --all
@@ -121,7 +121,7 @@ if command -v valgrind >/dev/null; then
 	ok "valgrind: plan -j" vg -c "$CONF" plan -j
 	ok "valgrind: status -j on an empty box" vg -c "$CONF" status -j
 	"$BOXNET" -c "$CONF" up
-	ip link del ve-a
+	ip link del bx-a
 	ok "valgrind: status -j after an interference" vg -c "$CONF" status -j
 	ok "valgrind: show" vg -c "$CONF" show
 	ok "valgrind: down --all" vg down --all
