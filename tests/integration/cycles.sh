@@ -25,9 +25,11 @@ echo "# $cycles cycles in $(($(date +%s) - start)) s; peak memory of up: $first 
 same "$cycles up/down cycles: every run succeeded" 0 "$failed_runs"
 same "the same namespaces, links and nft objects as before" "$before" "$(counts)"
 # Each run is a new process, so growth here would be kernel state piling up (longer dumps).
-# Address-space randomisation moves the peak by a page or two: that much is allowed.
-# (Not under ASan, whose allocator's footprint wanders.)
+# Address-space randomisation and the C library's heap, which takes memory in steps, move the
+# peak by up to some 60 KiB from run to run (seen on a loaded machine): that much is allowed;
+# kernel state piling up grows it with every cycle. (Not under ASan, whose allocator's
+# footprint wanders.)
 if [ "${CYCLES_RSS:-1}" = 1 ]; then
-	ok "boxnet's peak memory did not grow ($first KiB, then $last KiB)" test "$last" -le $((first + 8))
+	ok "boxnet's peak memory did not grow ($first KiB, then $last KiB)" test "$last" -le $((first + 64))
 fi
 done_testing
