@@ -9,13 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <libmnl/libmnl.h>
 #include <linux/if.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 static void ns_path(char *buf, size_t size, const char *name)
@@ -48,40 +47,31 @@ static bool is_netns(const char *path)
 	       ((unsigned long)sfs.f_type == 0x6e736673UL || (unsigned long)sfs.f_type == 0x9fa0UL);
 }
 
-/* lo up with alias mark, from inside the namespace: one raw request, no library, for the
- * helper process makes only system calls. */
+/* lo up with the alias mark, from inside the namespace, before anything else can see it. A
+ * socket of its own and libmnl alone: the helper process that calls this shares no state. */
 static int mark_lo(const char *mark)
 {
-	size_t len = strlen(mark);
-	struct {
-		struct nlmsghdr h;
-		struct ifinfomsg i;
-		struct nlattr a;
-		char alias[IFALIASZ];
-	} req = {.h = {.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.i)) + NLA_ALIGN(NLA_HDRLEN + len)),
-		       .nlmsg_type = RTM_NEWLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1},
-		 .i = {.ifi_family = AF_UNSPEC, .ifi_index = 1, .ifi_flags = IFF_UP, .ifi_change = IFF_UP},
-		 .a = {.nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = IFLA_IFALIAS}};
-	struct {
-		struct nlmsghdr h;
-		struct nlmsgerr e;
-	} ack = {0};
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	if (len >= sizeof(req.alias))
+	char buf[512] = {0};	/* the request, and its ack with the request echoed */
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	h->nlmsg_type = RTM_NEWLINK;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	h->nlmsg_seq = 1;
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	/* lo is ifindex 1 in every namespace */
+	*ifi = (struct ifinfomsg){.ifi_family = AF_UNSPEC, .ifi_index = 1, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
+	if (!mnl_attr_put_check(h, sizeof(buf), IFLA_IFALIAS, strlen(mark), mark))
 		return -EINVAL;
-	memcpy(req.alias, mark, len);	/* lo is ifindex 1 in every namespace */
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
 		return -errno;
 	int err = 0;
-	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 ||
-	    recv(fd, &ack, sizeof(ack), 0) < 0)
+	ssize_t n;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 || mnl_socket_sendto(nl, h, h->nlmsg_len) < 0 ||
+	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0)
 		err = -errno;
-	else if (ack.h.nlmsg_type != NLMSG_ERROR)
-		err = -EPROTO;
-	else
-		err = ack.e.error;
-	close(fd);
+	else if (mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(nl), NULL, NULL) < 0)
+		err = -errno;
+	mnl_socket_close(nl);
 	return err;
 }
 
