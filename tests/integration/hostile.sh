@@ -107,9 +107,14 @@ expect_exit "check reads a FIFO" 0 timeout 10 "$BOXNET" -c "$TMP/fifo.conf" chec
 wait
 
 # ---- no /proc ----
-out=$(unshare -m --propagation private bash -c 'umount -l /proc && "$1" -c "$2" status' _ "$BOXNET" "$C" 2>&1)
-same "without /proc: status exits 1" 1 "$?"
-same "saying /proc is not mounted" "boxnet: /proc is not mounted" "$out"
+# (Not under the sanitizers, which need /proc themselves.)
+if [ -z "${SANITIZER_LOGS:-}" ]; then
+	out=$(unshare -m --propagation private bash -c 'umount -l /proc && "$1" -c "$2" status' _ "$BOXNET" "$C" 2>&1)
+	same "without /proc: status exits 1" 1 "$?"
+	same "saying /proc is not mounted" "boxnet: /proc is not mounted" "$out"
+else
+	echo "skip - without /proc: the sanitizers need /proc"
+fi
 
 # ---- a missing uplink: up builds the box (the uplink may come later), status says it ----
 W=$(sed 's/^uplink = eth0/uplink = wan0/' "$C" | conf wan)
