@@ -171,49 +171,55 @@ static int put_addr(struct talk *t, uint16_t type, int index, const struct prefi
 	uint16_t flags = type == RTM_DELADDR ? 0 : NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
 	struct msg m = talk_add(t, type, flags, tag);
 	struct ifaddrmsg *ifa = msg_reserve(&m, sizeof(*ifa));
+	/* No duplicate address detection: boxnet checked the addresses are unique, and each is
+	 * usable the moment up returns, not a second later. */
 	if (ifa)
-		*ifa = (struct ifaddrmsg){.ifa_family = AF_INET, .ifa_prefixlen = p->len,
+		*ifa = (struct ifaddrmsg){.ifa_family = p->family, .ifa_prefixlen = p->len,
+					  .ifa_flags = p->family == AF_INET6 ? IFA_F_NODAD : 0,
 					  .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = (uint32_t)index};
-	uint32_t a = htonl(p->addr), b = htonl(prefix_bcast(p));
-	msg_put(&m, IFA_LOCAL, 4, &a);
-	msg_put(&m, IFA_ADDRESS, 4, &a);
-	if (type == RTM_NEWADDR && p->len <= 30)
-		msg_put(&m, IFA_BROADCAST, 4, &b);
+	struct prefix b = prefix_last(p);
+	msg_put(&m, IFA_LOCAL, ip_size(p->family), p->a);
+	msg_put(&m, IFA_ADDRESS, ip_size(p->family), p->a);
+	if (type == RTM_NEWADDR && p->family == AF_INET && p->len <= 30)
+		msg_put(&m, IFA_BROADCAST, 4, b.a);
 	return m.overflow ? -EMSGSIZE : 0;
 }
 
 /* replace: the default route that is there gives way; else there must be none. */
-static int put_route(struct talk *t, uint16_t type, int oif, uint32_t gw, unsigned char proto,
+static int put_route(struct talk *t, uint16_t type, int oif, const struct prefix *gw, unsigned char proto,
 		     bool replace, const void *tag)
 {
 	uint16_t flags = type == RTM_DELROUTE ? 0 : NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
 	struct msg m = talk_add(t, type, flags, tag);
 	struct rtmsg *rtm = msg_reserve(&m, sizeof(*rtm));
 	if (rtm)
-		*rtm = (struct rtmsg){.rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN,
+		*rtm = (struct rtmsg){.rtm_family = gw->family, .rtm_table = RT_TABLE_MAIN,
 				      .rtm_protocol = proto, .rtm_type = RTN_UNICAST,
 				      .rtm_scope = type == RTM_NEWROUTE ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE};
-	uint32_t g = htonl(gw);
-	if (gw)
-		msg_put(&m, RTA_GATEWAY, 4, &g);
+	if (type == RTM_NEWROUTE)
+		msg_put(&m, RTA_GATEWAY, ip_size(gw->family), gw->a);
 	if (oif)
 		msg_put_u32(&m, RTA_OIF, (uint32_t)oif);
 	return m.overflow ? -EMSGSIZE : 0;
 }
 
-/* The route the kernel gives an address's subnet (fib_magic() in fib_frontend.c), put back
- * when deleted by hand; appended as the kernel does, beside any other route to the subnet. */
+/* The route the kernel gives an address's subnet (IPv4: fib_magic() in fib_frontend.c; IPv6:
+ * addrconf_prefix_route(), metric 256, no source), put back when deleted by hand; appended as
+ * the kernel does, beside any other route to the subnet. */
 static int put_net_route(struct talk *t, uint16_t type, int oif, const struct prefix *p, const void *tag)
 {
 	struct msg m = talk_add(t, type, type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_APPEND : 0, tag);
 	struct rtmsg *rtm = msg_reserve(&m, sizeof(*rtm));
 	if (rtm)
-		*rtm = (struct rtmsg){.rtm_family = AF_INET, .rtm_dst_len = p->len, .rtm_table = RT_TABLE_MAIN,
+		*rtm = (struct rtmsg){.rtm_family = p->family, .rtm_dst_len = p->len, .rtm_table = RT_TABLE_MAIN,
 				      .rtm_protocol = RTPROT_KERNEL, .rtm_type = RTN_UNICAST,
-				      .rtm_scope = RT_SCOPE_LINK};
-	uint32_t dst = htonl(prefix_net(p)), src = htonl(p->addr);
-	msg_put(&m, RTA_DST, 4, &dst);
-	msg_put(&m, RTA_PREFSRC, 4, &src);
+				      .rtm_scope = p->family == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE};
+	struct prefix dst = prefix_net(p);
+	msg_put(&m, RTA_DST, ip_size(p->family), dst.a);
+	if (p->family == AF_INET)
+		msg_put(&m, RTA_PREFSRC, 4, p->a);
+	else
+		msg_put_u32(&m, RTA_PRIORITY, 256);
 	msg_put_u32(&m, RTA_OIF, (uint32_t)oif);
 	return m.overflow ? -EMSGSIZE : 0;
 }
@@ -514,7 +520,7 @@ static int run_op(struct exec *x, const struct op *o)
 			break;
 		if ((err = use(x, ns)))
 			break;
-		err = put_route(t, RTM_NEWROUTE, index, o->addr.addr, BOXNET_RTPROT, o->has_old, o);
+		err = put_route(t, RTM_NEWROUTE, index, &o->addr, BOXNET_RTPROT, o->has_old, o);
 		talk_track(t, done);
 		break;
 	case OP_NET_ROUTE_ADD:
@@ -527,7 +533,7 @@ static int run_op(struct exec *x, const struct op *o)
 	case OP_ROUTE_DEL:
 		if ((err = use(x, ns)))
 			break;
-		err = put_route(t, RTM_DELROUTE, 0, o->addr.addr, BOXNET_RTPROT, false, o);
+		err = put_route(t, RTM_DELROUTE, 0, &o->addr, BOXNET_RTPROT, false, o);
 		talk_track(t, done);
 		talk_fine(t, -ESRCH);	/* gone already, with the link it went through */
 		break;
@@ -622,9 +628,9 @@ static void undo(struct exec *x)
 		case OP_ROUTE_ADD:
 		case OP_ROUTE_DEL:
 			if (o->has_old)
-				put_route(t, RTM_NEWROUTE, r->oif, r->gw, r->protocol, true, NULL);
+				put_route(t, RTM_NEWROUTE, r->oif, &r->gw, r->protocol, true, NULL);
 			else
-				put_route(t, RTM_DELROUTE, 0, o->addr.addr, BOXNET_RTPROT, false, NULL);
+				put_route(t, RTM_DELROUTE, 0, &o->addr, BOXNET_RTPROT, false, NULL);
 			talk_flush(t);
 			break;
 		case OP_NFT_LOAD:
@@ -657,7 +663,7 @@ static void undo(struct exec *x)
 		const struct op *o = &x->p->ops[i];
 		const struct route *r = &o->old_route;
 		if (o->has_old && (o->type == OP_ROUTE_ADD || o->type == OP_ROUTE_DEL) &&
-		    !put_route(&o->where->rt, RTM_NEWROUTE, r->oif, r->gw, r->protocol, true, NULL))
+		    !put_route(&o->where->rt, RTM_NEWROUTE, r->oif, &r->gw, r->protocol, true, NULL))
 			talk_flush(&o->where->rt);
 	}
 }
@@ -666,7 +672,7 @@ static void undo(struct exec *x)
 
 void op_describe(const struct op *o, struct sbuf *s)
 {
-	char a[IP4_STRLEN];
+	char a[IP_STRLEN];
 	const char *in = o->where->name ? " in namespace " : "";
 	const char *ns = o->where->name ? o->where->name : "";
 	switch (o->type) {
@@ -708,7 +714,7 @@ void op_describe(const struct op *o, struct sbuf *s)
 		sbuf_addf(s, "add route to the subnet of %s dev %s%s%s", prefix_str(&o->addr, a), o->ifname, in, ns);
 		break;
 	case OP_ROUTE_ADD:
-		sbuf_addf(s, "add default route via %s dev %s%s%s", ip4_str(o->addr.addr, a), o->ifname, in, ns);
+		sbuf_addf(s, "add default route via %s dev %s%s%s", ip_str(&o->addr, a), o->ifname, in, ns);
 		break;
 	case OP_ROUTE_DEL:
 		sbuf_addf(s, "delete default route%s%s", in, ns);
@@ -741,7 +747,7 @@ static void report(const struct exec *x, const struct op *o, int err, FILE *out)
 {
 	struct sbuf s = {0};
 	if (o->owner)
-		sbuf_addf(&s, "%s %s (%s:%u): ", conf_kind_names[o->owner->kind], o->owner->name,
+		sbuf_addf(&s, "%s %s (%s:%u): ", conf_kinds[o->owner->kind].name, o->owner->name,
 			  x->c->file, o->owner->line);
 	sbuf_addf(&s, "cannot ");
 	op_describe(o, &s);

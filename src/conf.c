@@ -8,24 +8,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const conf_kind_names[] = {"", "bridge", "ns"};
+const struct kind_info conf_kinds[KIND_COUNT] = {
+	[KIND_GLOBAL] = {"", "", 0},
+	[KIND_BRIDGE] = {"bridge", "bridge", sizeof(struct bridge)},
+	[KIND_NS] = {"ns", "namespace", sizeof(struct netns)},
+};
+
+#define K(kind, attr, type, st, field, expect) {kind, attr, type, offsetof(struct st, field), expect}
 
 /* The one list of keys: parser, errors, man page check and fuzz seeds all read it. */
 const struct key_info conf_keys[KEY_COUNT] = {
-	[KEY_UPLINK] = {KIND_GLOBAL, "uplink", "an interface name"},
-	[KEY_BR_ADDRESS] = {KIND_BRIDGE, "address", "IPv4 addresses with prefix length, like 10.0.0.1/24"},
-	[KEY_BR_MASQUERADE] = {KIND_BRIDGE, "masquerade", "yes or no"},
-	[KEY_BR_ISOLATE] = {KIND_BRIDGE, "isolate", "yes or no"},
-	[KEY_BR_MTU] = {KIND_BRIDGE, "mtu", "a number from 68 to 65535"},
-	[KEY_NS_BRIDGE] = {KIND_NS, "bridge", "the name of a bridge in this file"},
-	[KEY_NS_PEER] = {KIND_NS, "peer", "an IPv4 address with prefix length, like 10.1.0.1/30"},
-	[KEY_NS_ADDRESS] = {KIND_NS, "address", "IPv4 addresses with prefix length, like 10.0.0.2/24"},
-	[KEY_NS_GATEWAY] = {KIND_NS, "gateway", "an IPv4 address or none"},
-	[KEY_NS_IFNAME] = {KIND_NS, "ifname", "an interface name"},
-	[KEY_NS_HOSTIF] = {KIND_NS, "hostif", "an interface name"},
-	[KEY_NS_MASQUERADE] = {KIND_NS, "masquerade", "yes or no"},
-	[KEY_NS_ISOLATE] = {KIND_NS, "isolate", "yes or no"},
-	[KEY_NS_MTU] = {KIND_NS, "mtu", "a number from 68 to 65535"},
+	[KEY_UPLINK] = K(KIND_GLOBAL, "uplink", VAL_NAME, config, uplink, "an interface name"),
+	[KEY_BR_ADDRESS] = K(KIND_BRIDGE, "address", VAL_ADDRS, bridge, addrs,
+			     "IPv4 addresses with prefix length, like 10.0.0.1/24"),
+	[KEY_BR_MASQUERADE] = K(KIND_BRIDGE, "masquerade", VAL_BOOL, bridge, masquerade, "yes or no"),
+	[KEY_BR_ISOLATE] = K(KIND_BRIDGE, "isolate", VAL_BOOL, bridge, isolate, "yes or no"),
+	[KEY_BR_MTU] = K(KIND_BRIDGE, "mtu", VAL_MTU, bridge, mtu, "a number from 68 to 65535"),
+	[KEY_NS_BRIDGE] = K(KIND_NS, "bridge", VAL_NAME, netns, bridge_name, "the name of a bridge in this file"),
+	[KEY_NS_PEER] = K(KIND_NS, "peer", VAL_ADDR1, netns, peer,
+			  "an IPv4 address with prefix length, like 10.1.0.1/30"),
+	[KEY_NS_ADDRESS] = K(KIND_NS, "address", VAL_ADDRS, netns, addrs,
+			     "IPv4 addresses with prefix length, like 10.0.0.2/24"),
+	[KEY_NS_GATEWAY] = K(KIND_NS, "gateway", VAL_GATEWAY, netns, gw, "an IPv4 address or none"),
+	[KEY_NS_IFNAME] = K(KIND_NS, "ifname", VAL_NAME, netns, ifname, "an interface name"),
+	[KEY_NS_HOSTIF] = K(KIND_NS, "hostif", VAL_NAME, netns, hostif, "an interface name"),
+	[KEY_NS_MASQUERADE] = K(KIND_NS, "masquerade", VAL_BOOL, netns, masquerade, "yes or no"),
+	[KEY_NS_ISOLATE] = K(KIND_NS, "isolate", VAL_BOOL, netns, isolate, "yes or no"),
+	[KEY_NS_MTU] = K(KIND_NS, "mtu", VAL_MTU, netns, mtu, "a number from 68 to 65535"),
 };
 
 /* ---- names ---- */
@@ -104,14 +113,9 @@ static int table_add(struct name_table *t, struct obj *o)
 	return 0;
 }
 
-struct bridge *conf_bridge(const struct config *c, const char *name)
+struct obj *conf_find(const struct config *c, enum kind kind, const char *name)
 {
-	return (struct bridge *)table_find(&c->bridge_names, name);
-}
-
-struct netns *conf_ns(const struct config *c, const char *name)
-{
-	return (struct netns *)table_find(&c->ns_names, name);
+	return table_find(&c->objs[kind].names, name);
 }
 
 /* ---- values ---- */
@@ -163,47 +167,36 @@ static bool set_bool(struct line_ctx *x, enum key_id k, int *dst, const char *v)
 
 static bool set_mtu(struct line_ctx *x, enum key_id k, unsigned *dst, const char *v)
 {
-	/* Decimal digits only: strtoul would take signs, spaces and overflow. */
-	unsigned long n = 0;
-	const char *d = v;
-	while (*d >= '0' && *d <= '9' && n <= 65535)
-		n = n * 10 + (unsigned long)(*d++ - '0');
-	if (d == v || *d || n < 68 || n > 65535) {
+	if (!parse_num(v, 65535, dst) || *dst < 68) {
 		bad_value(x, k, "bad MTU", v, NULL);
 		return false;
 	}
-	*dst = (unsigned)n;
 	return true;
 }
 
-/* Text that reads as an IPv6 address (with or without a prefix length), to say why it is
- * refused; a rough look serves, and spares the binary inet_pton(). */
-static bool looks_ipv6(const char *v)
+/* Until boxnet routes IPv6, an IPv6 address is refused by name. */
+static bool refuse_ipv6(struct line_ctx *x, enum key_id k, const char *v, const struct prefix *p)
 {
-	size_t n = strcspn(v, "/");
-	if (strspn(v, "0123456789abcdefABCDEF:.") != n)
+	if (p->family != AF_INET6)
 		return false;
-	/* At least two colons, and dots only in a trailing IPv4 part. */
-	unsigned colons = 0;
-	bool dot = false;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] == ':') {
-			if (dot)
-				return false;
-			colons++;
-		}
-		dot |= v[i] == '.';
-	}
-	return colons >= 2;
+	bad_value(x, k, "IPv6 is not supported yet", v, NULL);
+	return true;
 }
 
 static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, struct prefix *p)
 {
-	if (!ip4_parse_prefix(v, p)) {
-		bad_value(x, k, looks_ipv6(v) ? "IPv6 is not supported yet" : "bad address", v, NULL);
+	if (!prefix_parse(v, p)) {
+		struct prefix plain;
+		const char *slash = strchr(v, '/');
+		char addr[IP_STRLEN];
+		snprintf(addr, sizeof(addr), "%.*s", slash ? (int)(slash - v) : (int)strlen(v), v);
+		if (!ip_parse(addr, &plain) || !refuse_ipv6(x, k, v, &plain))
+			bad_value(x, k, "bad address", v, NULL);
 		return false;
 	}
-	const char *why = ip4_host_problem(p);
+	if (refuse_ipv6(x, k, v, p))
+		return false;
+	const char *why = ip_host_problem(p);
 	if (why) {
 		bad_value(x, k, "bad address", v, why);
 		return false;
@@ -212,8 +205,23 @@ static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, 
 }
 
 /* A space-separated list of CIDRs. v is writable: it is the line buffer. */
-static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char *v)
+static const char *const family_names[FAM_COUNT] = {"IPv4", "IPv6"};
+
+/* One per family: a peer's host end, a namespace's gateway. */
+static bool family_twice(struct line_ctx *x, const char *what, const struct prefix *seen, const struct prefix *p,
+			 const char *tok)
 {
+	char first[IP_STRLEN];
+	if (!seen->family)
+		return false;
+	diag_err(x->d, x->line, "more than one %s %s in %s: '%s' (already %s; expected at most one per family)",
+		 family_names[fam(p->family)], what, x->key, tok, ip_str(seen, first));
+	return true;
+}
+
+static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char *v, bool one)
+{
+	struct prefix per_family[FAM_COUNT] = {{0}};
 	struct prefix tmp[CONF_MAX_ADDRS];
 	unsigned n = 0;
 	bool ok = true;
@@ -229,11 +237,12 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 				 x->key, tok, CONF_MAX_ADDRS);
 			return false;
 		}
-		bool twice = false;
+		bool twice = one && family_twice(x, "address", &per_family[fam(p.family)], &p, tok);
+		per_family[fam(p.family)] = p;
 		for (unsigned i = 0; i < n && !twice; i++) {
-			if (tmp[i].addr != p.addr)
+			if (!ip_eq(&tmp[i], &p))
 				continue;
-			char first[IP4_STRLEN];
+			char first[IP_STRLEN];
 			diag_err(x->d, x->line, "address listed twice in %s: '%s' (already listed as %s; expected each address once)",
 				 x->key, tok, prefix_str(&tmp[i], first));
 			twice = true;
@@ -256,56 +265,45 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 	return true;
 }
 
+/* none, or addresses: at most one per family. */
+static bool set_gateway(struct line_ctx *x, enum key_id k, struct gateway *gw, char *v)
+{
+	if (!strcmp(v, "none")) {
+		gw->mode = GW_NONE;
+		return true;
+	}
+	char *save = NULL;
+	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		struct prefix p;
+		if (!ip_parse(tok, &p)) {
+			bad_value(x, k, "bad gateway", tok, NULL);
+			return false;
+		}
+		if (refuse_ipv6(x, k, tok, &p) || family_twice(x, "gateway", &gw->set[fam(p.family)], &p, tok))
+			return false;
+		gw->set[fam(p.family)] = p;
+	}
+	gw->mode = GW_ADDR;
+	return true;
+}
+
 static bool set_value(struct line_ctx *x, struct obj *o, enum key_id k, char *v)
 {
-	struct bridge *b = (struct bridge *)o;
-	struct netns *ns = (struct netns *)o;
-	struct prefix p;
+	const struct key_info *ki = &conf_keys[k];
+	void *field = (char *)(ki->kind == KIND_GLOBAL ? (void *)x->c : (void *)o) + ki->off;
 
-	switch (k) {
-	case KEY_UPLINK:
-		return set_name(x, k, x->c->uplink, v);
-	case KEY_BR_ADDRESS:
-		return set_addrs(x, k, &b->addrs, v);
-	case KEY_BR_MASQUERADE:
-		return set_bool(x, k, &b->masquerade, v);
-	case KEY_BR_ISOLATE:
-		return set_bool(x, k, &b->isolate, v);
-	case KEY_BR_MTU:
-		return set_mtu(x, k, &b->mtu, v);
-	case KEY_NS_BRIDGE:
-		return set_name(x, k, ns->bridge_name, v);
-	case KEY_NS_PEER:
-		if (!parse_host_prefix(x, k, v, &p))
-			return false;
-		ns->peer = p;
-		ns->has_peer = true;
-		return true;
-	case KEY_NS_ADDRESS:
-		return set_addrs(x, k, &ns->addrs, v);
-	case KEY_NS_GATEWAY:
-		if (!strcmp(v, "none")) {
-			ns->gw_mode = GW_NONE;
-			return true;
-		}
-		if (!ip4_parse(v, &ns->gateway)) {
-			bad_value(x, k, looks_ipv6(v) ? "IPv6 is not supported yet" : "bad gateway", v, NULL);
-			return false;
-		}
-		ns->gw_mode = GW_ADDR;
-		return true;
-	case KEY_NS_IFNAME:
-		return set_name(x, k, ns->ifname, v);
-	case KEY_NS_HOSTIF:
-		return set_name(x, k, ns->hostif, v);
-	case KEY_NS_MASQUERADE:
-		return set_bool(x, k, &ns->masquerade, v);
-	case KEY_NS_ISOLATE:
-		return set_bool(x, k, &ns->isolate, v);
-	case KEY_NS_MTU:
-		return set_mtu(x, k, &ns->mtu, v);
-	case KEY_COUNT:
-		break;
+	switch (ki->type) {
+	case VAL_NAME:
+		return set_name(x, k, field, v);
+	case VAL_BOOL:
+		return set_bool(x, k, field, v);
+	case VAL_MTU:
+		return set_mtu(x, k, field, v);
+	case VAL_ADDRS:
+	case VAL_ADDR1:
+		return set_addrs(x, k, field, v, ki->type == VAL_ADDR1);
+	case VAL_GATEWAY:
+		return set_gateway(x, k, field, v);
 	}
 	return false;
 }
@@ -337,6 +335,16 @@ static unsigned edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* "uplink, bridge.NAME.ATTRIBUTE or ns.NAME.ATTRIBUTE": every form a key can take. */
+static void key_forms(struct sbuf *s)
+{
+	for (int k = 0; k < KEY_COUNT; k++)
+		if (conf_keys[k].kind == KIND_GLOBAL)
+			sbuf_addf(s, "%s%s", s->len ? ", " : "", conf_keys[k].attr);
+	for (int kind = KIND_GLOBAL + 1; kind < KIND_COUNT; kind++)
+		sbuf_addf(s, "%s%s.NAME.ATTRIBUTE", kind + 1 == KIND_COUNT ? " or " : ", ", conf_kinds[kind].name);
+}
+
 static void unknown_attr(struct line_ctx *x, enum kind kind, const char *attr)
 {
 	struct sbuf s = {0};
@@ -345,7 +353,8 @@ static void unknown_attr(struct line_ctx *x, enum kind kind, const char *attr)
 	for (int k = 0; k < KEY_COUNT; k++) {
 		if (conf_keys[k].kind != kind)
 			continue;
-		sbuf_addf(&s, "%s%s", s.len ? ", " : "", conf_keys[k].attr);
+		if (kind != KIND_GLOBAL)
+			sbuf_addf(&s, "%s%s", s.len ? ", " : "", conf_keys[k].attr);
 		unsigned dist = edit_distance(attr, conf_keys[k].attr);
 		if (dist < best && dist * 3 <= strlen(attr)) {
 			best = dist;
@@ -353,51 +362,45 @@ static void unknown_attr(struct line_ctx *x, enum kind kind, const char *attr)
 		}
 	}
 	const char *q = guess ? "'?" : "";
-	if (kind == KIND_GLOBAL)
-		diag_err(x->d, x->line,
-			 "unknown key: '%s' (expected %s, bridge.NAME.ATTRIBUTE or ns.NAME.ATTRIBUTE%s%s%s)",
-			 x->key, sbuf_str(&s), guess ? "; did you mean '" : "", guess ? guess : "", q);
-	else
+	if (kind == KIND_GLOBAL) {
+		key_forms(&s);
+		diag_err(x->d, x->line, "unknown key: '%s' (expected %s%s%s%s)", x->key, sbuf_str(&s),
+			 guess ? "; did you mean '" : "", guess ? guess : "", q);
+	} else {
 		diag_err(x->d, x->line, "unknown key: '%s' (expected %s.NAME. and one of %s%s%s%s)", x->key,
-			 conf_kind_names[kind], sbuf_str(&s), guess ? "; did you mean '" : "",
+			 conf_kinds[kind].name, sbuf_str(&s), guess ? "; did you mean '" : "",
 			 guess ? guess : "", q);
+	}
 	sbuf_free(&s);
 }
 
+/* The object of that kind and name, made on first mention: its own struct, with every
+ * boolean unset (-1) until validation gives it a default. */
 static struct obj *get_obj(struct line_ctx *x, enum kind kind, const char *name)
 {
 	struct config *c = x->c;
-	struct name_table *t = kind == KIND_BRIDGE ? &c->bridge_names : &c->ns_names;
-	struct obj *o = table_find(t, name);
+	struct obj_list *l = &c->objs[kind];
+	struct obj *o = table_find(&l->names, name);
 	if (o)
 		return o;
-	size_t *n = kind == KIND_BRIDGE ? &c->nbridges : &c->nns;
-	if (*n >= CONF_MAX_OBJECTS) {
+	if (l->n >= CONF_MAX_OBJECTS) {
 		if (!c->truncated)
 			diag_err(x->d, x->line, "too many %s objects: '%s' (expected at most %d)",
-				 conf_kind_names[kind], name, CONF_MAX_OBJECTS);
+				 conf_kinds[kind].name, name, CONF_MAX_OBJECTS);
 		c->truncated = true;
 		return NULL;
 	}
-	if (kind == KIND_BRIDGE) {
-		struct bridge *b = arena_alloc(&c->arena, sizeof(*b));
-		if (!b || grow(&c->bridges, &c->bridges_cap, c->nbridges + 1, sizeof(*c->bridges)))
-			goto oom;
-		b->masquerade = b->isolate = -1;
-		c->bridges[c->nbridges++] = b;
-		o = &b->o;
-	} else {
-		struct netns *ns = arena_alloc(&c->arena, sizeof(*ns));
-		if (!ns || grow(&c->ns, &c->ns_cap, c->nns + 1, sizeof(*c->ns)))
-			goto oom;
-		ns->masquerade = ns->isolate = -1;
-		c->ns[c->nns++] = ns;
-		o = &ns->o;
-	}
+	o = arena_alloc(&c->arena, conf_kinds[kind].size);
+	if (!o || grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		goto oom;
+	for (int k = 0; k < KEY_COUNT; k++)
+		if (conf_keys[k].kind == kind && conf_keys[k].type == VAL_BOOL)
+			*(int *)((char *)o + conf_keys[k].off) = -1;
+	l->v[l->n++] = o;
 	copy_name(o->name, NAME_SIZE, name);
 	o->kind = kind;
 	o->line = x->line;
-	if (table_add(t, o))
+	if (table_add(&l->names, o))
 		goto oom;
 	return o;
 oom:
@@ -416,19 +419,21 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 	if (first) {
 		*first = '\0';
 		const char *guess = NULL;
-		for (enum kind kk = KIND_BRIDGE; kk <= KIND_NS; kk++) {
-			if (!strcmp(key, conf_kind_names[kk]))
+		for (int kk = KIND_GLOBAL + 1; kk < KIND_COUNT; kk++) {
+			if (!strcmp(key, conf_kinds[kk].name))
 				kind = kk;
-			else if (edit_distance(key, conf_kind_names[kk]) * 3 <= strlen(key))
-				guess = conf_kind_names[kk];
+			else if (edit_distance(key, conf_kinds[kk].name) * 3 <= strlen(key))
+				guess = conf_kinds[kk].name;
 		}
 		*first = '.';
 		if (kind == KIND_GLOBAL || first == last) {
 			if (first != last && !strcmp(last + 1, "uplink"))
 				guess = NULL;
-			diag_err(x->d, x->line,
-				 "unknown key: '%s' (expected uplink, bridge.NAME.ATTRIBUTE or ns.NAME.ATTRIBUTE%s%s%s)",
-				 key, guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+			struct sbuf forms = {0};
+			key_forms(&forms);
+			diag_err(x->d, x->line, "unknown key: '%s' (expected %s%s%s%s)", key, sbuf_str(&forms),
+				 guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+			sbuf_free(&forms);
 			return;
 		}
 		attr = last + 1;
@@ -448,7 +453,7 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 			why = "a namespace name cannot start with '.'";
 		if (why) {
 			diag_err(x->d, x->line, "bad %s name in key '%s': '%.*s' (%s; expected 1 to 15 of letters, digits, - _ . +)",
-				 kind == KIND_BRIDGE ? "bridge" : "namespace", key, (int)len, name, why);
+				 conf_kinds[kind].noun, key, (int)len, name, why);
 			return;
 		}
 		/* The object exists even when this key is wrong: references to it are not errors too. */
@@ -479,7 +484,7 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 		return;
 	}
 	if (!set_value(x, o, (enum key_id)k, value))
-		o->bad |= 1u << k;
+		o->bad[k] = true;
 }
 
 static char *trim(char *s, char *end)
@@ -552,7 +557,7 @@ void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 		parse_setting(&x, &globals, key, value);
 	}
 	c->uplink_line = globals.at[KEY_UPLINK];
-	c->uplink_bad = globals.bad & (1u << KEY_UPLINK);
+	c->uplink_bad = globals.bad[KEY_UPLINK];
 	free(buf);
 }
 
@@ -639,10 +644,10 @@ unsigned conf_load(struct config *c, const char *path, bool strict, struct diag 
 
 void conf_free(struct config *c)
 {
-	free(c->bridges);
-	free(c->ns);
-	free(c->bridge_names.slot);
-	free(c->ns_names.slot);
+	for (int k = 0; k < KIND_COUNT; k++) {
+		free(c->objs[k].v);
+		free(c->objs[k].names.slot);
+	}
 	free(c->segs);
 	arena_free(&c->arena);
 	*c = (struct config){0};

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "diag.h"
-#include "ip4.h"
+#include "ip.h"
 #include "util.h"
 
 #define NAME_SIZE 16		/* IFNAMSIZ: names are 1 to 15 bytes */
@@ -16,9 +16,19 @@
 #define CONF_MAX_OBJECTS 4096	/* per kind */
 #define CONF_MAX_ADDRS 64	/* per object */
 
-enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS };
+/* The kinds of object a config names: KIND.NAME.ATTRIBUTE = VALUE. The globals (uplink) are
+ * a kind of their own with one unnamed object. */
+enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_COUNT };
 
-/* Every key boxnet knows; conf_keys[] below describes each one. */
+struct kind_info {
+	const char *name;	/* the key's first part: bridge.NAME.ATTRIBUTE */
+	const char *noun;	/* in messages: "bridge", "namespace" */
+	size_t size;		/* of its struct, which starts with a struct obj */
+};
+
+extern const struct kind_info conf_kinds[KIND_COUNT];
+
+/* Every key boxnet knows; conf_keys[] describes each one. */
 enum key_id {
 	KEY_UPLINK,
 	KEY_BR_ADDRESS,
@@ -37,14 +47,25 @@ enum key_id {
 	KEY_COUNT
 };
 
+/* How a value is read, and what it is stored as. */
+enum val_type {
+	VAL_NAME,	/* char[NAME_SIZE] */
+	VAL_BOOL,	/* int: -1 until set or defaulted, then 0 or 1 */
+	VAL_MTU,	/* unsigned */
+	VAL_ADDRS,	/* struct addrs: CIDRs */
+	VAL_ADDR1,	/* struct addrs: CIDRs, at most one per family */
+	VAL_GATEWAY,	/* struct gateway: addresses or none */
+};
+
 struct key_info {
 	enum kind kind;
 	const char *attr;
+	enum val_type type;
+	size_t off;		/* of its field in the kind's struct */
 	const char *expect;	/* what a good value looks like, quoted in errors */
 };
 
 extern const struct key_info conf_keys[KEY_COUNT];
-extern const char *const conf_kind_names[];
 
 /* What bridges and namespaces share: the name and where each key was set. */
 struct obj {
@@ -53,13 +74,20 @@ struct obj {
 	unsigned line;			/* the first line that names the object */
 	unsigned at[KEY_COUNT];		/* line of each key, 0 when unset */
 	const char *raw[KEY_COUNT];	/* each value as written, for messages */
-	uint32_t bad;			/* keys whose value was rejected: skip checks on them */
+	bool bad[KEY_COUNT];		/* keys whose value was rejected: skip checks on them */
 	bool unknown_key;		/* a key of it was not understood: it may be incomplete */
 };
 
 struct addrs {
 	struct prefix *v;
 	unsigned n;
+};
+
+enum gw_mode { GW_AUTO, GW_NONE, GW_ADDR };
+
+struct gateway {
+	enum gw_mode mode;
+	struct prefix set[FAM_COUNT];	/* GW_ADDR: the one given per family; family 0 if not */
 };
 
 /* The kernel numbers a bridge's ports 1 to 1023. */
@@ -73,17 +101,16 @@ struct bridge {
 	unsigned nports;		/* namespaces on it, counted by validation */
 };
 
-enum gw_mode { GW_AUTO, GW_NONE, GW_ADDR };
-
 struct netns {
 	struct obj o;
 	char bridge_name[NAME_SIZE];
 	struct bridge *bridge;		/* resolved by validation; NULL for a peer namespace */
-	bool has_peer;
-	struct prefix peer;		/* the host end's address */
+	bool has_peer;			/* routed through its own veth pair, not a bridge */
+	struct addrs peer;		/* the host end's addresses, at most one per family */
 	struct addrs addrs;
-	enum gw_mode gw_mode;
-	uint32_t gateway;		/* after validation: the default route's gateway, 0 for none */
+	struct gateway gw;
+	struct prefix gateway[FAM_COUNT];	/* after validation: the default routes' gateways;
+						 * family 0 for none */
 	char ifname[NAME_SIZE];		/* inside the namespace; default eth0 */
 	char hostif[NAME_SIZE];		/* on the host; default bx-NAME */
 	int masquerade, isolate;
@@ -104,6 +131,13 @@ struct name_table {
 	size_t cap, n;
 };
 
+/* The objects of one kind, in config order, and by name. */
+struct obj_list {
+	struct obj **v;
+	size_t n, cap;
+	struct name_table names;
+};
+
 struct config {
 	const char *file;
 	struct arena arena;
@@ -111,11 +145,7 @@ struct config {
 	unsigned uplink_line;
 	bool uplink_bad;
 	bool truncated;			/* past a limit: objects are missing, so no cross-checks */
-	struct bridge **bridges;
-	size_t nbridges, bridges_cap;
-	struct netns **ns;
-	size_t nns, ns_cap;
-	struct name_table bridge_names, ns_names;
+	struct obj_list objs[KIND_COUNT];	/* KIND_GLOBAL's holds nothing */
 	/* Derived by validation. */
 	struct segment *segs;
 	size_t nsegs;
@@ -132,8 +162,24 @@ void conf_validate(struct config *c, struct diag *d);
 unsigned conf_load(struct config *c, const char *path, bool strict, struct diag *d);
 void conf_free(struct config *c);
 
-struct bridge *conf_bridge(const struct config *c, const char *name);
-struct netns *conf_ns(const struct config *c, const char *name);
+struct obj *conf_find(const struct config *c, enum kind kind, const char *name);
+static inline struct bridge *conf_bridge(const struct config *c, const char *name)
+{
+	return (struct bridge *)conf_find(c, KIND_BRIDGE, name);
+}
+static inline struct netns *conf_ns(const struct config *c, const char *name)
+{
+	return (struct netns *)conf_find(c, KIND_NS, name);
+}
+/* The i-th object of a kind, in config order. */
+static inline struct bridge *conf_bridge_at(const struct config *c, size_t i)
+{
+	return (struct bridge *)c->objs[KIND_BRIDGE].v[i];
+}
+static inline struct netns *conf_ns_at(const struct config *c, size_t i)
+{
+	return (struct netns *)c->objs[KIND_NS].v[i];
+}
 
 /* Why a name cannot be an interface or namespace name, or NULL when it can. */
 const char *name_problem(const char *s, size_t len);

@@ -139,7 +139,7 @@ static int take_lock(bool create)
 static int raise_file_limit(const struct config *c, const struct run *r)
 {
 	bool down = r->cmd == CMD_DOWN && !r->all;
-	unsigned long long need = 16 + c->nns * (down ? 2 : 1);
+	unsigned long long need = 16 + c->objs[KIND_NS].n * (down ? 2 : 1);
 	DIR *dir = down ? NULL : opendir(NETNS_DIR);
 	for (struct dirent *e; dir && (e = readdir(dir));)
 		need += e->d_name[0] != '.' && !conf_ns(c, e->d_name) ? 2 : 0;

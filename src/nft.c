@@ -158,14 +158,20 @@ static void put_match(struct msg *m, const struct match *mt)
 		cmp(m, NFT_CMP_EQ, name, sizeof(name));
 		break;
 	case M_SADDR: {
-		uint32_t net = htonl(mt->net.addr), mask = htonl(prefix_mask(mt->net.len));
-		if (mt->net.len % 8 == 0) {
-			load_payload(m, NFT_PAYLOAD_NETWORK_HEADER, 12, mt->net.len / 8u);
-			cmp(m, NFT_CMP_EQ, &net, mt->net.len / 8u);
+		/* The source address: at byte 12 of an IPv4 header, 8 of an IPv6 one. Whole bytes
+		 * are compared as they are; a partial byte is masked first, over the whole address. */
+		const struct prefix *p = &mt->net;
+		uint32_t off = p->family == AF_INET6 ? 8 : 12, size = ip_size(p->family);
+		struct prefix mask = {.family = p->family, .len = p->len};
+		memset(mask.a, 0xff, size);
+		mask = prefix_net(&mask);
+		if (p->len % 8 == 0) {
+			load_payload(m, NFT_PAYLOAD_NETWORK_HEADER, off, p->len / 8u);
+			cmp(m, NFT_CMP_EQ, p->a, p->len / 8u);
 		} else {
-			load_payload(m, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
-			bitwise_and(m, &mask, 4);
-			cmp(m, NFT_CMP_EQ, &net, 4);
+			load_payload(m, NFT_PAYLOAD_NETWORK_HEADER, off, size);
+			bitwise_and(m, mask.a, size);
+			cmp(m, NFT_CMP_EQ, p->a, size);
 		}
 		break;
 	}

@@ -112,8 +112,8 @@ static bool is_host_name(const struct config *c, const char *name)
 {
 	if (conf_bridge(c, name))
 		return true;
-	for (size_t i = 0; i < c->nns; i++)
-		if (!strcmp(c->ns[i]->hostif, name))
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		if (!strcmp(conf_ns_at(c, i)->hostif, name))
 			return true;
 	return false;
 }
@@ -124,9 +124,9 @@ static unsigned bridge_mtu(const struct config *c, const struct bridge *b)
 	unsigned mtu = 0;
 	if (b->mtu)
 		return b->mtu;
-	for (size_t i = 0; i < c->nns; i++) {
-		unsigned port = c->ns[i]->mtu ? c->ns[i]->mtu : DEFAULT_MTU;
-		if (c->ns[i]->bridge == b && (!mtu || port < mtu))
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		unsigned port = conf_ns_at(c, i)->mtu ? conf_ns_at(c, i)->mtu : DEFAULT_MTU;
+		if (conf_ns_at(c, i)->bridge == b && (!mtu || port < mtu))
 			mtu = port;
 	}
 	return mtu ? mtu : DEFAULT_MTU;
@@ -158,8 +158,8 @@ static bool link_differs(const struct link *l, unsigned mtu, int master)
 static bool veth_sound(const struct config *c, const struct state *st, size_t i)
 {
 	const struct ns_state *ns = &st->ns[i];
-	const struct link *h = state_link(&st->host, c->ns[i]->hostif);
-	const struct link *in = ns->exists ? state_link(ns, c->ns[i]->ifname) : NULL;
+	const struct link *h = state_link(&st->host, conf_ns_at(c, i)->hostif);
+	const struct link *in = ns->exists ? state_link(ns, conf_ns_at(c, i)->ifname) : NULL;
 	return h && in && h->ours && in->ours && !strcmp(h->kind, "veth") && !strcmp(in->kind, "veth") &&
 	       h->peer == in->index && in->peer == h->index && h->peer_away && in->peer_away;
 }
@@ -174,11 +174,11 @@ static bool ns_usable(const struct state *st, size_t i)
 static void clash(struct plan *p, const struct config *c, const struct obj *o, enum key_id k,
 		  const struct prefix *net, const char *what, const struct prefix *theirs, const char *ifname)
 {
-	char a[IP4_STRLEN], b[IP4_STRLEN];
+	char a[IP_STRLEN], b[IP_STRLEN];
 	p->nconflicts++;
 	sbuf_addf(&p->conflicts, "%s %s (%s:%u): subnet of %s overlaps %s %s on interface %s, which boxnet did not "
 		  "create: the box would answer for the host's own network; choose another subnet",
-		  conf_kind_names[o->kind], o->name, c->file, o->at[k] ? o->at[k] : o->line, prefix_str(net, a),
+		  conf_kinds[o->kind].name, o->name, c->file, o->at[k] ? o->at[k] : o->line, prefix_str(net, a),
 		  what, prefix_str(theirs, b), ifname);
 	sbuf_add(&p->conflicts, "\n", 1);
 }
@@ -194,14 +194,18 @@ static const struct link *others(const struct config *c, const struct ns_state *
 static void clashes(struct plan *p, const struct config *c, const char *what, const struct prefix *theirs,
 		    const char *ifname)
 {
-	for (size_t i = 0; i < c->nbridges; i++)
-		for (unsigned j = 0; j < c->bridges[i]->addrs.n; j++)
-			if (prefix_overlap(&c->bridges[i]->addrs.v[j], theirs))
-				clash(p, c, &c->bridges[i]->o, KEY_BR_ADDRESS, &c->bridges[i]->addrs.v[j], what,
-				      theirs, ifname);
-	for (size_t i = 0; i < c->nns; i++)
-		if (c->ns[i]->has_peer && prefix_overlap(&c->ns[i]->peer, theirs))
-			clash(p, c, &c->ns[i]->o, KEY_NS_PEER, &c->ns[i]->peer, what, theirs, ifname);
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
+		const struct bridge *b = conf_bridge_at(c, i);
+		for (unsigned j = 0; j < b->addrs.n; j++)
+			if (prefix_overlap(&b->addrs.v[j], theirs))
+				clash(p, c, &b->o, KEY_BR_ADDRESS, &b->addrs.v[j], what, theirs, ifname);
+	}
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		const struct netns *n = conf_ns_at(c, i);
+		for (unsigned j = 0; n->has_peer && j < n->peer.n; j++)
+			if (prefix_overlap(&n->peer.v[j], theirs))
+				clash(p, c, &n->o, KEY_NS_PEER, &n->peer.v[j], what, theirs, ifname);
+	}
 }
 
 /* The subnets boxnet routes must not overlap a network the host already has through an
@@ -226,13 +230,13 @@ static void plan_clashes(struct plan *p, const struct config *c, const struct st
 
 static void plan_namespaces(struct plan *p, const struct config *c, struct state *st)
 {
-	for (size_t i = 0; i < c->nns; i++) {
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		struct ns_state *ns = &st->ns[i];
 		if (!ns_usable(st, i))
 			conflict(p, "namespace %s exists and was not created by boxnet; delete it or rename ns.%s",
 				 ns->name, ns->name);
 		else if (!ns->exists)
-			emit(p, OP_NETNS_ADD, ns, NULL, &c->ns[i]->o);
+			emit(p, OP_NETNS_ADD, ns, NULL, &conf_ns_at(c, i)->o);
 	}
 }
 
@@ -247,8 +251,8 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 		if (l->ours && l->name[0] && !is_host_name(c, l->name))
 			park(p, host, l, false);
 	}
-	for (size_t i = 0; i < c->nbridges; i++) {
-		const struct bridge *b = c->bridges[i];
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
+		const struct bridge *b = conf_bridge_at(c, i);
 		const struct link *l = state_link(host, b->o.name);
 		if (foreign(p, l, host))
 			continue;
@@ -261,8 +265,8 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 			bridge_mac(b->o.name, o->mac);
 		}
 	}
-	for (size_t i = 0; i < c->nns; i++) {
-		const struct netns *n = c->ns[i];
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		const struct netns *n = conf_ns_at(c, i);
 		struct ns_state *ns = &st->ns[i];
 		const struct link *h = state_link(host, n->hostif);
 		const struct link *in = ns->exists ? state_link(ns, n->ifname) : NULL;
@@ -298,8 +302,8 @@ static bool has_net_route(const struct ns_state *ns, int index, const struct pre
 {
 	for (size_t k = 0; k < ns->nroutes; k++) {
 		const struct route *r = &ns->routes[k];
-		if (r->oif == index && r->protocol == RTPROT_KERNEL && r->dst.len == p->len &&
-		    r->dst.addr == prefix_net(p))
+		struct prefix net = prefix_net(p);
+		if (r->oif == index && r->protocol == RTPROT_KERNEL && r->dst.len == p->len && ip_eq(&r->dst, &net))
 			return true;
 	}
 	return false;
@@ -315,8 +319,8 @@ static void plan_net_routes(struct plan *p, struct ns_state *where, const char *
 	for (unsigned j = 0; l && l->up && j < nwant; j++) {
 		bool first = true;	/* the primary of its subnet, which gives the route its source */
 		for (unsigned k = 0; k < j && first; k++)
-			first = want[k].len != want[j].len || prefix_net(&want[k]) != prefix_net(&want[j]);
-		if (!first || want[j].len == 32 || !state_has_addr(where, l->index, &want[j]) ||
+			first = want[k].len != want[j].len || !prefix_contains(&want[k], &want[j]);
+		if (!first || want[j].len == ip_size(want[j].family) * 8 || !state_has_addr(where, l->index, &want[j]) ||
 		    has_net_route(where, l->index, &want[j]))
 			continue;
 		struct op *o = emit(p, OP_NET_ROUTE_ADD, where, ifname, owner);
@@ -338,7 +342,7 @@ static bool plan_addrs_at(struct plan *p, struct ns_state *where, const char *if
 		const struct addr *a = &where->addrs[k];
 		bool keep = false;
 		for (unsigned j = 0; j < nwant && !keep; j++)
-			keep = want[j].addr == a->p.addr && want[j].len == a->p.len;
+			keep = prefix_eq(&want[j], &a->p);
 		if (a->index != l->index || keep)
 			continue;
 		o = emit(p, OP_ADDR_DEL, where, ifname, owner);
@@ -370,8 +374,8 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 	struct ns_state *host = &st->host;
 	struct op *o;
 
-	for (size_t i = 0; i < c->nbridges; i++) {
-		const struct bridge *b = c->bridges[i];
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
+		const struct bridge *b = conf_bridge_at(c, i);
 		const struct link *l = state_link(host, b->o.name);
 		unsigned mtu = bridge_mtu(c, b);
 		unsigned char mac[6];
@@ -390,8 +394,8 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 			remember(o, l);
 		}
 	}
-	for (size_t i = 0; i < c->nbridges; i++) {
-		const struct bridge *b = c->bridges[i];
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
+		const struct bridge *b = conf_bridge_at(c, i);
 		const struct link *l = state_link(host, b->o.name);
 		if (l && (!l->ours || strcmp(l->kind, "bridge")))
 			l = NULL;
@@ -405,8 +409,8 @@ static void plan_host_ends(struct plan *p, const struct config *c, struct state 
 	struct ns_state *host = &st->host;
 	struct op *o;
 
-	for (size_t i = 0; i < c->nns; i++) {
-		const struct netns *n = c->ns[i];
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		const struct netns *n = conf_ns_at(c, i);
 		if (!ns_usable(st, i))
 			continue;
 		const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
@@ -421,55 +425,61 @@ static void plan_host_ends(struct plan *p, const struct config *c, struct state 
 			remember(o, h);
 		}
 	}
-	for (size_t i = 0; i < c->nns; i++) {
-		const struct netns *n = c->ns[i];
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		const struct netns *n = conf_ns_at(c, i);
 		if (!ns_usable(st, i))
 			continue;
 		const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
-		plan_addrs(p, host, n->hostif, h, &n->peer, n->has_peer, &n->o);
+		plan_addrs(p, host, n->hostif, h, n->peer.v, n->has_peer ? n->peer.n : 0, &n->o);
 	}
 }
 
-/* again: addresses of the link went, and with them, maybe, the route through them. */
+/* The default route of each family. again: addresses of the link went, and with them,
+ * maybe, the route through them. */
 static void plan_route(struct plan *p, const struct netns *n, struct ns_state *ns, const struct link *in,
 		       int index, bool again)
 {
-	const struct route *ours = NULL, *foreign_route = NULL;
-	for (size_t k = 0; k < ns->nroutes; k++) {
-		if (ns->routes[k].dst.len)
-			continue;	/* not a default route */
-		if (ns->routes[k].protocol == BOXNET_RTPROT)
-			ours = &ns->routes[k];
-		else
-			foreign_route = &ns->routes[k];
-	}
-	if (n->gateway) {
-		if (ours && in && ours->gw == n->gateway && ours->oif == in->index && !again)
-			return;
-		if (!ours && foreign_route) {
-			conflict(p, "namespace %s has a default route that boxnet did not set; delete it%s", ns->name, "");
-			return;
+	for (unsigned f = 0; f < FAM_COUNT; f++) {
+		const struct route *ours = NULL, *foreign_route = NULL;
+		const struct prefix *gw = &n->gateway[f];
+		for (size_t k = 0; k < ns->nroutes; k++) {
+			if (ns->routes[k].dst.len || fam(ns->routes[k].dst.family) != f)
+				continue;	/* not a default route of this family */
+			if (ns->routes[k].protocol == BOXNET_RTPROT)
+				ours = &ns->routes[k];
+			else
+				foreign_route = &ns->routes[k];
 		}
-		struct op *o = emit(p, OP_ROUTE_ADD, ns, n->ifname, &n->o);
-		o->addr.addr = n->gateway;
-		o->index = index;
-		if (ours) {
-			o->has_old = true;	/* replaced, and put back if up fails later */
+		if (gw->family) {
+			if (ours && in && ip_eq(&ours->gw, gw) && ours->oif == in->index && !again)
+				continue;
+			if (!ours && foreign_route) {
+				conflict(p, "namespace %s has a default route that boxnet did not set; delete it%s",
+					 ns->name, f == FAM_V6 ? " (ip -6 route del default)" : "");
+				continue;
+			}
+			struct op *o = emit(p, OP_ROUTE_ADD, ns, n->ifname, &n->o);
+			o->addr = *gw;
+			o->index = index;
+			if (ours) {
+				o->has_old = true;	/* replaced, and put back if up fails later */
+				o->old_route = *ours;
+			}
+		} else if (ours) {
+			struct op *o = emit(p, OP_ROUTE_DEL, ns, n->ifname, &n->o);
+			o->addr = ours->gw;
+			o->addr.family = ours->dst.family;	/* of the route, gateway or not */
+			o->has_old = true;
 			o->old_route = *ours;
 		}
-	} else if (ours) {
-		struct op *o = emit(p, OP_ROUTE_DEL, ns, n->ifname, &n->o);
-		o->addr.addr = ours->gw;
-		o->has_old = true;
-		o->old_route = *ours;
 	}
 }
 
 static void plan_inside(struct plan *p, const struct config *c, struct state *st)
 {
 	struct op *o;
-	for (size_t i = 0; i < c->nns; i++) {
-		const struct netns *n = c->ns[i];
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		const struct netns *n = conf_ns_at(c, i);
 		struct ns_state *ns = &st->ns[i];
 		if (!ns_usable(st, i))
 			continue;
@@ -602,10 +612,10 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 			note(p, "interface %s was not created by boxnet: left alone%s", l->name, "");
 		}
 	}
-	for (size_t i = 0; i < c->nns; i++) {
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		struct ns_state *ns = &st->ns[i];
 		if (ns->exists && ns->ours)
-			emit(p, OP_NETNS_DEL, ns, NULL, &c->ns[i]->o);
+			emit(p, OP_NETNS_DEL, ns, NULL, &conf_ns_at(c, i)->o);
 		else if (ns->exists)
 			note(p, "namespace %s was not created by boxnet: left alone%s", ns->name, "");
 	}

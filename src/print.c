@@ -66,8 +66,10 @@ static const char *section(const struct op *o)
 /* One op as the commands that do it; ip and nft as plan prints them. */
 void plan_print_op(const struct plan *p, const struct op *o, FILE *out)
 {
-	char a[IP4_STRLEN], b[IP4_STRLEN], ipb[NAME_SIZE + 8];
+	char a[IP_STRLEN], b[IP_STRLEN], ipb[NAME_SIZE + 8];
 	const char *ip = ip_cmd(o->where, ipb);
+	bool v6 = o->addr.family == AF_INET6;
+	const char *f6 = v6 ? " -6" : "";
 
 	switch (o->type) {
 	case OP_NETNS_ADD:
@@ -124,22 +126,27 @@ void plan_print_op(const struct plan *p, const struct op *o, FILE *out)
 		break;
 	case OP_ADDR_ADD:
 	case OP_ADDR_DEL:
-		fprintf(out, "%s address %s %s%s dev %s\n", ip, o->type == OP_ADDR_ADD ? "add" : "delete",
-			prefix_str(&o->addr, a), o->addr.len <= 30 ? " brd +" : "", o->ifname);
+		fprintf(out, "%s%s address %s %s%s dev %s%s\n", ip, f6, o->type == OP_ADDR_ADD ? "add" : "delete",
+			prefix_str(&o->addr, a), !v6 && o->addr.len <= 30 ? " brd +" : "", o->ifname,
+			v6 && o->type == OP_ADDR_ADD ? " nodad" : "");
 		break;
 	case OP_NET_ROUTE_ADD: {
 		/* As the kernel makes it: append, like the kernel, beside another to the subnet. */
-		struct prefix net = {prefix_net(&o->addr), o->addr.len};
-		fprintf(out, "%s route append %s dev %s proto kernel scope link src %s\n", ip,
-			prefix_str(&net, a), o->ifname, ip4_str(o->addr.addr, b));
+		struct prefix net = prefix_net(&o->addr);
+		if (v6)
+			fprintf(out, "%s -6 route append %s dev %s proto kernel metric 256\n", ip, prefix_str(&net, a),
+				o->ifname);
+		else
+			fprintf(out, "%s route append %s dev %s proto kernel scope link src %s\n", ip,
+				prefix_str(&net, a), o->ifname, ip_str(&o->addr, b));
 		break;
 	}
 	case OP_ROUTE_ADD:
-		fprintf(out, "%s route %s default via %s dev %s proto %d\n", ip, o->has_old ? "replace" : "add",
-			ip4_str(o->addr.addr, a), o->ifname, BOXNET_RTPROT);
+		fprintf(out, "%s%s route %s default via %s dev %s proto %d\n", ip, f6, o->has_old ? "replace" : "add",
+			ip_str(&o->addr, a), o->ifname, BOXNET_RTPROT);
 		break;
 	case OP_ROUTE_DEL:
-		fprintf(out, "%s route delete default proto %d\n", ip, BOXNET_RTPROT);
+		fprintf(out, "%s%s route delete default proto %d\n", ip, f6, BOXNET_RTPROT);
 		break;
 	case OP_NFT_LOAD:
 		print_nft(p, o, out);

@@ -61,7 +61,7 @@ static void json_owner(FILE *out, const struct obj *o)
 		fputs(",\"owner\":null", out);
 		return;
 	}
-	json_key(out, ",\"owner\":{", "kind", conf_kind_names[o->kind]);
+	json_key(out, ",\"owner\":{", "kind", conf_kinds[o->kind].name);
 	json_key(out, ",", "name", o->name);
 	fprintf(out, ",\"line\":%u}", o->line);
 }
@@ -74,9 +74,9 @@ static bool obj_foreign(const struct config *c, const struct state *st, const st
 	const struct link *l;
 	if (o->kind == KIND_BRIDGE)
 		return (l = state_link(&st->host, o->name)) && !l->ours;
-	for (size_t i = 0; i < c->nns; i++) {
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		const struct ns_state *ns = &st->ns[i];
-		const struct netns *n = c->ns[i];
+		const struct netns *n = conf_ns_at(c, i);
 		if (&n->o != o)
 			continue;
 		if (ns->exists && !ns->ours)
@@ -85,14 +85,18 @@ static bool obj_foreign(const struct config *c, const struct state *st, const st
 		    (ns->exists && (l = state_link(ns, n->ifname)) && !l->ours))
 			return true;
 		/* A default route not boxnet's, where boxnet wants one (see plan_route). */
-		bool ours = false, theirs = false;
+		bool ours[FAM_COUNT] = {false}, theirs[FAM_COUNT] = {false};
 		for (size_t k = 0; k < ns->nroutes; k++) {
 			if (!ns->routes[k].dst.len) {
-				ours |= ns->routes[k].protocol == BOXNET_RTPROT;
-				theirs |= ns->routes[k].protocol != BOXNET_RTPROT;
+				unsigned f = fam(ns->routes[k].dst.family);
+				ours[f] |= ns->routes[k].protocol == BOXNET_RTPROT;
+				theirs[f] |= ns->routes[k].protocol != BOXNET_RTPROT;
 			}
 		}
-		return n->gateway && theirs && !ours;
+		for (unsigned f = 0; f < FAM_COUNT; f++)
+			if (n->gateway[f].family && theirs[f] && !ours[f])
+				return true;
+		return false;
 	}
 	return false;
 }
@@ -127,7 +131,7 @@ static void json_obj(FILE *out, const char *sep, const struct config *c, const s
 {
 	struct sbuf differs = {0};
 	enum obj_state s = report_state(c, st, p, o, &differs);
-	json_key(out, sep, "kind", o ? conf_kind_names[o->kind] : "box");
+	json_key(out, sep, "kind", o ? conf_kinds[o->kind].name : "box");
 	json_key(out, ",", "name", o ? o->name : NULL);
 	fprintf(out, ",\"line\":%u", o ? o->line : 0);
 	json_key(out, ",", "state", state_names[s]);
@@ -144,10 +148,10 @@ void report_status_json(const struct config *c, const struct state *st, const st
 	json_key(out, ",", "uplink", c->uplink[0] ? c->uplink : NULL);
 	fprintf(out, ",\"uplink_present\":%s,\"objects\":[",
 		c->uplink[0] && state_link(&st->host, c->uplink) ? "true" : "false");
-	for (size_t i = 0; i < c->nbridges; i++, sep = ",{")
-		json_obj(out, sep, c, st, p, &c->bridges[i]->o);
-	for (size_t i = 0; i < c->nns; i++, sep = ",{")
-		json_obj(out, sep, c, st, p, &c->ns[i]->o);
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++, sep = ",{")
+		json_obj(out, sep, c, st, p, &conf_bridge_at(c, i)->o);
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++, sep = ",{")
+		json_obj(out, sep, c, st, p, &conf_ns_at(c, i)->o);
 	/* The table, forwarding and leftovers: the box as a whole, no config line of its own. */
 	json_obj(out, sep, c, st, p, NULL);
 	putc(']', out);
@@ -191,7 +195,7 @@ void report_plan_json(const struct plan *p, FILE *out)
 
 static void addrs(FILE *out, const struct prefix *v, unsigned n)
 {
-	char a[IP4_STRLEN];
+	char a[IP_STRLEN];
 	for (unsigned i = 0; i < n; i++)
 		fprintf(out, " %s", prefix_str(&v[i], a));
 	if (!n)
@@ -216,12 +220,17 @@ static void verdict(FILE *out, const struct config *c, const struct state *st, c
 static void show_ns(FILE *out, const struct config *c, const struct state *st, const struct plan *p,
 		    const struct netns *n)
 {
-	char a[IP4_STRLEN];
+	char a[IP_STRLEN];
 	fprintf(out, "  ns %s: %s", n->o.name, n->ifname);
 	addrs(out, n->addrs.v, n->addrs.n);
-	if (n->gateway)
-		fprintf(out, ", gateway %s", ip4_str(n->gateway, a));
-	else
+	const char *sep = ", gateway";
+	for (unsigned f = 0; f < FAM_COUNT; f++) {
+		if (n->gateway[f].family) {
+			fprintf(out, "%s %s", sep, ip_str(&n->gateway[f], a));
+			sep = " and";
+		}
+	}
+	if (sep[1] == 'g')
 		fputs(", no gateway", out);
 	verdict(out, c, st, p, &n->o);
 }
@@ -242,13 +251,13 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 			verdict(out, c, st, p, &b->o);
 		else
 			putc('\n', out);
-		for (size_t k = 0; k < c->nns; k++) {
-			const struct netns *n = c->ns[k];
+		for (size_t k = 0; k < c->objs[KIND_NS].n; k++) {
+			const struct netns *n = conf_ns_at(c, k);
 			if (b ? n->bridge == b : n->has_peer && !strcmp(n->hostif, sg->ifname))
 				show_ns(out, c, st, p, n);
 		}
 	}
-	for (size_t k = 0; k < c->nns; k++)
-		if (!c->ns[k]->bridge && !c->ns[k]->has_peer)
-			show_ns(out, c, st, p, c->ns[k]);
+	for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
+		if (!conf_ns_at(c, k)->bridge && !conf_ns_at(c, k)->has_peer)
+			show_ns(out, c, st, p, conf_ns_at(c, k));
 }

@@ -69,7 +69,7 @@ int rules_build(const struct config *c, struct ruleset *rs)
 	for (size_t i = 0; i < c->nsegs && masq; i++) {
 		const struct segment *s = &c->segs[i];
 		for (unsigned k = 0; k < s->nnets && s->masquerade; k++) {
-			struct prefix net = {prefix_net(&s->nets[k]), s->nets[k].len};
+			struct prefix net = prefix_net(&s->nets[k]);
 			err |= RULE(rs, CHAIN_POSTROUTING, V_MASQUERADE, {.type = M_SADDR, .net = net});
 		}
 	}
@@ -94,7 +94,7 @@ void rules_free(struct ruleset *rs)
 void rule_text(const struct rule *r, struct sbuf *out)
 {
 	static const char *const verdicts[] = {"accept", "drop", "masquerade"};
-	char a[IP4_STRLEN];
+	char a[IP_STRLEN];
 	for (unsigned i = 0; i < r->nmatch; i++) {
 		const struct match *m = &r->m[i];
 		switch (m->type) {
@@ -105,11 +105,9 @@ void rule_text(const struct rule *r, struct sbuf *out)
 			sbuf_addf(out, "oifname \"%s\" ", m->ifname);
 			break;
 		case M_SADDR:
-			/* nft prints a /32 as a plain address */
-			if (m->net.len == 32)
-				sbuf_addf(out, "ip saddr %s ", ip4_str(m->net.addr, a));
-			else
-				sbuf_addf(out, "ip saddr %s ", prefix_str(&m->net, a));
+			/* nft prints a /32 or /128 as a plain address */
+			sbuf_addf(out, "%s saddr %s ", m->net.family == AF_INET6 ? "ip6" : "ip",
+				  m->net.len == ip_size(m->net.family) * 8 ? ip_str(&m->net, a) : prefix_str(&m->net, a));
 			break;
 		case M_CT_INVALID:
 			sbuf_addf(out, "ct state invalid ");

@@ -26,12 +26,12 @@ int state_init(struct state *st, const struct config *c)
 {
 	*st = (struct state){.host_fd = -1, .ip_forward = -1};
 	st->host.fd = -1;
-	st->ns = calloc(c->nns + 1, sizeof(*st->ns));
+	st->ns = calloc(c->objs[KIND_NS].n + 1, sizeof(*st->ns));
 	if (!st->ns)
 		return -ENOMEM;
-	st->nns = c->nns;
-	for (size_t i = 0; i < c->nns; i++) {
-		st->ns[i].name = c->ns[i]->o.name;
+	st->nns = c->objs[KIND_NS].n;
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		st->ns[i].name = conf_ns_at(c, i)->o.name;
 		st->ns[i].fd = -1;
 	}
 	return 0;
@@ -99,8 +99,7 @@ struct link *state_link_by_index(const struct ns_state *ns, int index)
 bool state_has_addr(const struct ns_state *ns, int index, const struct prefix *p)
 {
 	for (size_t i = 0; i < ns->naddrs; i++)
-		if (ns->addrs[i].index == index && ns->addrs[i].p.addr == p->addr &&
-		    ns->addrs[i].p.len == p->len)
+		if (ns->addrs[i].index == index && prefix_eq(&ns->addrs[i].p, p))
 			return true;
 	return false;
 }
@@ -183,13 +182,18 @@ static int on_addr(const struct nlmsghdr *nlh, void *arg)
 	    mnl_attr_parse(nlh, sizeof(*ifa), collect_attrs, tb) < 0)
 		return -EBADMSG;
 	const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (ifa->ifa_family != AF_INET || !a || mnl_attr_get_payload_len(a) != 4)
+	struct prefix p = {.family = ifa->ifa_family, .len = ifa->ifa_prefixlen};
+	if ((p.family != AF_INET && p.family != AF_INET6) || !a || mnl_attr_get_payload_len(a) != ip_size(p.family) ||
+	    p.len > ip_size(p.family) * 8)
+		return 0;
+	memcpy(p.a, mnl_attr_get_payload(a), ip_size(p.family));
+	/* IPv6 links have addresses of the kernel's own: the link-local one, and those that
+	 * router advertisements give (not permanent). Neither is boxnet's to keep or remove. */
+	if (p.family == AF_INET6 && (!(ifa->ifa_flags & IFA_F_PERMANENT) || (p.a[0] == 0xfe && (p.a[1] & 0xc0) == 0x80)))
 		return 0;
 	if (grow(&ns->addrs, &ns->addrs_cap, ns->naddrs + 1, sizeof(*ns->addrs)))
 		return -ENOMEM;
-	uint32_t be;
-	memcpy(&be, mnl_attr_get_payload(a), 4);
-	ns->addrs[ns->naddrs++] = (struct addr){(int)ifa->ifa_index, {ntohl(be), ifa->ifa_prefixlen}};
+	ns->addrs[ns->naddrs++] = (struct addr){(int)ifa->ifa_index, p};
 	return 0;
 }
 
@@ -198,26 +202,29 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 	struct ns_state *ns = arg;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[64] = {0};
-	uint32_t table, oif = 0, be = 0;
+	uint32_t table, oif = 0;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) ||
 	    mnl_attr_parse(nlh, sizeof(*rtm), collect_attrs, tb) < 0)
 		return -EBADMSG;
 	if (!get_u32(tb[RTA_TABLE], &table))
 		table = rtm->rtm_table;
-	if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len > 32 || table != RT_TABLE_MAIN ||
-	    rtm->rtm_type != RTN_UNICAST)
+	uint8_t family = rtm->rtm_family;
+	if ((family != AF_INET && family != AF_INET6) || rtm->rtm_dst_len > ip_size(family) * 8 ||
+	    table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
 		return 0;
 	get_u32(tb[RTA_OIF], &oif);
-	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == 4)
-		memcpy(&be, mnl_attr_get_payload(tb[RTA_GATEWAY]), 4);
 	if (grow(&ns->routes, &ns->routes_cap, ns->nroutes + 1, sizeof(*ns->routes)))
 		return -ENOMEM;
 	struct route *r = &ns->routes[ns->nroutes++];
-	*r = (struct route){(int)oif, ntohl(be), rtm->rtm_protocol, {0, rtm->rtm_dst_len}};
-	be = 0;
-	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == 4)
-		memcpy(&be, mnl_attr_get_payload(tb[RTA_DST]), 4);
-	r->dst.addr = ntohl(be);
+	*r = (struct route){.oif = (int)oif, .protocol = rtm->rtm_protocol,
+			    .dst = {.family = family, .len = rtm->rtm_dst_len}};
+	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == ip_size(family)) {
+		r->gw.family = family;
+		r->gw.len = (uint8_t)(ip_size(family) * 8);
+		memcpy(r->gw.a, mnl_attr_get_payload(tb[RTA_GATEWAY]), ip_size(family));
+	}
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == ip_size(family))
+		memcpy(r->dst.a, mnl_attr_get_payload(tb[RTA_DST]), ip_size(family));
 	return 0;
 }
 
@@ -269,9 +276,9 @@ int state_read_links(struct ns_state *ns)
 
 int state_read_ns(struct ns_state *ns, bool routes)
 {
-	struct ifaddrmsg ifa = {.ifa_family = AF_INET};
+	struct ifaddrmsg ifa = {.ifa_family = AF_UNSPEC};
 	/* The main table only: the local one, with two routes per address, is not boxnet's. */
-	struct rtmsg rtm = {.rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN};
+	struct rtmsg rtm = {.rtm_family = AF_UNSPEC, .rtm_table = RT_TABLE_MAIN};
 	int err = state_read_links(ns);
 	if (!err)
 		err = talk_dump(&ns->rt, RTM_GETADDR, &ifa, sizeof(ifa), on_addr, reset_addrs, ns);

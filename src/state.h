@@ -50,7 +50,7 @@ struct addr {
 
 struct route {			/* a unicast route in the main table */
 	int oif;
-	uint32_t gw;
+	struct prefix gw;	/* family 0: none */
 	unsigned char protocol;
 	struct prefix dst;	/* dst.len 0: a default route */
 };

@@ -1,6 +1,7 @@
 /* util.c: arena allocator, string buffer and array growth. */
 #include "util.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,18 @@ int grow(void *arr, size_t *cap, size_t n, size_t elem)
 	*p = np;
 	*cap = c;
 	return 0;
+}
+
+bool parse_num(const char *s, unsigned max, unsigned *out)
+{
+	if (s[0] < '0' || s[0] > '9' || strspn(s, "0123456789") != strlen(s))
+		return false;
+	errno = 0;
+	unsigned long n = strtoul(s, NULL, 10);
+	if (errno || n > max)
+		return false;
+	*out = (unsigned)n;
+	return true;
 }
 
 void copy_name(char *dst, size_t size, const char *src)

@@ -37,6 +37,10 @@ int grow(void *arr, size_t *cap, size_t n, size_t elem);
 /* FNV-1a, 32 bits: boxnet's one hash (name tables, the table comment, bridge MACs). */
 uint32_t fnv1a(const void *data, size_t len);
 
+/* A decimal number from 0 to max, digits only: no sign, space or overflow, which strtoul
+ * alone would take; leading zeros are decimal. The one parser of MTUs, prefix lengths, ports. */
+bool parse_num(const char *s, unsigned max, unsigned *out);
+
 /* Copy a name that is known to fit (validated before) into a fixed-size buffer. */
 void copy_name(char *dst, size_t size, const char *src);
 

@@ -11,7 +11,7 @@ static const char *keyname(const struct obj *o, enum key_id k, char buf[KEYNAME_
 	if (o->kind == KIND_GLOBAL)
 		snprintf(buf, KEYNAME_SIZE, "%s", conf_keys[k].attr);
 	else
-		snprintf(buf, KEYNAME_SIZE, "%s.%s.%s", conf_kind_names[o->kind], o->name,
+		snprintf(buf, KEYNAME_SIZE, "%s.%s.%s", conf_kinds[o->kind].name, o->name,
 			 conf_keys[k].attr);
 	return buf;
 }
@@ -23,7 +23,7 @@ static unsigned line_of(const struct obj *o, enum key_id k)
 
 static bool is_bad(const struct obj *o, enum key_id k)
 {
-	return o->bad & (1u << k);
+	return o->bad[k];
 }
 
 
@@ -45,18 +45,18 @@ static int by_name(const void *a, const void *b)
 static void check_host_names(struct config *c, struct diag *d)
 {
 	size_t n = 0;
-	struct host_name *v = calloc(c->nbridges + c->nns + 1, sizeof(*v));
-	char *owners = calloc(c->nns + 1, 32);
+	struct host_name *v = calloc(c->objs[KIND_BRIDGE].n + c->objs[KIND_NS].n + 1, sizeof(*v));
+	char *owners = calloc(c->objs[KIND_NS].n + 1, 32);
 	if (!v || !owners) {
 		diag_err(d, 0, "out of memory");
 		goto out;
 	}
 	if (c->uplink[0])
 		v[n++] = (struct host_name){c->uplink, "the uplink", c->uplink_line};
-	for (size_t i = 0; i < c->nbridges; i++)
-		v[n++] = (struct host_name){c->bridges[i]->o.name, "a bridge", c->bridges[i]->o.line};
-	for (size_t i = 0; i < c->nns; i++) {
-		struct netns *ns = c->ns[i];
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		v[n++] = (struct host_name){conf_bridge_at(c, i)->o.name, "a bridge", conf_bridge_at(c, i)->o.line};
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		struct netns *ns = conf_ns_at(c, i);
 		if (!ns->hostif[0])
 			continue;
 		char *owner = owners + 32 * i;
@@ -88,17 +88,19 @@ struct addr_use {
 static int by_addr(const void *a, const void *b)
 {
 	const struct addr_use *x = a, *y = b;
-	if (x->p.addr != y->p.addr)
-		return x->p.addr < y->p.addr ? -1 : 1;
+	int r = ip_cmp(&x->p, &y->p);
+	if (r)
+		return r;
 	return (line_of(x->o, x->k) > line_of(y->o, y->k)) - (line_of(x->o, x->k) < line_of(y->o, y->k));
 }
 
 static int by_subnet(const void *a, const void *b)
 {
 	const struct addr_use *x = a, *y = b;
-	uint32_t nx = prefix_net(&x->p), ny = prefix_net(&y->p);
-	if (nx != ny)
-		return nx < ny ? -1 : 1;
+	struct prefix nx = prefix_net(&x->p), ny = prefix_net(&y->p);
+	int r = ip_cmp(&nx, &ny);
+	if (r)
+		return r;
 	if (x->p.len != y->p.len)
 		return x->p.len < y->p.len ? -1 : 1;	/* wider first */
 	return (line_of(x->o, x->k) > line_of(y->o, y->k)) - (line_of(x->o, x->k) < line_of(y->o, y->k));
@@ -115,10 +117,10 @@ static size_t add_uses(struct addr_use *v, size_t n, const struct obj *o, enum k
 static void check_addresses(struct config *c, struct diag *d)
 {
 	size_t total = 0;
-	for (size_t i = 0; i < c->nbridges; i++)
-		total += c->bridges[i]->addrs.n;
-	for (size_t i = 0; i < c->nns; i++)
-		total += c->ns[i]->addrs.n + 1;
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		total += conf_bridge_at(c, i)->addrs.n;
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		total += conf_ns_at(c, i)->addrs.n + conf_ns_at(c, i)->peer.n;
 	struct addr_use *all = calloc(total + 1, sizeof(*all));
 	struct addr_use *segs = calloc(total + 1, sizeof(*segs));
 	if (!all || !segs) {
@@ -126,24 +128,24 @@ static void check_addresses(struct config *c, struct diag *d)
 		goto out;
 	}
 	size_t n = 0, ns_ = 0, seg = 0;
-	for (size_t i = 0; i < c->nbridges; i++, seg++) {
-		struct bridge *b = c->bridges[i];
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++, seg++) {
+		struct bridge *b = conf_bridge_at(c, i);
 		n = add_uses(all, n, &b->o, KEY_BR_ADDRESS, b->addrs.v, b->addrs.n, seg);
 		ns_ = add_uses(segs, ns_, &b->o, KEY_BR_ADDRESS, b->addrs.v, b->addrs.n, seg);
 	}
-	for (size_t i = 0; i < c->nns; i++) {
-		struct netns *ns = c->ns[i];
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		struct netns *ns = conf_ns_at(c, i);
 		n = add_uses(all, n, &ns->o, KEY_NS_ADDRESS, ns->addrs.v, ns->addrs.n, 0);
 		if (ns->has_peer && !ns->bridge_name[0]) {
-			n = add_uses(all, n, &ns->o, KEY_NS_PEER, &ns->peer, 1, seg);
-			ns_ = add_uses(segs, ns_, &ns->o, KEY_NS_PEER, &ns->peer, 1, seg++);
+			n = add_uses(all, n, &ns->o, KEY_NS_PEER, ns->peer.v, ns->peer.n, seg);
+			ns_ = add_uses(segs, ns_, &ns->o, KEY_NS_PEER, ns->peer.v, ns->peer.n, seg++);
 		}
 	}
 
-	char k1[KEYNAME_SIZE], k2[KEYNAME_SIZE], a[IP4_STRLEN], b[IP4_STRLEN];
+	char k1[KEYNAME_SIZE], k2[KEYNAME_SIZE], a[IP_STRLEN], b[IP_STRLEN];
 	qsort(all, n, sizeof(*all), by_addr);
 	for (size_t i = 1; i < n; i++) {
-		if (all[i].p.addr != all[i - 1].p.addr)
+		if (!ip_eq(&all[i].p, &all[i - 1].p))
 			continue;
 		diag_err(d, line_of(all[i].o, all[i].k),
 			 "address used twice in %s: '%s' (already in %s on line %u; expected each address once)",
@@ -151,21 +153,26 @@ static void check_addresses(struct config *c, struct diag *d)
 			 keyname(all[i - 1].o, all[i - 1].k, k2), line_of(all[i - 1].o, all[i - 1].k));
 	}
 
-	/* Sorted by network, wider first: a subnet overlaps an earlier one iff it starts before
-	 * the widest end seen so far. */
+	/* Sorted by family and network, wider first: a subnet overlaps an earlier one of its
+	 * family iff it starts before the widest end seen so far. */
 	qsort(segs, ns_, sizeof(*segs), by_subnet);
 	size_t widest = 0;
 	for (size_t i = 1; i < ns_; i++) {
-		if (prefix_net(&segs[i].p) <= prefix_bcast(&segs[widest].p) &&
-		    segs[i].seg != segs[widest].seg) {
-			struct prefix net = {prefix_net(&segs[widest].p), segs[widest].p.len};
+		struct prefix start = prefix_net(&segs[i].p), end = prefix_last(&segs[widest].p);
+		if (segs[i].p.family != segs[widest].p.family) {
+			widest = i;
+			continue;
+		}
+		if (ip_cmp(&start, &end) <= 0 && segs[i].seg != segs[widest].seg) {
+			struct prefix net = prefix_net(&segs[widest].p);
 			diag_err(d, line_of(segs[i].o, segs[i].k),
 				 "subnet overlaps another segment's in %s: '%s' (%s of %s on line %u; expected separate subnets)",
 				 keyname(segs[i].o, segs[i].k, k1), prefix_str(&segs[i].p, a),
 				 prefix_str(&net, b), keyname(segs[widest].o, segs[widest].k, k2),
 				 line_of(segs[widest].o, segs[widest].k));
 		}
-		if (prefix_bcast(&segs[i].p) > prefix_bcast(&segs[widest].p))
+		struct prefix last = prefix_last(&segs[i].p);
+		if (ip_cmp(&last, &end) > 0)
 			widest = i;
 	}
 out:
@@ -175,7 +182,7 @@ out:
 
 /* ---- namespaces ---- */
 
-static const struct prefix *containing(const struct prefix *v, unsigned n, uint32_t addr)
+static const struct prefix *containing(const struct prefix *v, unsigned n, const struct prefix *addr)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (prefix_contains(&v[i], addr))
@@ -188,9 +195,9 @@ static void list_subnets(char *buf, size_t size, const struct prefix *v, unsigne
 {
 	size_t used = 0;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < n && used + IP4_STRLEN + 5 < size; i++) {
-		char p[IP4_STRLEN];
-		struct prefix net = {prefix_net(&v[i]), v[i].len};
+	for (unsigned i = 0; i < n && used + IP_STRLEN + 5 < size; i++) {
+		char p[IP_STRLEN];
+		struct prefix net = prefix_net(&v[i]);
 		used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " or " : "", prefix_str(&net, p));
 	}
 }
@@ -198,13 +205,13 @@ static void list_subnets(char *buf, size_t size, const struct prefix *v, unsigne
 static void check_ns_addresses(struct netns *ns, const struct prefix *nets, unsigned nnets,
 			       const char *segname, struct diag *d)
 {
-	char key[KEYNAME_SIZE], a[IP4_STRLEN], b[IP4_STRLEN], list[160];
+	char key[KEYNAME_SIZE], a[IP_STRLEN], b[IP_STRLEN], list[160];
 	if (!nnets || is_bad(&ns->o, KEY_NS_ADDRESS))
 		return;
 	list_subnets(list, sizeof(list), nets, nnets);
 	for (unsigned i = 0; i < ns->addrs.n; i++) {
 		const struct prefix *p = &ns->addrs.v[i];
-		const struct prefix *net = containing(nets, nnets, p->addr);
+		const struct prefix *net = containing(nets, nnets, p);
 		if (net && net->len == p->len)
 			continue;
 		if (net)
@@ -218,43 +225,53 @@ static void check_ns_addresses(struct netns *ns, const struct prefix *nets, unsi
 	}
 }
 
+/* One family's gateway, given: a neighbour's address in one of the namespace's subnets. */
+static void check_gateway(struct netns *ns, const struct prefix *gw, struct diag *d)
+{
+	char key[KEYNAME_SIZE], list[160], a[IP_STRLEN];
+	const struct prefix *net = containing(ns->addrs.v, ns->addrs.n, gw);
+	const char *why = NULL;
+	for (unsigned i = 0; i < ns->addrs.n; i++)
+		if (ip_eq(&ns->addrs.v[i], gw))
+			why = "it is the namespace's own address";
+	if (!net) {
+		why = ns->addrs.n ? "not in a local subnet" : "the namespace has no address";
+	} else if (net->len < ip_size(gw->family) * 8 - 1) {
+		struct prefix first = prefix_net(net), last = prefix_last(net);
+		if (ip_eq(gw, &first))
+			why = "that is the subnet's network address";
+		else if (gw->family == AF_INET && ip_eq(gw, &last))
+			why = "that is the subnet's broadcast address";
+	}
+	if (!why) {
+		ns->gateway[fam(gw->family)] = *gw;
+		return;
+	}
+	list_subnets(list, sizeof(list), ns->addrs.v, ns->addrs.n);
+	diag_err(d, line_of(&ns->o, KEY_NS_GATEWAY), "bad gateway for %s: '%s' (%s; expected a neighbour's address in %s)",
+		 keyname(&ns->o, KEY_NS_GATEWAY, key), ip_str(gw, a), why, ns->addrs.n ? list : "a subnet of ns.NAME.address");
+}
+
+/* Per family: the gateway given, or by default the segment's host-side address in the
+ * subnet of the first of the namespace's addresses that has one. */
 static void derive_gateway(struct netns *ns, const struct prefix *nets, unsigned nnets,
 			   struct diag *d)
 {
-	char key[KEYNAME_SIZE], list[160];
-	if (ns->gw_mode == GW_NONE || is_bad(&ns->o, KEY_NS_GATEWAY) || is_bad(&ns->o, KEY_NS_ADDRESS)) {
-		ns->gateway = 0;
+	memset(ns->gateway, 0, sizeof(ns->gateway));
+	if (ns->gw.mode == GW_NONE || is_bad(&ns->o, KEY_NS_GATEWAY) || is_bad(&ns->o, KEY_NS_ADDRESS))
 		return;
-	}
-	if (ns->gw_mode == GW_ADDR) {
-		const struct prefix *net = containing(ns->addrs.v, ns->addrs.n, ns->gateway);
-		const char *why = NULL;
-		for (unsigned i = 0; i < ns->addrs.n; i++)
-			if (ns->addrs.v[i].addr == ns->gateway)
-				why = "it is the namespace's own address";
-		if (!net)
-			why = ns->addrs.n ? "not in a local subnet" : "the namespace has no address";
-		else if (net->len <= 30 && ns->gateway == prefix_net(net))
-			why = "that is the subnet's network address";
-		else if (net->len <= 30 && ns->gateway == prefix_bcast(net))
-			why = "that is the subnet's broadcast address";
-		if (!why)
-			return;
-		list_subnets(list, sizeof(list), ns->addrs.v, ns->addrs.n);
-		diag_err(d, line_of(&ns->o, KEY_NS_GATEWAY),
-			 "bad gateway for %s: '%s' (%s; expected a neighbour's address in %s)",
-			 keyname(&ns->o, KEY_NS_GATEWAY, key), ns->o.raw[KEY_NS_GATEWAY], why,
-			 ns->addrs.n ? list : "a subnet of ns.NAME.address");
-		ns->gateway = 0;
-		return;
-	}
-	/* Default: the segment's host-side address in the subnet of the first address that has one. */
-	ns->gateway = 0;
-	for (unsigned i = 0; i < ns->addrs.n && !ns->gateway; i++) {
-		for (unsigned j = 0; j < nnets; j++) {
-			if (prefix_contains(&ns->addrs.v[i], nets[j].addr)) {
-				ns->gateway = nets[j].addr;
-				break;
+	for (unsigned f = 0; f < FAM_COUNT; f++) {
+		if (ns->gw.set[f].family) {
+			check_gateway(ns, &ns->gw.set[f], d);
+			continue;
+		}
+		for (unsigned i = 0; i < ns->addrs.n && !ns->gateway[f].family; i++) {
+			for (unsigned j = 0; j < nnets; j++) {
+				if (fam(nets[j].family) == f && prefix_contains(&ns->addrs.v[i], &nets[j])) {
+					ns->gateway[f] = nets[j];
+					ns->gateway[f].len = (uint8_t)(ip_size(nets[j].family) * 8);
+					break;
+				}
 			}
 		}
 	}
@@ -265,6 +282,7 @@ static void check_ns(struct config *c, struct netns *ns, struct diag *d)
 	char key[KEYNAME_SIZE];
 	struct obj *o = &ns->o;
 	bool has_bridge = o->at[KEY_NS_BRIDGE] != 0;
+	ns->has_peer = ns->peer.n > 0;
 
 	if (!has_bridge && !o->at[KEY_NS_PEER] && !o->unknown_key) {
 		diag_err(d, o->line,
@@ -322,8 +340,8 @@ static void check_ns(struct config *c, struct netns *ns, struct diag *d)
 			derive_gateway(ns, ns->bridge->addrs.v, ns->bridge->addrs.n, d);
 		}
 	} else if (ns->has_peer) {
-		check_ns_addresses(ns, &ns->peer, 1, "the peer", d);
-		derive_gateway(ns, &ns->peer, 1, d);
+		check_ns_addresses(ns, ns->peer.v, ns->peer.n, "the peer", d);
+		derive_gateway(ns, ns->peer.v, ns->peer.n, d);
 		if (ns->masquerade < 0)
 			ns->masquerade = c->uplink[0] != 0;
 		if (ns->isolate < 0)
@@ -350,21 +368,21 @@ static void check_bridge(struct config *c, struct bridge *b, struct diag *d)
 
 static void derive_segments(struct config *c, struct diag *d)
 {
-	c->segs = calloc(c->nbridges + c->nns + 1, sizeof(*c->segs));
+	c->segs = calloc(c->objs[KIND_BRIDGE].n + c->objs[KIND_NS].n + 1, sizeof(*c->segs));
 	if (!c->segs) {
 		diag_err(d, 0, "out of memory");
 		return;
 	}
 	unsigned routed = 0, open = 0;
-	for (size_t i = 0; i < c->nbridges; i++) {
-		struct bridge *b = c->bridges[i];
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
+		struct bridge *b = conf_bridge_at(c, i);
 		c->segs[c->nsegs++] = (struct segment){b->o.name, b->addrs.v, b->addrs.n,
 						       b->masquerade == 1, b->isolate == 1, true};
 	}
-	for (size_t i = 0; i < c->nns; i++) {
-		struct netns *ns = c->ns[i];
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		struct netns *ns = conf_ns_at(c, i);
 		if (ns->has_peer)
-			c->segs[c->nsegs++] = (struct segment){ns->hostif, &ns->peer, 1,
+			c->segs[c->nsegs++] = (struct segment){ns->hostif, ns->peer.v, ns->peer.n,
 							       ns->masquerade == 1, ns->isolate == 1, false};
 	}
 	for (size_t i = 0; i < c->nsegs; i++) {
@@ -377,10 +395,10 @@ static void derive_segments(struct config *c, struct diag *d)
 
 void conf_validate(struct config *c, struct diag *d)
 {
-	for (size_t i = 0; i < c->nbridges; i++)
-		check_bridge(c, c->bridges[i], d);
-	for (size_t i = 0; i < c->nns; i++)
-		check_ns(c, c->ns[i], d);
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		check_bridge(c, conf_bridge_at(c, i), d);
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		check_ns(c, conf_ns_at(c, i), d);
 	check_host_names(c, d);
 	check_addresses(c, d);
 	derive_segments(c, d);

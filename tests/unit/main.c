@@ -4,7 +4,7 @@
 int main(void)
 {
 	struct unit u = {0};
-	test_ip4(&u);
+	test_ip(&u);
 	test_conf(&u);
 	test_rules(&u);
 	test_nft(&u);

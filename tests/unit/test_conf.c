@@ -4,6 +4,13 @@
 #include "conf.h"
 #include "unit.h"
 
+/* Is p the address (with prefix length) that text says? */
+static bool is_addr(const struct prefix *p, const char *text)
+{
+	char buf[IP_STRLEN];
+	return !strcmp(prefix_str(p, buf), text);
+}
+
 static unsigned load(struct config *c, struct diag *d, const char *text)
 {
 	*c = (struct config){.file = "t.conf"};
@@ -50,23 +57,22 @@ static void test_every_key(struct unit *u)
 			       "ns.gw.gateway = 10.8.0.3\n");
 	CHECK(u, errors == 0, "a config with every key validates (%s)", first_error(&d));
 	CHECK_STR(u, c.uplink, "wan0", "uplink");
-	CHECK(u, c.nbridges == 1 && c.nns == 3, "one bridge, three namespaces");
+	CHECK(u, c.objs[KIND_BRIDGE].n == 1 && c.objs[KIND_NS].n == 3, "one bridge, three namespaces");
 	struct bridge *b = conf_bridge(&c, "lan");
-	CHECK(u, b && b->addrs.n == 2 && b->addrs.v[1].addr == 0x0a000101 && b->addrs.v[1].len == 24,
-	      "bridge addresses");
+	CHECK(u, b && b->addrs.n == 2 && is_addr(&b->addrs.v[1], "10.0.1.1/24"), "bridge addresses");
 	CHECK(u, b && b->masquerade == 0 && b->isolate == 0 && b->mtu == 1400, "bridge masquerade, isolate, mtu");
 	struct netns *app = conf_ns(&c, "app"), *p2p = conf_ns(&c, "p2p"), *gw = conf_ns(&c, "gw");
 	CHECK(u, app && app->bridge == b, "ns bridge resolves");
 	CHECK_STR(u, app ? app->ifname : "", "net0", "ns ifname");
 	CHECK_STR(u, app ? app->hostif : "", "app-host", "ns hostif");
-	CHECK(u, app && app->gateway == 0x0a000101, "gateway defaults to the bridge address in the same subnet");
+	CHECK(u, app && is_addr(&app->gateway[FAM_V4], "10.0.1.1/32") && !app->gateway[FAM_V6].family, "gateway defaults to the bridge address in the same subnet");
 	CHECK(u, app && app->mtu == 1400, "a bridged namespace inherits the bridge's MTU");
-	CHECK(u, p2p && p2p->has_peer && p2p->peer.addr == 0x0a090001 && p2p->peer.len == 30, "ns peer");
-	CHECK(u, p2p && p2p->gateway == 0, "gateway none");
+	CHECK(u, p2p && p2p->has_peer && p2p->peer.n == 1 && is_addr(&p2p->peer.v[0], "10.9.0.1/30"), "ns peer");
+	CHECK(u, p2p && !p2p->gateway[FAM_V4].family && !p2p->gateway[FAM_V6].family, "gateway none");
 	CHECK(u, p2p && p2p->masquerade == 1 && p2p->isolate == 0 && p2p->mtu == 9000, "peer masquerade, isolate, mtu");
 	CHECK_STR(u, p2p ? p2p->hostif : "", "bx-p2p", "hostif defaults to bx-NAME");
 	CHECK_STR(u, p2p ? p2p->ifname : "", "eth0", "ifname defaults to eth0");
-	CHECK(u, gw && gw->gateway == 0x0a080003, "explicit gateway");
+	CHECK(u, gw && is_addr(&gw->gateway[FAM_V4], "10.8.0.3/32"), "explicit gateway");
 	CHECK(u, gw && gw->masquerade == 1 && gw->isolate == 1, "peer defaults: masquerade with an uplink, isolated");
 	CHECK(u, c.nsegs == 3, "three segments: the bridge and two peers");
 	CHECK(u, c.forwarding, "forwarding is needed");

@@ -19,7 +19,7 @@ void test_docs(struct unit *u)
 		if (conf_keys[k].kind == KIND_GLOBAL)
 			snprintf(want, sizeof(want), "%s", conf_keys[k].attr);
 		else
-			snprintf(want, sizeof(want), "%s.", conf_kind_names[conf_keys[k].kind]);
+			snprintf(want, sizeof(want), "%s.", conf_kinds[conf_keys[k].kind].name);
 		/* The page names the key as KIND.NAME.ATTRIBUTE, in whatever font macros. */
 		bool found = false;
 		for (const char *p = page; (p = strstr(p, want)) && !found; p++) {
@@ -27,7 +27,7 @@ void test_docs(struct unit *u)
 			const char *attr = strstr(p, conf_keys[k].attr);
 			found = attr && (!eol || attr < eol);
 		}
-		CHECK(u, found, "boxnet.conf(5) documents %s%s%s", conf_kind_names[conf_keys[k].kind],
+		CHECK(u, found, "boxnet.conf(5) documents %s%s%s", conf_kinds[conf_keys[k].kind].name,
 		      conf_keys[k].kind == KIND_GLOBAL ? "" : ".NAME.", conf_keys[k].attr);
 	}
 }

@@ -30,7 +30,7 @@ struct unit {
 			printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_); \
 	} while (0)
 
-void test_ip4(struct unit *u);
+void test_ip(struct unit *u);
 void test_conf(struct unit *u);
 void test_rules(struct unit *u);
 void test_nft(struct unit *u);
