@@ -504,9 +504,11 @@ static void test_converged(struct unit *u)
 		"bridge.l2.mtu = 9000\nns.x.bridge = l2\nns.y.peer = 10.1.0.1/30\nns.y.address = 10.1.0.2/30\n"
 		"ns.y.isolate = no\nns.z.peer = 10.2.0.1/31\nns.z.address = 10.2.0.0/31\nns.z.isolate = no\n"
 		"ns.z.hostif = zz\nns.z.ifname = net0\n",
-		/* a /32, two addresses in one subnet, a port with a smaller MTU */
+		/* a /32, two addresses in one subnet, a port with a smaller MTU, a bridge without
+		 * ports */
 		"bridge.br1.address = 10.5.0.1/24 10.5.0.2/24 10.6.0.1/32\nns.q.bridge = br1\n"
-		"ns.q.address = 10.5.0.9/24 10.5.0.10/24\nns.r.bridge = br1\nns.r.mtu = 1280\n",
+		"ns.q.address = 10.5.0.9/24 10.5.0.10/24\nns.r.bridge = br1\nns.r.mtu = 1280\n"
+		"bridge.br2.address = 10.7.0.1/24\n",
 		"",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(confs); i++) {
@@ -542,6 +544,21 @@ static void test_fresh(struct unit *u)
 	add_addrs(&x.st.host, UPLINK, (struct prefix[]){P("192.168.1.10/24")}, 1);
 	x.st.ip_forward = 0;
 	expect_up(u, &x, "a host without a box", FRESH_OPS, NULL);
+	fx_free(&x);
+
+	/* A bridge's own MTU is set once it is made (given at creation, the kernel would lower
+	 * it when a port with a smaller one joins). */
+	fx_init(u, &x, "bridge.j.mtu = 9000\nns.x.bridge = j\n");
+	state_free(&x.st);
+	state_init(&x.st, &x.c);
+	expect_up(u, &x, "a fresh box with a jumbo bridge",
+		  "NFT_LOAD host\n"
+		  "NETNS_ADD x\n"
+		  "LINK_ADD host j bridge mac 02:62:ef:0c:3a:7d\n"
+		  "LINK_SET host j mtu 9000\n"
+		  "LINK_ADD x eth0 veth #1000 peer host:bx-x mtu 9000\n"
+		  "LINK_SET x eth0\n"
+		  "LINK_SET host bx-x master j\n", NULL);
 	fx_free(&x);
 
 	/* Forwarding already on, someone else's doing: left as it is. */
@@ -717,6 +734,70 @@ static void test_links(struct unit *u)
 		  "ROUTE_ADD a eth0 via 10.0.0.1 #1001 old via 10.0.0.1 #1000\n"
 		  "LINK_SET host bx-a master br0\n"
 		  "LINK_PURGE a\n"
+		  "LINK_PURGE host\n", NULL);
+	fx_free(&x);
+
+	/* Each fact of a sound pair, wrong alone, makes it unsound: both ends parked, made anew.
+	 * a's end goes with bx-a's purge when it names bx-a as its peer, else with a's own. */
+	static const struct {
+		const char *what;
+		bool own_purge;
+	} facts[] = {
+		{"bx-a no veth", false},
+		{"a's end no veth", false},
+		{"bx-a's peer another index", false},
+		{"a's end's peer another index", true},
+		{"bx-a's peer on the host", false},
+		{"a's end's peer in a", false},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(facts); i++) {
+		char want[1024];
+		fx_init(u, &x, box_conf);
+		struct link *h = host_link(&x, "bx-a"), *in = ns_link(&x, "a", "eth0");
+		switch (i) {
+		case 0: strcpy(h->kind, "bridge"); break;
+		case 1: strcpy(in->kind, "macvlan"); break;
+		case 2: h->peer = INSIDE + 1; break;
+		case 3: in->peer = HOSTIF0 + 7; break;
+		case 4: h->peer_away = false; break;
+		default: in->peer_away = false; break;
+		}
+		snprintf(want, sizeof(want),
+			 "LINK_PARK host bx-a #100 old\n"
+			 "LINK_PARK a eth0 #1000%s old\n"
+			 "LINK_ADD a eth0 veth #1001 peer host:bx-a\n"
+			 "LINK_SET a eth0\n"
+			 "ADDR_ADD a eth0 10.0.0.2/24 #1001\n"
+			 "ROUTE_ADD a eth0 via 10.0.0.1 #1001 old via 10.0.0.1 #1000\n"
+			 "LINK_SET host bx-a master br0\n"
+			 "%s"
+			 "LINK_PURGE host\n",
+			 facts[i].own_purge ? "" : " nopurge", facts[i].own_purge ? "LINK_PURGE a\n" : "");
+		expect_up(u, &x, facts[i].what, want, NULL);
+		fx_free(&x);
+	}
+
+	/* Two namespaces whose ends need a purge of their own: one each. */
+	fx_init(u, &x, box_conf);
+	strcpy(ns_link(&x, "a", "eth0")->kind, "dummy");
+	strcpy(ns_link(&x, "b", "eth0")->kind, "dummy");
+	ns_link(&x, "a", "eth0")->peer = ns_link(&x, "b", "eth0")->peer = 0;
+	expect_up(u, &x, "a's and b's ends no veth",
+		  "LINK_PARK host bx-a #100 old\n"
+		  "LINK_PARK a eth0 #1000 old\n"
+		  "LINK_PARK host bx-b #101 old\n"
+		  "LINK_PARK b eth0 #1000 old\n"
+		  "LINK_ADD a eth0 veth #1001 peer host:bx-a\n"
+		  "LINK_SET a eth0\n"
+		  "ADDR_ADD a eth0 10.0.0.2/24 #1001\n"
+		  "ROUTE_ADD a eth0 via 10.0.0.1 #1001 old via 10.0.0.1 #1000\n"
+		  "LINK_ADD b eth0 veth #1001 peer host:bx-b\n"
+		  "LINK_SET b eth0\n"
+		  "ADDR_ADD b eth0 10.0.1.2/24 #1001\n"
+		  "LINK_SET host bx-a master br0\n"
+		  "LINK_SET host bx-b master br0\n"
+		  "LINK_PURGE a\n"
+		  "LINK_PURGE b\n"
 		  "LINK_PURGE host\n", NULL);
 	fx_free(&x);
 }
@@ -1080,9 +1161,11 @@ static void test_clashes(struct unit *u)
 	fx_free(&x);
 
 	/* What boxnet's own links have, and the kernel's routes, are no clash; nor is a foreign
-	 * link that has a name in the config (that conflict is said once, above). */
+	 * link that has a name in the config (that conflict is said once, above), nor an address
+	 * of no link. */
 	fx_init(u, &x, box_conf);
 	add_route(&x.st.host, (struct route){.oif = BRIDGE0, .protocol = RTPROT_STATIC, .dst = P("10.0.0.0/16")});
+	add_addr(&x.st.host, 55, P("10.0.0.7/24"));	/* its link gone between the two dumps */
 	host_link(&x, "bx-p")->ours = false;
 	expect_conflict(u, &x, "a route through br0, bx-p foreign", 1, "interface bx-p in the host exists");
 	fx_free(&x);
