@@ -73,8 +73,9 @@ static int copy_ns(struct ns_state *dst, const struct ns_state *src)
 }
 
 /* up and down planned (and printed) on what the answers said: their links, addresses and
- * routes as the host's and as namespace a's, the table as boxnet's; the input's last byte
- * says whether a exists and how forwarding stands. Takes the table copy. */
+ * routes as the host's and as namespace a's, the table as read (boxnet's when its comment
+ * says so); the input's last byte says whether a exists and how forwarding stands. Takes
+ * the table copy. */
 static void plan_on(const struct ns_state *read, struct nft_copy *table, const char *comment, unsigned flags)
 {
 	static FILE *null;
