@@ -10,5 +10,6 @@ int main(void)
 	test_nft(&u);
 	test_docs(&u);
 	test_talk(&u);
+	test_plan(&u);
 	return u.failed != 0;
 }

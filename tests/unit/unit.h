@@ -36,5 +36,6 @@ void test_rules(struct unit *u);
 void test_nft(struct unit *u);
 void test_docs(struct unit *u);
 void test_talk(struct unit *u);
+void test_plan(struct unit *u);
 
 #endif

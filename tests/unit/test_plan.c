@@ -1,0 +1,1254 @@
+/* test_plan.c: the planner without a kernel: made-up kernel states in, operations out. */
+#include <stdlib.h>
+
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+
+#include "fakenl.h"
+#include "plan.h"
+#include "unit.h"
+
+/* ---- addresses and gateways: the one place that knows how they are held ---- */
+
+/* A prefix from its text; a typo in a test shows as 0.0.0.0/0 in the failing check. */
+static struct prefix P(const char *cidr)
+{
+	struct prefix p = {0};
+	if (!ip4_parse_prefix(cidr, &p))
+		printf("# test_plan: bad prefix literal '%s'\n", cidr);
+	return p;
+}
+
+/* A route's gateway from its text. */
+static uint32_t G(const char *ip)
+{
+	uint32_t a = 0;
+	if (!ip4_parse(ip, &a))
+		printf("# test_plan: bad address literal '%s'\n", ip);
+	return a;
+}
+
+/* The subnet of an address, as the kernel's route to it has it. */
+static struct prefix net_of(const struct prefix *p)
+{
+	return (struct prefix){prefix_net(p), p->len};
+}
+
+static bool same_net(const struct prefix *a, const struct prefix *b)
+{
+	return a->len == b->len && prefix_net(a) == prefix_net(b);
+}
+
+/* Does the kernel make a route to the subnet of this address (not for a single host)? */
+static bool makes_net_route(const struct prefix *p)
+{
+	return p->len < 32;
+}
+
+/* Is p in the subnet written as cidr, with its prefix length? */
+static bool in_net(const struct prefix *p, const char *cidr)
+{
+	struct prefix net = P(cidr);
+	return same_net(p, &net);
+}
+
+static const char *prefix_text(const struct prefix *p, char buf[IP4_STRLEN])
+{
+	return prefix_str(p, buf);
+}
+
+static const char *gw_text(uint32_t gw, char buf[IP4_STRLEN])
+{
+	return ip4_str(gw, buf);
+}
+
+/* The gateway an OP_ROUTE_* carries. */
+static uint32_t op_gw(const struct op *o)
+{
+	return o->addr.addr;
+}
+
+static bool ns_has_gateway(const struct netns *n)
+{
+	return n->gateway != 0;
+}
+
+/* The default route boxnet sets for namespace n, through the link of that index. */
+static struct route our_default(const struct netns *n, int oif)
+{
+	return (struct route){.oif = oif, .gw = n->gateway, .protocol = BOXNET_RTPROT, .dst = P("0.0.0.0/0")};
+}
+
+static bool is_default(const struct route *r)
+{
+	return r->dst.len == 0;
+}
+
+static struct route default_via(const char *gw, int oif, unsigned char protocol)
+{
+	return (struct route){.oif = oif, .gw = G(gw), .protocol = protocol, .dst = P("0.0.0.0/0")};
+}
+
+/* The route the kernel makes to an address's subnet. */
+static struct route kernel_route(const struct prefix *addr, int oif)
+{
+	return (struct route){.oif = oif, .protocol = RTPROT_KERNEL, .dst = net_of(addr)};
+}
+
+/* ---- made-up kernel states ---- */
+
+static struct link *add_link(struct ns_state *ns, const char *name, const char *kind, int index)
+{
+	if (grow(&ns->links, &ns->links_cap, ns->nlinks + 1, sizeof(*ns->links)))
+		return NULL;
+	struct link *l = &ns->links[ns->nlinks++];
+	*l = (struct link){.index = index, .mtu = 1500, .up = true};
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->kind, sizeof(l->kind), "%s", kind);
+	return l;
+}
+
+static void add_addr(struct ns_state *ns, int index, struct prefix p)
+{
+	if (!grow(&ns->addrs, &ns->addrs_cap, ns->naddrs + 1, sizeof(*ns->addrs)))
+		ns->addrs[ns->naddrs++] = (struct addr){index, p};
+}
+
+static void add_route(struct ns_state *ns, struct route r)
+{
+	if (!grow(&ns->routes, &ns->routes_cap, ns->nroutes + 1, sizeof(*ns->routes)))
+		ns->routes[ns->nroutes++] = r;
+}
+
+static void del_route(struct ns_state *ns, size_t i)
+{
+	memmove(&ns->routes[i], &ns->routes[i + 1], (ns->nroutes - i - 1) * sizeof(*ns->routes));
+	ns->nroutes--;
+}
+
+static void del_addr(struct ns_state *ns, size_t i)
+{
+	memmove(&ns->addrs[i], &ns->addrs[i + 1], (ns->naddrs - i - 1) * sizeof(*ns->addrs));
+	ns->naddrs--;
+}
+
+static void del_link(struct ns_state *ns, const char *name)
+{
+	struct link *l = state_link(ns, name);
+	if (!l)
+		return;
+	size_t i = (size_t)(l - ns->links);
+	memmove(&ns->links[i], &ns->links[i + 1], (ns->nlinks - i - 1) * sizeof(*ns->links));
+	ns->nlinks--;
+}
+
+/* The address boxnet gives a bridge: 02:62 and the FNV-1a hash of its name (plan.c's
+ * bridge_mac, stated again). */
+static void want_mac(const char *name, unsigned char mac[6])
+{
+	uint32_t h = fnv1a(name, strlen(name));
+	mac[0] = 0x02;
+	mac[1] = 0x62;
+	for (int i = 0; i < 4; i++)
+		mac[2 + i] = (unsigned char)(h >> (24 - 8 * i));
+}
+
+/* The addresses of a link, and the kernel's routes to their subnets: one per subnet, from
+ * its first address, none for a /32. */
+static void add_addrs(struct ns_state *ns, int index, const struct prefix *v, unsigned n)
+{
+	for (unsigned j = 0; j < n; j++) {
+		bool first = true;
+		for (unsigned k = 0; k < j; k++)
+			first &= !same_net(&v[k], &v[j]);
+		add_addr(ns, index, v[j]);
+		if (first && makes_net_route(&v[j]))
+			add_route(ns, kernel_route(&v[j], index));
+	}
+}
+
+/* The kernel's dump of a table that holds exactly what nft_put_load sends for rs: the
+ * encoder's chain and rule messages, handed back as dump parts to nft_read_table. */
+static int kernel_table(struct nft_copy *copy, const struct ruleset *rs, const char *comment)
+{
+	static unsigned char dump[2][32768];
+	size_t len[2] = {0, 0};
+	struct talk enc = {0}, rd;
+	struct fake f = {0};
+	int err = nft_put_load(&enc, rs, comment, false);
+	for (size_t off = 0; !err && off < enc.len;) {
+		const struct nlmsghdr *nlh = (const void *)(enc.buf + off);
+		unsigned type = nlh->nlmsg_type & 0xff, part = type == NFT_MSG_NEWRULE;
+		if ((type == NFT_MSG_NEWCHAIN || type == NFT_MSG_NEWRULE) && len[part] + nlh->nlmsg_len + 64 < sizeof(dump[0]))
+			fake_msg(dump[part], &len[part], nlh->nlmsg_type, NLM_F_MULTI, 0, mnl_nlmsg_get_payload(nlh),
+				 nlh->nlmsg_len - NLMSG_HDRLEN);
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	free(enc.buf);
+	free(enc.reqs);
+	fake_done(dump[0], &len[0], 0, 0);
+	fake_done(dump[1], &len[1], 0, 0);
+	fake_add(&f, dump[0], len[0]);
+	fake_add(&f, dump[1], len[1]);
+	f.after[1] = 2;	/* the rules answer the second dump */
+	talk_open_io(&rd, &fake_io, &f, "");
+	if (!err)
+		err = nft_read_table(&rd, copy, true, false);
+	copy->use = (uint32_t)copy->nchains;	/* the kernel counts the table's chains */
+	talk_close(&rd);
+	fake_reset(&f);
+	return err;
+}
+
+enum {
+	LO = 1,
+	UPLINK = 2,	/* eth0, the host's own: 192.168.1.10/24, default via 192.168.1.1 */
+	BRIDGE0 = 10,	/* + i for bridge i */
+	HOSTIF0 = 100,	/* + i for namespace i's host end */
+	INSIDE = 1000,	/* every namespace end, as boxnet makes them */
+};
+
+/* What up leaves behind for config c, read back. */
+static void converged(struct state *st, const struct config *c)
+{
+	struct ns_state *host = &st->host;
+	struct link *l;
+	state_init(st, c);
+	st->known = true;
+	host->exists = true;
+	if ((l = add_link(host, "lo", "", LO)))
+		l->mtu = 65536;
+	add_link(host, "eth0", "", UPLINK);
+	add_addrs(host, UPLINK, (struct prefix[]){P("192.168.1.10/24")}, 1);
+	add_route(host, default_via("192.168.1.1", UPLINK, RTPROT_DHCP));
+	for (size_t i = 0; i < c->nbridges; i++) {
+		const struct bridge *b = c->bridges[i];
+		if (!(l = add_link(host, b->o.name, "bridge", BRIDGE0 + (int)i)))
+			continue;
+		l->ours = true;
+		/* the kernel's: its own MTU, or its ports' smallest */
+		l->mtu = b->mtu;
+		for (size_t k = 0; k < c->nns && !b->mtu; k++) {
+			unsigned port = c->ns[k]->mtu ? c->ns[k]->mtu : 1500;
+			if (c->ns[k]->bridge == b && (!l->mtu || port < l->mtu))
+				l->mtu = port;
+		}
+		l->mtu = l->mtu ? l->mtu : 1500;
+		want_mac(b->o.name, l->mac);
+		add_addrs(host, l->index, b->addrs.v, b->addrs.n);
+	}
+	for (size_t i = 0; i < c->nns; i++) {
+		const struct netns *n = c->ns[i];
+		struct ns_state *ns = &st->ns[i];
+		int index = HOSTIF0 + (int)i;
+		unsigned mtu = n->mtu ? n->mtu : 1500;
+		if ((l = add_link(host, n->hostif, "veth", index))) {
+			l->ours = l->peer_away = true;
+			l->mtu = mtu;
+			l->peer = INSIDE;
+			for (size_t k = 0; n->bridge && k < c->nbridges; k++)
+				if (c->bridges[k] == n->bridge)
+					l->master = BRIDGE0 + (int)k;
+		}
+		if (n->has_peer)
+			add_addrs(host, index, &n->peer, 1);
+		ns->exists = ns->ours = true;
+		if ((l = add_link(ns, "lo", "", LO))) {
+			l->ours = true;
+			l->mtu = 65536;
+		}
+		if ((l = add_link(ns, n->ifname, "veth", INSIDE))) {
+			l->ours = true;
+			l->mtu = mtu;
+			l->peer = index;
+			l->peer_away = true;
+		}
+		add_addrs(ns, INSIDE, n->addrs.v, n->addrs.n);
+		if (ns_has_gateway(n))
+			add_route(ns, our_default(n, INSIDE));
+	}
+	struct ruleset rs;
+	if (rules_build(c, &rs) == 0 && rs.n) {
+		st->table_exists = st->table_ours = true;
+		rules_comment(&rs, st->table_comment);
+		kernel_table(&st->table, &rs, st->table_comment);
+	}
+	rules_free(&rs);
+	st->ip_forward = c->forwarding;
+	st->fwd_mark = c->forwarding;	/* boxnet switched it on */
+}
+
+/* ---- plans as text ---- */
+
+static const char *where(const struct op *o)
+{
+	return o->where->name ? o->where->name : "host";
+}
+
+static void op_text(const struct op *o, struct sbuf *s)
+{
+	static const char *const names[] = {
+		[OP_FORWARD_OFF] = "FORWARD_OFF", [OP_NFT_DEL] = "NFT_DEL", [OP_NETNS_ADD] = "NETNS_ADD",
+		[OP_LINK_PARK] = "LINK_PARK", [OP_LINK_PURGE] = "LINK_PURGE", [OP_LINK_DEL] = "LINK_DEL",
+		[OP_LINK_ADD] = "LINK_ADD", [OP_LINK_SET] = "LINK_SET", [OP_ADDR_DEL] = "ADDR_DEL",
+		[OP_ADDR_ADD] = "ADDR_ADD", [OP_NET_ROUTE_ADD] = "NET_ROUTE_ADD", [OP_ROUTE_DEL] = "ROUTE_DEL",
+		[OP_ROUTE_ADD] = "ROUTE_ADD", [OP_NFT_LOAD] = "NFT_LOAD", [OP_FORWARD_ON] = "FORWARD_ON",
+		[OP_NETNS_DEL] = "NETNS_DEL",
+	};
+	char a[IP4_STRLEN];
+	sbuf_addf(s, "%s %s", names[o->type], where(o));
+	if (o->ifname)
+		sbuf_addf(s, " %s", o->ifname);
+	switch (o->type) {
+	case OP_LINK_PARK:
+		sbuf_addf(s, " #%d%s%s", o->old_link.index, o->keep_name ? " keep" : "", o->purge ? "" : " nopurge");
+		break;
+	case OP_LINK_ADD:
+		sbuf_addf(s, " %s", o->kind);
+		if (o->index)
+			sbuf_addf(s, " #%d", o->index);
+		if (o->peer)
+			sbuf_addf(s, " peer %s:%s", o->peer_ns->name ? o->peer_ns->name : "host", o->peer);
+		break;
+	case OP_LINK_SET:
+		if (o->master)
+			sbuf_addf(s, " master %s", o->master);
+		if (o->nomaster)
+			sbuf_addf(s, " nomaster");
+		if (!o->up || !o->mark)
+			sbuf_addf(s, "%s%s", o->up ? "" : " down", o->mark ? "" : " nomark");
+		break;
+	case OP_ADDR_ADD:
+	case OP_ADDR_DEL:
+	case OP_NET_ROUTE_ADD:
+		sbuf_addf(s, " %s #%d", prefix_text(&o->addr, a), o->index);
+		break;
+	case OP_ROUTE_ADD:
+	case OP_ROUTE_DEL:
+		sbuf_addf(s, " via %s", gw_text(op_gw(o), a));
+		if (o->index)
+			sbuf_addf(s, " #%d", o->index);
+		if (o->has_old)
+			sbuf_addf(s, " old via %s #%d", gw_text(o->old_route.gw, a), o->old_route.oif);
+		break;
+	default:
+		break;
+	}
+	if (o->mtu)
+		sbuf_addf(s, " mtu %u", o->mtu);
+	if (o->has_mac)
+		sbuf_addf(s, " mac %02x:%02x:%02x:%02x:%02x:%02x", o->mac[0], o->mac[1], o->mac[2], o->mac[3], o->mac[4],
+			  o->mac[5]);
+	if (o->has_old && o->type == OP_LINK_SET)
+		sbuf_addf(s, " old #%d", o->old_link.index);
+	else if (o->has_old && o->type != OP_ROUTE_ADD && o->type != OP_ROUTE_DEL)
+		sbuf_addf(s, " old");
+	sbuf_add(s, "\n", 1);
+}
+
+/* Every op, one a line, with the fields that matter for its type. */
+static void plan_text(const struct plan *p, struct sbuf *s)
+{
+	for (size_t i = 0; i < p->n; i++)
+		op_text(&p->ops[i], s);
+}
+
+static void expect_ops(struct unit *u, const struct plan *p, const char *want, const char *what)
+{
+	struct sbuf s = {0};
+	plan_text(p, &s);
+	CHECK_STR(u, sbuf_str(&s), want, "%s: the ops", what);
+	sbuf_free(&s);
+}
+
+/* ---- configs ---- */
+
+static const char *const box_conf =
+	"uplink = eth0\n"
+	"bridge.br0.address = 10.0.0.1/24 10.0.1.1/24\n"
+	"ns.a.bridge = br0\n"
+	"ns.a.address = 10.0.0.2/24\n"
+	"ns.b.bridge = br0\n"
+	"ns.b.address = 10.0.1.2/24\n"
+	"ns.b.gateway = none\n"
+	"ns.p.peer = 10.9.0.1/30\n"
+	"ns.p.address = 10.9.0.2/30\n"
+	"ns.p.mtu = 1400\n";
+
+static unsigned load(struct config *c, const char *text)
+{
+	struct diag d = {.file = "t.conf"};
+	*c = (struct config){.file = "t.conf"};
+	conf_parse(c, text, strlen(text), &d);
+	conf_validate(c, &d);
+	unsigned errors = d.errors;
+	if (errors)
+		diag_print(&d, stdout);
+	diag_free(&d);
+	return errors;
+}
+
+/* ---- a config, its converged state, a plan ---- */
+
+struct fx {
+	struct config c;
+	struct state st;
+	struct plan p;
+};
+
+static void fx_init(struct unit *u, struct fx *x, const char *conf)
+{
+	*x = (struct fx){0};
+	CHECK(u, load(&x->c, conf) == 0, "the test config validates");
+	converged(&x->st, &x->c);
+}
+
+static void fx_free(struct fx *x)
+{
+	plan_free(&x->p);
+	state_free(&x->st);
+	conf_free(&x->c);
+}
+
+/* A link to mutate; a name the state lacks gives a scratch link, and the test fails on the
+ * ops it then expects. */
+static struct link *host_link(struct fx *x, const char *name)
+{
+	static struct link dummy;
+	struct link *l = state_link(&x->st.host, name);
+	return l ? l : &dummy;
+}
+
+static struct ns_state *ns_of(struct fx *x, const char *name)
+{
+	for (size_t i = 0; i < x->st.nns; i++)
+		if (!strcmp(x->st.ns[i].name, name))
+			return &x->st.ns[i];
+	return &x->st.host;
+}
+
+static struct link *ns_link(struct fx *x, const char *ns, const char *name)
+{
+	static struct link dummy;
+	struct link *l = state_link(ns_of(x, ns), name);
+	return l ? l : &dummy;
+}
+
+/* Runs up on the state as mutated, and checks the ops, that there is no conflict, and the
+ * notes (NULL: none). */
+static void expect_up(struct unit *u, struct fx *x, const char *what, const char *ops, const char *notes)
+{
+	CHECK(u, plan_up(&x->p, &x->c, &x->st) == 0, "%s: up plans", what);
+	expect_ops(u, &x->p, ops, what);
+	CHECK(u, x->p.nconflicts == 0, "%s: no conflict (%s)", what, sbuf_str(&x->p.conflicts));
+	CHECK_STR(u, sbuf_str(&x->p.notes), notes ? notes : "", "%s: notes", what);
+}
+
+/* Runs up and checks that it finds n conflicts, the first of them starting with text. */
+static void expect_conflict(struct unit *u, struct fx *x, const char *what, unsigned n, const char *text)
+{
+	CHECK(u, plan_up(&x->p, &x->c, &x->st) == 0, "%s: up plans", what);
+	CHECK(u, x->p.nconflicts == n, "%s: %u conflicts (%u)", what, n, x->p.nconflicts);
+	CHECK(u, !strncmp(sbuf_str(&x->p.conflicts), text, strlen(text)), "%s: conflict '%s' (%s)", what, text,
+	      sbuf_str(&x->p.conflicts));
+}
+
+/* Plans up with another config (its namespaces the same, in the same order) on the state
+ * of the first: what up does when the config changed. */
+static void expect_up_with(struct unit *u, struct fx *x, const char *conf, const char *what, const char *ops)
+{
+	struct config c2;
+	CHECK(u, load(&c2, conf) == 0 && c2.nns == x->c.nns, "%s: the new config validates", what);
+	CHECK(u, plan_up(&x->p, &c2, &x->st) == 0, "%s: up plans", what);
+	expect_ops(u, &x->p, ops, what);
+	CHECK(u, x->p.nconflicts == 0 && !x->p.notes.len, "%s: no conflict, no note (%s%s)", what,
+	      sbuf_str(&x->p.conflicts), sbuf_str(&x->p.notes));
+	plan_free(&x->p);	/* its rules point into c2 */
+	conf_free(&c2);
+}
+
+/* ---- up ---- */
+
+#define FRESH_OPS                                                       \
+	"NFT_LOAD host\n"                                               \
+	"NETNS_ADD a\n"                                                 \
+	"NETNS_ADD b\n"                                                 \
+	"NETNS_ADD p\n"                                                 \
+	"LINK_ADD host br0 bridge mac 02:62:26:e6:5d:5f\n"              \
+	"LINK_SET host br0\n"                                           \
+	"ADDR_ADD host br0 10.0.0.1/24 #0\n"                            \
+	"ADDR_ADD host br0 10.0.1.1/24 #0\n"                            \
+	"LINK_ADD a eth0 veth #1000 peer host:bx-a\n"                   \
+	"LINK_SET a eth0\n"                                             \
+	"ADDR_ADD a eth0 10.0.0.2/24 #1000\n"                           \
+	"ROUTE_ADD a eth0 via 10.0.0.1 #1000\n"                         \
+	"LINK_ADD b eth0 veth #1000 peer host:bx-b\n"                   \
+	"LINK_SET b eth0\n"                                             \
+	"ADDR_ADD b eth0 10.0.1.2/24 #1000\n"                           \
+	"LINK_ADD p eth0 veth #1000 peer host:bx-p mtu 1400\n"          \
+	"LINK_SET p eth0\n"                                             \
+	"ADDR_ADD p eth0 10.9.0.2/30 #1000\n"                           \
+	"ROUTE_ADD p eth0 via 10.9.0.1 #1000\n"                         \
+	"LINK_SET host bx-a master br0\n"                               \
+	"LINK_SET host bx-b master br0\n"                               \
+	"LINK_SET host bx-p\n"                                          \
+	"ADDR_ADD host bx-p 10.9.0.1/30 #0\n"                           \
+	"FORWARD_ON host\n"
+
+static void test_converged(struct unit *u)
+{
+	static const char *const confs[] = {
+		box_conf,
+		/* two open peers, no uplink: forwarding between them; a bridge's own MTU, no address */
+		"bridge.l2.mtu = 9000\nns.x.bridge = l2\nns.y.peer = 10.1.0.1/30\nns.y.address = 10.1.0.2/30\n"
+		"ns.y.isolate = no\nns.z.peer = 10.2.0.1/31\nns.z.address = 10.2.0.0/31\nns.z.isolate = no\n"
+		"ns.z.hostif = zz\nns.z.ifname = net0\n",
+		/* a /32, two addresses in one subnet, a port with a smaller MTU, a bridge without
+		 * ports */
+		"bridge.br1.address = 10.5.0.1/24 10.5.0.2/24 10.6.0.1/32\nns.q.bridge = br1\n"
+		"ns.q.address = 10.5.0.9/24 10.5.0.10/24\nns.r.bridge = br1\nns.r.mtu = 1280\n"
+		"bridge.br2.address = 10.7.0.1/24\n",
+		"",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(confs); i++) {
+		struct fx x;
+		fx_init(u, &x, confs[i]);
+		expect_up(u, &x, "the converged state", "", NULL);
+		fx_free(&x);
+	}
+	struct fx x;
+	fx_init(u, &x, box_conf);
+	CHECK(u, x.st.table.nchains == 2 && x.st.table.nrules == 12 && x.st.table.use == 2,
+	      "the kernel's table, as read back: 2 chains, 12 rules (%zu, %zu)", x.st.table.nchains,
+	      x.st.table.nrules);
+	fx_free(&x);
+}
+
+static void test_fresh(struct unit *u)
+{
+	struct fx x;
+	fx_init(u, &x, box_conf);
+	state_free(&x.st);
+	state_init(&x.st, &x.c);
+	expect_up(u, &x, "a fresh box (plan: the state unknown)", FRESH_OPS, NULL);
+	fx_free(&x);
+
+	/* Read from a host without anything of boxnet's: the same, and no word of a flushed table. */
+	fx_init(u, &x, box_conf);
+	state_free(&x.st);
+	state_init(&x.st, &x.c);
+	x.st.known = x.st.host.exists = true;
+	add_link(&x.st.host, "lo", "", LO);
+	add_link(&x.st.host, "eth0", "", UPLINK);
+	add_addrs(&x.st.host, UPLINK, (struct prefix[]){P("192.168.1.10/24")}, 1);
+	x.st.ip_forward = 0;
+	expect_up(u, &x, "a host without a box", FRESH_OPS, NULL);
+	fx_free(&x);
+
+	/* A bridge's own MTU is set once it is made (given at creation, the kernel would lower
+	 * it when a port with a smaller one joins). */
+	fx_init(u, &x, "bridge.j.mtu = 9000\nns.x.bridge = j\n");
+	state_free(&x.st);
+	state_init(&x.st, &x.c);
+	expect_up(u, &x, "a fresh box with a jumbo bridge",
+		  "NFT_LOAD host\n"
+		  "NETNS_ADD x\n"
+		  "LINK_ADD host j bridge mac 02:62:ef:0c:3a:7d\n"
+		  "LINK_SET host j mtu 9000\n"
+		  "LINK_ADD x eth0 veth #1000 peer host:bx-x mtu 9000\n"
+		  "LINK_SET x eth0\n"
+		  "LINK_SET host bx-x master j\n", NULL);
+	fx_free(&x);
+
+	/* Forwarding already on, someone else's doing: left as it is. */
+	fx_init(u, &x, box_conf);
+	x.st.fwd_mark = false;
+	expect_up(u, &x, "forwarding on, not by boxnet", "", NULL);
+	fx_free(&x);
+}
+
+static void test_foreign(struct unit *u)
+{
+	struct fx x;
+	static const char *const cases[][3] = {
+		{"host", "br0", "interface br0 in the host exists and was not created by boxnet; remove or rename it\n"},
+		{"host", "bx-a", "interface bx-a in the host exists and was not created by boxnet; remove or rename it\n"},
+		{"a", "eth0", "interface eth0 in a exists and was not created by boxnet; remove or rename it\n"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		fx_init(u, &x, box_conf);
+		if (!strcmp(cases[i][0], "host"))
+			host_link(&x, cases[i][1])->ours = false;
+		else
+			ns_link(&x, cases[i][0], cases[i][1])->ours = false;
+		expect_conflict(u, &x, cases[i][2], 1, cases[i][2]);
+		fx_free(&x);
+	}
+
+	/* lo unmarked: the namespace is someone else's */
+	fx_init(u, &x, box_conf);
+	ns_of(&x, "b")->ours = false;
+	ns_link(&x, "b", "lo")->ours = false;
+	expect_conflict(u, &x, "namespace b not boxnet's", 1,
+			"namespace b exists and was not created by boxnet; delete it or rename ns.b\n");
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	x.st.table_ours = false;
+	strcpy(x.st.table_comment, "");
+	expect_conflict(u, &x, "a table boxnet, not boxnet's", 1,
+			"nftables table ip boxnet exists and was not created by boxnet\n");
+	fx_free(&x);
+
+	/* Without a gateway a foreign default route is none of boxnet's business; with one, it is
+	 * in the way. */
+	fx_init(u, &x, box_conf);
+	add_route(ns_of(&x, "b"), default_via("10.0.1.9", INSIDE, RTPROT_BOOT));
+	expect_up(u, &x, "b (gateway none) with a foreign default route", "", NULL);
+	plan_free(&x.p);
+	struct ns_state *a = ns_of(&x, "a");
+	for (size_t i = 0; i < a->nroutes; i++)
+		if (a->routes[i].protocol == BOXNET_RTPROT)
+			a->routes[i].protocol = RTPROT_BOOT;
+	expect_conflict(u, &x, "a default route in a, not boxnet's", 1,
+			"namespace a has a default route that boxnet did not set; delete it\n");
+	fx_free(&x);
+}
+
+static void test_links(struct unit *u)
+{
+	struct fx x;
+	struct link *l;
+
+	fx_init(u, &x, box_conf);
+	if ((l = add_link(&x.st.host, "bx-old", "veth", 200)))
+		l->ours = true;
+	expect_up(u, &x, "a link of boxnet's the config no longer names",
+		  "LINK_PARK host bx-old #200 old\n"
+		  "LINK_PURGE host\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	strcpy(host_link(&x, "br0")->kind, "dummy");
+	expect_up(u, &x, "boxnet's br0, but no bridge",
+		  "LINK_PARK host br0 #10 old\n"
+		  "LINK_ADD host br0 bridge mac 02:62:26:e6:5d:5f\n"
+		  "LINK_SET host br0\n"
+		  "ADDR_ADD host br0 10.0.0.1/24 #0\n"
+		  "ADDR_ADD host br0 10.0.1.1/24 #0\n"
+		  "LINK_SET host bx-a master br0 mtu 1500 old #100\n"
+		  "LINK_SET host bx-b master br0 mtu 1500 old #101\n"
+		  "LINK_PURGE host\n", NULL);
+	fx_free(&x);
+
+	/* bx-a and bx-b swapped names behind boxnet's back: each host end's peer is still
+	 * index 1000 (every namespace end has it), but the namespace ends name the other. */
+	fx_init(u, &x, box_conf);
+	strcpy(host_link(&x, "bx-a")->name, "tmp");
+	strcpy(host_link(&x, "bx-b")->name, "bx-a");
+	strcpy(host_link(&x, "tmp")->name, "bx-b");
+	expect_up(u, &x, "host ends swapped",
+		  "LINK_PARK host bx-a #101 old\n"
+		  "LINK_PARK a eth0 #1000 old\n"
+		  "LINK_PARK host bx-b #100 old\n"
+		  "LINK_PARK b eth0 #1000 nopurge old\n"
+		  "LINK_ADD a eth0 veth #1001 peer host:bx-a\n"
+		  "LINK_SET a eth0\n"
+		  "ADDR_ADD a eth0 10.0.0.2/24 #1001\n"
+		  "ROUTE_ADD a eth0 via 10.0.0.1 #1001 old via 10.0.0.1 #1000\n"
+		  "LINK_ADD b eth0 veth #1001 peer host:bx-b\n"
+		  "LINK_SET b eth0\n"
+		  "ADDR_ADD b eth0 10.0.1.2/24 #1001\n"
+		  "LINK_SET host bx-a master br0\n"
+		  "LINK_SET host bx-b master br0\n"
+		  "LINK_PURGE a\n"
+		  "LINK_PURGE host\n", NULL);
+	fx_free(&x);
+
+	/* bx-p moved into p (ip link set bx-p netns p): its addresses stay behind, and the pair
+	 * now lies inside p, each end's peer there. */
+	fx_init(u, &x, box_conf);
+	del_link(&x.st.host, "bx-p");
+	for (size_t i = x.st.host.naddrs; i-- > 0;)
+		if (x.st.host.addrs[i].index == HOSTIF0 + 2)
+			del_addr(&x.st.host, i);
+	for (size_t i = x.st.host.nroutes; i-- > 0;)
+		if (x.st.host.routes[i].oif == HOSTIF0 + 2)
+			del_route(&x.st.host, i);
+	ns_link(&x, "p", "eth0")->peer_away = false;
+	if ((l = add_link(ns_of(&x, "p"), "bx-p", "veth", HOSTIF0 + 2))) {
+		l->ours = l->remark = true;
+		l->peer = INSIDE;
+	}
+	expect_up(u, &x, "p's host end moved into p",
+		  "LINK_PARK p eth0 #1000 old\n"
+		  "LINK_ADD p eth0 veth #1001 peer host:bx-p mtu 1400\n"
+		  "LINK_SET p eth0\n"
+		  "ADDR_ADD p eth0 10.9.0.2/30 #1001\n"
+		  "ROUTE_ADD p eth0 via 10.9.0.1 #1001 old via 10.9.0.1 #1000\n"
+		  "LINK_SET host bx-p\n"
+		  "ADDR_ADD host bx-p 10.9.0.1/30 #0\n"
+		  "LINK_PURGE p\n", NULL);
+	fx_free(&x);
+
+	/* ip netns delete a, while a process still holds it: a's end lives on, unnamed, and
+	 * so does bx-a. */
+	fx_init(u, &x, box_conf);
+	ns_of(&x, "a")->exists = ns_of(&x, "a")->ours = false;
+	del_link(ns_of(&x, "a"), "lo");
+	del_link(ns_of(&x, "a"), "eth0");
+	ns_of(&x, "a")->naddrs = ns_of(&x, "a")->nroutes = 0;
+	expect_up(u, &x, "namespace a deleted, held open",
+		  "NETNS_ADD a\n"
+		  "LINK_PARK host bx-a #100 old\n"
+		  "LINK_ADD a eth0 veth #1000 peer host:bx-a\n"
+		  "LINK_SET a eth0\n"
+		  "ADDR_ADD a eth0 10.0.0.2/24 #1000\n"
+		  "ROUTE_ADD a eth0 via 10.0.0.1 #1000\n"
+		  "LINK_SET host bx-a master br0\n"
+		  "LINK_PURGE host\n", NULL);
+	/* ...and once it is freed, bx-a goes with it. */
+	plan_free(&x.p);
+	del_link(&x.st.host, "bx-a");
+	expect_up(u, &x, "namespace a deleted",
+		  "NETNS_ADD a\n"
+		  "LINK_ADD a eth0 veth #1000 peer host:bx-a\n"
+		  "LINK_SET a eth0\n"
+		  "ADDR_ADD a eth0 10.0.0.2/24 #1000\n"
+		  "ROUTE_ADD a eth0 via 10.0.0.1 #1000\n"
+		  "LINK_SET host bx-a master br0\n", NULL);
+	fx_free(&x);
+
+	/* a's end is boxnet's, but no veth (a dummy of that name, marked by hand) */
+	fx_init(u, &x, box_conf);
+	strcpy(ns_link(&x, "a", "eth0")->kind, "dummy");
+	ns_link(&x, "a", "eth0")->peer = 0;
+	ns_link(&x, "a", "eth0")->peer_away = false;
+	expect_up(u, &x, "a's end no veth",
+		  "LINK_PARK host bx-a #100 old\n"
+		  "LINK_PARK a eth0 #1000 old\n"
+		  "LINK_ADD a eth0 veth #1001 peer host:bx-a\n"
+		  "LINK_SET a eth0\n"
+		  "ADDR_ADD a eth0 10.0.0.2/24 #1001\n"
+		  "ROUTE_ADD a eth0 via 10.0.0.1 #1001 old via 10.0.0.1 #1000\n"
+		  "LINK_SET host bx-a master br0\n"
+		  "LINK_PURGE a\n"
+		  "LINK_PURGE host\n", NULL);
+	fx_free(&x);
+
+	/* Each fact of a sound pair, wrong alone, makes it unsound: both ends parked, made anew.
+	 * a's end goes with bx-a's purge when it names bx-a as its peer, else with a's own. */
+	static const struct {
+		const char *what;
+		bool own_purge;
+	} facts[] = {
+		{"bx-a no veth", false},
+		{"a's end no veth", false},
+		{"bx-a's peer another index", false},
+		{"a's end's peer another index", true},
+		{"bx-a's peer on the host", false},
+		{"a's end's peer in a", false},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(facts); i++) {
+		char want[1024];
+		fx_init(u, &x, box_conf);
+		struct link *h = host_link(&x, "bx-a"), *in = ns_link(&x, "a", "eth0");
+		switch (i) {
+		case 0: strcpy(h->kind, "bridge"); break;
+		case 1: strcpy(in->kind, "macvlan"); break;
+		case 2: h->peer = INSIDE + 1; break;
+		case 3: in->peer = HOSTIF0 + 7; break;
+		case 4: h->peer_away = false; break;
+		default: in->peer_away = false; break;
+		}
+		snprintf(want, sizeof(want),
+			 "LINK_PARK host bx-a #100 old\n"
+			 "LINK_PARK a eth0 #1000%s old\n"
+			 "LINK_ADD a eth0 veth #1001 peer host:bx-a\n"
+			 "LINK_SET a eth0\n"
+			 "ADDR_ADD a eth0 10.0.0.2/24 #1001\n"
+			 "ROUTE_ADD a eth0 via 10.0.0.1 #1001 old via 10.0.0.1 #1000\n"
+			 "LINK_SET host bx-a master br0\n"
+			 "%s"
+			 "LINK_PURGE host\n",
+			 facts[i].own_purge ? "" : " nopurge", facts[i].own_purge ? "LINK_PURGE a\n" : "");
+		expect_up(u, &x, facts[i].what, want, NULL);
+		fx_free(&x);
+	}
+
+	/* Two namespaces whose ends need a purge of their own: one each. */
+	fx_init(u, &x, box_conf);
+	strcpy(ns_link(&x, "a", "eth0")->kind, "dummy");
+	strcpy(ns_link(&x, "b", "eth0")->kind, "dummy");
+	ns_link(&x, "a", "eth0")->peer = ns_link(&x, "b", "eth0")->peer = 0;
+	expect_up(u, &x, "a's and b's ends no veth",
+		  "LINK_PARK host bx-a #100 old\n"
+		  "LINK_PARK a eth0 #1000 old\n"
+		  "LINK_PARK host bx-b #101 old\n"
+		  "LINK_PARK b eth0 #1000 old\n"
+		  "LINK_ADD a eth0 veth #1001 peer host:bx-a\n"
+		  "LINK_SET a eth0\n"
+		  "ADDR_ADD a eth0 10.0.0.2/24 #1001\n"
+		  "ROUTE_ADD a eth0 via 10.0.0.1 #1001 old via 10.0.0.1 #1000\n"
+		  "LINK_ADD b eth0 veth #1001 peer host:bx-b\n"
+		  "LINK_SET b eth0\n"
+		  "ADDR_ADD b eth0 10.0.1.2/24 #1001\n"
+		  "LINK_SET host bx-a master br0\n"
+		  "LINK_SET host bx-b master br0\n"
+		  "LINK_PURGE a\n"
+		  "LINK_PURGE b\n"
+		  "LINK_PURGE host\n", NULL);
+	fx_free(&x);
+}
+
+static void test_link_settings(struct unit *u)
+{
+	struct fx x;
+
+	fx_init(u, &x, box_conf);
+	host_link(&x, "bx-p")->mtu = 1500;
+	expect_up(u, &x, "p's host end at another MTU", "LINK_SET host bx-p mtu 1400 old #102\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	ns_link(&x, "p", "eth0")->mtu = 1500;
+	expect_up(u, &x, "p's end at another MTU", "LINK_SET p eth0 mtu 1400 old #1000\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	host_link(&x, "br0")->mtu = 1400;
+	expect_up(u, &x, "br0 at another MTU", "LINK_SET host br0 mtu 1500 old #10\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	host_link(&x, "br0")->mac[5] ^= 1;
+	expect_up(u, &x, "br0's MAC changed", "LINK_SET host br0 mtu 1500 mac 02:62:26:e6:5d:5f old #10\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	host_link(&x, "br0")->up = false;
+	expect_up(u, &x, "br0 down", "LINK_SET host br0 mtu 1500 old #10\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	ns_link(&x, "a", "lo")->up = false;
+	expect_up(u, &x, "a's lo down", "LINK_SET a lo old #1\n", NULL);
+	fx_free(&x);
+
+	/* The plain mark of a boxnet from before marks named their box: marked again. */
+	fx_init(u, &x, box_conf);
+	ns_link(&x, "a", "lo")->remark = true;
+	ns_link(&x, "a", "eth0")->remark = true;
+	expect_up(u, &x, "a's lo and eth0 with the old plain mark",
+		  "LINK_SET a lo old #1\n"
+		  "LINK_SET a eth0 mtu 1500 old #1000\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	host_link(&x, "bx-b")->up = false;
+	host_link(&x, "bx-a")->master = 0;
+	host_link(&x, "bx-p")->master = BRIDGE0;
+	expect_up(u, &x, "host ends: down, out of its bridge, in a bridge",
+		  "LINK_SET host bx-a master br0 mtu 1500 old #100\n"
+		  "LINK_SET host bx-b master br0 mtu 1500 old #101\n"
+		  "LINK_SET host bx-p nomaster mtu 1400 old #102\n", NULL);
+	fx_free(&x);
+}
+
+static void test_config_changed(struct unit *u)
+{
+	struct fx x;
+
+	fx_init(u, &x, box_conf);
+	expect_up_with(u, &x,
+		       "uplink = eth0\nbridge.br0.address = 10.0.0.1/24 10.0.1.1/24\n"
+		       "ns.a.bridge = br0\nns.a.address = 10.0.0.2/24\nns.a.hostif = bx-b\n"
+		       "ns.b.bridge = br0\nns.b.address = 10.0.1.2/24\nns.b.gateway = none\nns.b.hostif = bx-a\n"
+		       "ns.p.peer = 10.9.0.1/30\nns.p.address = 10.9.0.2/30\nns.p.mtu = 1400\n",
+		       "host end names swapped in the config",
+		       "LINK_PARK host bx-b #101 old\n"
+		       "LINK_PARK a eth0 #1000 old\n"
+		       "LINK_PARK host bx-a #100 old\n"
+		       "LINK_PARK b eth0 #1000 nopurge old\n"
+		       "LINK_ADD a eth0 veth #1001 peer host:bx-b\n"
+		       "LINK_SET a eth0\n"
+		       "ADDR_ADD a eth0 10.0.0.2/24 #1001\n"
+		       "ROUTE_ADD a eth0 via 10.0.0.1 #1001 old via 10.0.0.1 #1000\n"
+		       "LINK_ADD b eth0 veth #1001 peer host:bx-a\n"
+		       "LINK_SET b eth0\n"
+		       "ADDR_ADD b eth0 10.0.1.2/24 #1001\n"
+		       "LINK_SET host bx-b master br0\n"
+		       "LINK_SET host bx-a master br0\n"
+		       "LINK_PURGE a\n"
+		       "LINK_PURGE host\n");
+	fx_free(&x);
+
+	/* The old end goes with its host end's purge. */
+	fx_init(u, &x, box_conf);
+	expect_up_with(u, &x,
+		       "uplink = eth0\nbridge.br0.address = 10.0.0.1/24 10.0.1.1/24\n"
+		       "ns.a.bridge = br0\nns.a.address = 10.0.0.2/24\nns.a.ifname = net0\n"
+		       "ns.b.bridge = br0\nns.b.address = 10.0.1.2/24\nns.b.gateway = none\n"
+		       "ns.p.peer = 10.9.0.1/30\nns.p.address = 10.9.0.2/30\nns.p.mtu = 1400\n",
+		       "a's end renamed in the config",
+		       "LINK_PARK host bx-a #100 old\n"
+		       "LINK_ADD a net0 veth #1001 peer host:bx-a\n"
+		       "LINK_SET a net0\n"
+		       "ADDR_ADD a net0 10.0.0.2/24 #1001\n"
+		       "ROUTE_ADD a net0 via 10.0.0.1 #1001 old via 10.0.0.1 #1000\n"
+		       "LINK_SET host bx-a master br0\n"
+		       "LINK_PURGE host\n");
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	expect_up_with(u, &x,
+		       "uplink = eth0\nbridge.lan.address = 10.0.0.1/24 10.0.1.1/24\n"
+		       "ns.a.bridge = lan\nns.a.address = 10.0.0.2/24\n"
+		       "ns.b.bridge = lan\nns.b.address = 10.0.1.2/24\nns.b.gateway = none\n"
+		       "ns.p.peer = 10.9.0.1/30\nns.p.address = 10.9.0.2/30\nns.p.mtu = 1400\n",
+		       "br0 renamed lan in the config",
+		       "NFT_LOAD host\n"
+		       "LINK_PARK host br0 #10 old\n"
+		       "LINK_ADD host lan bridge mac 02:62:56:60:80:10\n"
+		       "LINK_SET host lan\n"
+		       "ADDR_ADD host lan 10.0.0.1/24 #0\n"
+		       "ADDR_ADD host lan 10.0.1.1/24 #0\n"
+		       "LINK_SET host bx-a master lan mtu 1500 old #100\n"
+		       "LINK_SET host bx-b master lan mtu 1500 old #101\n"
+		       "LINK_PURGE host\n");
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	expect_up_with(u, &x,
+		       "uplink = eth0\nbridge.br0.address = 10.0.0.1/24 10.0.1.1/24\nbridge.br0.mtu = 1400\n"
+		       "ns.a.bridge = br0\nns.a.address = 10.0.0.2/24\n"
+		       "ns.b.bridge = br0\nns.b.address = 10.0.1.2/24\nns.b.gateway = none\n"
+		       "ns.p.bridge = br0\nns.p.address = 10.0.0.3/24\nns.p.mtu = 1400\n",
+		       "br0's MTU set, p moved onto br0",
+		       "NFT_LOAD host\n"
+		       "LINK_SET host br0 mtu 1400 old #10\n"
+		       "LINK_SET a eth0 mtu 1400 old #1000\n"
+		       "LINK_SET b eth0 mtu 1400 old #1000\n"
+		       "ADDR_DEL p eth0 10.9.0.2/30 #1000\n"
+		       "ADDR_ADD p eth0 10.0.0.3/24 #1000\n"
+		       "ROUTE_ADD p eth0 via 10.0.0.1 #1000 old via 10.9.0.1 #1000\n"
+		       "LINK_SET host bx-a master br0 mtu 1400 old #100\n"
+		       "LINK_SET host bx-b master br0 mtu 1400 old #101\n"
+		       "LINK_SET host bx-p master br0 mtu 1400 old #102\n"
+		       "ADDR_DEL host bx-p 10.9.0.1/30 #102\n");
+	fx_free(&x);
+}
+
+static void test_addrs_routes(struct unit *u)
+{
+	struct fx x;
+
+	/* Deleting an address may take others with it (the secondaries of a primary): those
+	 * that stay are given again. */
+	fx_init(u, &x, box_conf);
+	add_addrs(&x.st.host, BRIDGE0, (struct prefix[]){P("10.0.2.1/24")}, 1);
+	expect_up(u, &x, "an address on br0 the config dropped",
+		  "ADDR_DEL host br0 10.0.2.1/24 #10\n"
+		  "ADDR_ADD host br0 10.0.0.1/24 #10 old\n"
+		  "ADDR_ADD host br0 10.0.1.1/24 #10 old\n", NULL);
+	fx_free(&x);
+
+	/* Inside, the default route through it may go too: set again. */
+	fx_init(u, &x, box_conf);
+	add_addrs(ns_of(&x, "a"), INSIDE, (struct prefix[]){P("10.0.1.7/24")}, 1);
+	expect_up(u, &x, "an address in a the config dropped",
+		  "ADDR_DEL a eth0 10.0.1.7/24 #1000\n"
+		  "ADDR_ADD a eth0 10.0.0.2/24 #1000 old\n"
+		  "ROUTE_ADD a eth0 via 10.0.0.1 #1000 old via 10.0.0.1 #1000\n", NULL);
+	fx_free(&x);
+
+	/* The same address with another prefix length is another address. */
+	fx_init(u, &x, box_conf);
+	for (size_t i = 0; i < x.st.host.naddrs; i++)
+		if (x.st.host.addrs[i].index == HOSTIF0 + 2)
+			x.st.host.addrs[i].p = P("10.9.0.1/29");
+	expect_up(u, &x, "bx-p's address with another length",
+		  "ADDR_DEL host bx-p 10.9.0.1/29 #102\n"
+		  "ADDR_ADD host bx-p 10.9.0.1/30 #102\n", NULL);
+	fx_free(&x);
+
+	/* gone with its route: the kernel makes the route again with the address */
+	fx_init(u, &x, box_conf);
+	for (size_t i = x.st.host.naddrs; i-- > 0;)
+		if (x.st.host.addrs[i].index == BRIDGE0 && in_net(&x.st.host.addrs[i].p, "10.0.1.0/24"))
+			del_addr(&x.st.host, i);
+	for (size_t i = x.st.host.nroutes; i-- > 0;)
+		if (x.st.host.routes[i].oif == BRIDGE0 && in_net(&x.st.host.routes[i].dst, "10.0.1.0/24"))
+			del_route(&x.st.host, i);
+	expect_up(u, &x, "an address of br0 missing", "ADDR_ADD host br0 10.0.1.1/24 #10\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	ns_of(&x, "b")->naddrs = 0;
+	ns_of(&x, "b")->nroutes = 0;
+	expect_up(u, &x, "b's address missing", "ADDR_ADD b eth0 10.0.1.2/24 #1000\n", NULL);
+	fx_free(&x);
+
+	/* ip route flush: the subnet routes put back as the kernel makes them */
+	fx_init(u, &x, box_conf);
+	for (size_t i = x.st.host.nroutes; i-- > 0;)
+		if (x.st.host.routes[i].oif == BRIDGE0 && in_net(&x.st.host.routes[i].dst, "10.0.0.0/24"))
+			del_route(&x.st.host, i);
+	struct ns_state *p = ns_of(&x, "p");
+	for (size_t i = p->nroutes; i-- > 0;)
+		if (p->routes[i].protocol == RTPROT_KERNEL)
+			del_route(p, i);
+	expect_up(u, &x, "kernel routes flushed",
+		  "NET_ROUTE_ADD host br0 10.0.0.1/24 #10\n"
+		  "NET_ROUTE_ADD p eth0 10.9.0.2/30 #1000\n", NULL);
+	fx_free(&x);
+
+	/* One route per subnet, from its first address; none for a /32. A route of another
+	 * protocol to the subnet is not the kernel's. */
+	fx_init(u, &x, "bridge.br1.address = 10.5.0.1/24 10.5.0.2/24 10.6.0.1/32\nns.q.bridge = br1\n"
+		       "ns.q.address = 10.5.0.9/24 10.5.0.10/24\n");
+	x.st.host.nroutes = 0;
+	for (size_t i = 0; i < ns_of(&x, "q")->nroutes; i++)
+		if (ns_of(&x, "q")->routes[i].protocol == RTPROT_KERNEL)
+			ns_of(&x, "q")->routes[i].protocol = RTPROT_STATIC;
+	expect_up(u, &x, "routes flushed, two addresses in a subnet, a /32",
+		  "NET_ROUTE_ADD host br1 10.5.0.1/24 #10\n"
+		  "NET_ROUTE_ADD q eth0 10.5.0.9/24 #1000\n", NULL);
+	fx_free(&x);
+
+	/* A link that is down has no such route, and gets none until it is up. */
+	fx_init(u, &x, box_conf);
+	host_link(&x, "br0")->up = false;
+	for (size_t i = x.st.host.nroutes; i-- > 0;)
+		if (x.st.host.routes[i].oif == BRIDGE0)
+			del_route(&x.st.host, i);
+	expect_up(u, &x, "br0 down, without its routes", "LINK_SET host br0 mtu 1500 old #10\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	for (size_t i = 0; i < ns_of(&x, "a")->nroutes; i++)
+		if (ns_of(&x, "a")->routes[i].protocol == BOXNET_RTPROT)
+			ns_of(&x, "a")->routes[i].gw = G("10.0.0.9");
+	expect_up(u, &x, "a's default route through another gateway",
+		  "ROUTE_ADD a eth0 via 10.0.0.1 #1000 old via 10.0.0.9 #1000\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	for (size_t i = 0; i < ns_of(&x, "a")->nroutes; i++)
+		if (ns_of(&x, "a")->routes[i].protocol == BOXNET_RTPROT)
+			ns_of(&x, "a")->routes[i].oif = 7;
+	expect_up(u, &x, "a's default route through another link",
+		  "ROUTE_ADD a eth0 via 10.0.0.1 #1000 old via 10.0.0.1 #7\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	add_route(ns_of(&x, "b"), default_via("10.0.1.1", INSIDE, BOXNET_RTPROT));
+	expect_up(u, &x, "b's default route of boxnet's, gateway none",
+		  "ROUTE_DEL b eth0 via 10.0.1.1 old via 10.0.1.1 #1000\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	struct ns_state *a = ns_of(&x, "a");
+	for (size_t i = a->nroutes; i-- > 0;)
+		if (is_default(&a->routes[i]))
+			del_route(a, i);
+	expect_up(u, &x, "a's default route missing", "ROUTE_ADD a eth0 via 10.0.0.1 #1000\n", NULL);
+	fx_free(&x);
+}
+
+static void test_firewall_forwarding(struct unit *u)
+{
+	struct fx x;
+
+	fx_init(u, &x, box_conf);
+	x.st.table_exists = x.st.table_ours = false;
+	x.st.table_comment[0] = '\0';
+	nft_copy_free(&x.st.table);
+	expect_up(u, &x, "the table flushed", "NFT_LOAD host\n",
+		  "nftables table ip boxnet: table missing: was the ruleset flushed? (up puts it back)\n");
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	x.st.table_comment[8] ^= 1;
+	expect_up(u, &x, "the table of another config", "NFT_LOAD host\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	free(x.st.table.rules[--x.st.table.nrules].exprs);
+	expect_up(u, &x, "a rule deleted by hand", "NFT_LOAD host\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	x.st.table.flags = NFT_TABLE_F_DORMANT;
+	expect_up(u, &x, "the table made dormant", "NFT_LOAD host\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, "");
+	x.st.table_exists = x.st.table_ours = true;
+	strcpy(x.st.table_comment, "boxnet 12345678");
+	expect_up(u, &x, "boxnet's table, no rules", "NFT_DEL host\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	x.st.ip_forward = 0;
+	expect_up(u, &x, "forwarding switched off by hand", "FORWARD_ON host\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, "bridge.iso.address = 10.3.0.1/24\nns.i.bridge = iso\nns.i.address = 10.3.0.2/24\n");
+	CHECK(u, !x.c.forwarding, "an isolated bridge without uplink needs no forwarding");
+	x.st.ip_forward = 1;
+	x.st.fwd_mark = true;
+	expect_up(u, &x, "forwarding boxnet switched on, no longer needed", "FORWARD_OFF host\n", NULL);
+	fx_free(&x);
+}
+
+static void add_stale(struct state *st, const char *name, bool ours, bool debris)
+{
+	struct ns_state *v = realloc(st->stale, (st->nstale + 1) * sizeof(*v));
+	if (!v)
+		return;
+	st->stale = v;
+	v[st->nstale] = (struct ns_state){.fd = -1, .exists = true, .ours = ours, .debris = debris,
+					  .name_buf = strdup(name)};
+	v[st->nstale].name = v[st->nstale].name_buf;
+	st->nstale++;
+}
+
+static void test_stale(struct unit *u)
+{
+	struct fx x;
+	fx_init(u, &x, box_conf);
+	add_stale(&x.st, "old", true, false);
+	add_stale(&x.st, "theirs", false, false);
+	add_stale(&x.st, "half", false, true);
+	expect_up(u, &x, "stale namespaces and debris",
+		  "NETNS_DEL old\n"
+		  "NETNS_DEL half\n",
+		  "/run/netns/half is an empty file, no namespace on it (its maker was killed, or gone): removed\n");
+	fx_free(&x);
+}
+
+static void test_clashes(struct unit *u)
+{
+	struct fx x;
+
+	fx_init(u, &x, box_conf);
+	add_link(&x.st.host, "wg0", "wireguard", 3);
+	add_addrs(&x.st.host, 3, (struct prefix[]){P("10.9.0.5/29")}, 1);
+	expect_conflict(u, &x, "a foreign address over p's peer subnet", 1,
+			"ns p (t.conf:8): subnet of 10.9.0.1/30 overlaps address 10.9.0.5/29 on interface wg0, "
+			"which boxnet did not create: the box would answer for the host's own network; choose another "
+			"subnet\n");
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	add_route(&x.st.host, (struct route){.oif = UPLINK, .gw = G("192.168.1.2"), .protocol = RTPROT_BOOT,
+					     .dst = P("10.0.0.0/16")});
+	expect_conflict(u, &x, "a foreign route over br0's subnets", 2,
+			"bridge br0 (t.conf:2): subnet of 10.0.0.1/24 overlaps the route to 10.0.0.0/16 on interface "
+			"eth0, which boxnet did not create: the box would answer for the host's own network; choose "
+			"another subnet\n"
+			"bridge br0 (t.conf:2): subnet of 10.0.1.1/24 overlaps the route to 10.0.0.0/16 on interface "
+			"eth0");
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	add_route(&x.st.host, (struct route){.protocol = RTPROT_STATIC, .dst = P("10.9.0.0/24")});
+	expect_conflict(u, &x, "a multipath route over p's subnet", 1,
+			"ns p (t.conf:8): subnet of 10.9.0.1/30 overlaps the route to 10.9.0.0/24 on interface "
+			"(several)");
+	fx_free(&x);
+
+	/* What boxnet's own links have, and the kernel's routes, are no clash; nor is a foreign
+	 * link that has a name in the config (that conflict is said once, above), nor an address
+	 * of no link. */
+	fx_init(u, &x, box_conf);
+	add_route(&x.st.host, (struct route){.oif = BRIDGE0, .protocol = RTPROT_STATIC, .dst = P("10.0.0.0/16")});
+	add_addr(&x.st.host, 55, P("10.0.0.7/24"));	/* its link gone between the two dumps */
+	host_link(&x, "bx-p")->ours = false;
+	expect_conflict(u, &x, "a route through br0, bx-p foreign", 1, "interface bx-p in the host exists");
+	fx_free(&x);
+}
+
+/* ---- down ---- */
+
+static void expect_down(struct unit *u, struct fx *x, const char *what, const char *ops, const char *notes)
+{
+	CHECK(u, plan_down(&x->p, &x->c, &x->st) == 0, "%s: down plans", what);
+	expect_ops(u, &x->p, ops, what);
+	CHECK(u, x->p.nconflicts == 0, "%s: no conflict (%s)", what, sbuf_str(&x->p.conflicts));
+	CHECK_STR(u, sbuf_str(&x->p.notes), notes ? notes : "", "%s: notes", what);
+}
+
+static void test_down(struct unit *u)
+{
+	struct fx x;
+	struct link *l;
+
+	fx_init(u, &x, box_conf);
+	expect_down(u, &x, "down, the box up",
+		    "FORWARD_OFF host\n"
+		    "NFT_DEL host\n"
+		    "LINK_PARK host br0 #10 keep old\n"
+		    "LINK_PARK host bx-a #100 keep old\n"
+		    "LINK_PARK host bx-b #101 keep old\n"
+		    "LINK_PARK host bx-p #102 keep old\n"
+		    "NETNS_DEL a\n"
+		    "NETNS_DEL b\n"
+		    "NETNS_DEL p\n"
+		    "LINK_PURGE host\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	host_link(&x, "br0")->ours = false;
+	ns_of(&x, "b")->ours = false;
+	x.st.table_ours = false;
+	x.st.fwd_mark = false;
+	if ((l = add_link(&x.st.host, "bxg105", "veth", 105)))
+		l->group = BOXNET_GROUP;
+	if ((l = add_link(&x.st.host, "bx-new", "veth", 106)))
+		l->group = BOXNET_GROUP_NEW;
+	add_link(&x.st.host, "docker0", "bridge", 107);
+	add_stale(&x.st, "half", false, true);
+	expect_down(u, &x, "down, some of it not boxnet's",
+		    "LINK_PARK host bx-a #100 keep old\n"
+		    "LINK_PARK host bx-b #101 keep old\n"
+		    "LINK_PARK host bx-p #102 keep old\n"
+		    "LINK_PARK host bxg105 #105 keep old\n"
+		    "LINK_PARK host bx-new #106 keep old\n"
+		    "NETNS_DEL a\n"
+		    "NETNS_DEL p\n"
+		    "NETNS_DEL half\n"
+		    "LINK_PURGE host\n",
+		    "nftables table ip boxnet was not created by boxnet: left alone\n"
+		    "interface br0 was not created by boxnet: left alone\n"
+		    "interface bxg105 was left by a boxnet that was killed: removed\n"
+		    "interface bx-new was left by a boxnet that was killed: removed\n"
+		    "namespace b was not created by boxnet: left alone\n"
+		    "/run/netns/half is an empty file, no namespace on it (its maker was killed, or gone): removed\n");
+	fx_free(&x);
+
+	fx_init(u, &x, box_conf);
+	state_free(&x.st);
+	state_init(&x.st, &x.c);
+	x.st.known = x.st.host.exists = true;
+	add_link(&x.st.host, "lo", "", LO);
+	expect_down(u, &x, "down, nothing there", "", NULL);
+	fx_free(&x);
+}
+
+void test_plan(struct unit *u)
+{
+	test_converged(u);
+	test_fresh(u);
+	test_foreign(u);
+	test_links(u);
+	test_link_settings(u);
+	test_config_changed(u);
+	test_addrs_routes(u);
+	test_firewall_forwarding(u);
+	test_stale(u);
+	test_clashes(u);
+	test_down(u);
+}
