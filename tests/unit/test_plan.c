@@ -11,20 +11,20 @@
 
 /* ---- addresses and gateways: the one place that knows how they are held ---- */
 
-/* A prefix from its text; a typo in a test shows as 0.0.0.0/0 in the failing check. */
+/* A prefix from its text; a typo in a test shows as an empty prefix in the failing check. */
 static struct prefix P(const char *cidr)
 {
 	struct prefix p = {0};
-	if (!ip4_parse_prefix(cidr, &p))
+	if (!prefix_parse(cidr, &p))
 		printf("# test_plan: bad prefix literal '%s'\n", cidr);
 	return p;
 }
 
 /* A route's gateway from its text. */
-static uint32_t G(const char *ip)
+static struct prefix G(const char *ip)
 {
-	uint32_t a = 0;
-	if (!ip4_parse(ip, &a))
+	struct prefix a = {0};
+	if (!ip_parse(ip, &a))
 		printf("# test_plan: bad address literal '%s'\n", ip);
 	return a;
 }
@@ -32,18 +32,18 @@ static uint32_t G(const char *ip)
 /* The subnet of an address, as the kernel's route to it has it. */
 static struct prefix net_of(const struct prefix *p)
 {
-	return (struct prefix){prefix_net(p), p->len};
+	return prefix_net(p);
 }
 
 static bool same_net(const struct prefix *a, const struct prefix *b)
 {
-	return a->len == b->len && prefix_net(a) == prefix_net(b);
+	return a->len == b->len && prefix_contains(a, b);
 }
 
 /* Does the kernel make a route to the subnet of this address (not for a single host)? */
 static bool makes_net_route(const struct prefix *p)
 {
-	return p->len < 32;
+	return p->len < ip_size(p->family) * 8;
 }
 
 /* Is p in the subnet written as cidr, with its prefix length? */
@@ -53,31 +53,32 @@ static bool in_net(const struct prefix *p, const char *cidr)
 	return same_net(p, &net);
 }
 
-static const char *prefix_text(const struct prefix *p, char buf[IP4_STRLEN])
+static const char *prefix_text(const struct prefix *p, char buf[IP_STRLEN])
 {
 	return prefix_str(p, buf);
 }
 
-static const char *gw_text(uint32_t gw, char buf[IP4_STRLEN])
+static const char *gw_text(struct prefix gw, char buf[IP_STRLEN])
 {
-	return ip4_str(gw, buf);
+	return gw.family ? ip_str(&gw, buf) : "none";
 }
 
 /* The gateway an OP_ROUTE_* carries. */
-static uint32_t op_gw(const struct op *o)
+static struct prefix op_gw(const struct op *o)
 {
-	return o->addr.addr;
+	return o->addr;
 }
 
-static bool ns_has_gateway(const struct netns *n)
+static bool ns_has_gateway(const struct netns *n, unsigned f)
 {
-	return n->gateway != 0;
+	return n->gateway[f].family != 0;
 }
 
 /* The default route boxnet sets for namespace n, through the link of that index. */
-static struct route our_default(const struct netns *n, int oif)
+static struct route our_default(const struct netns *n, unsigned f, int oif)
 {
-	return (struct route){.oif = oif, .gw = n->gateway, .protocol = BOXNET_RTPROT, .dst = P("0.0.0.0/0")};
+	return (struct route){.oif = oif, .gw = n->gateway[f], .protocol = BOXNET_RTPROT,
+			      .dst = P(f == FAM_V6 ? "::/0" : "0.0.0.0/0")};
 }
 
 static bool is_default(const struct route *r)
@@ -222,24 +223,24 @@ static void converged(struct state *st, const struct config *c)
 	add_link(host, "eth0", "", UPLINK);
 	add_addrs(host, UPLINK, (struct prefix[]){P("192.168.1.10/24")}, 1);
 	add_route(host, default_via("192.168.1.1", UPLINK, RTPROT_DHCP));
-	for (size_t i = 0; i < c->nbridges; i++) {
-		const struct bridge *b = c->bridges[i];
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
+		const struct bridge *b = conf_bridge_at(c, i);
 		if (!(l = add_link(host, b->o.name, "bridge", BRIDGE0 + (int)i)))
 			continue;
 		l->ours = true;
 		/* the kernel's: its own MTU, or its ports' smallest */
 		l->mtu = b->mtu;
-		for (size_t k = 0; k < c->nns && !b->mtu; k++) {
-			unsigned port = c->ns[k]->mtu ? c->ns[k]->mtu : 1500;
-			if (c->ns[k]->bridge == b && (!l->mtu || port < l->mtu))
+		for (size_t k = 0; k < c->objs[KIND_NS].n && !b->mtu; k++) {
+			unsigned port = conf_ns_at(c, k)->mtu ? conf_ns_at(c, k)->mtu : 1500;
+			if (conf_ns_at(c, k)->bridge == b && (!l->mtu || port < l->mtu))
 				l->mtu = port;
 		}
 		l->mtu = l->mtu ? l->mtu : 1500;
 		want_mac(b->o.name, l->mac);
 		add_addrs(host, l->index, b->addrs.v, b->addrs.n);
 	}
-	for (size_t i = 0; i < c->nns; i++) {
-		const struct netns *n = c->ns[i];
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		const struct netns *n = conf_ns_at(c, i);
 		struct ns_state *ns = &st->ns[i];
 		int index = HOSTIF0 + (int)i;
 		unsigned mtu = n->mtu ? n->mtu : 1500;
@@ -247,12 +248,12 @@ static void converged(struct state *st, const struct config *c)
 			l->ours = l->peer_away = true;
 			l->mtu = mtu;
 			l->peer = INSIDE;
-			for (size_t k = 0; n->bridge && k < c->nbridges; k++)
-				if (c->bridges[k] == n->bridge)
+			for (size_t k = 0; n->bridge && k < c->objs[KIND_BRIDGE].n; k++)
+				if (conf_bridge_at(c, k) == n->bridge)
 					l->master = BRIDGE0 + (int)k;
 		}
 		if (n->has_peer)
-			add_addrs(host, index, &n->peer, 1);
+			add_addrs(host, index, n->peer.v, n->peer.n);
 		ns->exists = ns->ours = true;
 		if ((l = add_link(ns, "lo", "", LO))) {
 			l->ours = true;
@@ -265,8 +266,9 @@ static void converged(struct state *st, const struct config *c)
 			l->peer_away = true;
 		}
 		add_addrs(ns, INSIDE, n->addrs.v, n->addrs.n);
-		if (ns_has_gateway(n))
-			add_route(ns, our_default(n, INSIDE));
+		for (unsigned f = 0; f < FAM_COUNT; f++)
+			if (ns_has_gateway(n, f))
+				add_route(ns, our_default(n, f, INSIDE));
 	}
 	struct ruleset rs;
 	if (rules_build(c, &rs) == 0 && rs.n) {
@@ -296,7 +298,7 @@ static void op_text(const struct op *o, struct sbuf *s)
 		[OP_ROUTE_ADD] = "ROUTE_ADD", [OP_NFT_LOAD] = "NFT_LOAD", [OP_FORWARD_ON] = "FORWARD_ON",
 		[OP_NETNS_DEL] = "NETNS_DEL",
 	};
-	char a[IP4_STRLEN];
+	char a[IP_STRLEN];
 	sbuf_addf(s, "%s %s", names[o->type], where(o));
 	if (o->ifname)
 		sbuf_addf(s, " %s", o->ifname);
@@ -459,7 +461,7 @@ static void expect_conflict(struct unit *u, struct fx *x, const char *what, unsi
 static void expect_up_with(struct unit *u, struct fx *x, const char *conf, const char *what, const char *ops)
 {
 	struct config c2;
-	CHECK(u, load(&c2, conf) == 0 && c2.nns == x->c.nns, "%s: the new config validates", what);
+	CHECK(u, load(&c2, conf) == 0 && c2.objs[KIND_NS].n == x->c.objs[KIND_NS].n, "%s: the new config validates", what);
 	CHECK(u, plan_up(&x->p, &c2, &x->st) == 0, "%s: up plans", what);
 	expect_ops(u, &x->p, ops, what);
 	CHECK(u, x->p.nconflicts == 0 && !x->p.notes.len, "%s: no conflict, no note (%s%s)", what,
