@@ -1,4 +1,4 @@
-/* nft.c: encode table ip boxnet, its chains and rules as nfnetlink messages. */
+/* nft.c: encode table inet boxnet, its chains and rules as nfnetlink messages. */
 #include "nft.h"
 
 #include <arpa/inet.h>
@@ -14,13 +14,19 @@
 /* libnftnl's user data TLV for a table comment, so that nft shows it. */
 enum { UDATA_TABLE_COMMENT = 0 };
 
-static struct msg nft_msg(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
+/* A message about boxnet's table of that family: inet, or the ip one of an older boxnet. */
+static struct msg nft_msg_of(struct talk *t, uint8_t family, uint16_t type, uint16_t flags, const void *tag)
 {
 	struct msg m = talk_add(t, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags, tag);
 	struct nfgenmsg *g = msg_reserve(&m, sizeof(*g));
 	if (g)
-		*g = (struct nfgenmsg){.nfgen_family = NFPROTO_IPV4, .version = NFNETLINK_V0};
+		*g = (struct nfgenmsg){.nfgen_family = family, .version = NFNETLINK_V0};
 	return m;
+}
+
+static struct msg nft_msg(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
+{
+	return nft_msg_of(t, NFPROTO_INET, type, flags, tag);
 }
 
 /* ---- reading the table ---- */
@@ -57,12 +63,12 @@ static int on_table(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int nft_get_table(struct talk *t, char *comment, size_t size, struct nft_copy *copy)
+int nft_get_table(struct talk *t, bool legacy, char *comment, size_t size, struct nft_copy *copy)
 {
 	struct table_reply r = {comment, size, copy};
 	comment[0] = '\0';
 	copy->flags = copy->use = 0;
-	struct msg m = nft_msg(t, NFT_MSG_GETTABLE, 0, NULL);
+	struct msg m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_GETTABLE, 0, NULL);
 	msg_put_str(&m, NFTA_TABLE_NAME, NFT_TABLE);
 	if (m.overflow)
 		return -ENOMEM;
@@ -158,9 +164,13 @@ static void put_match(struct msg *m, const struct match *mt)
 		cmp(m, NFT_CMP_EQ, name, sizeof(name));
 		break;
 	case M_SADDR: {
-		/* The source address: at byte 12 of an IPv4 header, 8 of an IPv6 one. Whole bytes
-		 * are compared as they are; a partial byte is masked first, over the whole address. */
+		/* In an inet table, the family first (nft's "meta nfproto ipv4"); then the source
+		 * address: at byte 12 of an IPv4 header, 8 of an IPv6 one. Whole bytes are compared
+		 * as they are; a partial byte is masked first, over the whole address. */
 		const struct prefix *p = &mt->net;
+		uint8_t nfproto = p->family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+		load_meta(m, NFT_META_NFPROTO);
+		cmp(m, NFT_CMP_EQ, &nfproto, 1);
 		uint32_t off = p->family == AF_INET6 ? 8 : 12, size = ip_size(p->family);
 		struct prefix mask = {.family = p->family, .len = p->len};
 		memset(mask.a, 0xff, size);
@@ -247,11 +257,16 @@ static void put_table_head(struct talk *t, const void *tag, const char *comment,
 	*overflow |= m.overflow;
 }
 
-int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists)
+int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists, bool legacy)
 {
 	bool overflow = false;
 	struct msg m;
 
+	if (legacy) {
+		m = nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs);
+		put_table_name(&m);
+		overflow |= m.overflow;
+	}
 	put_table_head(t, rs, comment, 0, exists, &overflow);
 
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
@@ -339,14 +354,14 @@ struct reading {
 static bool is_ours(const struct nlmsghdr *nlh, const char *table)
 {
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	return g->nfgen_family == NFPROTO_IPV4 && !strcmp(table, NFT_TABLE);
+	return g->nfgen_family == NFPROTO_INET && !strcmp(table, NFT_TABLE);
 }
 
-/* The IPv4 families: ip6, bridge, arp and netdev chains never see boxnet's IPv4 packets on
- * these hooks. */
-static bool ipv4_family(uint8_t family)
+/* The IP families: bridge, arp and netdev chains never see boxnet's routed packets on these
+ * hooks. */
+static bool ip_family(uint8_t family)
 {
-	return family == NFPROTO_IPV4 || family == NFPROTO_INET;
+	return family == NFPROTO_IPV4 || family == NFPROTO_IPV6 || family == NFPROTO_INET;
 }
 
 static bool other_table(const struct nft_copy *cp, uint8_t family, const char *table)
@@ -408,7 +423,7 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 		cp->chains[cp->nchains++] = ch;
 		return 0;
 	}
-	if (!rd->others || !ch.base || ch.policy != NF_DROP || !table[0] || !ipv4_family(family) ||
+	if (!rd->others || !ch.base || ch.policy != NF_DROP || !table[0] || !ip_family(family) ||
 	    (ch.hook != NF_INET_FORWARD && ch.hook != NF_INET_POST_ROUTING && ch.hook != NF_INET_LOCAL_IN))
 		return 0;
 	if (grow(&cp->others, &cp->others_cap, cp->nothers + 1, sizeof(*cp->others)))
@@ -641,9 +656,14 @@ void nft_check_others(const struct nft_copy *cp, const struct segment *segs, siz
 {
 	for (size_t i = 0; i < cp->nothers; i++) {
 		const struct nft_other_chain *o = &cp->others[i];
-		const char *fam = o->family == NFPROTO_INET ? "inet" : "ip";
+		const char *fam = o->family == NFPROTO_INET ? "inet" : o->family == NFPROTO_IPV6 ? "ip6" : "ip";
 		for (size_t k = 0; k < n; k++) {
 			const char *x = segs[k].ifname;
+			bool v6 = false;
+			for (unsigned j = 0; j < segs[k].nnets; j++)
+				v6 |= segs[k].nets[j].family == AF_INET6;
+			if (o->family == NFPROTO_IPV6 && !v6)
+				continue;	/* it sees none of this segment's packets */
 			bool in = o->hook == NF_INET_LOCAL_IN;
 			/* To the box: from the segment. Forwarded: out to the uplink, and the replies. */
 			bool from = passes(cp, o, x, in ? "" : uplink, false);
@@ -821,9 +841,9 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 	return overflow ? -EMSGSIZE : 0;
 }
 
-int nft_put_delete(struct talk *t)
+int nft_put_delete(struct talk *t, bool legacy)
 {
-	struct msg m = nft_msg(t, NFT_MSG_DELTABLE, 0, NULL);
+	struct msg m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_DELTABLE, 0, NULL);
 	put_table_name(&m);
 	return m.overflow ? -EMSGSIZE : 0;
 }

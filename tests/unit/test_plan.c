@@ -177,7 +177,7 @@ static int kernel_table(struct nft_copy *copy, const struct ruleset *rs, const c
 	size_t len[2] = {0, 0};
 	struct talk enc = {0}, rd;
 	struct fake f = {0};
-	int err = nft_put_load(&enc, rs, comment, false);
+	int err = nft_put_load(&enc, rs, comment, false, false);
 	for (size_t off = 0; !err && off < enc.len;) {
 		const struct nlmsghdr *nlh = (const void *)(enc.buf + off);
 		unsigned type = nlh->nlmsg_type & 0xff, part = type == NFT_MSG_NEWRULE;
@@ -277,8 +277,10 @@ static void converged(struct state *st, const struct config *c)
 		kernel_table(&st->table, &rs, st->table_comment);
 	}
 	rules_free(&rs);
-	st->ip_forward = c->forwarding;
-	st->fwd_mark = c->forwarding;	/* boxnet switched it on */
+	st->ip_forward[FAM_V4] = c->forwarding[FAM_V4];
+	st->ip_forward[FAM_V6] = c->forwarding[FAM_V6];
+	st->fwd_mark[FAM_V4] = c->forwarding[FAM_V4];
+	st->fwd_mark[FAM_V6] = c->forwarding[FAM_V6];	/* boxnet switched it on */
 }
 
 /* ---- plans as text ---- */
@@ -544,7 +546,7 @@ static void test_fresh(struct unit *u)
 	add_link(&x.st.host, "lo", "", LO);
 	add_link(&x.st.host, "eth0", "", UPLINK);
 	add_addrs(&x.st.host, UPLINK, (struct prefix[]){P("192.168.1.10/24")}, 1);
-	x.st.ip_forward = 0;
+	x.st.ip_forward[FAM_V4] = 0;
 	expect_up(u, &x, "a host without a box", FRESH_OPS, NULL);
 	fx_free(&x);
 
@@ -565,7 +567,7 @@ static void test_fresh(struct unit *u)
 
 	/* Forwarding already on, someone else's doing: left as it is. */
 	fx_init(u, &x, box_conf);
-	x.st.fwd_mark = false;
+	x.st.fwd_mark[FAM_V4] = false;
 	expect_up(u, &x, "forwarding on, not by boxnet", "", NULL);
 	fx_free(&x);
 }
@@ -600,7 +602,7 @@ static void test_foreign(struct unit *u)
 	x.st.table_ours = false;
 	strcpy(x.st.table_comment, "");
 	expect_conflict(u, &x, "a table boxnet, not boxnet's", 1,
-			"nftables table ip boxnet exists and was not created by boxnet\n");
+			"nftables table inet boxnet exists and was not created by boxnet\n");
 	fx_free(&x);
 
 	/* Without a gateway a foreign default route is none of boxnet's business; with one, it is
@@ -1068,7 +1070,7 @@ static void test_firewall_forwarding(struct unit *u)
 	x.st.table_comment[0] = '\0';
 	nft_copy_free(&x.st.table);
 	expect_up(u, &x, "the table flushed", "NFT_LOAD host\n",
-		  "nftables table ip boxnet: table missing: was the ruleset flushed? (up puts it back)\n");
+		  "nftables table inet boxnet: table missing: was the ruleset flushed? (up puts it back)\n");
 	fx_free(&x);
 
 	fx_init(u, &x, box_conf);
@@ -1093,14 +1095,14 @@ static void test_firewall_forwarding(struct unit *u)
 	fx_free(&x);
 
 	fx_init(u, &x, box_conf);
-	x.st.ip_forward = 0;
+	x.st.ip_forward[FAM_V4] = 0;
 	expect_up(u, &x, "forwarding switched off by hand", "FORWARD_ON host\n", NULL);
 	fx_free(&x);
 
 	fx_init(u, &x, "bridge.iso.address = 10.3.0.1/24\nns.i.bridge = iso\nns.i.address = 10.3.0.2/24\n");
-	CHECK(u, !x.c.forwarding, "an isolated bridge without uplink needs no forwarding");
-	x.st.ip_forward = 1;
-	x.st.fwd_mark = true;
+	CHECK(u, !x.c.forwarding[FAM_V4], "an isolated bridge without uplink needs no forwarding");
+	x.st.ip_forward[FAM_V4] = 1;
+	x.st.fwd_mark[FAM_V4] = true;
 	expect_up(u, &x, "forwarding boxnet switched on, no longer needed", "FORWARD_OFF host\n", NULL);
 	fx_free(&x);
 }
@@ -1206,7 +1208,7 @@ static void test_down(struct unit *u)
 	host_link(&x, "br0")->ours = false;
 	ns_of(&x, "b")->ours = false;
 	x.st.table_ours = false;
-	x.st.fwd_mark = false;
+	x.st.fwd_mark[FAM_V4] = false;
 	if ((l = add_link(&x.st.host, "bxg105", "veth", 105)))
 		l->group = BOXNET_GROUP;
 	if ((l = add_link(&x.st.host, "bx-new", "veth", 106)))
@@ -1223,7 +1225,7 @@ static void test_down(struct unit *u)
 		    "NETNS_DEL p\n"
 		    "NETNS_DEL half\n"
 		    "LINK_PURGE host\n",
-		    "nftables table ip boxnet was not created by boxnet: left alone\n"
+		    "nftables table inet boxnet was not created by boxnet: left alone\n"
 		    "interface br0 was not created by boxnet: left alone\n"
 		    "interface bxg105 was left by a boxnet that was killed: removed\n"
 		    "interface bx-new was left by a boxnet that was killed: removed\n"
