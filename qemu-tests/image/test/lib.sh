@@ -85,8 +85,10 @@ state() {
 	echo "STATE $tag box fwd $(sysctl_of ipv4/ip_forward)" >&3
 	echo "STATE $tag box fwd6 $(sysctl_of ipv6/conf/all/forwarding)" >&3
 	echo "STATE $tag box accept_ra $(sysctl_of ipv6/conf/eth0/accept_ra)" >&3
-	# boxnet's notes in /run/boxnet, without their namespace's inode number.
+	# boxnet's notes in /run/boxnet, without their namespace's inode number, and what the
+	# IPv6 one says (the uplink whose accept_ra boxnet raised).
 	echo "STATE $tag box notes" $(ls /run/boxnet 2>/dev/null | grep -v '^lock$' | sed 's/\.[0-9]*$//' | sort) >&3
+	echo "STATE $tag box note6" $(cat /run/boxnet/ipv6_forward.* 2>/dev/null) >&3
 }
 
 done_testing() {
