@@ -855,11 +855,11 @@ const char *nft_feature(const struct talk_error *e)
 	switch (e->type & 0xff) {
 	case NFT_MSG_NEWTABLE:
 	case NFT_MSG_DELTABLE:
-		return "CONFIG_NF_TABLES_IPV4 (nftables for IPv4)";
+		return "CONFIG_NF_TABLES_INET (nftables for IPv4 and IPv6 in one table)";
 	case NFT_MSG_NEWCHAIN:
 		if (e->tag == &rule_chains[CHAIN_POSTROUTING])
 			return "CONFIG_NFT_NAT (the nat chain type)";
-		return "CONFIG_NF_TABLES_IPV4 (the filter chain type)";
+		return "CONFIG_NF_TABLES_INET (the filter chain type)";
 	case NFT_MSG_NEWRULE: {
 		const struct rule *r = e->tag;
 		if (r && r->verdict == V_MASQUERADE)
