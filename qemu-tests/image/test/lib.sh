@@ -87,8 +87,14 @@ state() {
 	echo "STATE $tag box accept_ra $(sysctl_of ipv6/conf/eth0/accept_ra)" >&3
 	# boxnet's notes in /run/boxnet, without their namespace's inode number, and what the
 	# IPv6 one says (the uplink whose accept_ra boxnet raised).
-	echo "STATE $tag box notes" $(ls /run/boxnet 2>/dev/null | grep -v '^lock$' | sed 's/\.[0-9]*$//' | sort) >&3
-	echo "STATE $tag box note6" $(cat /run/boxnet/ipv6_forward.* 2>/dev/null) >&3
+	notes=""
+	for f in /run/boxnet/*.[0-9]*; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		notes="$notes ${f%.*}"
+	done
+	echo "STATE $tag box notes$notes" >&3
+	echo "STATE $tag box note6 $(cat /run/boxnet/ipv6_forward.* 2>/dev/null)" >&3
 }
 
 done_testing() {
