@@ -6,6 +6,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BOXNET=${BOXNET:-$ROOT/boxnet}
 UPLINK_ADDR=198.51.100.2
 INET_ADDR=198.51.100.1
+UPLINK6_ADDR=2001:db8:1::2
+INET6_ADDR=2001:db8:1::1
 
 # Re-run the calling script inside a new network and mount namespace with a private /run, so
 # nothing it builds touches this machine's own network and everything vanishes with it.
@@ -19,15 +21,21 @@ sandbox() {
 	mount --bind /dev/null /dev/kmsg
 	ip link set lo up
 	echo 0 >/proc/sys/net/ipv4/ip_forward
+	echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
 }
 
-# The "internet": a namespace with 198.51.100.1/24, reached through the box's eth0.
+# The "internet": a namespace with 198.51.100.1/24 and 2001:db8:1::1/64, reached through the
+# box's eth0, which has an IPv6 default route via it. IPv6 addresses without duplicate address
+# detection: usable at once, never "tentative" in a dump.
 fake_uplink() {
 	ip netns add inet
 	ip link add eth0 type veth peer name eth0 netns inet
 	ip addr add $UPLINK_ADDR/24 dev eth0
+	ip -6 addr add $UPLINK6_ADDR/64 dev eth0 nodad
 	ip link set eth0 up
+	ip -6 route add default via $INET6_ADDR dev eth0
 	ip -n inet addr add $INET_ADDR/24 dev eth0
+	ip -n inet -6 addr add $INET6_ADDR/64 dev eth0 nodad
 	ip -n inet link set eth0 up
 	ip -n inet link set lo up
 }
@@ -122,12 +130,14 @@ tcp_connects() {
 
 # ---- state dumps ----
 
-# One namespace's links, IPv4 addresses and routes, normalized (see norm.sh).
+# One namespace's links, addresses and routes of both families, normalized (see norm.sh).
 dump_ns() {
 	local n=(${1:+-n "$1"}) exact=${2:-0}
 	ip "${n[@]}" -j -d link show | norm_links "$exact"
 	ip "${n[@]}" -j -4 addr show | norm_addrs
 	ip "${n[@]}" -j -4 route show table all | norm_routes
+	ip "${n[@]}" -j -6 addr show | norm_addrs
+	ip "${n[@]}" -j -6 route show table all | norm_routes6
 }
 
 # The whole box: the host, every named namespace, the nft ruleset, forwarding.
@@ -143,17 +153,21 @@ snapshot() {
 	nft -j list ruleset | norm_nft "$exact"
 	nft list ruleset | grep -F comment || true
 	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward) note: $(cat /run/boxnet/ip_forward* 2>/dev/null)"
+	echo "== ipv6 forwarding $(cat /proc/sys/net/ipv6/conf/all/forwarding) note: $(cat /run/boxnet/ipv6_forward* 2>/dev/null)"
+	echo "== eth0 accept_ra $(cat /proc/sys/net/ipv6/conf/eth0/accept_ra 2>/dev/null)"
 }
 
-# fresh_box CONF: build CONF alone in a new sandbox, with the same fake uplink, and print its
-# normalized state: what up must converge to from any earlier box.
+# fresh_box CONF [SETUP]: build CONF alone in a new sandbox, with the same fake uplink (and
+# the shell commands SETUP run after it), and print its normalized state: what up must converge
+# to from any earlier box.
 fresh_box() {
 	unshare -m -n --propagation private env BOXNET_SANDBOX=1 bash -c '
 		. "$1"
 		sandbox
 		fake_uplink
+		eval "$3"
 		"$BOXNET" -c "$2" up || echo "== up FAILED"
-		snapshot' _ "$ROOT/tests/lib.sh" "$1" 2>&1
+		snapshot' _ "$ROOT/tests/lib.sh" "$1" "${2:-}" 2>&1
 }
 
 done_testing() {

@@ -14,13 +14,25 @@ norm_links() {
 		+ (if $exact == 1 then {ifindex} else {} end)) | sort_by(.ifname) | .[]'
 }
 
+# The kernel's own IPv6 link-local addresses (fe80::, from random MACs) are left out; whether
+# an IPv6 address skips duplicate address detection (nodad, as boxnet adds them) is kept.
 norm_addrs() {
-	jq -c 'map(.ifname as $i | .addr_info[] | {dev: $i, local, prefixlen, broadcast, scope})
+	jq -c 'map(.ifname as $i | .addr_info[] | select(.local | startswith("fe80:") | not)
+		| {dev: $i, local, prefixlen, broadcast, scope}
+		+ (if .family == "inet6" then {nodad: (.nodad // false)} else {} end))
 		| sort_by(.dev, .local) | .[]'
 }
 
 norm_routes() {
 	jq -c 'map(del(.flags)) | sort_by(.table, .type, .dst, .dev) | .[]'
+}
+
+# IPv6 routes but the kernel's own: the local table (local, anycast and multicast routes the
+# kernel derives from addresses, some only once a link has carrier or an address finished its
+# work queue) and the fe80::/64 link-local routes.
+norm_routes6() {
+	jq -c 'map(select(.table != "local" and .type != "multicast" and (.dst | startswith("fe80:") | not)))
+		| map(del(.flags)) | sort_by(.table, .type, .dst, .dev) | .[]'
 }
 
 # nft 1.0 leaves table comments out of -j: callers that compare them add the text listing.

@@ -7,13 +7,13 @@ sandbox "$@"
 fake_uplink
 CONF=$(conf box <<'EOF2'
 uplink = eth0
-bridge.br1.address = 10.10.0.1/24
+bridge.br1.address = 10.10.0.1/24 fd00:10::1/64
 ns.a.bridge = br1
-ns.a.address = 10.10.0.2/24
+ns.a.address = 10.10.0.2/24 fd00:10::2/64
 ns.b.bridge = br1
 ns.b.address = 10.10.0.3/24
-ns.p.peer = 10.20.0.1/30
-ns.p.address = 10.20.0.2/30
+ns.p.peer = 10.20.0.1/30 fd00:20::1/64
+ns.p.address = 10.20.0.2/30 fd00:20::2/64
 ns.p.isolate = yes
 EOF2
 )
@@ -45,20 +45,45 @@ same "status -j: each object's kind and line" "bridge br1 2,ns a 3,ns b 5,ns p 7
 	"$("$BOXNET" -c "$CONF" status -j | jq -r '[.objects[] | select(.kind != "box") | "\(.kind) \(.name) \(.line)"] | join(",")')"
 same "status -j: the top state" "ok" "$("$BOXNET" -c "$CONF" status -j | jq -r .state)"
 shown=$("$BOXNET" -c "$CONF" show)
-same "show on a built box" "box $CONF: uplink eth0, forwarding on  ok
-bridge br1: 10.10.0.1/24, nat on, isolate on  ok
-  ns a: eth0 10.10.0.2/24, gateway 10.10.0.1  ok
+same "show on a built box: IPv6 addresses and gateways beside IPv4 ones" "box $CONF: uplink eth0, forwarding on, IPv6 forwarding on  ok
+bridge br1: 10.10.0.1/24 fd00:10::1/64, nat on, isolate on  ok
+  ns a: eth0 10.10.0.2/24 fd00:10::2/64, gateway 10.10.0.1 and fd00:10::1  ok
   ns b: eth0 10.10.0.3/24, gateway 10.10.0.1  ok
-peer bx-p: 10.20.0.1/30, nat on, isolate on
-  ns p: eth0 10.20.0.2/30, gateway 10.20.0.1  ok" "$shown"
+peer bx-p: 10.20.0.1/30 fd00:20::1/64, nat on, isolate on
+  ns p: eth0 10.20.0.2/30 fd00:20::2/64, gateway 10.20.0.1 and fd00:20::1  ok" "$shown"
 expect_exit "show on a built box: exit 0" 0 "$BOXNET" -c "$CONF" show
+
+# IPv6 interference: status -j names the object and what differs, as for IPv4.
+# differs OBJ: what status -j says differs for that object, one line each.
+differs() { "$BOXNET" -c "$CONF" status -j 2>/dev/null | jq -r --arg n "$1" '.objects[] | select((.name // "box") == $n) | .differs[]'; }
+ip -n a addr del fd00:10::2/64 dev eth0
+same "a namespace's IPv6 address deleted: that namespace differs" "br1=ok a=different b=ok p=ok box=ok" "$(states)"
+same "a namespace's IPv6 address deleted: the address is named" "add address fd00:10::2/64 to eth0 in namespace a" \
+	"$(differs a)"
+expect_exit "a namespace's IPv6 address deleted: status -j exits 3" 3 "$BOXNET" -c "$CONF" status -j
+ip -n p -6 route del default
+same "a peer namespace's IPv6 default route deleted: p differs too" "br1=ok a=different b=ok p=different box=ok" "$(states)"
+same "a peer namespace's IPv6 default route deleted: the route is named, and nothing of IPv4" \
+	"add default route via fd00:20::1 dev eth0 in namespace p" "$(differs p)"
+ip addr del fd00:10::1/64 dev br1
+same "the bridge's IPv6 address deleted: the bridge differs" "different" "$(state br1)"
+ok "the bridge's IPv6 address deleted: the address is named" grep -qF "fd00:10::1/64" <<<"$(differs br1)"
+"$BOXNET" -c "$CONF" up
+same "up puts the IPv6 objects back: all ok" "br1=ok a=ok b=ok p=ok box=ok" "$(states)"
+echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
+same "IPv6 forwarding switched off: the box differs" "br1=ok a=ok b=ok p=ok box=different" "$(states)"
+same "IPv6 forwarding switched off: said so" "switch IPv6 forwarding on" "$(differs box)"
+"$BOXNET" -c "$CONF" up
+same "up switches it on again" "1" "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
+same "and still notes that it raised the uplink's accept_ra, so that down puts it back" "on eth0" \
+	"$(cat /run/boxnet/ipv6_forward.* 2>&1)"
 
 # Interference: a deleted veth, a deleted namespace.
 ip link del bx-a
 same "a deleted veth: that namespace differs, the rest is ok" "br1=ok a=different b=ok p=ok box=ok" "$(states)"
 ok "a deleted veth: what differs is said" sh -c "'$BOXNET' -c '$CONF' status -j | jq -e '.objects[1].differs | any(test(\"create veth pair bx-a\"))'"
 expect_exit "a deleted veth: status -j exits 3" 3 "$BOXNET" -c "$CONF" status -j
-ok "show after a deleted veth: its line says what differs" sh -c "'$BOXNET' -c '$CONF' show | grep -q '^  ns a: eth0 10.10.0.2/24, gateway 10.10.0.1  different: create veth pair bx-a'"
+ok "show after a deleted veth: its line says what differs" sh -c "'$BOXNET' -c '$CONF' show | grep -q '^  ns a: eth0 10.10.0.2/24 fd00:10::2/64, gateway 10.10.0.1 and fd00:10::1  different: create veth pair bx-a'"
 expect_exit "show after an interference: exit 3" 3 "$BOXNET" -c "$CONF" show
 ip netns del b
 same "a deleted namespace: missing" "missing" "$(state b)"
@@ -71,7 +96,7 @@ expect_exit "a foreign interface in the way: status -j exits 1" 1 "$BOXNET" -c "
 same "a foreign interface in the way: the conflict is listed" \
 	"interface bx-p in the host exists and was not created by boxnet; remove or rename it" \
 	"$("$BOXNET" -c "$CONF" status -j 2>/dev/null | jq -r '.conflicts[]')"
-same "show: the foreign line" "  ns p: eth0 10.20.0.2/30, gateway 10.20.0.1  foreign: something boxnet did not create is in the way" \
+same "show: the foreign line" "  ns p: eth0 10.20.0.2/30 fd00:20::2/64, gateway 10.20.0.1 and fd00:20::1  foreign: something boxnet did not create is in the way" \
 	"$("$BOXNET" -c "$CONF" show 2>/dev/null | grep '^  ns p')"
 ip link del bx-p
 "$BOXNET" -c "$CONF" up
@@ -93,8 +118,11 @@ expect_exit "down --all with a missing config: exit 0" 0 "$BOXNET" down --all -c
 same "down --all: foreign objects are as before" "$before" "$(foreign)"
 same "down --all: no boxnet namespace left" "foreign inet" "$(ls /run/netns | sort | tr '\n' ' ' | sed 's/ $//')"
 same "down --all: no boxnet link left" "" "$(ip -br link | grep -E 'br1|bx-' || true)"
-same "down --all: no boxnet table" "" "$(nft list tables | grep 'inet boxnet' || true)"
+same "down --all: no boxnet table" "" "$(nft list tables | grep -w boxnet || true)"
 same "down --all: forwarding off again, the note gone" "0 " "$(cat /proc/sys/net/ipv4/ip_forward) $(ls /run/boxnet/ | grep ip_forward || true)"
+same "down --all: IPv6 forwarding off again, the note gone" "0 " \
+	"$(cat /proc/sys/net/ipv6/conf/all/forwarding) $(ls /run/boxnet/ | grep ipv6_forward || true)"
+same "down --all: the uplink's accept_ra back to 1" "1" "$(cat /proc/sys/net/ipv6/conf/eth0/accept_ra)"
 expect_exit "down --all again: nothing to do, exit 0" 0 "$BOXNET" down --all
 expect_exit "--all with up: a usage error" 2 "$BOXNET" -c "$CONF" --all up
 expect_exit "purge is no command" 2 "$BOXNET" purge

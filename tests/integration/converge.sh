@@ -115,4 +115,109 @@ same "gives what a fresh build gives, the foreign ve-other aside" "$(fresh_box "
 ok "the foreign ve-other is still there" ip link show ve-other
 ip link del ve-other
 "$BOXNET" -c "$TMP/c1.conf" down
+
+# ---- IPv6: v4-only to dual stack, a changed IPv6 address, gateway and masquerade (with links
+# renamed and an MTU changed), a family removed (each way), and back to v4-only. Each up converges to a fresh build, and a second up
+# changes nothing (same ifindexes, same nft handles). The namespace "stay" (on br8, dual stack
+# from d2 on) is the same in d2 to d6: its IPv6 ping to its gateway runs all along.
+STAY='bridge.br8.address = 10.8.0.1/24 fd00:8::1/64
+ns.stay.bridge = br8
+ns.stay.address = 10.8.0.2/24 fd00:8::2/64'
+step d1-v4-only <<'EOC'
+bridge.br0.address = 10.0.0.1/24
+ns.red.bridge = br0
+ns.red.address = 10.0.0.2/24
+ns.blue.peer = 10.5.0.1/30
+ns.blue.address = 10.5.0.2/30
+EOC
+step d2-dual-stack <<EOC
+$STAY
+bridge.br0.address = 10.0.0.1/24 fd00:10::1/64
+ns.red.bridge = br0
+ns.red.address = 10.0.0.2/24 fd00:10::2/64
+ns.blue.peer = 10.5.0.1/30 fd00:5::1/64
+ns.blue.address = 10.5.0.2/30 fd00:5::2/64
+EOC
+step d3-readdress-v6 <<EOC
+$STAY
+bridge.br0.address = 10.0.0.1/24 fd00:10::1/64 fd00:11::1/64
+ns.red.bridge = br0
+ns.red.address = 10.0.0.2/24 fd00:11::22/64
+ns.blue.peer = 10.5.0.1/30 fd00:6::1/64
+ns.blue.address = 10.5.0.2/30 fd00:6::2/64
+ns.green.bridge = br0
+ns.green.address = fd00:10::3/64
+EOC
+step d4-gateway-masquerade-rename-mtu <<EOC
+$STAY
+bridge.br0.address = 10.0.0.1/24 fd00:10::1/64 fd00:11::1/64
+bridge.br0.masquerade = ipv4
+bridge.br0.mtu = 1400
+ns.red.bridge = br0
+ns.red.address = 10.0.0.2/24 fd00:11::22/64
+ns.red.ifname = net0
+ns.blue.peer = 10.5.0.1/30 fd00:6::1/64
+ns.blue.address = 10.5.0.2/30 fd00:6::2/64
+ns.blue.masquerade = ipv6
+ns.blue.hostif = blue-host
+ns.green.bridge = br0
+ns.green.address = fd00:10::3/64 fd00:11::3/64
+ns.green.gateway = fd00:11::22
+EOC
+step d5-drop-v6-of-a-bridge-and-v4-of-a-peer <<EOC
+$STAY
+bridge.br0.address = 10.0.0.1/24
+ns.red.bridge = br0
+ns.red.address = 10.0.0.2/24
+ns.blue.peer = fd00:6::1/64
+ns.blue.address = fd00:6::2/64
+EOC
+step d6-v6-back <<EOC
+$STAY
+bridge.br0.address = 10.0.0.1/24 fd00:10::1/64
+ns.red.bridge = br0
+ns.red.address = 10.0.0.2/24 fd00:10::2/64
+ns.blue.peer = 10.5.0.1/30 fd00:5::1/64
+ns.blue.address = 10.5.0.2/30 fd00:5::2/64
+EOC
+cp "$TMP/d1-v4-only.conf" "$TMP/d7-v4-only-again.conf"
+
+ok "IPv6: up, IPv4 only" "$BOXNET" -c "$TMP/d1-v4-only.conf" up
+for c in d2-dual-stack d3-readdress-v6 d4-gateway-masquerade-rename-mtu d5-drop-v6-of-a-bridge-and-v4-of-a-peer d6-v6-back \
+	d7-v4-only-again; do
+	ok "$c: up" "$BOXNET" -c "$TMP/$c.conf" up
+	same "$c: the box is what a fresh build of this config gives" "$(fresh_box "$TMP/$c.conf")" "$(snapshot)"
+	expect_exit "$c: status is content" 0 "$BOXNET" -c "$TMP/$c.conf" status
+	built=$(snapshot 1)
+	ok "$c: up again" "$BOXNET" -c "$TMP/$c.conf" up
+	same "$c: up again changes nothing (same ifindexes, same nft handles)" "$built" "$(snapshot 1)"
+	if [ $c = d2-dual-stack ]; then
+		ok "the IPv6 address of stay works at once" ping_ok stay fd00:8::1
+		stay_before=$(dump_ns stay 1; ip -j link show bx-stay | jq -c '.[0] | {ifindex, ifname}')
+		ip netns exec stay ping -6 -i 0.2 -W 1 fd00:8::1 >"$TMP/ping6.log" 2>&1 &
+		ping6=$!
+		sleep 0.5
+	fi
+	if [ $c = d6-v6-back ]; then
+		kill -INT $ping6
+		wait $ping6 2>/dev/null
+		sent=$(grep -o '[0-9]* packets transmitted' "$TMP/ping6.log" | cut -d' ' -f1)
+		got=$(grep -o '[0-9]* received' "$TMP/ping6.log" | cut -d' ' -f1)
+		ok "an IPv6 ping from the untouched namespace ran all along ($sent sent)" test "${sent:-0}" -gt 5
+		same "and lost nothing" "$sent" "$got"
+		same "the untouched namespace's links, addresses and routes, ifindexes included, never changed" \
+			"$stay_before" "$(dump_ns stay 1; ip -j link show bx-stay | jq -c '.[0] | {ifindex, ifname}')"
+	fi
+	sleep 0.3
+done
+# Named checks of what the snapshots compared: the IPv6 objects came and went.
+same "v4-only again: no IPv6 address on the box's links" "" \
+	"$(ip -j -6 addr show | jq -r '.[] | select(.ifname != "eth0" and .ifname != "lo") | .addr_info[].local
+		| select(startswith("fe80:") | not)')"
+same "v4-only again: no IPv6 default route in red" "" "$(ip -n red -6 route show default)"
+same "v4-only again: IPv6 forwarding off, the note gone" "0 " \
+	"$(cat /proc/sys/net/ipv6/conf/all/forwarding) $(ls /run/boxnet | grep ipv6_forward)"
+same "v4-only again: the uplink's accept_ra back to 1" "1" "$(cat /proc/sys/net/ipv6/conf/eth0/accept_ra)"
+ok "down" "$BOXNET" -c "$TMP/d7-v4-only-again.conf" down
+same "down leaves only the test's own objects" "inet" "$(ls /run/netns)"
 done_testing

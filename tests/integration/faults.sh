@@ -113,4 +113,81 @@ for k in 1 3 $((n / 4)) $((n / 2)) $((3 * n / 4)) $((n - 1)) "$n"; do
 	# down must clean up after a killed up too: its namespaces, links and table.
 	[ "$(snapshot)" == "$clean" ] || fail "after the kill at $k, up and down: not clean"
 done
+
+# ---- dual stack: IPv6 addresses, routes, IPv6 forwarding and the uplink's accept_ra are
+# undone like the rest, whichever operation fails ----
+D=$ROOT/tests/plan/dualstack.conf
+D2=$(conf changed6 <<'EOC'
+uplink = eth0
+bridge.lan.address = 172.30.0.1/24 fd00:31::1/64
+ns.web.bridge = lan
+ns.web.address = 172.30.0.2/24 fd00:31::2/64
+ns.app.bridge = lan
+ns.app.address = 172.30.0.3/24
+bridge.lab.address = fd00:40::1/64 10.40.0.1/24
+bridge.lab.masquerade = ipv6
+ns.lab1.bridge = lab
+ns.lab1.address = fd00:40::10/64 10.40.0.10/24
+ns.lab1.ifname = net0
+ns.vpn.peer = 10.30.0.1/30
+ns.vpn.address = 10.30.0.2/30
+EOC
+)
+n=$(ops "$D" up)
+ok "dual stack: a fresh build of dualstack.conf takes some operations ($n)" test "${n:-0}" -gt 20
+ok "dual stack: down" "$BOXNET" -c "$D" down
+same "dual stack: which leaves the box clean" "$clean" "$(snapshot)"
+failing "$n" "$D" "$clean" "dual stack, fresh build"
+same "dual stack: the run that had no such operation built what a fresh build gives" "$(fresh_box "$D")" "$(snapshot)"
+
+# From IPv4 only (multi.conf) to dual stack: IPv6 forwarding and accept_ra switch on last.
+ok "dual stack: back to an IPv4-only box" "$BOXNET" -c "$A" up
+built_a=$(snapshot)
+n=$(ops "$D" up)
+"$BOXNET" -c "$A" up
+failing "$n" "$D" "$built_a" "IPv4 only to dual stack"
+same "IPv4 only to dual stack: the run that had no such operation gave a fresh build" "$(fresh_box "$D")" "$(snapshot)"
+
+# A dual-stack change: IPv6 subnets readdressed, one namespace's IPv6 and a peer's IPv6 gone,
+# IPv4 added to the IPv6-only bridge, masquerade per family.
+built_d=$(snapshot)
+n=$(ops "$D2" up)
+"$BOXNET" -c "$D" up
+failing "$n" "$D2" "$built_d" "dual stack changed"
+same "dual stack changed: the run that had no such operation gave a fresh build" "$(fresh_box "$D2")" "$(snapshot)"
+
+# From dual stack back to IPv4 only: IPv6 forwarding off and accept_ra restored, or neither.
+"$BOXNET" -c "$D" up
+n=$(ops "$A" up)
+"$BOXNET" -c "$D" up
+failing "$n" "$A" "$built_d" "dual stack to IPv4 only"
+same "dual stack to IPv4 only: the run that had no such operation gave a fresh build" "$(fresh_box "$A")" "$(snapshot)"
+
+# down of a dual-stack box failing midway.
+"$BOXNET" -c "$D" up
+n=$(ops "$D" down)
+"$BOXNET" -c "$D" up
+failing "$n" "$D" "$built_d" "dual stack, down" down
+same "dual stack: the down that had no such operation left the box clean" "$clean" "$(snapshot)"
+
+# Killed midway through a dual-stack build, then up again.
+"$BOXNET" -c "$D" down >/dev/null 2>&1
+fresh_d=$(fresh_box "$D")
+n=$(ops "$D" up)
+ok "dual stack: a fresh build to kill takes some operations ($n)" test "${n:-0}" -gt 20
+"$BOXNET" -c "$D" down
+for k in 1 $((n / 3)) $((2 * n / 3)) $((n - 1)); do
+	sh -c 'BOXNET_KILL_AT=$1 "$2" -c "$3" up >/dev/null 2>&1; exit $?' _ "$k" "$FB" "$D"
+	rc=$?
+	out=$("$BOXNET" -c "$D" up 2>&1)
+	rc2=$?
+	if [ $rc = 137 ] && [ $rc2 = 0 ] && [ "$(snapshot)" == "$fresh_d" ]; then
+		pass "dual stack: killed at operation $k of $n, then up again: the box as configured"
+	else
+		fail "dual stack: killed at operation $k of $n (exit $rc), then up again: exit $rc2" "$out"
+		diff <(echo "$fresh_d") <(snapshot) | head -10 | sed 's/^/#   /'
+	fi
+	"$BOXNET" -c "$D" down >/dev/null 2>&1
+	[ "$(snapshot)" == "$clean" ] || fail "dual stack: after the kill at $k, up and down: not clean"
+done
 done_testing

@@ -4,21 +4,89 @@
 . "$(dirname "$0")/../lib.sh"
 sandbox "$@"
 
-# by_plan CONF: build CONF in a fresh sandbox by running the plan; print the state.
+# by_plan CONF [SETUP]: build CONF in a fresh sandbox (SETUP run after the fake uplink) by
+# running the plan; print the state, then down's. A plan that fails prints nothing, which sh
+# runs happily: pipefail catches it.
 by_plan() {
 	unshare -m -n --propagation private env BOXNET_SANDBOX=1 bash -c '
 		. "$1"
 		sandbox
 		fake_uplink
+		eval "$3"
+		set -o pipefail
 		"$BOXNET" -c "$2" plan | sh -e || echo "== plan FAILED"
-		snapshot' _ "$ROOT/tests/lib.sh" "$1" 2>&1
+		snapshot
+		"$BOXNET" -c "$2" down || echo "== down FAILED"
+		echo "== after down"
+		snapshot' _ "$ROOT/tests/lib.sh" "$1" "${2:-}" 2>&1
+}
+# by_up CONF [SETUP]: the same with up.
+by_up() {
+	unshare -m -n --propagation private env BOXNET_SANDBOX=1 bash -c '
+		. "$1"
+		sandbox
+		fake_uplink
+		eval "$3"
+		"$BOXNET" -c "$2" up || echo "== up FAILED"
+		snapshot
+		"$BOXNET" -c "$2" down || echo "== down FAILED"
+		echo "== after down"
+		snapshot' _ "$ROOT/tests/lib.sh" "$1" "${2:-}" 2>&1
 }
 
+declare -A built
 for f in "$ROOT"/tests/plan/*.conf; do
 	name=$(basename "$f" .conf)
 	by_plan=$(by_plan "$f")
-	by_up=$(fresh_box "$f")
-	ok "$name: the box is not empty" grep -q "boxnet" <<<"$by_up"
-	same "$name: plan | sh and up build the same box" "$by_plan" "$by_up"
+	by_up=$(by_up "$f")
+	built[$name]=$(sed '/^== after down$/,$d' <<<"$by_up")
+	ok "$name: the box is not empty" grep -q "boxnet" <<<"${built[$name]}"
+	same "$name: plan | sh and up build the same box, and down takes either away alike" "$by_plan" "$by_up"
 done
+
+# An uplink whose accept_ra is already 2 (set so by its admin): neither way of building changes
+# it or notes it as raised, and down leaves it 2.
+f=$ROOT/tests/plan/dualstack.conf
+by_plan=$(by_plan "$f" "echo 2 >/proc/sys/net/ipv6/conf/eth0/accept_ra")
+by_up=$(by_up "$f" "echo 2 >/proc/sys/net/ipv6/conf/eth0/accept_ra")
+same "dualstack, accept_ra already 2: plan | sh and up build the same box, and down takes either away alike" \
+	"$by_plan" "$by_up"
+same "dualstack, accept_ra already 2: up and down leave it 2" "== eth0 accept_ra 2
+== eth0 accept_ra 2" "$(grep '^== eth0 accept_ra' <<<"$by_up")"
+same "dualstack, accept_ra already 2: plan | sh and down leave it 2" "== eth0 accept_ra 2
+== eth0 accept_ra 2" "$(grep '^== eth0 accept_ra' <<<"$by_plan")"
+
+# The dual-stack box: the dumps compared above hold its IPv6 objects, as the config says.
+# section WHAT: the lines of the dump under "== WHAT".
+section() { awk -v h="== $1" '/^== / {on = ($0 == h)} on && !/^== /' <<<"${built[dualstack]}"; }
+has() { grep -qF -- "$2" <<<"$(section "$1")"; }
+ok "dualstack: the bridge has its IPv6 address, without DAD" \
+	has host '{"dev":"lan","local":"fd00:30::1","prefixlen":64,"broadcast":null,"scope":"global","nodad":true}'
+ok "dualstack: the IPv6-only bridge has its address" has host '{"dev":"lab","local":"fd00:40::1","prefixlen":64,'
+ok "dualstack: the peer's host end has its IPv6 address" has host '{"dev":"bx-vpn","local":"fd00:1::1","prefixlen":64,'
+ok "dualstack: the kernel's route to the bridge's IPv6 subnet" has host '{"dst":"fd00:30::/64","dev":"lan","protocol":"kernel"'
+ok "dualstack: web has its IPv4 address" has "netns web" '{"dev":"eth0","local":"172.30.0.2","prefixlen":24,'
+ok "dualstack: web has its IPv6 address" has "netns web" '{"dev":"eth0","local":"fd00:30::2","prefixlen":64,'
+ok "dualstack: web's IPv6 default route via the bridge, boxnet's" \
+	has "netns web" '{"dst":"default","gateway":"fd00:30::1","dev":"eth0","protocol":"98"'
+ok "dualstack: app's IPv6 default route via its given gateway" \
+	has "netns app" '{"dst":"default","gateway":"fd00:30::1","dev":"eth0","protocol":"98"'
+ok "dualstack: lab1 (IPv6 only) has an IPv6 default route on net0" \
+	has "netns lab1" '{"dst":"default","gateway":"fd00:40::1","dev":"net0","protocol":"98"'
+not "dualstack: lab1 (IPv6 only) has no IPv4 default route" has "netns lab1" '"gateway":"172.'
+ok "dualstack: vpn's IPv6 default route via the peer's host end" \
+	has "netns vpn" '{"dst":"default","gateway":"fd00:1::1","dev":"eth0","protocol":"98"'
+ok "dualstack: one inet table" has nft '{"table":{"family":"inet","name":"boxnet"}}'
+not "dualstack: no ip table" has nft '{"table":{"family":"ip","name":"boxnet"}}'
+# masquerade = yes on lan: both families; no on lab; ipv4 on vpn.
+same "dualstack: the masquerade rules, per family" "ip 172.30.0.0/24
+ip6 fd00:30::/64
+ip 10.30.0.0/30" "$(section nft | grep "^{" | jq -r 'select(.rule.chain == "postrouting") | .rule.expr
+	| select(any(has("masquerade"))) | .[0].match | "\(.left.payload.protocol) \(.right.prefix.addr)/\(.right.prefix.len)"')"
+ok "dualstack: IPv6 forwarding on, noted with the uplink whose accept_ra was raised" \
+	grep -qx "== ipv6 forwarding 1 note: on eth0" <<<"${built[dualstack]}"
+ok "dualstack: the uplink keeps taking router advertisements: accept_ra 2" \
+	grep -qx "== eth0 accept_ra 2" <<<"${built[dualstack]}"
+ok "seed (IPv4 only): IPv6 forwarding left off" grep -qx "== ipv6 forwarding 0 note: " <<<"${built[seed]}"
+ok "seed (IPv4 only): accept_ra left alone" grep -qx "== eth0 accept_ra 1" <<<"${built[seed]}"
 done_testing

@@ -8,8 +8,24 @@ if ! command -v valgrind >/dev/null; then
 	echo "skip - valgrind is not installed"
 	exit 0
 fi
-A=$ROOT/tests/plan/multi.conf
-B=$ROOT/tests/plan/open.conf
+# Dual-stack configs: every path of both families. B is open.conf with IPv6 beside IPv4.
+A=$ROOT/tests/plan/dualstack.conf
+B=$(conf open6 <<'EOC'
+uplink = wan
+bridge.a.address = 172.16.1.1/24 fd00:16:1::1/64
+bridge.a.isolate = no
+bridge.b.address = 172.16.2.1/24 172.16.3.1/24 fd00:16:2::1/64
+bridge.b.isolate = no
+bridge.b.masquerade = ipv6
+bridge.c.address = 172.16.4.1/25
+ns.a1.bridge = a
+ns.a1.address = 172.16.1.2/24 fd00:16:1::2/64
+ns.b1.bridge = b
+ns.b1.address = 172.16.2.2/24 172.16.3.2/24 fd00:16:2::2/64
+ns.c1.bridge = c
+ns.c1.address = 172.16.4.2/25
+EOC
+)
 
 vg() {
 	local what=$1
@@ -30,6 +46,8 @@ vg() {
 }
 vg "check" -c "$A" check
 vg "check, a bad config" -c "$ROOT/tests/bad/several-errors.conf" check
+vg "check, a bad IPv6 config" -c "$ROOT/tests/bad/v6-gw-two.conf" check
+vg "plan, IPv4 only" -c "$ROOT/tests/plan/multi.conf" plan
 vg "plan" -c "$A" plan
 vg "up" -c "$A" up
 vg "up again" -c "$A" up
