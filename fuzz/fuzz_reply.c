@@ -94,8 +94,10 @@ static void plan_on(const struct ns_state *read, struct nft_copy *table, const c
 	st.table_exists = comment[0] != '\0' || flags & 8;
 	st.table_ours = !strncmp(comment, "boxnet ", 7);
 	snprintf(st.table_comment, sizeof(st.table_comment), "%s", comment);
-	st.ip_forward = flags & 1;
-	st.fwd_mark = flags & 2;
+	st.ip_forward[FAM_V4] = flags & 1;
+	st.ip_forward[FAM_V6] = !!(flags & 4);
+	st.fwd_mark[FAM_V4] = flags & 2;
+	st.fwd_mark[FAM_V6] = flags & 8;
 	st.ns[0].exists = flags & 4;
 	if (copy_ns(&st.host, read) == 0 && (!st.ns[0].exists || copy_ns(&st.ns[0], read) == 0)) {
 		const struct link *lo = state_link(&st.ns[0], "lo");
@@ -128,7 +130,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	load(&f, data, size);
 	talk_open_io(&t, &fake_io, &f, "fuzz");
 	struct nft_copy copy = {0};
-	nft_get_table(&t, comment, sizeof(comment), &copy);
+	nft_get_table(&t, false, comment, sizeof(comment), &copy);
 	/* ...to the dumps of chains and rules, and what is made of other tables' rules... */
 	load(&f, data, size);
 	if (nft_read_table(&t, &copy, true, true) == 0) {

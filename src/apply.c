@@ -426,11 +426,22 @@ static int maker_finish(struct exec *x, bool stop)
 	return err;
 }
 
+/* Forwarding off again, the uplink's accept_ra back, the note gone. */
+static void undo_forward_on(const struct state *st, const struct op *o)
+{
+	unsigned f = fam(o->addr.family);
+	write_forward(f, 0);
+	if (o->ifname)
+		write_accept_ra(o->ifname, 1);
+	forward_note(st, f, false, NULL);
+}
+
 static int run_op(struct exec *x, const struct op *o)
 {
 	struct state *st = x->st;
 	struct ns_state *ns = o->where;
 	struct talk *t = &ns->rt;
+	unsigned f = fam(o->addr.family);
 	int err = 0, index = 0, master = -1;
 	bool *done = &x->done[o - x->p->ops];
 	char comment[NFT_COMMENT_SIZE], park_name[NAME_SIZE];
@@ -546,8 +557,10 @@ static int run_op(struct exec *x, const struct op *o)
 			break;
 		}
 		rules_comment(&x->p->rules, comment);
-		err = o->type == OP_NFT_LOAD ? nft_put_load(&st->nf, &x->p->rules, comment, st->table_exists)
-					     : nft_put_delete(&st->nf);
+		if (o->type == OP_NFT_LOAD)
+			err = nft_put_load(&st->nf, &x->p->rules, comment, st->table_exists, st->legacy_table);
+		else if ((err = st->table_ours ? nft_put_delete(&st->nf, false) : 0) == 0 && st->legacy_table)
+			err = nft_put_delete(&st->nf, true);
 		if (!err)
 			err = talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
 		if (err && !x->error.err)
@@ -555,21 +568,28 @@ static int run_op(struct exec *x, const struct op *o)
 		*done = !err;
 		break;
 	case OP_FORWARD_ON:
-		/* The note first: a boxnet killed in between leaves a note, never a forgotten switch. */
+		/* The note first: a boxnet killed in between leaves a note, never a forgotten switch.
+		 * An uplink that takes router advertisements (accept_ra 1) must keep taking them
+		 * (2) once the host forwards: o->ifname names it. */
 		if ((err = flush(x)) == 0 && injected(x))
 			err = -EIO;
-		if (!err && (err = forward_note(st, true)) == 0) {
-			if ((err = write_ip_forward(1)) == 0)
+		if (!err && (err = forward_note(st, f, true, o->ifname)) == 0) {
+			if ((err = write_forward(f, 1)) == 0 && (!o->ifname || (err = write_accept_ra(o->ifname, 2)) == 0))
 				*done = true;
 			else
-				forward_note(st, false);
+				undo_forward_on(st, o);
 		}
 		break;
 	case OP_FORWARD_OFF:
 		if ((err = flush(x)) == 0 && injected(x))
 			err = -EIO;
-		if (!err && (err = write_ip_forward(0)) == 0 && (err = forward_note(st, false)) == 0)
-			*done = true;
+		if (!err && (err = write_forward(f, 0)) == 0) {
+			/* Only where it is still what boxnet made it. */
+			if (o->ifname && read_accept_ra(o->ifname) == 2)
+				write_accept_ra(o->ifname, 1);
+			if ((err = forward_note(st, f, false, NULL)) == 0)
+				*done = true;
+		}
 		break;
 	}
 	return err;
@@ -636,16 +656,20 @@ static void undo(struct exec *x)
 		case OP_NFT_LOAD:
 		case OP_NFT_DEL:
 			if (st->table_exists ? !nft_put_restore(&st->nf, &st->table, st->table_comment)
-					     : !nft_put_delete(&st->nf))
+					     : !nft_put_delete(&st->nf, false))
+				talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
+			/* An older boxnet's table ip boxnet, replaced or deleted, comes back too. */
+			if (st->legacy_table && !nft_put_restore(&st->nf, &st->legacy, st->legacy_comment))
 				talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
 			break;
 		case OP_FORWARD_ON:
-			write_ip_forward(0);
-			forward_note(st, false);
+			undo_forward_on(st, o);
 			break;
 		case OP_FORWARD_OFF:
-			forward_note(st, true);
-			write_ip_forward(st->ip_forward == 1);
+			forward_note(st, fam(o->addr.family), true, o->ifname);
+			write_forward(fam(o->addr.family), st->ip_forward[fam(o->addr.family)] == 1);
+			if (o->ifname)
+				write_accept_ra(o->ifname, 2);
 			break;
 		case OP_NETNS_DEL:
 			if (o->where->fd >= 0)
@@ -720,14 +744,17 @@ void op_describe(const struct op *o, struct sbuf *s)
 		sbuf_addf(s, "delete default route%s%s", in, ns);
 		break;
 	case OP_NFT_LOAD:
-		sbuf_addf(s, "load nftables table ip %s", NFT_TABLE);
+		sbuf_addf(s, "load nftables table %s %s", NFT_FAMILY, NFT_TABLE);
 		break;
 	case OP_NFT_DEL:
-		sbuf_addf(s, "delete nftables table ip %s", NFT_TABLE);
+		sbuf_addf(s, "delete nftables table %s %s", NFT_FAMILY, NFT_TABLE);
 		break;
 	case OP_FORWARD_ON:
 	case OP_FORWARD_OFF:
-		sbuf_addf(s, "switch IPv4 forwarding %s", o->type == OP_FORWARD_ON ? "on" : "off");
+		sbuf_addf(s, "switch IPv%c forwarding %s", o->addr.family == AF_INET6 ? '6' : '4',
+			  o->type == OP_FORWARD_ON ? "on" : "off");
+		if (o->ifname)
+			sbuf_addf(s, " (accept_ra of %s %s)", o->ifname, o->type == OP_FORWARD_ON ? "to 2" : "back to 1");
 		break;
 	}
 }

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 const struct kind_info conf_kinds[KIND_COUNT] = {
-	[KIND_GLOBAL] = {"", "", 0},
-	[KIND_BRIDGE] = {"bridge", "bridge", sizeof(struct bridge)},
-	[KIND_NS] = {"ns", "namespace", sizeof(struct netns)},
+	[KIND_GLOBAL] = {"", "", 0, NULL},
+	[KIND_BRIDGE] = {"bridge", "bridge", sizeof(struct bridge), check_bridge},
+	[KIND_NS] = {"ns", "namespace", sizeof(struct netns), check_ns},
 };
 
 #define K(kind, attr, type, st, field, expect) {kind, attr, type, offsetof(struct st, field), expect}
@@ -20,19 +20,20 @@ const struct kind_info conf_kinds[KIND_COUNT] = {
 const struct key_info conf_keys[KEY_COUNT] = {
 	[KEY_UPLINK] = K(KIND_GLOBAL, "uplink", VAL_NAME, config, uplink, "an interface name"),
 	[KEY_BR_ADDRESS] = K(KIND_BRIDGE, "address", VAL_ADDRS, bridge, addrs,
-			     "IPv4 addresses with prefix length, like 10.0.0.1/24"),
-	[KEY_BR_MASQUERADE] = K(KIND_BRIDGE, "masquerade", VAL_BOOL, bridge, masquerade, "yes or no"),
+			     "IPv4 or IPv6 addresses with prefix length, like 10.0.0.1/24 fd00::1/64"),
+	[KEY_BR_MASQUERADE] = K(KIND_BRIDGE, "masquerade", VAL_MASQ, bridge, masquerade, "yes, no, ipv4 or ipv6"),
 	[KEY_BR_ISOLATE] = K(KIND_BRIDGE, "isolate", VAL_BOOL, bridge, isolate, "yes or no"),
 	[KEY_BR_MTU] = K(KIND_BRIDGE, "mtu", VAL_MTU, bridge, mtu, "a number from 68 to 65535"),
 	[KEY_NS_BRIDGE] = K(KIND_NS, "bridge", VAL_NAME, netns, bridge_name, "the name of a bridge in this file"),
 	[KEY_NS_PEER] = K(KIND_NS, "peer", VAL_ADDR1, netns, peer,
-			  "an IPv4 address with prefix length, like 10.1.0.1/30"),
+			  "an address with prefix length per family, like 10.1.0.1/30 fd00:1::1/64"),
 	[KEY_NS_ADDRESS] = K(KIND_NS, "address", VAL_ADDRS, netns, addrs,
-			     "IPv4 addresses with prefix length, like 10.0.0.2/24"),
-	[KEY_NS_GATEWAY] = K(KIND_NS, "gateway", VAL_GATEWAY, netns, gw, "an IPv4 address or none"),
+			     "IPv4 or IPv6 addresses with prefix length, like 10.0.0.2/24 fd00::2/64"),
+	[KEY_NS_GATEWAY] = K(KIND_NS, "gateway", VAL_GATEWAY, netns, gw,
+			     "an address per family, like 10.0.0.1 fd00::1, or none"),
 	[KEY_NS_IFNAME] = K(KIND_NS, "ifname", VAL_NAME, netns, ifname, "an interface name"),
 	[KEY_NS_HOSTIF] = K(KIND_NS, "hostif", VAL_NAME, netns, hostif, "an interface name"),
-	[KEY_NS_MASQUERADE] = K(KIND_NS, "masquerade", VAL_BOOL, netns, masquerade, "yes or no"),
+	[KEY_NS_MASQUERADE] = K(KIND_NS, "masquerade", VAL_MASQ, netns, masquerade, "yes, no, ipv4 or ipv6"),
 	[KEY_NS_ISOLATE] = K(KIND_NS, "isolate", VAL_BOOL, netns, isolate, "yes or no"),
 	[KEY_NS_MTU] = K(KIND_NS, "mtu", VAL_MTU, netns, mtu, "a number from 68 to 65535"),
 };
@@ -151,18 +152,36 @@ static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], con
 	return true;
 }
 
-static bool set_bool(struct line_ctx *x, enum key_id k, int *dst, const char *v)
+/* 1 for yes, 0 for no, -1 for neither. */
+static int bool_word(const char *v)
 {
 	static const char *const yes[] = {"yes", "true", "on", "1"};
 	static const char *const no[] = {"no", "false", "off", "0"};
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i])) {
-			*dst = !strcasecmp(v, yes[i]);
-			return true;
-		}
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i]))
+			return !strcasecmp(v, yes[i]);
+	return -1;
+}
+
+static bool set_bool(struct line_ctx *x, enum key_id k, int *dst, const char *v)
+{
+	if ((*dst = bool_word(v)) >= 0)
+		return true;
 	bad_value(x, k, "bad boolean", v, NULL);
 	return false;
+}
+
+/* yes (both families), no, or the one family masqueraded. */
+static bool set_masq(struct line_ctx *x, enum key_id k, int *dst, const char *v)
+{
+	int on = bool_word(v);
+	if (!strcasecmp(v, "ipv4") || !strcasecmp(v, "ipv6"))
+		*dst = v[3] == '4' ? MASQ_V4 : MASQ_V6;
+	else if (on >= 0)
+		*dst = on ? MASQ_ALL : 0;
+	else
+		bad_value(x, k, "bad masquerade", v, NULL);
+	return *dst >= 0;
 }
 
 static bool set_mtu(struct line_ctx *x, enum key_id k, unsigned *dst, const char *v)
@@ -174,28 +193,12 @@ static bool set_mtu(struct line_ctx *x, enum key_id k, unsigned *dst, const char
 	return true;
 }
 
-/* Until boxnet routes IPv6, an IPv6 address is refused by name. */
-static bool refuse_ipv6(struct line_ctx *x, enum key_id k, const char *v, const struct prefix *p)
-{
-	if (p->family != AF_INET6)
-		return false;
-	bad_value(x, k, "IPv6 is not supported yet", v, NULL);
-	return true;
-}
-
 static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, struct prefix *p)
 {
 	if (!prefix_parse(v, p)) {
-		struct prefix plain;
-		const char *slash = strchr(v, '/');
-		char addr[IP_STRLEN];
-		snprintf(addr, sizeof(addr), "%.*s", slash ? (int)(slash - v) : (int)strlen(v), v);
-		if (!ip_parse(addr, &plain) || !refuse_ipv6(x, k, v, &plain))
-			bad_value(x, k, "bad address", v, NULL);
+		bad_value(x, k, "bad address", v, NULL);
 		return false;
 	}
-	if (refuse_ipv6(x, k, v, p))
-		return false;
 	const char *why = ip_host_problem(p);
 	if (why) {
 		bad_value(x, k, "bad address", v, why);
@@ -279,7 +282,7 @@ static bool set_gateway(struct line_ctx *x, enum key_id k, struct gateway *gw, c
 			bad_value(x, k, "bad gateway", tok, NULL);
 			return false;
 		}
-		if (refuse_ipv6(x, k, tok, &p) || family_twice(x, "gateway", &gw->set[fam(p.family)], &p, tok))
+		if (family_twice(x, "gateway", &gw->set[fam(p.family)], &p, tok))
 			return false;
 		gw->set[fam(p.family)] = p;
 	}
@@ -304,6 +307,8 @@ static bool set_value(struct line_ctx *x, struct obj *o, enum key_id k, char *v)
 		return set_addrs(x, k, field, v, ki->type == VAL_ADDR1);
 	case VAL_GATEWAY:
 		return set_gateway(x, k, field, v);
+	case VAL_MASQ:
+		return set_masq(x, k, field, v);
 	}
 	return false;
 }
@@ -394,7 +399,7 @@ static struct obj *get_obj(struct line_ctx *x, enum kind kind, const char *name)
 	if (!o || grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
 		goto oom;
 	for (int k = 0; k < KEY_COUNT; k++)
-		if (conf_keys[k].kind == kind && conf_keys[k].type == VAL_BOOL)
+		if (conf_keys[k].kind == kind && (conf_keys[k].type == VAL_BOOL || conf_keys[k].type == VAL_MASQ))
 			*(int *)((char *)o + conf_keys[k].off) = -1;
 	l->v[l->n++] = o;
 	copy_name(o->name, NAME_SIZE, name);

@@ -20,13 +20,23 @@
  * a kind of their own with one unnamed object. */
 enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_COUNT };
 
+struct config;
+struct obj;
+
 struct kind_info {
 	const char *name;	/* the key's first part: bridge.NAME.ATTRIBUTE */
 	const char *noun;	/* in messages: "bridge", "namespace" */
 	size_t size;		/* of its struct, which starts with a struct obj */
+	/* Checks one object against the rest of the config and fills in its defaults; kinds
+	 * are checked in this table's order, so a kind may use what an earlier one derived. */
+	void (*check)(struct config *c, struct obj *o, struct diag *d);
 };
 
 extern const struct kind_info conf_kinds[KIND_COUNT];
+
+/* validate.c: each kind's check. */
+void check_bridge(struct config *c, struct obj *o, struct diag *d);
+void check_ns(struct config *c, struct obj *o, struct diag *d);
 
 /* Every key boxnet knows; conf_keys[] describes each one. */
 enum key_id {
@@ -55,6 +65,7 @@ enum val_type {
 	VAL_ADDRS,	/* struct addrs: CIDRs */
 	VAL_ADDR1,	/* struct addrs: CIDRs, at most one per family */
 	VAL_GATEWAY,	/* struct gateway: addresses or none */
+	VAL_MASQ,	/* int: -1 until set or defaulted, then a mask of MASQ_* */
 };
 
 struct key_info {
@@ -90,13 +101,19 @@ struct gateway {
 	struct prefix set[FAM_COUNT];	/* GW_ADDR: the one given per family; family 0 if not */
 };
 
+/* Which families a segment masquerades out of the uplink: masquerade = yes | no | ipv4 | ipv6. */
+#define MASQ_V4 (1 << FAM_V4)
+#define MASQ_V6 (1 << FAM_V6)
+#define MASQ_ALL (MASQ_V4 | MASQ_V6)
+
 /* The kernel numbers a bridge's ports 1 to 1023. */
 #define BRIDGE_MAX_PORTS 1023
 
 struct bridge {
 	struct obj o;
 	struct addrs addrs;
-	int masquerade, isolate;	/* -1 until validated, then 0 or 1 */
+	int masquerade;			/* -1 until validated, then MASQ_* bits */
+	int isolate;			/* -1 until validated, then 0 or 1 */
 	unsigned mtu;			/* 0: kernel default */
 	unsigned nports;		/* namespaces on it, counted by validation */
 };
@@ -122,7 +139,8 @@ struct segment {
 	const char *ifname;
 	const struct prefix *nets;	/* the host side's addresses, which define the subnets */
 	unsigned nnets;
-	bool masquerade, isolate;
+	unsigned masquerade;		/* MASQ_* bits */
+	bool isolate;
 	bool bridged;			/* neighbours may talk across it */
 };
 
@@ -149,7 +167,7 @@ struct config {
 	/* Derived by validation. */
 	struct segment *segs;
 	size_t nsegs;
-	bool forwarding;		/* something is routed, so the host must forward */
+	bool forwarding[FAM_COUNT];	/* something is routed, so the host must forward */
 };
 
 /* Parses text (len bytes, may hold NUL bytes) into c; errors go to d. */

@@ -1,4 +1,4 @@
-/* nft.c: encode table ip boxnet, its chains and rules as nfnetlink messages. */
+/* nft.c: encode table inet boxnet, its chains and rules as nfnetlink messages. */
 #include "nft.h"
 
 #include <arpa/inet.h>
@@ -14,13 +14,19 @@
 /* libnftnl's user data TLV for a table comment, so that nft shows it. */
 enum { UDATA_TABLE_COMMENT = 0 };
 
-static struct msg nft_msg(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
+/* A message about boxnet's table of that family: inet, or the ip one of an older boxnet. */
+static struct msg nft_msg_of(struct talk *t, uint8_t family, uint16_t type, uint16_t flags, const void *tag)
 {
 	struct msg m = talk_add(t, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags, tag);
 	struct nfgenmsg *g = msg_reserve(&m, sizeof(*g));
 	if (g)
-		*g = (struct nfgenmsg){.nfgen_family = NFPROTO_IPV4, .version = NFNETLINK_V0};
+		*g = (struct nfgenmsg){.nfgen_family = family, .version = NFNETLINK_V0};
 	return m;
+}
+
+static struct msg nft_msg(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
+{
+	return nft_msg_of(t, NFPROTO_INET, type, flags, tag);
 }
 
 /* ---- reading the table ---- */
@@ -57,12 +63,12 @@ static int on_table(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int nft_get_table(struct talk *t, char *comment, size_t size, struct nft_copy *copy)
+int nft_get_table(struct talk *t, bool legacy, char *comment, size_t size, struct nft_copy *copy)
 {
 	struct table_reply r = {comment, size, copy};
 	comment[0] = '\0';
 	copy->flags = copy->use = 0;
-	struct msg m = nft_msg(t, NFT_MSG_GETTABLE, 0, NULL);
+	struct msg m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_GETTABLE, 0, NULL);
 	msg_put_str(&m, NFTA_TABLE_NAME, NFT_TABLE);
 	if (m.overflow)
 		return -ENOMEM;
@@ -158,9 +164,13 @@ static void put_match(struct msg *m, const struct match *mt)
 		cmp(m, NFT_CMP_EQ, name, sizeof(name));
 		break;
 	case M_SADDR: {
-		/* The source address: at byte 12 of an IPv4 header, 8 of an IPv6 one. Whole bytes
-		 * are compared as they are; a partial byte is masked first, over the whole address. */
+		/* In an inet table, the family first (nft's "meta nfproto ipv4"); then the source
+		 * address: at byte 12 of an IPv4 header, 8 of an IPv6 one. Whole bytes are compared
+		 * as they are; a partial byte is masked first, over the whole address. */
 		const struct prefix *p = &mt->net;
+		uint8_t nfproto = p->family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+		load_meta(m, NFT_META_NFPROTO);
+		cmp(m, NFT_CMP_EQ, &nfproto, 1);
 		uint32_t off = p->family == AF_INET6 ? 8 : 12, size = ip_size(p->family);
 		struct prefix mask = {.family = p->family, .len = p->len};
 		memset(mask.a, 0xff, size);
@@ -224,18 +234,18 @@ static void put_table_name(struct msg *m)
 /* Delete, create afresh: one transaction replaces the whole table. Without a table there,
  * only the creation: deleting a table costs the kernel an RCU grace period when the socket
  * closes, and there is nothing to delete. */
-static void put_table_head(struct talk *t, const void *tag, const char *comment, uint32_t flags, bool exists,
-			   bool *overflow)
+static void put_table_head(struct talk *t, uint8_t family, const void *tag, const char *comment, uint32_t flags,
+			   bool exists, bool *overflow)
 {
 	unsigned char udata[2 + NFT_COMMENT_SIZE];
 	size_t clen = strnlen(comment, NFT_COMMENT_SIZE - 1) + 1;
 	struct msg m;
 	if (exists) {
-		m = nft_msg(t, NFT_MSG_DELTABLE, 0, tag);
+		m = nft_msg_of(t, family, NFT_MSG_DELTABLE, 0, tag);
 		put_table_name(&m);
 		*overflow |= m.overflow;
 	}
-	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
+	m = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
 	put_table_name(&m);
 	if (flags)
 		msg_put_be32(&m, NFTA_TABLE_FLAGS, flags);
@@ -247,12 +257,17 @@ static void put_table_head(struct talk *t, const void *tag, const char *comment,
 	*overflow |= m.overflow;
 }
 
-int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists)
+int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists, bool legacy)
 {
 	bool overflow = false;
 	struct msg m;
 
-	put_table_head(t, rs, comment, 0, exists, &overflow);
+	if (legacy) {
+		m = nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs);
+		put_table_name(&m);
+		overflow |= m.overflow;
+	}
+	put_table_head(t, NFPROTO_INET, rs, comment, 0, exists, &overflow);
 
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
 		const struct chain_info *ci = &rule_chains[ch];
@@ -336,17 +351,17 @@ struct reading {
 	bool ours, others;
 };
 
-static bool is_ours(const struct nlmsghdr *nlh, const char *table)
+static bool is_ours(const struct nlmsghdr *nlh, const char *table, const struct nft_copy *cp)
 {
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	return g->nfgen_family == NFPROTO_IPV4 && !strcmp(table, NFT_TABLE);
+	return g->nfgen_family == (cp->legacy ? NFPROTO_IPV4 : NFPROTO_INET) && !strcmp(table, NFT_TABLE);
 }
 
-/* The IPv4 families: ip6, bridge, arp and netdev chains never see boxnet's IPv4 packets on
- * these hooks. */
-static bool ipv4_family(uint8_t family)
+/* The IP families: bridge, arp and netdev chains never see boxnet's routed packets on these
+ * hooks. */
+static bool ip_family(uint8_t family)
 {
-	return family == NFPROTO_IPV4 || family == NFPROTO_INET;
+	return family == NFPROTO_IPV4 || family == NFPROTO_IPV6 || family == NFPROTO_INET;
 }
 
 static bool other_table(const struct nft_copy *cp, uint8_t family, const char *table)
@@ -399,8 +414,8 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 	/* Names up to 255 bytes are the kernel's limit: longer ones than boxnet keeps are not
 	 * boxnet's, and not understood (firewalld's, Docker's are shorter). */
 	if (bad)
-		return is_ours(nlh, table) ? -EBADMSG : 0;
-	if (is_ours(nlh, table)) {
+		return is_ours(nlh, table, cp) ? -EBADMSG : 0;
+	if (is_ours(nlh, table, cp)) {
 		if (!rd->ours)
 			return 0;
 		if (grow(&cp->chains, &cp->chains_cap, cp->nchains + 1, sizeof(ch)))
@@ -408,7 +423,7 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 		cp->chains[cp->nchains++] = ch;
 		return 0;
 	}
-	if (!rd->others || !ch.base || ch.policy != NF_DROP || !table[0] || !ipv4_family(family) ||
+	if (!rd->others || !ch.base || ch.policy != NF_DROP || !table[0] || !ip_family(family) ||
 	    (ch.hook != NF_INET_FORWARD && ch.hook != NF_INET_POST_ROUTING && ch.hook != NF_INET_LOCAL_IN))
 		return 0;
 	if (grow(&cp->others, &cp->others_cap, cp->nothers + 1, sizeof(*cp->others)))
@@ -521,8 +536,8 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 			exprs = a;
 	}
 	if (bad)
-		return is_ours(nlh, table) ? -EBADMSG : 0;
-	if (!is_ours(nlh, table)) {
+		return is_ours(nlh, table, cp) ? -EBADMSG : 0;
+	if (!is_ours(nlh, table, cp)) {
 		uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
 		struct nft_other_rule o = {.family = family};
 		/* Only the tables that drop by default: their rules may make up for it. */
@@ -641,22 +656,29 @@ void nft_check_others(const struct nft_copy *cp, const struct segment *segs, siz
 {
 	for (size_t i = 0; i < cp->nothers; i++) {
 		const struct nft_other_chain *o = &cp->others[i];
-		const char *fam = o->family == NFPROTO_INET ? "inet" : "ip";
+		const char *fname = o->family == NFPROTO_INET ? "inet" : o->family == NFPROTO_IPV6 ? "ip6" : "ip";
 		for (size_t k = 0; k < n; k++) {
 			const char *x = segs[k].ifname;
+			bool fams[FAM_COUNT] = {false, false};
+			for (unsigned j = 0; j < segs[k].nnets; j++)
+				fams[fam(segs[k].nets[j].family)] = true;
+			/* A chain of one family sees none of a segment routed in the other only. */
+			if ((o->family == NFPROTO_IPV6 && !fams[FAM_V6]) ||
+			    (o->family == NFPROTO_IPV4 && fams[FAM_V6] && !fams[FAM_V4]))
+				continue;
 			bool in = o->hook == NF_INET_LOCAL_IN;
 			/* To the box: from the segment. Forwarded: out to the uplink, and the replies. */
 			bool from = passes(cp, o, x, in ? "" : uplink, false);
 			bool to = in || passes(cp, o, uplink, x, true);
 			if (from && to)
 				continue;
-			sbuf_addf(out, "nftables chain %s %s %s (policy drop) blocks %s %s%s: add e.g. ", fam, o->table,
+			sbuf_addf(out, "nftables chain %s %s %s (policy drop) blocks %s %s%s: add e.g. ", fname, o->table,
 				  o->name, in ? "traffic from" : "forwarded traffic of segment", x, in ? " to the box" : "");
 			if (!from)
-				sbuf_addf(out, "nft insert rule %s %s %s iifname \"%s\" accept%s", fam, o->table, o->name, x,
+				sbuf_addf(out, "nft insert rule %s %s %s iifname \"%s\" accept%s", fname, o->table, o->name, x,
 					  to ? "" : " and ");
 			if (!to)
-				sbuf_addf(out, "nft insert rule %s %s %s oifname \"%s\" accept", fam, o->table, o->name, x);
+				sbuf_addf(out, "nft insert rule %s %s %s oifname \"%s\" accept", fname, o->table, o->name, x);
 			if (o->family == NFPROTO_INET && !strcmp(o->table, "fw4"))
 				sbuf_addf(out, " (with OpenWrt's fw4: a zone covering %s in /etc/config/firewall)", x);
 			sbuf_add(out, "\n", 1);
@@ -784,21 +806,19 @@ bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs)
 	return want == copy->nchains;
 }
 
-static void put_table_head(struct talk *t, const void *tag, const char *comment, uint32_t flags, bool exists,
-			   bool *overflow);
-
 int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment)
 {
 	bool overflow = false;
+	uint8_t family = copy->legacy ? NFPROTO_IPV4 : NFPROTO_INET;
 	/* The table first made sure of: undoing a load finds it, undoing a delete does not. */
-	struct msg m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL);
+	struct msg m = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL);
 	put_table_name(&m);
 	overflow |= m.overflow;
 	/* A dormant table comes back dormant; an owner would be this process, gone at its exit. */
-	put_table_head(t, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true, &overflow);
+	put_table_head(t, family, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true, &overflow);
 	for (size_t i = 0; i < copy->nchains; i++) {
 		const struct nft_chain_copy *ch = &copy->chains[i];
-		m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NULL);
+		m = nft_msg_of(t, family, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NULL);
 		msg_put_str(&m, NFTA_CHAIN_TABLE, NFT_TABLE);
 		msg_put_str(&m, NFTA_CHAIN_NAME, ch->name);
 		if (ch->base) {
@@ -812,7 +832,7 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 		overflow |= m.overflow;
 	}
 	for (size_t i = 0; i < copy->nrules; i++) {
-		m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, NULL);
+		m = nft_msg_of(t, family, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, NULL);
 		msg_put_str(&m, NFTA_RULE_TABLE, NFT_TABLE);
 		msg_put_str(&m, NFTA_RULE_CHAIN, copy->rules[i].chain);
 		msg_put(&m, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED, copy->rules[i].len, copy->rules[i].exprs);
@@ -821,9 +841,9 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 	return overflow ? -EMSGSIZE : 0;
 }
 
-int nft_put_delete(struct talk *t)
+int nft_put_delete(struct talk *t, bool legacy)
 {
-	struct msg m = nft_msg(t, NFT_MSG_DELTABLE, 0, NULL);
+	struct msg m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_DELTABLE, 0, NULL);
 	put_table_name(&m);
 	return m.overflow ? -EMSGSIZE : 0;
 }
@@ -835,11 +855,11 @@ const char *nft_feature(const struct talk_error *e)
 	switch (e->type & 0xff) {
 	case NFT_MSG_NEWTABLE:
 	case NFT_MSG_DELTABLE:
-		return "CONFIG_NF_TABLES_IPV4 (nftables for IPv4)";
+		return "CONFIG_NF_TABLES_INET (nftables for IPv4 and IPv6 in one table)";
 	case NFT_MSG_NEWCHAIN:
 		if (e->tag == &rule_chains[CHAIN_POSTROUTING])
 			return "CONFIG_NFT_NAT (the nat chain type)";
-		return "CONFIG_NF_TABLES_IPV4 (the filter chain type)";
+		return "CONFIG_NF_TABLES_INET (the filter chain type)";
 	case NFT_MSG_NEWRULE: {
 		const struct rule *r = e->tag;
 		if (r && r->verdict == V_MASQUERADE)

@@ -12,7 +12,7 @@
 struct nft_copy;
 
 /* The table's comment, and its flags and use in copy; -ENOENT when the table is not there. */
-int nft_get_table(struct talk *t, char *comment, size_t size, struct nft_copy *copy);
+int nft_get_table(struct talk *t, bool legacy, char *comment, size_t size, struct nft_copy *copy);
 
 /* boxnet's table as the kernel holds it: kept to be put back when a later step of up fails,
  * and to notice anything changed by hand. */
@@ -51,6 +51,7 @@ struct nft_other_rule {
 };
 
 struct nft_copy {
+	bool legacy;		/* of table ip boxnet, an older boxnet's, not table inet boxnet */
 	uint32_t flags;		/* NFTA_TABLE_FLAGS: dormant... */
 	uint32_t use;		/* NFTA_TABLE_USE: its chains, sets, objects and flowtables */
 	struct nft_chain_copy *chains;
@@ -63,6 +64,8 @@ struct nft_copy {
 	struct nft_other_rule *orules;
 	size_t norules, orules_cap;
 };
+
+/* legacy: the table ip boxnet of a boxnet before dual stack, instead of table inet boxnet. */
 
 /* Its chains and rules (flags and use, from nft_get_table, are kept) when ours; with others,
  * also what other tables (ip, inet) hold that may drop boxnet's traffic. One dump of chains
@@ -80,9 +83,10 @@ void nft_copy_free(struct nft_copy *copy);
  * and nothing else? The comment is the caller's to compare. */
 bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs);
 /* Queues one transaction that replaces the table with the ruleset, or creates it when it
- * does not exist (talk_flush_batch sends it). */
-int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists);
-int nft_put_delete(struct talk *t);
+ * does not exist (talk_flush_batch sends it); with legacy, the old table ip boxnet goes in it
+ * too. */
+int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists, bool legacy);
+int nft_put_delete(struct talk *t, bool legacy);
 /* What kernel feature a refused nft message needs: "CONFIG_NFT_MASQ (masquerade)"... */
 const char *nft_feature(const struct talk_error *e);
 

@@ -169,6 +169,15 @@ static bool ns_usable(const struct state *st, size_t i)
 	return !st->ns[i].exists || st->ns[i].ours;
 }
 
+/* Forwarding of a family off, and the uplink's accept_ra back if boxnet raised it. */
+static void forward_off(struct plan *p, struct state *st, unsigned f)
+{
+	struct op *o = emit(p, OP_FORWARD_OFF, &st->host, NULL, NULL);
+	o->addr.family = fam_af(f);
+	if (f == FAM_V6 && st->ra_uplink[0])
+		o->ifname = st->ra_uplink;
+}
+
 /* ---- up ---- */
 
 static void clash(struct plan *p, const struct config *c, const struct obj *o, enum key_id k,
@@ -516,26 +525,26 @@ static void plan_firewall(struct plan *p, struct state *st)
 	char want[NFT_COMMENT_SIZE];
 	rules_comment(&p->rules, want);
 	if (st->table_exists && !st->table_ours) {
-		conflict(p, "nftables table ip %s exists and was not created by boxnet%s", NFT_TABLE, "");
+		conflict(p, "nftables table %s %s exists and was not created by boxnet", NFT_FAMILY, NFT_TABLE);
 		return;
 	}
 	if (!p->rules.n) {
 		/* No segment, no rule: no table. */
-		if (st->known && st->table_exists)
-			emit(p, OP_NFT_DEL, &st->host, NULL, NULL);
-	} else if (!st->known || !st->table_exists || strcmp(want, st->table_comment) ||
+		if (st->known && (st->table_exists || st->legacy_table))
+			emit(p, OP_NFT_DEL, &st->host, NULL, NULL)->legacy = st->legacy_table;
+	} else if (!st->known || !st->table_exists || st->legacy_table || strcmp(want, st->table_comment) ||
 		   !nft_copy_matches(&st->table, &p->rules)) {
 		/* The box was built, its table is gone: an `nft flush ruleset` (nftables.service,
 		 * an init script) took it, and the box forwards unfiltered until up puts it back. */
 		bool built = false;
-		for (size_t i = 0; i < st->host.nlinks && st->known && !st->table_exists; i++)
+		for (size_t i = 0; i < st->host.nlinks && st->known && !st->table_exists && !st->legacy_table; i++)
 			built |= st->host.links[i].ours;
-		for (size_t i = 0; i < st->nns && st->known && !st->table_exists; i++)
+		for (size_t i = 0; i < st->nns && st->known && !st->table_exists && !st->legacy_table; i++)
 			built |= st->ns[i].exists && st->ns[i].ours;
 		if (built)
-			note(p, "nftables table ip %s: table missing: was the ruleset flushed? (up puts it back)%s",
-			     NFT_TABLE, "");
-		emit(p, OP_NFT_LOAD, &st->host, NULL, NULL);
+			note(p, "nftables table %s %s: table missing: was the ruleset flushed? (up puts it back)", NFT_FAMILY,
+			     NFT_TABLE);
+		emit(p, OP_NFT_LOAD, &st->host, NULL, NULL)->legacy = st->legacy_table;
 	}
 }
 
@@ -559,8 +568,9 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 		return -1;
 	/* Forwarding goes off first and on last: nothing is routed while the firewall is not in
 	 * place; and only if boxnet switched it on does it go off again. */
-	if (!c->forwarding && st->known && st->fwd_mark)
-		emit(p, OP_FORWARD_OFF, &st->host, NULL, NULL);
+	for (unsigned f = 0; f < FAM_COUNT; f++)
+		if (!c->forwarding[f] && st->known && st->fwd_mark[f])
+			forward_off(p, st, f);
 	plan_clashes(p, c, st);
 	/* The firewall comes first: a kernel that lacks a feature stops up before anything else
 	 * is built, and no link comes up before its rules are in place. */
@@ -570,8 +580,15 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	plan_bridges(p, c, st);
 	plan_inside(p, c, st);
 	plan_host_ends(p, c, st);
-	if (c->forwarding && (!st->known || st->ip_forward == 0))
-		emit(p, OP_FORWARD_ON, &st->host, NULL, NULL);
+	for (unsigned f = 0; f < FAM_COUNT; f++) {
+		if (!c->forwarding[f] || (st->known && st->ip_forward[f] != 0))
+			continue;
+		struct op *o = emit(p, OP_FORWARD_ON, &st->host, NULL, NULL);
+		o->addr.family = fam_af(f);
+		/* plan prints a test of it; up knows it */
+		if (f == FAM_V6 && c->uplink[0] && (!st->known || st->accept_ra == 1))
+			o->ifname = c->uplink;
+	}
 	/* What the config no longer names goes last, once everything else is in place: the
 	 * namespaces first (boxnet holds them open, so they can still come back), the links in
 	 * one last request. */
@@ -589,12 +606,13 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 {
 	*p = (struct plan){0};
 	struct ns_state *host = &st->host;
-	if (st->fwd_mark)
-		emit(p, OP_FORWARD_OFF, host, NULL, NULL);
-	if (st->table_exists && st->table_ours)
-		emit(p, OP_NFT_DEL, host, NULL, NULL);
-	else if (st->table_exists)
-		note(p, "nftables table ip %s was not created by boxnet: left alone%s", NFT_TABLE, "");
+	for (unsigned f = 0; f < FAM_COUNT; f++)
+		if (st->fwd_mark[f])
+			forward_off(p, st, f);
+	if ((st->table_exists && st->table_ours) || st->legacy_table)
+		emit(p, OP_NFT_DEL, host, NULL, NULL)->legacy = st->legacy_table;
+	if (st->table_exists && !st->table_ours)
+		note(p, "nftables table %s %s was not created by boxnet: left alone", NFT_FAMILY, NFT_TABLE);
 	/* Links go explicitly, all in one request: the kernel frees a namespace, and the veths
 	 * in it, only later. */
 	for (size_t i = 0; i < host->nlinks; i++) {

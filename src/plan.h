@@ -46,6 +46,7 @@ struct op {
 	bool has_old;
 	bool purge;			/* OP_LINK_PARK: needs a purge of its own namespace */
 	bool keep_name;			/* OP_LINK_PARK: no new link wants the name (down) */
+	bool legacy;			/* OP_NFT_*: an older boxnet's table ip boxnet goes too */
 	struct link old_link;
 	struct route old_route;
 	const struct obj *owner;	/* the config object it serves, for messages; NULL: the box */

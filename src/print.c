@@ -36,11 +36,13 @@ static void print_nft(const struct plan *p, const struct op *o, FILE *out)
 	struct sbuf body = {0};
 	char comment[NFT_COMMENT_SIZE];
 	rules_text(&p->rules, &body);
-	(void)o;
 	rules_comment(&p->rules, comment);
 	/* One nft -f run is one transaction: the old table goes and the new one comes at once. */
-	fprintf(out, "nft -f - <<'EOF'\ntable ip %s\ndelete table ip %s\ntable ip %s {\n\tcomment \"%s\"\n%s}\nEOF\n",
-		NFT_TABLE, NFT_TABLE, NFT_TABLE, comment, sbuf_str(&body));
+	fprintf(out, "nft -f - <<'EOF'\n");
+	if (o->legacy)
+		fprintf(out, "delete table ip %s\n", NFT_TABLE);
+	fprintf(out, "table %s %s\ndelete table %s %s\ntable %s %s {\n\tcomment \"%s\"\n%s}\nEOF\n", NFT_FAMILY,
+		NFT_TABLE, NFT_FAMILY, NFT_TABLE, NFT_FAMILY, NFT_TABLE, comment, sbuf_str(&body));
 	sbuf_free(&body);
 }
 
@@ -152,17 +154,35 @@ void plan_print_op(const struct plan *p, const struct op *o, FILE *out)
 		print_nft(p, o, out);
 		break;
 	case OP_NFT_DEL:
-		fprintf(out, "nft delete table ip %s\n", NFT_TABLE);
+		if (o->legacy)
+			fprintf(out, "nft delete table ip %s\n", NFT_TABLE);
+		fprintf(out, "nft delete table %s %s\n", NFT_FAMILY, NFT_TABLE);
 		break;
-	case OP_FORWARD_ON:
-		fprintf(out, "if [ \"$(cat /proc/sys/net/ipv4/ip_forward)\" = 0 ]; then\n"
+	case OP_FORWARD_ON: {
+		const char *sw = v6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward";
+		fprintf(out, "if [ \"$(cat %s)\" = 0 ]; then\n"
 			     "\t# noted, so that down switches it off again\n"
-			     "\tmkdir -p -m 0700 %s && echo on > %s.$(stat -L -c %%i /proc/self/ns/net)\n"
-			     "\techo 1 > /proc/sys/net/ipv4/ip_forward\nfi\n", RUN_DIR, FORWARD_NOTE);
+			     "\tmkdir -p -m 0700 %s && echo on > %s.$(stat -L -c %%i /proc/self/ns/net)\n",
+			sw, RUN_DIR, v6 ? FORWARD6_NOTE : FORWARD_NOTE);
+		/* The note names the uplink only when its accept_ra is boxnet's to put back. */
+		if (o->ifname)
+			fprintf(out, "\t# a forwarding host ignores router advertisements unless accept_ra is 2\n"
+				     "\tif [ \"$(cat /proc/sys/net/ipv6/conf/%s/accept_ra)\" = 1 ]; then\n"
+				     "\t\techo on %s > %s.$(stat -L -c %%i /proc/self/ns/net)\n"
+				     "\t\techo 2 > /proc/sys/net/ipv6/conf/%s/accept_ra\n\tfi\n",
+				o->ifname, o->ifname, FORWARD6_NOTE, o->ifname);
+		fprintf(out, "\techo 1 > %s\nfi\n", sw);
 		break;
+	}
 	case OP_FORWARD_OFF:
-		fprintf(out, "echo 0 > /proc/sys/net/ipv4/ip_forward\nrm -f %s %s.$(stat -L -c %%i /proc/self/ns/net)\n",
-			FORWARD_NOTE, FORWARD_NOTE);
+		if (v6)
+			fprintf(out, "echo 0 > /proc/sys/net/ipv6/conf/all/forwarding\nrm -f %s.$(stat -L -c %%i /proc/self/ns/net)\n",
+				FORWARD6_NOTE);
+		else
+			fprintf(out, "echo 0 > /proc/sys/net/ipv4/ip_forward\nrm -f %s %s.$(stat -L -c %%i /proc/self/ns/net)\n",
+				FORWARD_NOTE, FORWARD_NOTE);
+		if (o->ifname)
+			fprintf(out, "echo 1 > /proc/sys/net/ipv6/conf/%s/accept_ra\n", o->ifname);
 		break;
 	}
 }

@@ -237,16 +237,20 @@ static void show_ns(FILE *out, const struct config *c, const struct state *st, c
 
 void report_show(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
 {
+	static const char *const onoff[] = {"unknown", "off", "on"};
 	fprintf(out, "box %s: uplink %s%s, forwarding %s", c->file, c->uplink[0] ? c->uplink : "(none)",
 		c->uplink[0] && !state_link(&st->host, c->uplink) ? " (missing)" : "",
-		st->ip_forward == 1 ? "on" : st->ip_forward == 0 ? "off" : "unknown");
+		onoff[st->ip_forward[FAM_V4] < 0 ? 0 : st->ip_forward[FAM_V4] + 1]);
+	if (c->forwarding[FAM_V6])
+		fprintf(out, ", IPv6 forwarding %s", onoff[st->ip_forward[FAM_V6] < 0 ? 0 : st->ip_forward[FAM_V6] + 1]);
 	verdict(out, c, st, p, NULL);
 	for (size_t i = 0; i < c->nsegs; i++) {
 		const struct segment *sg = &c->segs[i];
 		const struct bridge *b = sg->bridged ? conf_bridge(c, sg->ifname) : NULL;
 		fprintf(out, "%s %s:", b ? "bridge" : "peer", sg->ifname);
 		addrs(out, sg->nets, sg->nnets);
-		fprintf(out, ", nat %s, isolate %s", sg->masquerade ? "on" : "off", sg->isolate ? "on" : "off");
+		static const char *const nat[] = {"off", "ipv4", "ipv6", "on"};
+		fprintf(out, ", nat %s, isolate %s", nat[sg->masquerade & MASQ_ALL], sg->isolate ? "on" : "off");
 		if (b)
 			verdict(out, c, st, p, &b->o);
 		else

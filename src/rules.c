@@ -41,6 +41,8 @@ static int add(struct ruleset *rs, enum chain_id chain, enum verdict v, unsigned
  *   oifname S accept                         for each segment S: traffic among segments keeps
  *                                            its source (and neighbours on a bridge)
  *   ip saddr NET masquerade                  each masquerading segment's subnets, any other exit
+ *   ip6 saddr NET masquerade                 (per family: masquerade = ipv4 routes a global
+ *                                            IPv6 prefix as it is)
  */
 int rules_build(const struct config *c, struct ruleset *rs)
 {
@@ -62,14 +64,17 @@ int rules_build(const struct config *c, struct ruleset *rs)
 				    out);
 		}
 		err |= RULE(rs, CHAIN_FORWARD, V_DROP, out);
-		masq |= s->masquerade && s->nnets && c->uplink[0];
+		for (unsigned k = 0; k < s->nnets && c->uplink[0]; k++)
+			masq |= s->masquerade & (1u << fam(s->nets[k].family));
 	}
 	for (size_t i = 0; i < c->nsegs && masq; i++)
 		err |= RULE(rs, CHAIN_POSTROUTING, V_ACCEPT, {.type = M_OIFNAME, .ifname = c->segs[i].ifname});
 	for (size_t i = 0; i < c->nsegs && masq; i++) {
 		const struct segment *s = &c->segs[i];
-		for (unsigned k = 0; k < s->nnets && s->masquerade; k++) {
+		for (unsigned k = 0; k < s->nnets; k++) {
 			struct prefix net = prefix_net(&s->nets[k]);
+			if (!(s->masquerade & (1u << fam(net.family))))
+				continue;
 			err |= RULE(rs, CHAIN_POSTROUTING, V_MASQUERADE, {.type = M_SADDR, .net = net});
 		}
 	}

@@ -7,6 +7,7 @@
 #include "conf.h"
 
 #define NFT_TABLE "boxnet"
+#define NFT_FAMILY "inet"	/* both families in one table */
 #define NFT_COMMENT_SIZE 64
 
 enum match_type {

@@ -24,7 +24,7 @@
 
 int state_init(struct state *st, const struct config *c)
 {
-	*st = (struct state){.host_fd = -1, .ip_forward = -1};
+	*st = (struct state){.host_fd = -1, .ip_forward = {-1, -1}, .accept_ra = -1};
 	st->host.fd = -1;
 	st->ns = calloc(c->objs[KIND_NS].n + 1, sizeof(*st->ns));
 	if (!st->ns)
@@ -73,6 +73,7 @@ void state_free(struct state *st)
 		talk_close(&st->nf);
 	talk_rx_free(&st->rx);
 	nft_copy_free(&st->table);
+	nft_copy_free(&st->legacy);
 	if (st->host_fd >= 0)
 		close(st->host_fd);
 	*st = (struct state){.host_fd = -1};
@@ -348,7 +349,16 @@ int state_open_ns(struct state *st, struct ns_state *ns)
  * the same two dumps. */
 static int read_table(struct state *st, bool others)
 {
-	int err = nft_get_table(&st->nf, st->table_comment, sizeof(st->table_comment), &st->table);
+	/* An older boxnet's table ip boxnet: replaced in the transaction that loads this one,
+	 * and copied, to come back if up fails. */
+	st->legacy.legacy = true;
+	int err = nft_get_table(&st->nf, true, st->legacy_comment, sizeof(st->legacy_comment), &st->legacy);
+	if (err && err != -ENOENT)
+		return err;
+	st->legacy_table = !err && !strncmp(st->legacy_comment, "boxnet ", 7);
+	if (st->legacy_table && (err = nft_read_table(&st->nf, &st->legacy, true, false)) < 0)
+		return err;
+	err = nft_get_table(&st->nf, false, st->table_comment, sizeof(st->table_comment), &st->table);
 	if (err && err != -ENOENT)
 		return err;
 	st->table_exists = !err;
@@ -403,6 +413,8 @@ static int read_stale(struct state *st, const struct config *c, bool stale)
 	return err;
 }
 
+static void read_ra_note(struct state *st);
+
 static int read_all(struct state *st, const struct config *c, bool stale, struct talk_error *why)
 {
 	int err;
@@ -414,7 +426,8 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 		return -errno;
 	st->self_ino = (unsigned long long)self.st_ino;
 	snprintf(st->mark, sizeof(st->mark), "%s:%llu", BOXNET_MARK, st->self_ino);
-	snprintf(st->fwd_note, sizeof(st->fwd_note), "%s.%llu", FORWARD_NOTE, st->self_ino);
+	snprintf(st->fwd_note[FAM_V4], sizeof(st->fwd_note[FAM_V4]), "%s.%llu", FORWARD_NOTE, st->self_ino);
+	snprintf(st->fwd_note[FAM_V6], sizeof(st->fwd_note[FAM_V6]), "%s.%llu", FORWARD6_NOTE, st->self_ino);
 	if ((err = talk_open(&st->host.rt, NETLINK_ROUTE, "")) < 0)
 		return err;
 	st->host.rt.fault = st->fault;
@@ -451,9 +464,17 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 		*why = st->nf.error;
 		return err;
 	}
-	st->ip_forward = read_ip_forward();
-	st->fwd_mark = access(st->fwd_note, F_OK) == 0 || access(FORWARD_NOTE, F_OK) == 0;
-	return st->ip_forward < 0 ? st->ip_forward : 0;
+	st->ip_forward[FAM_V4] = read_forward(FAM_V4);
+	if (st->ip_forward[FAM_V4] < 0)
+		return st->ip_forward[FAM_V4];
+	/* A kernel without IPv6 has no such switch: it stays unknown, and nothing is IPv6. */
+	st->ip_forward[FAM_V6] = read_forward(FAM_V6);
+	st->fwd_mark[FAM_V4] = access(st->fwd_note[FAM_V4], F_OK) == 0 || access(FORWARD_NOTE, F_OK) == 0;
+	st->fwd_mark[FAM_V6] = access(st->fwd_note[FAM_V6], F_OK) == 0;
+	read_ra_note(st);
+	if (c->uplink[0])
+		st->accept_ra = read_accept_ra(c->uplink);
+	return 0;
 }
 
 int state_read(struct state *st, const struct config *c, bool stale, struct talk_error *why)
@@ -466,18 +487,63 @@ int state_read(struct state *st, const struct config *c, bool stale, struct talk
 
 /* ---- forwarding ---- */
 
-#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+static const char *const forward_path[FAM_COUNT] = {"/proc/sys/net/ipv4/ip_forward",
+						    "/proc/sys/net/ipv6/conf/all/forwarding"};
 
-int read_ip_forward(void)
+/* A sysctl's number: boxnet writes /proc/sys itself, as sysctl(8) would. */
+static int read_sysctl(const char *path)
 {
-	char buf[8] = "";
-	int fd = open(IP_FORWARD, O_RDONLY | O_CLOEXEC);
+	char buf[16] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	int err = n < 0 ? -errno : 0;
 	close(fd);
-	return err ? err : buf[0] == '1';
+	return err ? err : atoi(buf);
+}
+
+static int write_sysctl(const char *path, int value)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%d\n", value);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, buf, (size_t)len);
+	int err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+int read_forward(unsigned f)
+{
+	int v = read_sysctl(forward_path[f]);
+	return v < 0 ? v : v != 0;
+}
+
+int write_forward(unsigned f, int on)
+{
+	return write_sysctl(forward_path[f], on);
+}
+
+static void accept_ra_path(const char *ifname, char *buf, size_t size)
+{
+	snprintf(buf, size, "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname);
+}
+
+int read_accept_ra(const char *ifname)
+{
+	char path[64 + NAME_SIZE];
+	accept_ra_path(ifname, path, sizeof(path));
+	return read_sysctl(path);
+}
+
+int write_accept_ra(const char *ifname, int value)
+{
+	char path[64 + NAME_SIZE];
+	accept_ra_path(ifname, path, sizeof(path));
+	return write_sysctl(path, value);
 }
 
 int make_run_dir(void)
@@ -485,31 +551,41 @@ int make_run_dir(void)
 	return mkdir(RUN_DIR, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-int forward_note(const struct state *st, bool on)
+int forward_note(const struct state *st, unsigned f, bool on, const char *ra_uplink)
 {
 	if (!on) {
-		unlink(FORWARD_NOTE);	/* an old one, if any */
-		return unlink(st->fwd_note) < 0 && errno != ENOENT ? -errno : 0;
+		if (f == FAM_V4)
+			unlink(FORWARD_NOTE);	/* an old one, if any */
+		return unlink(st->fwd_note[f]) < 0 && errno != ENOENT ? -errno : 0;
 	}
 	int err = make_run_dir();
 	if (err)
 		return err;
-	int fd = open(st->fwd_note, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open(st->fwd_note[f], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	ssize_t n = write(fd, "on\n", 3);
+	char text[8 + NAME_SIZE];
+	int len = snprintf(text, sizeof(text), "on%s%s\n", ra_uplink ? " " : "", ra_uplink ? ra_uplink : "");
+	ssize_t n = write(fd, text, (size_t)len);
 	err = n < 0 ? -errno : 0;
 	close(fd);
 	return err;
 }
 
-int write_ip_forward(int on)
+/* The IPv6 note: which uplink's accept_ra boxnet raised, if any ("on IFNAME"). */
+static void read_ra_note(struct state *st)
 {
-	int fd = open(IP_FORWARD, O_WRONLY | O_CLOEXEC);
+	char text[8 + NAME_SIZE] = "";
+	int fd = open(st->fwd_note[FAM_V6], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, on ? "1\n" : "0\n", 2);
-	int err = n < 0 ? -errno : 0;
+		return;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
 	close(fd);
-	return err;
+	text[n > 0 ? n : 0] = '\0';
+	char *name = strchr(text, ' ');
+	if (!name++)
+		return;
+	name[strcspn(name, "\n")] = '\0';
+	if (!name_problem(name, strlen(name)))
+		copy_name(st->ra_uplink, sizeof(st->ra_uplink), name);
 }

@@ -23,7 +23,11 @@
  * long as the setting does (until reboot) and outlives an `nft flush ruleset`. */
 #define FORWARD_NOTE RUN_DIR "/ip_forward"
 /* The note is per network namespace (/run is shared by all): FORWARD_NOTE.INUM. A plain
- * FORWARD_NOTE, from a boxnet before that, is taken as this boxnet's too. */
+ * FORWARD_NOTE, from a boxnet before that, is taken as this boxnet's too. IPv6's is
+ * FORWARD6_NOTE.INUM; it names the uplink whose accept_ra boxnet raised from 1 to 2, if any:
+ * a forwarding host ignores router advertisements unless accept_ra is 2, and the box would
+ * lose its own IPv6 default route when it expires. */
+#define FORWARD6_NOTE RUN_DIR "/ipv6_forward"
 
 /* The link group boxnet moves links to before it deletes them all in one request. */
 #define BOXNET_GROUP 0x626f78u	/* "box" */
@@ -88,11 +92,16 @@ struct state {
 	struct talk nf;		/* nfnetlink, for the table */
 	struct talk_rx rx;	/* answers, for all these sockets */
 	bool table_exists, table_ours;
+	bool legacy_table;	/* an older boxnet's table ip boxnet is there... */
+	struct nft_copy legacy;	/* ...as it is, for undo */
+	char legacy_comment[NFT_COMMENT_SIZE];
 	struct nft_copy table;	/* boxnet's table as it is, when it exists */
-	bool fwd_mark;		/* boxnet switched forwarding on: its note exists */
-	char fwd_note[sizeof(FORWARD_NOTE) + 24];	/* FORWARD_NOTE.INUM */
+	bool fwd_mark[FAM_COUNT];	/* boxnet switched forwarding on: its note exists */
+	char fwd_note[FAM_COUNT][sizeof(FORWARD6_NOTE) + 24];	/* FORWARD_NOTE.INUM, FORWARD6_NOTE.INUM */
+	char ra_uplink[NAME_SIZE];	/* the interface the IPv6 note names: accept_ra to put back */
+	int accept_ra;		/* the uplink's; -1 when unknown or no uplink */
 	char table_comment[NFT_COMMENT_SIZE];
-	int ip_forward;		/* -1 when unknown */
+	int ip_forward[FAM_COUNT];	/* -1 when unknown */
 	struct fault *fault;	/* test hook, NULL in normal runs */
 };
 
@@ -121,9 +130,13 @@ struct link *state_link(const struct ns_state *ns, const char *name);
 struct link *state_link_by_index(const struct ns_state *ns, int index);
 bool state_has_addr(const struct ns_state *ns, int index, const struct prefix *p);
 
-int read_ip_forward(void);	/* 0, 1, or -errno */
-int write_ip_forward(int on);
-int forward_note(const struct state *st, bool on);	/* creates or removes st->fwd_note */
+/* Forwarding of a family: 0, 1, or -errno; and the same for an interface's IPv6 accept_ra. */
+int read_forward(unsigned f);
+int write_forward(unsigned f, int on);
+int read_accept_ra(const char *ifname);
+int write_accept_ra(const char *ifname, int value);
+/* Creates (naming the uplink whose accept_ra went to 2, or NULL) or removes a family's note. */
+int forward_note(const struct state *st, unsigned f, bool on, const char *ra_uplink);
 int make_run_dir(void);
 
 #endif

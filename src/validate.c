@@ -214,7 +214,15 @@ static void check_ns_addresses(struct netns *ns, const struct prefix *nets, unsi
 		const struct prefix *net = containing(nets, nnets, p);
 		if (net && net->len == p->len)
 			continue;
-		if (net)
+		bool family = false;
+		for (unsigned k = 0; k < nnets; k++)
+			family |= nets[k].family == p->family;
+		if (!family)
+			diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
+				 "%s has no IPv%c subnet for %s: '%s' (expected an address in %s, or an IPv%c address on %s too)",
+				 segname, p->family == AF_INET6 ? '6' : '4', keyname(&ns->o, KEY_NS_ADDRESS, key),
+				 prefix_str(p, a), list, p->family == AF_INET6 ? '6' : '4', segname);
+		else if (net)
 			diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
 				 "prefix length differs from %s's subnet in %s: '%s' (expected /%u, as in %s)", segname,
 				 keyname(&ns->o, KEY_NS_ADDRESS, key), prefix_str(p, a), net->len, prefix_str(net, b));
@@ -277,10 +285,10 @@ static void derive_gateway(struct netns *ns, const struct prefix *nets, unsigned
 	}
 }
 
-static void check_ns(struct config *c, struct netns *ns, struct diag *d)
+void check_ns(struct config *c, struct obj *o, struct diag *d)
 {
+	struct netns *ns = (struct netns *)o;
 	char key[KEYNAME_SIZE];
-	struct obj *o = &ns->o;
 	bool has_bridge = o->at[KEY_NS_BRIDGE] != 0;
 	ns->has_peer = ns->peer.n > 0;
 
@@ -343,7 +351,7 @@ static void check_ns(struct config *c, struct netns *ns, struct diag *d)
 		check_ns_addresses(ns, ns->peer.v, ns->peer.n, "the peer", d);
 		derive_gateway(ns, ns->peer.v, ns->peer.n, d);
 		if (ns->masquerade < 0)
-			ns->masquerade = c->uplink[0] != 0;
+			ns->masquerade = c->uplink[0] ? MASQ_ALL : 0;
 		if (ns->isolate < 0)
 			ns->isolate = 1;
 		if (ns->masquerade && !c->uplink[0] && !c->uplink_bad && !is_bad(o, KEY_NS_MASQUERADE))
@@ -353,11 +361,12 @@ static void check_ns(struct config *c, struct netns *ns, struct diag *d)
 	}
 }
 
-static void check_bridge(struct config *c, struct bridge *b, struct diag *d)
+void check_bridge(struct config *c, struct obj *o, struct diag *d)
 {
+	struct bridge *b = (struct bridge *)o;
 	char key[KEYNAME_SIZE];
 	if (b->masquerade < 0)
-		b->masquerade = c->uplink[0] != 0;
+		b->masquerade = c->uplink[0] ? MASQ_ALL : 0;
 	if (b->isolate < 0)
 		b->isolate = 1;
 	if (b->masquerade && !c->uplink[0] && !c->uplink_bad && !is_bad(&b->o, KEY_BR_MASQUERADE))
@@ -373,32 +382,37 @@ static void derive_segments(struct config *c, struct diag *d)
 		diag_err(d, 0, "out of memory");
 		return;
 	}
-	unsigned routed = 0, open = 0;
 	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
 		struct bridge *b = conf_bridge_at(c, i);
 		c->segs[c->nsegs++] = (struct segment){b->o.name, b->addrs.v, b->addrs.n,
-						       b->masquerade == 1, b->isolate == 1, true};
+						       b->masquerade > 0 ? (unsigned)b->masquerade : 0, b->isolate == 1, true};
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		struct netns *ns = conf_ns_at(c, i);
 		if (ns->has_peer)
 			c->segs[c->nsegs++] = (struct segment){ns->hostif, ns->peer.v, ns->peer.n,
-							       ns->masquerade == 1, ns->isolate == 1, false};
+							       ns->masquerade > 0 ? (unsigned)ns->masquerade : 0, ns->isolate == 1, false};
 	}
-	for (size_t i = 0; i < c->nsegs; i++) {
-		routed += c->segs[i].nnets > 0;
-		open += c->segs[i].nnets > 0 && !c->segs[i].isolate;
+	/* Per family, routed traffic needs forwarding: out of the uplink, or between two open
+	 * segments. */
+	for (unsigned f = 0; f < FAM_COUNT; f++) {
+		unsigned routed = 0, open = 0;
+		for (size_t i = 0; i < c->nsegs; i++) {
+			bool has = false;
+			for (unsigned k = 0; k < c->segs[i].nnets; k++)
+				has |= fam(c->segs[i].nets[k].family) == f;
+			routed += has;
+			open += has && !c->segs[i].isolate;
+		}
+		c->forwarding[f] = (c->uplink[0] && routed) || open >= 2;
 	}
-	/* Routed traffic needs forwarding: out of the uplink, or between two open segments. */
-	c->forwarding = (c->uplink[0] && routed) || open >= 2;
 }
 
 void conf_validate(struct config *c, struct diag *d)
 {
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
-		check_bridge(c, conf_bridge_at(c, i), d);
-	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
-		check_ns(c, conf_ns_at(c, i), d);
+	for (int k = KIND_GLOBAL + 1; k < KIND_COUNT; k++)
+		for (size_t i = 0; i < c->objs[k].n; i++)
+			conf_kinds[k].check(c, c->objs[k].v[i], d);
 	check_host_names(c, d);
 	check_addresses(c, d);
 	derive_segments(c, d);

@@ -64,7 +64,7 @@ class TestBoxnet(infra.basetest.BRTest):
         output, _ = self.emulator.run("ip netns list")
         self.assertIn("red", "\n".join(output))
         self.assertIn("blue", "\n".join(output))
-        self.assertRunOk("nft list table ip boxnet")
+        self.assertRunOk("nft list table inet boxnet")
         self.assertRunOk("test $(cat /proc/sys/net/ipv4/ip_forward) = 1")
 
         # Gateway, neighbour, internet.
@@ -93,6 +93,6 @@ class TestBoxnet(infra.basetest.BRTest):
         self.assertRunOk("boxnet status")
         self.assertRunOk("/etc/init.d/S41boxnet stop")
         self.assertRunOk("! ip link show br0")
-        self.assertRunOk("! nft list table ip boxnet")
+        self.assertRunOk("! nft list table inet boxnet")
         self.assertRunOk("/etc/init.d/S41boxnet start")
         self.assertTrue(self.ping("blue", "172.30.0.2"))

@@ -93,7 +93,7 @@ expect_exit "down --all with a missing config: exit 0" 0 "$BOXNET" down --all -c
 same "down --all: foreign objects are as before" "$before" "$(foreign)"
 same "down --all: no boxnet namespace left" "foreign inet" "$(ls /run/netns | sort | tr '\n' ' ' | sed 's/ $//')"
 same "down --all: no boxnet link left" "" "$(ip -br link | grep -E 'br1|bx-' || true)"
-same "down --all: no boxnet table" "" "$(nft list tables | grep 'ip boxnet' || true)"
+same "down --all: no boxnet table" "" "$(nft list tables | grep 'inet boxnet' || true)"
 same "down --all: forwarding off again, the note gone" "0 " "$(cat /proc/sys/net/ipv4/ip_forward) $(ls /run/boxnet/ | grep ip_forward || true)"
 expect_exit "down --all again: nothing to do, exit 0" 0 "$BOXNET" down --all
 expect_exit "--all with up: a usage error" 2 "$BOXNET" -c "$CONF" --all up

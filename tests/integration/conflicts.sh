@@ -37,9 +37,9 @@ conflict "an empty namespace of the same name is not boxnet's either" "namespace
 ok "down leaves it alone" test -e /run/netns/red
 ip netns del red
 
-nft add table ip boxnet
-conflict "a foreign table ip boxnet" "nftables table ip boxnet exists and was not created by boxnet"
-nft delete table ip boxnet
+nft add table inet boxnet
+conflict "a foreign table inet boxnet" "nftables table inet boxnet exists and was not created by boxnet"
+nft delete table inet boxnet
 
 # A name the checks cannot see: an altname. The kernel refuses the veth after the namespaces
 # and the bridge were made; boxnet names the object and undoes everything.

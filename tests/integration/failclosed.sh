@@ -98,8 +98,8 @@ same "blue sees its neighbour red's own address (one bridge)" 10.40.0.2 "$(seen 
 
 # The control: with NAT out of the uplink only (the old rules), the far host does see red's
 # private address, so the capture above would have caught a leak.
-nft flush chain ip boxnet postrouting
-nft add rule ip boxnet postrouting oifname "eth0" ip saddr 10.40.0.0/24 masquerade
+nft flush chain inet boxnet postrouting
+nft add rule inet boxnet postrouting oifname "eth0" ip saddr 10.40.0.0/24 masquerade
 capture_start
 ping_ok red $FAR_HOST >/dev/null 2>&1
 cap=$(capture_stop)

@@ -74,9 +74,9 @@ before=$(nft list ruleset)
 run up
 same "others: up exits 0" 0 "$rc"
 hasnt "others: an accept of br*, policy accept, an ip6 table: no warning" "warning"
-same "others: up leaves the other tables byte for byte" "$before" "$(nft list ruleset | sed '/^table ip boxnet {/,/^}/d')"
+same "others: up leaves the other tables byte for byte" "$before" "$(nft list ruleset | sed '/^table inet boxnet {/,/^}/d')"
 ok "others: and red reaches the internet" ping_ok red $INET_ADDR
-before=$(nft -s list ruleset | sed '/^table ip boxnet {/,/^}/d')
+before=$(nft -s list ruleset | sed '/^table inet boxnet {/,/^}/d')
 ok "others: down" "$BOXNET" -c "$CONF" down
 same "others: down leaves them (counters aside: the ping counted)" "$before" "$(nft -s list ruleset)"
 nft delete table ip wild

@@ -26,9 +26,9 @@ interfere "a bridge taken down" ip link set br0 down
 interfere "a veth out of its bridge" ip link set bx-blue nomaster
 interfere "a changed MTU" ip link set bx-red mtu 1400
 interfere "a deleted default route" ip -n red route del default
-interfere "a rule added to boxnet's table" nft add rule ip boxnet forward accept
-interfere "a rule deleted from boxnet's table" sh -c 'nft delete rule ip boxnet forward handle \
-	$(nft -a list chain ip boxnet forward | grep -m1 "drop # handle" | grep -o "[0-9]*$")'
+interfere "a rule added to boxnet's table" nft add rule inet boxnet forward accept
+interfere "a rule deleted from boxnet's table" sh -c 'nft delete rule inet boxnet forward handle \
+	$(nft -a list chain inet boxnet forward | grep -m1 "drop # handle" | grep -o "[0-9]*$")'
 interfere "forwarding switched off" sh -c "echo 0 >/proc/sys/net/ipv4/ip_forward"
 ok "and after all that, red still reaches the internet" ping_ok red $INET_ADDR
 
@@ -48,8 +48,8 @@ if command -v python3 >/dev/null; then
 	count() { ip netns exec inet nft list chain ip seen in | grep -o 'packets [0-9]*' | cut -d' ' -f2; }
 	ip netns exec red python3 "$ROOT/tests/invalid.py" 172.30.0.2 $INET_ADDR 80
 	same "invalid packets do not leave a segment with a private address" 0 "$(count)"
-	handle=$(nft -a list chain ip boxnet forward | grep 'iifname "br0" ct state invalid drop' | grep -o 'handle [0-9]*')
-	nft delete rule ip boxnet forward $handle
+	handle=$(nft -a list chain inet boxnet forward | grep 'iifname "br0" ct state invalid drop' | grep -o 'handle [0-9]*')
+	nft delete rule inet boxnet forward $handle
 	ip netns exec red python3 "$ROOT/tests/invalid.py" 172.30.0.2 $INET_ADDR 80
 	ok "control: without the rule, they leak with a private address" test "$(count)" -gt 0
 	"$BOXNET" -c "$CONF" up

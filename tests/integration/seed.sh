@@ -43,7 +43,7 @@ for ns in red blue; do
 done
 same "forwarding is on" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
 ruleset=$(nft -j list ruleset)
-ok "table ip boxnet exists" jq -e '.nftables[] | select(.table.family == "ip" and .table.name == "boxnet")' <<<"$ruleset"
+ok "table inet boxnet exists" jq -e '.nftables[] | select(.table.family == "inet" and .table.name == "boxnet")' <<<"$ruleset"
 ok "forward chain hooks forward" jq -e '.nftables[] | select(.chain.table == "boxnet" and .chain.hook == "forward"
 	and .chain.policy == "accept")' <<<"$ruleset"
 ok "postrouting chain is a nat chain" jq -e '.nftables[] | select(.chain.table == "boxnet" and .chain.type == "nat"
@@ -69,7 +69,7 @@ same "the internet host sees blue as the uplink's address (NAT)" "$UPLINK_ADDR" 
 ip -n inet route add 172.30.0.0/24 via $UPLINK_ADDR
 not "the internet host cannot open a connection into red" tcp_connects red inet 172.30.0.2
 not "the internet host cannot ping into red" ping_ok inet 172.30.0.2
-nft delete table ip boxnet
+nft delete table inet boxnet
 ok "control: without boxnet's table the same connection works" tcp_connects red inet 172.30.0.2
 ok "up restores the deleted table" "$BOXNET" -c "$CONF" up
 not "and the connection is refused again" tcp_connects red inet 172.30.0.2

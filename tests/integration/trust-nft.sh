@@ -36,7 +36,7 @@ inet_into_red() {
 }
 not "control: the internet host cannot connect into red" inet_into_red
 
-handle() { nft -a list chain ip boxnet "$1" | grep -F -m1 "$2 # handle" | grep -o '[0-9]*$'; }
+handle() { nft -a list chain inet boxnet "$1" | grep -F -m1 "$2 # handle" | grep -o '[0-9]*$'; }
 
 # interfere WHAT COMMAND...: after COMMAND, status names the table and exits 3, and up
 # restores what a fresh build gives.
@@ -46,38 +46,38 @@ interfere() {
 	"$@" >/dev/null 2>&1 || fail "$what: the interference itself failed: $*"
 	out=$("$BOXNET" -c "$CONF" status 2>&1)
 	rc=$?
-	if [ $rc = 3 ] && grep -q "table ip boxnet" <<<"$out"; then pass "$what: status says the table differs"; else
+	if [ $rc = 3 ] && grep -q "table inet boxnet" <<<"$out"; then pass "$what: status says the table differs"; else
 		fail "$what: status says the table differs" "exit $rc, expected 3 and the table named" "$out"
 	fi
 	ok "$what: up puts it right" "$BOXNET" -c "$CONF" up
 	same "$what: the box is as a fresh build" "$fresh" "$(snapshot)"
 	expect_exit "$what: then status says up as configured" 0 "$BOXNET" -c "$CONF" status
 }
-interfere "a dormant table" nft add table ip boxnet '{ flags dormant; }'
-interfere "forward's policy drop" nft add chain ip boxnet forward '{ policy drop; }'
-interfere "postrouting's policy drop" nft add chain ip boxnet postrouting '{ policy drop; }'
+interfere "a dormant table" nft add table inet boxnet '{ flags dormant; }'
+interfere "forward's policy drop" nft add chain inet boxnet forward '{ policy drop; }'
+interfere "postrouting's policy drop" nft add chain inet boxnet postrouting '{ policy drop; }'
 
 # A rule replaced in place: the same number of rules, another meaning.
-nft replace rule ip boxnet forward handle "$(handle forward 'oifname "br0" drop')" oifname '"br0"' accept
+nft replace rule inet boxnet forward handle "$(handle forward 'oifname "br0" drop')" oifname '"br0"' accept
 ok "control: with oifname br0 accept for drop, the internet host connects into red" inet_into_red
 interfere "a drop replaced by an accept" true
 not "then the internet host cannot connect into red" inet_into_red
-interfere "a masquerade replaced by one of another subnet" nft replace rule ip boxnet postrouting handle \
+interfere "a masquerade replaced by one of another subnet" nft replace rule inet boxnet postrouting handle \
 	"$(handle postrouting 'ip saddr 10.0.0.0/24 masquerade')" oifname '"eth0"' ip saddr 10.9.0.0/24 masquerade
-interfere "a rule's interface replaced" nft replace rule ip boxnet forward handle \
+interfere "a rule's interface replaced" nft replace rule inet boxnet forward handle \
 	"$(handle forward 'iifname "br1" ct state invalid drop')" iifname '"br9"' ct state invalid drop
-interfere "two rules swapped" sh -c "nft delete rule ip boxnet forward handle \
-	$(handle forward 'iifname "br0" ct state invalid drop') && nft insert rule ip boxnet forward position \
+interfere "two rules swapped" sh -c "nft delete rule inet boxnet forward handle \
+	$(handle forward 'iifname "br0" ct state invalid drop') && nft insert rule inet boxnet forward position \
 	$(handle forward 'iifname "br0" oifname "br0" accept') iifname br0 ct state invalid drop"
-interfere "a set in the table" nft add set ip boxnet extra '{ type ipv4_addr; }'
-interfere "an extra chain" nft add chain ip boxnet extra
+interfere "a set in the table" nft add set inet boxnet extra '{ type ipv4_addr; }'
+interfere "an extra chain" nft add chain inet boxnet extra
 
 # Undo: whichever operation of up fails, the table up found comes back exactly, dormant.
 FB=$ROOT/build/faults/boxnet
 if [ -x "$FB" ]; then
 	spoil() {
-		nft add table ip boxnet '{ flags dormant; }'
-		nft add chain ip boxnet forward '{ policy drop; }'
+		nft add table inet boxnet '{ flags dormant; }'
+		nft add chain inet boxnet forward '{ policy drop; }'
 		echo 0 >/proc/sys/net/ipv4/ip_forward
 	}
 	spoil

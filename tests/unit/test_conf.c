@@ -69,13 +69,13 @@ static void test_every_key(struct unit *u)
 	CHECK(u, app && app->mtu == 1400, "a bridged namespace inherits the bridge's MTU");
 	CHECK(u, p2p && p2p->has_peer && p2p->peer.n == 1 && is_addr(&p2p->peer.v[0], "10.9.0.1/30"), "ns peer");
 	CHECK(u, p2p && !p2p->gateway[FAM_V4].family && !p2p->gateway[FAM_V6].family, "gateway none");
-	CHECK(u, p2p && p2p->masquerade == 1 && p2p->isolate == 0 && p2p->mtu == 9000, "peer masquerade, isolate, mtu");
+	CHECK(u, p2p && p2p->masquerade == MASQ_ALL && p2p->isolate == 0 && p2p->mtu == 9000, "peer masquerade, isolate, mtu");
 	CHECK_STR(u, p2p ? p2p->hostif : "", "bx-p2p", "hostif defaults to bx-NAME");
 	CHECK_STR(u, p2p ? p2p->ifname : "", "eth0", "ifname defaults to eth0");
 	CHECK(u, gw && is_addr(&gw->gateway[FAM_V4], "10.8.0.3/32"), "explicit gateway");
-	CHECK(u, gw && gw->masquerade == 1 && gw->isolate == 1, "peer defaults: masquerade with an uplink, isolated");
+	CHECK(u, gw && gw->masquerade == MASQ_ALL && gw->isolate == 1, "peer defaults: masquerade with an uplink, isolated");
 	CHECK(u, c.nsegs == 3, "three segments: the bridge and two peers");
-	CHECK(u, c.forwarding, "forwarding is needed");
+	CHECK(u, c.forwarding[FAM_V4] && !c.forwarding[FAM_V6], "IPv4 forwarding is needed, IPv6 not");
 	done(&c, &d);
 }
 
@@ -87,7 +87,7 @@ static void test_defaults(struct unit *u)
 	struct bridge *b = conf_bridge(&c, "br0");
 	CHECK(u, d.errors == 0 && b && b->masquerade == 0 && b->isolate == 1,
 	      "without an uplink: no masquerade, isolated");
-	CHECK(u, !c.forwarding, "one isolated segment without an uplink routes nothing");
+	CHECK(u, !c.forwarding[FAM_V4], "one isolated segment without an uplink routes nothing");
 	done(&c, &d);
 
 	load(&c, &d, "bridge.a.address = 10.0.0.1/24\nbridge.b.address = 10.0.1.1/24\n"
@@ -96,12 +96,12 @@ static void test_defaults(struct unit *u)
 	done(&c, &d);
 
 	load(&c, &d, "uplink = eth0\nbridge.a.address = 10.0.0.1/24\n");
-	CHECK(u, d.errors == 0 && c.forwarding && conf_bridge(&c, "a")->masquerade == 1,
+	CHECK(u, d.errors == 0 && c.forwarding[FAM_V4] && conf_bridge(&c, "a")->masquerade == MASQ_ALL,
 	      "an uplink and a routed segment: masquerade and forwarding");
 	done(&c, &d);
 
 	load(&c, &d, "uplink = eth0\nbridge.a.mtu = 1400\n");
-	CHECK(u, d.errors == 0 && !c.forwarding, "a bridge without addresses routes nothing");
+	CHECK(u, d.errors == 0 && !c.forwarding[FAM_V4], "a bridge without addresses routes nothing");
 	done(&c, &d);
 }
 

@@ -162,6 +162,9 @@ static void kverdict(struct kbuf *k, uint32_t code)
 
 static void kmasq(struct kbuf *k, const char *net)
 {
+	uint8_t ipv4 = NFPROTO_IPV4;
+	kmeta(k, NFT_META_NFPROTO);	/* inet table: the family first */
+	kcmp(k, NFT_CMP_EQ, &ipv4, 1);
 	struct nlattr *e = kexpr(k, "payload");
 	mnl_attr_put_u32(&k->u.h, NFTA_PAYLOAD_DREG, htonl(NFT_REG_1));
 	mnl_attr_put_u32(&k->u.h, NFTA_PAYLOAD_BASE, htonl(NFT_PAYLOAD_NETWORK_HEADER));
@@ -300,7 +303,7 @@ void test_nft(struct unit *u)
 	conf_parse(&c, text, strlen(text), &d);
 	conf_validate(&c, &d);
 	rules_build(&c, &rs);
-	CHECK(u, nft_put_load(&t, &rs, "boxnet 12345678", true) == 0, "the table encodes");
+	CHECK(u, nft_put_load(&t, &rs, "boxnet 12345678", true, false) == 0, "the table encodes");
 	size_t len = t.len > t.last ? t.last + NLMSG_ALIGN(((struct nlmsghdr *)(t.buf + t.last))->nlmsg_len) : 0;
 	int left = (int)len;
 	const struct nlmsghdr *nlh = (const void *)t.buf;
@@ -327,9 +330,11 @@ void test_nft(struct unit *u)
 	CHECK(u, prev.cmp_len[1] == 16 && !memcmp(prev.cmp[1], "br0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16),
 	      "interface names compare as 16 zero-padded bytes");
 	/* The last rule: ip saddr 10.0.0.0/24 masquerade, on every other exit */
-	CHECK(u, w.n == 3 && !strcmp(w.names[0], "payload") && !strcmp(w.names[1], "cmp") && !strcmp(w.names[2], "masq"),
-	      "masquerade rule: payload cmp masq");
-	CHECK(u, w.payload_len == 3 && w.cmp_len[1] == 3 && !memcmp(w.cmp[1], "\x0a\x00\x00", 3),
+	CHECK(u, w.n == 5 && !strcmp(w.names[0], "meta") && !strcmp(w.names[1], "cmp") && !strcmp(w.names[2], "payload") &&
+		     !strcmp(w.names[3], "cmp") && !strcmp(w.names[4], "masq"),
+	      "masquerade rule: meta cmp payload cmp masq");
+	CHECK(u, w.cmp_len[1] == 1 && w.cmp[1][0] == NFPROTO_IPV4, "in the inet table, the family first: IPv4");
+	CHECK(u, w.payload_len == 3 && w.cmp_len[3] == 3 && !memcmp(w.cmp[3], "\x0a\x00\x00", 3),
 	      "a /24 compares the first three bytes of the source address");
 	free(t.buf);
 	free(t.reqs);
