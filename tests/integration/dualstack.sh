@@ -53,6 +53,8 @@ v6usable() {
 }
 # The gateways of namespace $1's IPv6 default routes.
 default6() { ip -n "$1" -j -6 route show default | jq -r '[.[] | .gateway // "none"] | join(" ")'; }
+# The named namespaces, sorted.
+namespaces() { ip -j netns list | jq -r '[.[].name] | sort | join(" ")'; }
 # The families of the nftables tables named boxnet.
 boxnet_tables() { nft -j list ruleset | jq -r '[.nftables[].table | select(.name == "boxnet") | .family] | sort | join(" ")'; }
 
@@ -158,7 +160,8 @@ not "web cannot ping p over IPv6" ping_ok web fd00:50::2
 not "web cannot open a TCP connection to srv over IPv6" tcp_connects6 srv web 2001:db8:2::2
 not "srv cannot open a TCP connection to web over IPv6" tcp_connects6 web srv fd00:30::2
 
-# ---- 9. ICMPv6 packet too big comes back through the NAT66 and to the routed segment ----
+# ---- 9. ICMPv6 packet too big comes back through the NAT66, to the routed segment and to
+# the peer namespace ----
 # Behind the internet host, a far host on a link of MTU 1280: the internet host, a router,
 # answers a larger packet with packet too big.
 ip netns add far6
@@ -170,20 +173,32 @@ ip -n far6 link set eth0 up
 ip -n far6 link set lo up
 ip -n far6 -6 route add default via 2001:db8:9::1
 ip netns exec inet sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/forwarding'
-for n in "web NAT66" "srv routed"; do
+# From its own (nodad) address, the internet host finds the far host at once; a forwarded packet
+# would wait for its link-local address, still tentative (DAD), to ask.
+ok "the internet host pings the far host" ping_ok inet 2001:db8:9::2
+# With br_netfilter passing bridged IPv6 to netfilter, the box reassembles a bridged
+# namespace's fragments and, the kernel having lost their size, sends the packet whole out of
+# the uplink (MTU 1500): fragments sized for a smaller path never get through. A kernel
+# limitation (nothing in boxnet's rules), so looked at only without it.
+brnf=/proc/sys/net/bridge/bridge-nf-call-ip6tables
+for n in "web NAT66 bridged" "srv routed bridged" "p NAT66 peer"; do
 	set -- $n
-	ok "$1 pings the far host with small packets ($2)" in_ns $1 ping -c 1 -W 2 -s 1200 -M do 2001:db8:9::2
-	out=$(in_ns $1 ping -c 1 -W 2 -s 1400 -M do 2001:db8:9::2 2>&1)
+	ok "$1 pings the far host with small packets ($2)" in_ns $1 ping -c 1 -W 2 -s 1200 -M "do" 2001:db8:9::2
+	out=$(in_ns $1 ping -c 1 -W 2 -s 1400 -M "do" 2001:db8:9::2 2>&1)
 	ok "$1 gets packet too big for a large packet ($2)" grep -q "Packet too big: mtu=1280" <<<"$out"
 	ok "$1's path MTU to the far host is 1280" grep -qw "mtu 1280" <(ip -n $1 -6 route get 2001:db8:9::2)
-	ok "$1's large packets then get through, fragmented at the source" \
-		in_ns $1 ping -c 1 -W 2 -s 1400 2001:db8:9::2
+	if [ $3 = bridged ] && [ "$(cat $brnf 2>/dev/null)" = 1 ]; then
+		echo "skip - $1's large packets, fragmented at the source: br_netfilter reassembles them ($brnf = 1)"
+	else
+		ok "$1's large packets then get through, fragmented at the source" \
+			in_ns $1 ping -c 1 -W 2 -s 1400 2001:db8:9::2
+	fi
 done
 
 ok "down" "$BOXNET" -c "$DUAL" down
 same "IPv6 forwarding is off after down (boxnet switched it on)" 0 "$(fwd6)"
 same "the uplink's accept_ra is 1 again" 1 "$(ra)"
-same "nothing of boxnet is left" "" "$(ls /run/netns | grep -vx 'inet\|far6'; boxnet_tables)"
+same "nothing of boxnet is left" "far6 inet" "$(namespaces; boxnet_tables)"
 
 # ---- 6. an IPv4-only config leaves IPv6 forwarding off ----
 ok "up of an IPv4-only config" "$BOXNET" -c "$V4" up
@@ -209,7 +224,7 @@ same "lan's IPv6 address is gone" "" "$(addrs6 "" lan)"
 same "web's IPv6 address is gone" "" "$(addrs6 web eth0)"
 same "web's IPv6 default route is gone" "" "$(default6 web)"
 same "IPv6 forwarding off, accept_ra 1 again" "0 1" "$(fwd6) $(ra)"
-same "srv and p are gone" "" "$(ls /run/netns | grep -x 'srv\|p')"
+same "srv and p are gone" "db far6 inet web" "$(namespaces)"
 ok "web pings the internet host over IPv4" ping_ok web $INET_ADDR
 not "web cannot reach the internet host over IPv6" ping_ok web $INET_ADDR6
 same "lan and web's eth0 are still the same links" "$before" "$(ifindexes)"
@@ -266,6 +281,9 @@ ns.c1.address = fd00:c::2/64
 EOC
 )
 ok "up with open IPv6-only bridges and no uplink" "$BOXNET" -c "$OPEN" up
+# At once, as on one bridge: the box must find b1 on bridge b, which it asks from b's
+# link-local address; while DAD holds that address, the box asks nothing (1 to 2 s).
+ok "a1 pings b1 over IPv6 right after up (within half a second)" in_ns a1 ping -c 1 -W 0.5 fd00:b::2
 same "IPv6 forwarding is on (two open segments route)" 1 "$(fwd6)"
 ok "a1 pings b1 over IPv6 (both open)" ping_ok a1 fd00:b::2
 ok "b1 pings a1" ping_ok b1 fd00:a::2
