@@ -8,6 +8,8 @@ UPLINK_ADDR=198.51.100.2
 INET_ADDR=198.51.100.1
 UPLINK6_ADDR=2001:db8:1::2
 INET6_ADDR=2001:db8:1::1
+UPLINK_ADDR6=$UPLINK6_ADDR
+INET_ADDR6=$INET6_ADDR
 
 # Re-run the calling script inside a new network and mount namespace with a private /run, so
 # nothing it builds touches this machine's own network and everything vanishes with it.
@@ -21,7 +23,9 @@ sandbox() {
 	mount --bind /dev/null /dev/kmsg
 	ip link set lo up
 	echo 0 >/proc/sys/net/ipv4/ip_forward
-	echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
+	# A new namespace may inherit IPv6 settings from the machine's (devconf_inherit_init_net).
+	[ -d /proc/sys/net/ipv6 ] && echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
+	return 0
 }
 
 # The "internet": a namespace with 198.51.100.1/24 and 2001:db8:1::1/64, reached through the
@@ -123,6 +127,60 @@ tcp_connects() {
 	wait_listen "$server" $port
 	local got
 	got=$(in_ns "$client" socat -T 2 - TCP:$addr:$port,connect-timeout=1 </dev/null 2>/dev/null)
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	[ "$got" = hello ]
+}
+
+# An IPv6 address as socat's SOCAT_PEERADDR gives it ([2001:0db8:0001:0000:...:0002]) in the
+# short form (2001:db8:1::2): leading zeros dropped, the longest run of zero groups made "::".
+v6short() {
+	local a=${1#[} i run=0 start=0 best=-1 bestlen=1
+	a=${a%]}
+	local -a h
+	IFS=: read -ra h <<<"$a"
+	for i in "${!h[@]}"; do h[i]=$(printf %x $((16#${h[i]}))); done
+	for i in "${!h[@]}"; do
+		if [ "${h[i]}" = 0 ]; then
+			[ $run -eq 0 ] && start=$i
+			run=$((run + 1))
+			[ $run -gt $bestlen ] && best=$start bestlen=$run
+		else
+			run=0
+		fi
+	done
+	if [ $best -lt 0 ]; then
+		(IFS=:; echo "${h[*]}")
+	else
+		local l=("${h[@]:0:best}") r=("${h[@]:best+bestlen}")
+		(IFS=:; echo "${l[*]}::${r[*]}")
+	fi
+}
+
+# seen_source over IPv6: the source address (short form) a TCP server in namespace $1 sees for a
+# connection from namespace $2 to $3. The server is time-limited: when the source is wrong the
+# reply is lost and nothing connects.
+seen_source6() {
+	local server=$1 client=$2 addr=$3 port=${4:-7003}
+	in_ns "$server" timeout 5 socat -T 3 TCP6-LISTEN:$port,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR' &
+	local pid=$!
+	wait_listen "$server" $port
+	local got
+	got=$(in_ns "$client" socat -T 2 - "TCP6:[$addr]:$port,connect-timeout=2" </dev/null 2>/dev/null)
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	[ -n "$got" ] && v6short "$got"
+	return 0
+}
+
+# tcp_connects over IPv6.
+tcp_connects6() {
+	local server=$1 client=$2 addr=$3 port=${4:-7004}
+	in_ns "$server" timeout 5 socat -T 3 TCP6-LISTEN:$port,reuseaddr SYSTEM:'echo hello' &
+	local pid=$!
+	wait_listen "$server" $port
+	local got
+	got=$(in_ns "$client" socat -T 2 - "TCP6:[$addr]:$port,connect-timeout=1" </dev/null 2>/dev/null)
 	kill $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	[ "$got" = hello ]
