@@ -508,6 +508,12 @@ static int run_op(struct exec *x, const struct op *o)
 	case OP_LINK_SET:
 		if (o->master && (err = resolve(x, ns, o->master, &master)))
 			break;
+		/* Before it comes up (its sysctls come with it): no DAD for its link-local address.
+		 * Without, the kernel adds the address with DAD all the same: a delay, no failure. */
+		if (o->nodad && (err = resolve(x, ns, o->ifname, &index)) == 0)
+			write_ipv6_conf(o->ifname, "accept_dad", 0);
+		if (err)
+			break;
 		if (o->nomaster)
 			master = 0;
 		if ((err = use(x, ns)) ||

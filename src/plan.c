@@ -118,6 +118,17 @@ static bool is_host_name(const struct config *c, const char *name)
 	return false;
 }
 
+/* The box routes IPv6 on a link with an IPv6 address. Such a link, on the host, needs its
+ * link-local address at once: the kernel asks for a forwarded packet's next hop from it
+ * only, and duplicate address detection would hold it for a second or two. */
+static bool has_ipv6(const struct prefix *v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (v[i].family == AF_INET6)
+			return true;
+	return false;
+}
+
 /* A bridge without an MTU of its own takes its ports' smallest, as the kernel does. */
 static unsigned bridge_mtu(const struct config *c, const struct bridge *b)
 {
@@ -400,6 +411,7 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 			/* Set, not given at creation: only then does the kernel keep it when a port
 			 * with a smaller MTU joins. */
 			o->mtu = l || b->mtu ? mtu : 0;
+			o->nodad = (!l || !l->up) && has_ipv6(b->addrs.v, b->addrs.n);
 			remember(o, l);
 		}
 	}
@@ -431,6 +443,7 @@ static void plan_host_ends(struct plan *p, const struct config *c, struct state 
 			o->master = n->bridge ? n->bridge->o.name : NULL;
 			o->nomaster = h && !n->bridge && h->master;
 			o->mtu = h ? (n->mtu ? n->mtu : DEFAULT_MTU) : 0;
+			o->nodad = (!h || !h->up) && n->has_peer && has_ipv6(n->peer.v, n->peer.n);
 			remember(o, h);
 		}
 	}

@@ -39,6 +39,7 @@ struct op {
 	bool nomaster;			/* ...or leave the one it is in */
 	unsigned mtu;			/* 0: leave as is */
 	bool up, mark;			/* OP_LINK_SET */
+	bool nodad;			/* OP_LINK_SET: a host link of an IPv6 segment comes up */
 	bool has_mac;			/* OP_LINK_ADD, OP_LINK_SET of a bridge: set mac */
 	unsigned char mac[6];
 	struct prefix addr;		/* OP_ADDR_*, OP_NET_ROUTE_ADD; OP_ROUTE_*: the gateway in addr.addr */

@@ -115,6 +115,8 @@ void plan_print_op(const struct plan *p, const struct op *o, FILE *out)
 		fprintf(out, "%s link delete group %u\n", ip, BOXNET_GROUP);
 		break;
 	case OP_LINK_SET:
+		if (o->nodad)
+			fprintf(out, "echo 0 > /proc/sys/net/ipv6/conf/%s/accept_dad\n", o->ifname);
 		fprintf(out, "%s link set dev %s", ip, o->ifname);
 		mac_arg(out, o);
 		mtu_arg(out, o->mtu);

@@ -527,23 +527,28 @@ int write_forward(unsigned f, int on)
 	return write_sysctl(forward_path[f], on);
 }
 
-static void accept_ra_path(const char *ifname, char *buf, size_t size)
+static void ipv6_conf_path(const char *ifname, const char *key, char *buf, size_t size)
 {
-	snprintf(buf, size, "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname);
+	snprintf(buf, size, "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
 }
 
 int read_accept_ra(const char *ifname)
 {
 	char path[64 + NAME_SIZE];
-	accept_ra_path(ifname, path, sizeof(path));
+	ipv6_conf_path(ifname, "accept_ra", path, sizeof(path));
 	return read_sysctl(path);
+}
+
+int write_ipv6_conf(const char *ifname, const char *key, int value)
+{
+	char path[64 + NAME_SIZE];
+	ipv6_conf_path(ifname, key, path, sizeof(path));
+	return write_sysctl(path, value);
 }
 
 int write_accept_ra(const char *ifname, int value)
 {
-	char path[64 + NAME_SIZE];
-	accept_ra_path(ifname, path, sizeof(path));
-	return write_sysctl(path, value);
+	return write_ipv6_conf(ifname, "accept_ra", value);
 }
 
 int make_run_dir(void)

@@ -135,6 +135,7 @@ int read_forward(unsigned f);
 int write_forward(unsigned f, int on);
 int read_accept_ra(const char *ifname);
 int write_accept_ra(const char *ifname, int value);
+int write_ipv6_conf(const char *ifname, const char *key, int value);	/* net.ipv6.conf.IFNAME.KEY */
 /* Creates (naming the uplink whose accept_ra went to 2, or NULL) or removes a family's note. */
 int forward_note(const struct state *st, unsigned f, bool on, const char *ra_uplink);
 int make_run_dir(void);
