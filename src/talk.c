@@ -347,6 +347,7 @@ static void reset_pending(struct talk *t)
 	t->buf = NULL;
 }
 
+#ifdef BOXNET_FAULTS
 bool fault_hit(struct fault *f)
 {
 	if (!f || ++f->count != f->fail_at)
@@ -355,6 +356,7 @@ bool fault_hit(struct fault *f)
 		raise(SIGKILL);
 	return true;
 }
+#endif
 
 /* The request about to be sent is refused instead, when the test hook says so. */
 static bool inject_fault(struct talk *t, size_t i)
