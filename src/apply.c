@@ -48,14 +48,14 @@ struct exec {
 
 /* ---- rtnetlink messages ---- */
 
-static struct msg link_msg(struct talk *t, uint16_t type, uint16_t flags, const char *name,
+static struct msg *link_msg(struct talk *t, uint16_t type, uint16_t flags, const char *name,
 			   const void *tag, struct ifinfomsg **ifi)
 {
-	struct msg m = talk_add(t, type, flags, tag);
-	*ifi = msg_reserve(&m, sizeof(**ifi));
+	struct msg *m = talk_add(t, type, flags, tag);
+	*ifi = msg_reserve(m, sizeof(**ifi));
 	if (*ifi)
 		(*ifi)->ifi_family = AF_UNSPEC;
-	msg_put_str(&m, IFLA_IFNAME, name);
+	msg_put_str(m, IFLA_IFNAME, name);
 	return m;
 }
 
@@ -71,36 +71,36 @@ static void put_one_queue(struct msg *m)
 static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 {
 	struct ifinfomsg *ifi;
-	struct msg m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->ifname, o, &ifi);
+	struct msg *m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->ifname, o, &ifi);
 	if (ifi)
 		ifi->ifi_index = o->index;	/* 0: the kernel picks one */
 	if (o->mtu)
-		msg_put_u32(&m, IFLA_MTU, o->mtu);
+		msg_put_u32(m, IFLA_MTU, o->mtu);
 	if (o->has_mac)
-		msg_put(&m, IFLA_ADDRESS, sizeof(o->mac), o->mac);
-	msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
+		msg_put(m, IFLA_ADDRESS, sizeof(o->mac), o->mac);
+	msg_put_u32(m, IFLA_GROUP, BOXNET_GROUP_NEW);
 	if (o->peer)
-		put_one_queue(&m);
-	struct nlattr *info = msg_nest(&m, IFLA_LINKINFO);
-	msg_put_str(&m, IFLA_INFO_KIND, o->kind);
+		put_one_queue(m);
+	struct nlattr *info = msg_nest(m, IFLA_LINKINFO);
+	msg_put_str(m, IFLA_INFO_KIND, o->kind);
 	if (o->peer) {
 		/* The peer is born in its namespace, named as configured. */
-		struct nlattr *data = msg_nest(&m, IFLA_INFO_DATA);
-		struct nlattr *peer = msg_nest(&m, VETH_INFO_PEER);
-		struct ifinfomsg *pifi = msg_reserve(&m, sizeof(*pifi));
+		struct nlattr *data = msg_nest(m, IFLA_INFO_DATA);
+		struct nlattr *peer = msg_nest(m, VETH_INFO_PEER);
+		struct ifinfomsg *pifi = msg_reserve(m, sizeof(*pifi));
 		if (pifi)
 			pifi->ifi_family = AF_UNSPEC;
-		msg_put_str(&m, IFLA_IFNAME, o->peer);
+		msg_put_str(m, IFLA_IFNAME, o->peer);
 		if (o->mtu)
-			msg_put_u32(&m, IFLA_MTU, o->mtu);
-		msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
-		put_one_queue(&m);
-		msg_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)peer_fd);
-		msg_nest_end(&m, peer);
-		msg_nest_end(&m, data);
+			msg_put_u32(m, IFLA_MTU, o->mtu);
+		msg_put_u32(m, IFLA_GROUP, BOXNET_GROUP_NEW);
+		put_one_queue(m);
+		msg_put_u32(m, IFLA_NET_NS_FD, (uint32_t)peer_fd);
+		msg_nest_end(m, peer);
+		msg_nest_end(m, data);
 	}
-	msg_nest_end(&m, info);
-	return m.overflow ? -EMSGSIZE : 0;
+	msg_nest_end(m, info);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* up: 1 or 0, or -1 to keep; master: an index, 0 to leave the bridge, -1 to keep; group: -1
@@ -109,29 +109,29 @@ static int put_link_set(struct talk *t, const char *name, int up, unsigned mtu, 
 			const char *alias, long group, const unsigned char *mac, const void *tag)
 {
 	struct ifinfomsg *ifi;
-	struct msg m = link_msg(t, RTM_NEWLINK, 0, name, tag, &ifi);
+	struct msg *m = link_msg(t, RTM_NEWLINK, 0, name, tag, &ifi);
 	if (ifi && up >= 0) {
 		ifi->ifi_change = IFF_UP;
 		ifi->ifi_flags = up ? IFF_UP : 0;
 	}
 	if (mtu)
-		msg_put_u32(&m, IFLA_MTU, mtu);
+		msg_put_u32(m, IFLA_MTU, mtu);
 	if (master >= 0)
-		msg_put_u32(&m, IFLA_MASTER, (uint32_t)master);
+		msg_put_u32(m, IFLA_MASTER, (uint32_t)master);
 	if (alias)
-		msg_put(&m, IFLA_IFALIAS, strlen(alias), alias);
+		msg_put(m, IFLA_IFALIAS, strlen(alias), alias);
 	if (group >= 0)
-		msg_put_u32(&m, IFLA_GROUP, (uint32_t)group);
+		msg_put_u32(m, IFLA_GROUP, (uint32_t)group);
 	if (mac)
-		msg_put(&m, IFLA_ADDRESS, 6, mac);
-	return m.overflow ? -EMSGSIZE : 0;
+		msg_put(m, IFLA_ADDRESS, 6, mac);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* By index, for what renames a link: name, up (1, 0, -1 to keep), group (-1 to keep). */
 static int put_link_index(struct talk *t, int index, const char *name, int up, long group, const void *tag)
 {
-	struct msg m = talk_add(t, RTM_NEWLINK, 0, tag);
-	struct ifinfomsg *ifi = msg_reserve(&m, sizeof(*ifi));
+	struct msg *m = talk_add(t, RTM_NEWLINK, 0, tag);
+	struct ifinfomsg *ifi = msg_reserve(m, sizeof(*ifi));
 	if (ifi) {
 		*ifi = (struct ifinfomsg){.ifi_family = AF_UNSPEC, .ifi_index = index};
 		if (up >= 0) {
@@ -140,28 +140,28 @@ static int put_link_index(struct talk *t, int index, const char *name, int up, l
 		}
 	}
 	if (name)
-		msg_put_str(&m, IFLA_IFNAME, name);
+		msg_put_str(m, IFLA_IFNAME, name);
 	if (group >= 0)
-		msg_put_u32(&m, IFLA_GROUP, (uint32_t)group);
-	return m.overflow ? -EMSGSIZE : 0;
+		msg_put_u32(m, IFLA_GROUP, (uint32_t)group);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* Deletes every link of BOXNET_GROUP at once: parked links go together, or none does. */
 static int put_purge(struct talk *t, const void *tag)
 {
-	struct msg m = talk_add(t, RTM_DELLINK, 0, tag);
-	struct ifinfomsg *ifi = msg_reserve(&m, sizeof(*ifi));
+	struct msg *m = talk_add(t, RTM_DELLINK, 0, tag);
+	struct ifinfomsg *ifi = msg_reserve(m, sizeof(*ifi));
 	if (ifi)
 		ifi->ifi_family = AF_UNSPEC;
-	msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP);
-	return m.overflow ? -EMSGSIZE : 0;
+	msg_put_u32(m, IFLA_GROUP, BOXNET_GROUP);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 static int put_link_del(struct talk *t, const char *name, const void *tag)
 {
 	struct ifinfomsg *ifi;
-	struct msg m = link_msg(t, RTM_DELLINK, 0, name, tag, &ifi);
-	return m.overflow ? -EMSGSIZE : 0;
+	struct msg *m = link_msg(t, RTM_DELLINK, 0, name, tag, &ifi);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* replace: the address may be there already. */
@@ -169,8 +169,8 @@ static int put_addr(struct talk *t, uint16_t type, int index, const struct prefi
 		    const void *tag)
 {
 	uint16_t flags = type == RTM_DELADDR ? 0 : NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
-	struct msg m = talk_add(t, type, flags, tag);
-	struct ifaddrmsg *ifa = msg_reserve(&m, sizeof(*ifa));
+	struct msg *m = talk_add(t, type, flags, tag);
+	struct ifaddrmsg *ifa = msg_reserve(m, sizeof(*ifa));
 	/* No duplicate address detection: boxnet checked the addresses are unique, and each is
 	 * usable the moment up returns, not a second later. */
 	if (ifa)
@@ -178,11 +178,11 @@ static int put_addr(struct talk *t, uint16_t type, int index, const struct prefi
 					  .ifa_flags = p->family == AF_INET6 ? IFA_F_NODAD : 0,
 					  .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = (uint32_t)index};
 	struct prefix b = prefix_last(p);
-	msg_put(&m, IFA_LOCAL, ip_size(p->family), p->a);
-	msg_put(&m, IFA_ADDRESS, ip_size(p->family), p->a);
+	msg_put(m, IFA_LOCAL, ip_size(p->family), p->a);
+	msg_put(m, IFA_ADDRESS, ip_size(p->family), p->a);
 	if (type == RTM_NEWADDR && p->family == AF_INET && p->len <= 30)
-		msg_put(&m, IFA_BROADCAST, 4, b.a);
-	return m.overflow ? -EMSGSIZE : 0;
+		msg_put(m, IFA_BROADCAST, 4, b.a);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* replace: the default route that is there gives way; else there must be none. */
@@ -190,17 +190,17 @@ static int put_route(struct talk *t, uint16_t type, int oif, const struct prefix
 		     bool replace, const void *tag)
 {
 	uint16_t flags = type == RTM_DELROUTE ? 0 : NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
-	struct msg m = talk_add(t, type, flags, tag);
-	struct rtmsg *rtm = msg_reserve(&m, sizeof(*rtm));
+	struct msg *m = talk_add(t, type, flags, tag);
+	struct rtmsg *rtm = msg_reserve(m, sizeof(*rtm));
 	if (rtm)
 		*rtm = (struct rtmsg){.rtm_family = gw->family, .rtm_table = RT_TABLE_MAIN,
 				      .rtm_protocol = proto, .rtm_type = RTN_UNICAST,
 				      .rtm_scope = type == RTM_NEWROUTE ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE};
 	if (type == RTM_NEWROUTE)
-		msg_put(&m, RTA_GATEWAY, ip_size(gw->family), gw->a);
+		msg_put(m, RTA_GATEWAY, ip_size(gw->family), gw->a);
 	if (oif)
-		msg_put_u32(&m, RTA_OIF, (uint32_t)oif);
-	return m.overflow ? -EMSGSIZE : 0;
+		msg_put_u32(m, RTA_OIF, (uint32_t)oif);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* The route the kernel gives an address's subnet (IPv4: fib_magic() in fib_frontend.c; IPv6:
@@ -208,20 +208,20 @@ static int put_route(struct talk *t, uint16_t type, int oif, const struct prefix
  * the kernel does, beside any other route to the subnet. */
 static int put_net_route(struct talk *t, uint16_t type, int oif, const struct prefix *p, const void *tag)
 {
-	struct msg m = talk_add(t, type, type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_APPEND : 0, tag);
-	struct rtmsg *rtm = msg_reserve(&m, sizeof(*rtm));
+	struct msg *m = talk_add(t, type, type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_APPEND : 0, tag);
+	struct rtmsg *rtm = msg_reserve(m, sizeof(*rtm));
 	if (rtm)
 		*rtm = (struct rtmsg){.rtm_family = p->family, .rtm_dst_len = p->len, .rtm_table = RT_TABLE_MAIN,
 				      .rtm_protocol = RTPROT_KERNEL, .rtm_type = RTN_UNICAST,
 				      .rtm_scope = p->family == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE};
 	struct prefix dst = prefix_net(p);
-	msg_put(&m, RTA_DST, ip_size(p->family), dst.a);
+	msg_put(m, RTA_DST, ip_size(p->family), dst.a);
 	if (p->family == AF_INET)
-		msg_put(&m, RTA_PREFSRC, 4, p->a);
+		msg_put(m, RTA_PREFSRC, 4, p->a);
 	else
-		msg_put_u32(&m, RTA_PRIORITY, 256);
-	msg_put_u32(&m, RTA_OIF, (uint32_t)oif);
-	return m.overflow ? -EMSGSIZE : 0;
+		msg_put_u32(m, RTA_PRIORITY, 256);
+	msg_put_u32(m, RTA_OIF, (uint32_t)oif);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* ---- sending ---- */

@@ -15,16 +15,16 @@
 enum { UDATA_TABLE_COMMENT = 0 };
 
 /* A message about boxnet's table of that family: inet, or the ip one of an older boxnet. */
-static struct msg nft_msg_of(struct talk *t, uint8_t family, uint16_t type, uint16_t flags, const void *tag)
+static struct msg *nft_msg_of(struct talk *t, uint8_t family, uint16_t type, uint16_t flags, const void *tag)
 {
-	struct msg m = talk_add(t, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags, tag);
-	struct nfgenmsg *g = msg_reserve(&m, sizeof(*g));
+	struct msg *m = talk_add(t, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags, tag);
+	struct nfgenmsg *g = msg_reserve(m, sizeof(*g));
 	if (g)
 		*g = (struct nfgenmsg){.nfgen_family = family, .version = NFNETLINK_V0};
 	return m;
 }
 
-static struct msg nft_msg(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
+static struct msg *nft_msg(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
 {
 	return nft_msg_of(t, NFPROTO_INET, type, flags, tag);
 }
@@ -68,9 +68,9 @@ int nft_get_table(struct talk *t, bool legacy, char *comment, size_t size, struc
 	struct table_reply r = {comment, size, copy};
 	comment[0] = '\0';
 	copy->flags = copy->use = 0;
-	struct msg m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_GETTABLE, 0, NULL);
-	msg_put_str(&m, NFTA_TABLE_NAME, NFT_TABLE);
-	if (m.overflow)
+	struct msg *m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_GETTABLE, 0, NULL);
+	msg_put_str(m, NFTA_TABLE_NAME, NFT_TABLE);
+	if (m->overflow)
 		return -ENOMEM;
 	talk_on_reply(t, on_table, &r);
 	return talk_flush(t);
@@ -239,33 +239,33 @@ static void put_table_head(struct talk *t, const void *tag, const char *comment,
 {
 	unsigned char udata[2 + NFT_COMMENT_SIZE];
 	size_t clen = strnlen(comment, NFT_COMMENT_SIZE - 1) + 1;
-	struct msg m;
+	struct msg *m;
 	if (exists) {
 		m = nft_msg(t, NFT_MSG_DELTABLE, 0, tag);
-		put_table_name(&m);
-		*overflow |= m.overflow;
+		put_table_name(m);
+		*overflow |= m->overflow;
 	}
 	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
-	put_table_name(&m);
+	put_table_name(m);
 	if (flags)
-		msg_put_be32(&m, NFTA_TABLE_FLAGS, flags);
+		msg_put_be32(m, NFTA_TABLE_FLAGS, flags);
 	udata[0] = UDATA_TABLE_COMMENT;
 	udata[1] = (unsigned char)clen;
 	memcpy(udata + 2, comment, clen - 1);
 	udata[1 + clen] = '\0';
-	msg_put(&m, NFTA_TABLE_USERDATA, 2 + clen, udata);
-	*overflow |= m.overflow;
+	msg_put(m, NFTA_TABLE_USERDATA, 2 + clen, udata);
+	*overflow |= m->overflow;
 }
 
 int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists, bool legacy)
 {
 	bool overflow = false;
-	struct msg m;
+	struct msg *m;
 
 	if (legacy) {
 		m = nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs);
-		put_table_name(&m);
-		overflow |= m.overflow;
+		put_table_name(m);
+		overflow |= m->overflow;
 	}
 	put_table_head(t, rs, comment, 0, exists, &overflow);
 
@@ -274,23 +274,23 @@ int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, 
 		if (!(rs->chains & (1u << ch)))
 			continue;
 		m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, ci);
-		msg_put_str(&m, NFTA_CHAIN_TABLE, NFT_TABLE);
-		msg_put_str(&m, NFTA_CHAIN_NAME, ci->name);
-		struct nlattr *hook = msg_nest(&m, NFTA_CHAIN_HOOK);
-		msg_put_be32(&m, NFTA_HOOK_HOOKNUM, ci->hook);
-		msg_put_be32(&m, NFTA_HOOK_PRIORITY, (uint32_t)ci->prio);
-		msg_nest_end(&m, hook);
-		msg_put_be32(&m, NFTA_CHAIN_POLICY, NF_ACCEPT);
-		msg_put_str(&m, NFTA_CHAIN_TYPE, ci->type);
-		overflow |= m.overflow;
+		msg_put_str(m, NFTA_CHAIN_TABLE, NFT_TABLE);
+		msg_put_str(m, NFTA_CHAIN_NAME, ci->name);
+		struct nlattr *hook = msg_nest(m, NFTA_CHAIN_HOOK);
+		msg_put_be32(m, NFTA_HOOK_HOOKNUM, ci->hook);
+		msg_put_be32(m, NFTA_HOOK_PRIORITY, (uint32_t)ci->prio);
+		msg_nest_end(m, hook);
+		msg_put_be32(m, NFTA_CHAIN_POLICY, NF_ACCEPT);
+		msg_put_str(m, NFTA_CHAIN_TYPE, ci->type);
+		overflow |= m->overflow;
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->v[i];
 		m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r);
-		msg_put_str(&m, NFTA_RULE_TABLE, NFT_TABLE);
-		msg_put_str(&m, NFTA_RULE_CHAIN, rule_chains[r->chain].name);
-		put_exprs(&m, r);
-		overflow |= m.overflow;
+		msg_put_str(m, NFTA_RULE_TABLE, NFT_TABLE);
+		msg_put_str(m, NFTA_RULE_CHAIN, rule_chains[r->chain].name);
+		put_exprs(m, r);
+		overflow |= m->overflow;
 	}
 	return overflow ? -EMSGSIZE : 0;
 }
@@ -759,10 +759,10 @@ static bool rule_matches(const struct nft_rule_copy *have, const struct rule *r)
 		struct nlmsghdr h;
 		unsigned char b[TALK_MSG_ROOM];
 	} buf;
-	struct msg m = {mnl_nlmsg_put_header(buf.b), false};
-	put_exprs(&m, r);
-	const struct nlattr *want = mnl_nlmsg_get_payload(m.nlh);
-	return !m.overflow && same_exprs(mnl_attr_get_payload(want), mnl_attr_get_payload_len(want), have->exprs,
+	struct msg built = {mnl_nlmsg_put_header(buf.b), false}, *m = &built;
+	put_exprs(m, r);
+	const struct nlattr *want = mnl_nlmsg_get_payload(m->nlh);
+	return !m->overflow && same_exprs(mnl_attr_get_payload(want), mnl_attr_get_payload_len(want), have->exprs,
 					 have->len);
 }
 
@@ -811,41 +811,41 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 {
 	bool overflow = false;
 	/* The table first made sure of: undoing a load finds it, undoing a delete does not. */
-	struct msg m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL);
-	put_table_name(&m);
-	overflow |= m.overflow;
+	struct msg *m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL);
+	put_table_name(m);
+	overflow |= m->overflow;
 	/* A dormant table comes back dormant; an owner would be this process, gone at its exit. */
 	put_table_head(t, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true, &overflow);
 	for (size_t i = 0; i < copy->nchains; i++) {
 		const struct nft_chain_copy *ch = &copy->chains[i];
 		m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NULL);
-		msg_put_str(&m, NFTA_CHAIN_TABLE, NFT_TABLE);
-		msg_put_str(&m, NFTA_CHAIN_NAME, ch->name);
+		msg_put_str(m, NFTA_CHAIN_TABLE, NFT_TABLE);
+		msg_put_str(m, NFTA_CHAIN_NAME, ch->name);
 		if (ch->base) {
-			struct nlattr *hook = msg_nest(&m, NFTA_CHAIN_HOOK);
-			msg_put_be32(&m, NFTA_HOOK_HOOKNUM, ch->hook);
-			msg_put_be32(&m, NFTA_HOOK_PRIORITY, (uint32_t)ch->prio);
-			msg_nest_end(&m, hook);
-			msg_put_be32(&m, NFTA_CHAIN_POLICY, ch->policy);
-			msg_put_str(&m, NFTA_CHAIN_TYPE, ch->type[0] ? ch->type : "filter");
+			struct nlattr *hook = msg_nest(m, NFTA_CHAIN_HOOK);
+			msg_put_be32(m, NFTA_HOOK_HOOKNUM, ch->hook);
+			msg_put_be32(m, NFTA_HOOK_PRIORITY, (uint32_t)ch->prio);
+			msg_nest_end(m, hook);
+			msg_put_be32(m, NFTA_CHAIN_POLICY, ch->policy);
+			msg_put_str(m, NFTA_CHAIN_TYPE, ch->type[0] ? ch->type : "filter");
 		}
-		overflow |= m.overflow;
+		overflow |= m->overflow;
 	}
 	for (size_t i = 0; i < copy->nrules; i++) {
 		m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, NULL);
-		msg_put_str(&m, NFTA_RULE_TABLE, NFT_TABLE);
-		msg_put_str(&m, NFTA_RULE_CHAIN, copy->rules[i].chain);
-		msg_put(&m, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED, copy->rules[i].len, copy->rules[i].exprs);
-		overflow |= m.overflow;
+		msg_put_str(m, NFTA_RULE_TABLE, NFT_TABLE);
+		msg_put_str(m, NFTA_RULE_CHAIN, copy->rules[i].chain);
+		msg_put(m, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED, copy->rules[i].len, copy->rules[i].exprs);
+		overflow |= m->overflow;
 	}
 	return overflow ? -EMSGSIZE : 0;
 }
 
 int nft_put_delete(struct talk *t, bool legacy)
 {
-	struct msg m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_DELTABLE, 0, NULL);
-	put_table_name(&m);
-	return m.overflow ? -EMSGSIZE : 0;
+	struct msg *m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_DELTABLE, 0, NULL);
+	put_table_name(m);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 const char *nft_feature(const struct talk_error *e)

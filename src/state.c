@@ -248,13 +248,13 @@ static void reset_routes(void *arg)
 
 int state_ask_link(struct ns_state *ns, const char *name)
 {
-	struct msg m = talk_add(&ns->rt, RTM_GETLINK, 0, NULL);
-	struct ifinfomsg *ifi = msg_reserve(&m, sizeof(*ifi));
+	struct msg *m = talk_add(&ns->rt, RTM_GETLINK, 0, NULL);
+	struct ifinfomsg *ifi = msg_reserve(m, sizeof(*ifi));
 	if (ifi)
 		ifi->ifi_family = AF_UNSPEC;
-	msg_put_str(&m, IFLA_IFNAME, name);
-	msg_put_u32(&m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	if (m.overflow)
+	msg_put_str(m, IFLA_IFNAME, name);
+	msg_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (m->overflow)
 		return -ENOMEM;
 	talk_on_reply(&ns->rt, on_link, ns);
 	return 0;

@@ -155,23 +155,23 @@ static size_t finish_last(struct talk *t)
 	return t->len;
 }
 
-struct msg talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
+struct msg *talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
 {
-	struct msg m = {0};
+	struct msg *m = &t->msg;
 	size_t off = finish_last(t);
+	*m = (struct msg){.overflow = true};
 	if (grow(&t->buf, &t->cap, off + TALK_MSG_ROOM, 1) ||
-	    grow(&t->reqs, &t->reqs_cap, t->nreqs + 1, sizeof(*t->reqs))) {
-		m.overflow = true;
+	    grow(&t->reqs, &t->reqs_cap, t->nreqs + 1, sizeof(*t->reqs)))
 		return m;
-	}
 	/* Attribute padding is sent as it lies: zero it. */
 	memset(t->buf + off, 0, TALK_MSG_ROOM);
-	m.nlh = mnl_nlmsg_put_header(t->buf + off);
-	m.nlh->nlmsg_type = type;
-	m.nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	m.nlh->nlmsg_seq = ++t->seq;
+	m->overflow = false;
+	m->nlh = mnl_nlmsg_put_header(t->buf + off);
+	m->nlh->nlmsg_type = type;
+	m->nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	m->nlh->nlmsg_seq = ++t->seq;
 	t->last = off;
-	t->len = off + m.nlh->nlmsg_len;
+	t->len = off + m->nlh->nlmsg_len;
 	t->reqs[t->nreqs++] = (struct talk_req){.seq = t->seq, .type = type, .tag = tag};
 	return m;
 }
