@@ -48,14 +48,22 @@ struct exec {
 
 /* ---- rtnetlink messages ---- */
 
-static struct msg *link_msg(struct talk *t, uint16_t type, uint16_t flags, const char *name,
-			   const void *tag, struct ifinfomsg **ifi)
+/* A link message, by index (0: none) or name (NULL: none; with an index, the new name); up:
+ * 1 or 0, or -1 to keep. The room is zeroed: ifi_family is AF_UNSPEC. */
+static struct msg *link_msg(struct talk *t, uint16_t type, uint16_t flags, int index, const char *name, int up,
+			    const void *tag)
 {
 	struct msg *m = talk_add(t, type, flags, tag);
-	*ifi = msg_reserve(m, sizeof(**ifi));
-	if (*ifi)
-		(*ifi)->ifi_family = AF_UNSPEC;
-	msg_put_str(m, IFLA_IFNAME, name);
+	struct ifinfomsg *ifi = msg_reserve(m, sizeof(*ifi));
+	if (ifi) {
+		ifi->ifi_index = index;
+		if (up >= 0) {
+			ifi->ifi_change = IFF_UP;
+			ifi->ifi_flags = up ? IFF_UP : 0;
+		}
+	}
+	if (name)
+		msg_put_str(m, IFLA_IFNAME, name);
 	return m;
 }
 
@@ -70,10 +78,8 @@ static void put_one_queue(struct msg *m)
 
 static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 {
-	struct ifinfomsg *ifi;
-	struct msg *m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->ifname, o, &ifi);
-	if (ifi)
-		ifi->ifi_index = o->index;	/* 0: the kernel picks one */
+	/* o->index 0: the kernel picks one */
+	struct msg *m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->index, o->ifname, -1, o);
 	if (o->mtu)
 		msg_put_u32(m, IFLA_MTU, o->mtu);
 	if (o->has_mac)
@@ -87,9 +93,7 @@ static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 		/* The peer is born in its namespace, named as configured. */
 		struct nlattr *data = msg_nest(m, IFLA_INFO_DATA);
 		struct nlattr *peer = msg_nest(m, VETH_INFO_PEER);
-		struct ifinfomsg *pifi = msg_reserve(m, sizeof(*pifi));
-		if (pifi)
-			pifi->ifi_family = AF_UNSPEC;
+		msg_reserve(m, sizeof(struct ifinfomsg));	/* zeroed: AF_UNSPEC */
 		msg_put_str(m, IFLA_IFNAME, o->peer);
 		if (o->mtu)
 			msg_put_u32(m, IFLA_MTU, o->mtu);
@@ -103,17 +107,13 @@ static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 	return m->overflow ? -EMSGSIZE : 0;
 }
 
-/* up: 1 or 0, or -1 to keep; master: an index, 0 to leave the bridge, -1 to keep; group: -1
- * to keep; mac: NULL to keep. */
-static int put_link_set(struct talk *t, const char *name, int up, unsigned mtu, int master,
+/* By name, or by index for what renames a link (name: the new one, or NULL). up: 1 or 0, or
+ * -1 to keep; master: an index, 0 to leave the bridge, -1 to keep; group: -1 to keep; mac:
+ * NULL to keep. */
+static int put_link_set(struct talk *t, int index, const char *name, int up, unsigned mtu, int master,
 			const char *alias, long group, const unsigned char *mac, const void *tag)
 {
-	struct ifinfomsg *ifi;
-	struct msg *m = link_msg(t, RTM_NEWLINK, 0, name, tag, &ifi);
-	if (ifi && up >= 0) {
-		ifi->ifi_change = IFF_UP;
-		ifi->ifi_flags = up ? IFF_UP : 0;
-	}
+	struct msg *m = link_msg(t, RTM_NEWLINK, 0, index, name, up, tag);
 	if (mtu)
 		msg_put_u32(m, IFLA_MTU, mtu);
 	if (master >= 0)
@@ -127,40 +127,13 @@ static int put_link_set(struct talk *t, const char *name, int up, unsigned mtu, 
 	return m->overflow ? -EMSGSIZE : 0;
 }
 
-/* By index, for what renames a link: name, up (1, 0, -1 to keep), group (-1 to keep). */
-static int put_link_index(struct talk *t, int index, const char *name, int up, long group, const void *tag)
-{
-	struct msg *m = talk_add(t, RTM_NEWLINK, 0, tag);
-	struct ifinfomsg *ifi = msg_reserve(m, sizeof(*ifi));
-	if (ifi) {
-		*ifi = (struct ifinfomsg){.ifi_family = AF_UNSPEC, .ifi_index = index};
-		if (up >= 0) {
-			ifi->ifi_change = IFF_UP;
-			ifi->ifi_flags = up ? IFF_UP : 0;
-		}
-	}
-	if (name)
-		msg_put_str(m, IFLA_IFNAME, name);
-	if (group >= 0)
-		msg_put_u32(m, IFLA_GROUP, (uint32_t)group);
-	return m->overflow ? -EMSGSIZE : 0;
-}
-
-/* Deletes every link of BOXNET_GROUP at once: parked links go together, or none does. */
-static int put_purge(struct talk *t, const void *tag)
-{
-	struct msg *m = talk_add(t, RTM_DELLINK, 0, tag);
-	struct ifinfomsg *ifi = msg_reserve(m, sizeof(*ifi));
-	if (ifi)
-		ifi->ifi_family = AF_UNSPEC;
-	msg_put_u32(m, IFLA_GROUP, BOXNET_GROUP);
-	return m->overflow ? -EMSGSIZE : 0;
-}
-
+/* By name; or, without one, every link of BOXNET_GROUP at once: parked links go together, or
+ * none does. */
 static int put_link_del(struct talk *t, const char *name, const void *tag)
 {
-	struct ifinfomsg *ifi;
-	struct msg *m = link_msg(t, RTM_DELLINK, 0, name, tag, &ifi);
+	struct msg *m = link_msg(t, RTM_DELLINK, 0, 0, name, -1, tag);
+	if (!name)
+		msg_put_u32(m, IFLA_GROUP, BOXNET_GROUP);
 	return m->overflow ? -EMSGSIZE : 0;
 }
 
@@ -469,13 +442,13 @@ static int run_op(struct exec *x, const struct op *o)
 		 * namespace was just deleted goes when the kernel gets to cleaning it up. Gone,
 		 * it is out of the way all the same. */
 		if ((err = use(x, ns)) ||
-		    (err = put_link_index(t, o->old_link.index, NULL, 0, BOXNET_GROUP, o)))
+		    (err = put_link_set(t, o->old_link.index, NULL, 0, 0, -1, NULL, BOXNET_GROUP, NULL, o)))
 			break;
 		talk_track(t, done);
 		talk_fine(t, -ENODEV);
 		/* A rename waits for an RCU grace period: only when a new link wants the name. */
 		if (!o->keep_name) {
-			if ((err = put_link_index(t, o->old_link.index, park_name, -1, -1, o)))
+			if ((err = put_link_set(t, o->old_link.index, park_name, -1, 0, -1, NULL, -1, NULL, o)))
 				break;
 			talk_track(t, done);
 			talk_fine(t, -ENODEV);
@@ -483,7 +456,7 @@ static int run_op(struct exec *x, const struct op *o)
 		forget_link(ns, o->ifname);
 		break;
 	case OP_LINK_PURGE:
-		if ((err = use(x, ns)) || (err = put_purge(t, o)))
+		if ((err = use(x, ns)) || (err = put_link_del(t, NULL, o)))
 			break;
 		talk_track(t, done);
 		talk_fine(t, -ENODEV);	/* gone already, with their veth peers */
@@ -511,7 +484,7 @@ static int run_op(struct exec *x, const struct op *o)
 		if (o->nomaster)
 			master = 0;
 		if ((err = use(x, ns)) ||
-		    (err = put_link_set(t, o->ifname, o->up, o->mtu, master,
+		    (err = put_link_set(t, 0, o->ifname, o->up, o->mtu, master,
 					 !o->mark ? NULL : ns->name ? st->mark : BOXNET_MARK,
 					 o->mark ? 0 : -1, o->has_mac ? o->mac : NULL, o)))
 			break;
@@ -621,13 +594,13 @@ static void undo(struct exec *x)
 			break;
 		case OP_LINK_PARK:
 			/* The name back first: a link is renamed only while down. */
-			if ((o->keep_name || !put_link_index(t, old->index, old->name, -1, -1, NULL)) &&
-			    !put_link_index(t, old->index, NULL, old->up, old->group, NULL))
+			if ((o->keep_name || !put_link_set(t, old->index, old->name, -1, 0, -1, NULL, -1, NULL, NULL)) &&
+			    !put_link_set(t, old->index, NULL, old->up, 0, -1, NULL, old->group, NULL, NULL))
 				talk_flush(t);
 			break;
 		case OP_LINK_SET:
 			if (o->has_old &&
-			    !put_link_set(t, o->ifname, old->up, o->mtu ? old->mtu : 0,
+			    !put_link_set(t, 0, o->ifname, old->up, o->mtu ? old->mtu : 0,
 					  o->master || o->nomaster ? old->master : -1,
 					  !old->ours ? "" : old->remark ? BOXNET_MARK : NULL,
 					  old->group, o->has_mac ? old->mac : NULL, NULL))
