@@ -199,6 +199,14 @@ static int put_net_route(struct talk *t, uint16_t type, int oif, const struct pr
 
 /* ---- sending ---- */
 
+/* The first refusal is the one reported, with the kernel's words if it gave some. */
+static int keep_error(struct exec *x, const struct talk *t, int err)
+{
+	if (err && !x->error.err)
+		x->error = t->error.err ? t->error : (struct talk_error){.err = err};
+	return err;
+}
+
 static int flush(struct exec *x)
 {
 	struct ns_state *ns = x->cur;
@@ -206,10 +214,7 @@ static int flush(struct exec *x)
 		return 0;
 	x->cur = NULL;
 	x->cur_creates = false;
-	int err = talk_flush(&ns->rt);
-	if (err && !x->error.err)
-		x->error = ns->rt.error.err ? ns->rt.error : (struct talk_error){.err = err};
-	return err;
+	return keep_error(x, &ns->rt, talk_flush(&ns->rt));
 }
 
 static int await_ns(struct exec *x, struct ns_state *ns);
@@ -246,11 +251,8 @@ static int resolve(struct exec *x, struct ns_state *ns, const char *name, int *i
 			err = state_ask_link(ns, name);
 		if (!err)
 			err = x->cur == ns ? flush(x) : talk_flush(&ns->rt);
-		if (err) {
-			if (!x->error.err)
-				x->error = ns->rt.error.err ? ns->rt.error : (struct talk_error){.err = err};
+		if (keep_error(x, &ns->rt, err))
 			return err;
-		}
 		l = state_link(ns, name);
 	}
 	if (!l)
@@ -536,9 +538,7 @@ static int run_op(struct exec *x, const struct op *o)
 			err = nft_put_delete(&st->nf, true);
 		if (!err)
 			err = talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
-		if (err && !x->error.err)
-			x->error = st->nf.error.err ? st->nf.error : (struct talk_error){.err = err};
-		*done = !err;
+		*done = !keep_error(x, &st->nf, err);
 		break;
 	case OP_FORWARD_ON:
 		/* The note first: a boxnet killed in between leaves a note, never a forgotten switch.
