@@ -778,30 +778,25 @@ static const struct op *op_of(const struct exec *x, const void *tag, const struc
 int apply(const struct config *c, struct state *st, const struct plan *p, FILE *out)
 {
 	struct exec x = {.c = c, .p = p, .st = st};
-	const struct op *failed = NULL;
+	size_t i = 0;
 	int err = 0;
 
 	x.done = calloc(p->n + 1, sizeof(*x.done));
 	if (!x.done)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n && !err; i++) {
-		err = run_op(&x, &p->ops[i]);
-		if (err)
-			failed = op_of(&x, x.error.tag, &p->ops[i]);
-	}
-	if (!err && (err = maker_finish(&x, false)))
-		failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
-	if (!err && (err = flush(&x)))
-		failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
+	while (i < p->n && !(err = run_op(&x, &p->ops[i])))
+		i++;
+	if (!err && !(err = maker_finish(&x, false)))
+		err = flush(&x);
 	if (err) {
+		/* The op the kernel refused; else the one that failed, or the last for what was
+		 * still queued (with no op, nothing can fail). */
+		const struct op *failed = op_of(&x, x.error.tag, &p->ops[i < p->n ? i : p->n - 1]);
 		/* Undone first: nothing that befalls the message (a closed pipe, a full disk) may
 		 * leave the box half-built. */
 		maker_finish(&x, true);
 		undo(&x);
-		if (failed)
-			report(&x, failed, err, out);
-		else
-			fprintf(out, "boxnet: %s\n", strerror(-err));
+		report(&x, failed, err, out);
 	}
 	free(x.done);
 	return err;
