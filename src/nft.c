@@ -14,13 +14,17 @@
 /* libnftnl's user data TLV for a table comment, so that nft shows it. */
 enum { UDATA_TABLE_COMMENT = 0 };
 
-/* A message about boxnet's table of that family: inet, or the ip one of an older boxnet. */
+/* A message about boxnet's table of that family (inet, or the ip one of an older boxnet), or
+ * one of its chains or rules: each names the table first. */
 static struct msg *nft_msg_of(struct talk *t, uint8_t family, uint16_t type, uint16_t flags, const void *tag)
 {
+	_Static_assert((int)NFTA_TABLE_NAME == (int)NFTA_CHAIN_TABLE && (int)NFTA_TABLE_NAME == (int)NFTA_RULE_TABLE,
+		       "one attribute names the table in table, chain and rule messages");
 	struct msg *m = talk_add(t, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags, tag);
 	struct nfgenmsg *g = msg_reserve(m, sizeof(*g));
 	if (g)
 		*g = (struct nfgenmsg){.nfgen_family = family, .version = NFNETLINK_V0};
+	msg_put_str(m, NFTA_TABLE_NAME, NFT_TABLE);
 	return m;
 }
 
@@ -69,7 +73,6 @@ int nft_get_table(struct talk *t, bool legacy, char *comment, size_t size, struc
 	comment[0] = '\0';
 	copy->flags = copy->use = 0;
 	struct msg *m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_GETTABLE, 0, NULL);
-	msg_put_str(m, NFTA_TABLE_NAME, NFT_TABLE);
 	if (m->overflow)
 		return -ENOMEM;
 	talk_on_reply(t, on_table, &r);
@@ -226,11 +229,6 @@ static void put_exprs(struct msg *m, const struct rule *r)
 
 /* ---- the table ---- */
 
-static void put_table_name(struct msg *m)
-{
-	msg_put_str(m, NFTA_TABLE_NAME, NFT_TABLE);
-}
-
 /* Delete, create afresh: one transaction replaces the whole table. Without a table there,
  * only the creation: deleting a table costs the kernel an RCU grace period when the socket
  * closes, and there is nothing to delete. */
@@ -242,11 +240,9 @@ static void put_table_head(struct talk *t, const void *tag, const char *comment,
 	struct msg *m;
 	if (exists) {
 		m = nft_msg(t, NFT_MSG_DELTABLE, 0, tag);
-		put_table_name(m);
 		*overflow |= m->overflow;
 	}
 	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
-	put_table_name(m);
 	if (flags)
 		msg_put_be32(m, NFTA_TABLE_FLAGS, flags);
 	udata[0] = UDATA_TABLE_COMMENT;
@@ -257,38 +253,45 @@ static void put_table_head(struct talk *t, const void *tag, const char *comment,
 	*overflow |= m->overflow;
 }
 
+/* A chain; a base chain (type not NULL) with its hook, priority and policy. True when it
+ * overflowed. */
+static bool put_chain(struct talk *t, const char *name, const char *type, uint32_t hook, int32_t prio,
+		      uint32_t policy, const void *tag)
+{
+	struct msg *m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, tag);
+	msg_put_str(m, NFTA_CHAIN_NAME, name);
+	if (type) {
+		struct nlattr *h = msg_nest(m, NFTA_CHAIN_HOOK);
+		msg_put_be32(m, NFTA_HOOK_HOOKNUM, hook);
+		msg_put_be32(m, NFTA_HOOK_PRIORITY, (uint32_t)prio);
+		msg_nest_end(m, h);
+		msg_put_be32(m, NFTA_CHAIN_POLICY, policy);
+		msg_put_str(m, NFTA_CHAIN_TYPE, type);
+	}
+	return m->overflow;
+}
+
+/* A rule appended to a chain; its expressions are the caller's. */
+static struct msg *rule_msg(struct talk *t, const char *chain, const void *tag)
+{
+	struct msg *m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, tag);
+	msg_put_str(m, NFTA_RULE_CHAIN, chain);
+	return m;
+}
+
 int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists, bool legacy)
 {
-	bool overflow = false;
-	struct msg *m;
+	bool overflow = legacy && nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs)->overflow;
 
-	if (legacy) {
-		m = nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs);
-		put_table_name(m);
-		overflow |= m->overflow;
-	}
 	put_table_head(t, rs, comment, 0, exists, &overflow);
-
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
 		const struct chain_info *ci = &rule_chains[ch];
-		if (!(rs->chains & (1u << ch)))
-			continue;
-		m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, ci);
-		msg_put_str(m, NFTA_CHAIN_TABLE, NFT_TABLE);
-		msg_put_str(m, NFTA_CHAIN_NAME, ci->name);
-		struct nlattr *hook = msg_nest(m, NFTA_CHAIN_HOOK);
-		msg_put_be32(m, NFTA_HOOK_HOOKNUM, ci->hook);
-		msg_put_be32(m, NFTA_HOOK_PRIORITY, (uint32_t)ci->prio);
-		msg_nest_end(m, hook);
-		msg_put_be32(m, NFTA_CHAIN_POLICY, NF_ACCEPT);
-		msg_put_str(m, NFTA_CHAIN_TYPE, ci->type);
-		overflow |= m->overflow;
+		if (rs->chains & (1u << ch))
+			overflow |= put_chain(t, ci->name, ci->type, ci->hook, ci->prio, NF_ACCEPT, ci);
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->v[i];
-		m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r);
-		msg_put_str(m, NFTA_RULE_TABLE, NFT_TABLE);
-		msg_put_str(m, NFTA_RULE_CHAIN, rule_chains[r->chain].name);
+		struct msg *m = rule_msg(t, rule_chains[r->chain].name, r);
 		put_exprs(m, r);
 		overflow |= m->overflow;
 	}
@@ -809,32 +812,17 @@ static void put_table_head(struct talk *t, const void *tag, const char *comment,
 
 int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment)
 {
-	bool overflow = false;
 	/* The table first made sure of: undoing a load finds it, undoing a delete does not. */
-	struct msg *m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL);
-	put_table_name(m);
-	overflow |= m->overflow;
+	bool overflow = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL)->overflow;
 	/* A dormant table comes back dormant; an owner would be this process, gone at its exit. */
 	put_table_head(t, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true, &overflow);
 	for (size_t i = 0; i < copy->nchains; i++) {
 		const struct nft_chain_copy *ch = &copy->chains[i];
-		m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NULL);
-		msg_put_str(m, NFTA_CHAIN_TABLE, NFT_TABLE);
-		msg_put_str(m, NFTA_CHAIN_NAME, ch->name);
-		if (ch->base) {
-			struct nlattr *hook = msg_nest(m, NFTA_CHAIN_HOOK);
-			msg_put_be32(m, NFTA_HOOK_HOOKNUM, ch->hook);
-			msg_put_be32(m, NFTA_HOOK_PRIORITY, (uint32_t)ch->prio);
-			msg_nest_end(m, hook);
-			msg_put_be32(m, NFTA_CHAIN_POLICY, ch->policy);
-			msg_put_str(m, NFTA_CHAIN_TYPE, ch->type[0] ? ch->type : "filter");
-		}
-		overflow |= m->overflow;
+		overflow |= put_chain(t, ch->name, !ch->base ? NULL : ch->type[0] ? ch->type : "filter", ch->hook,
+				      ch->prio, ch->policy, NULL);
 	}
 	for (size_t i = 0; i < copy->nrules; i++) {
-		m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, NULL);
-		msg_put_str(m, NFTA_RULE_TABLE, NFT_TABLE);
-		msg_put_str(m, NFTA_RULE_CHAIN, copy->rules[i].chain);
+		struct msg *m = rule_msg(t, copy->rules[i].chain, NULL);
 		msg_put(m, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED, copy->rules[i].len, copy->rules[i].exprs);
 		overflow |= m->overflow;
 	}
@@ -844,7 +832,6 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 int nft_put_delete(struct talk *t, bool legacy)
 {
 	struct msg *m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_DELTABLE, 0, NULL);
-	put_table_name(m);
 	return m->overflow ? -EMSGSIZE : 0;
 }
 
