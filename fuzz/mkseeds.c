@@ -1,10 +1,13 @@
-/* mkseeds.c: write seed inputs for fuzz_reply: well-formed answers of each kind. */
+/* mkseeds.c: write seed inputs: for fuzz_reply, well-formed answers of each kind; with
+ * --conf, for fuzz_conf, a config that sets every key of conf_keys[] and a dictionary of
+ * their names, so that a new key is fuzzed the day it is added. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <linux/rtnetlink.h>
 
+#include "conf.h"
 #include "fakenl.h"
 
 static unsigned char out[65536];
@@ -29,11 +32,46 @@ static int save(const char *dir, const char *name)
 	return fclose(f) != 0;
 }
 
+/* A good value of each type, both families where it takes them. */
+static const char *const example[] = {
+	[VAL_NAME] = "eth0",
+	[VAL_BOOL] = "yes",
+	[VAL_MTU] = "1400",
+	[VAL_ADDRS] = "10.9.0.1/24 fd00:9::1/64",
+	[VAL_ADDR1] = "10.8.0.1/30 fd00:8::1/64",
+	[VAL_GATEWAY] = "10.9.0.1 fd00:9::1",
+	[VAL_MASQ] = "ipv4",
+};
+
+static int conf_seeds(const char *dir)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/every-key.conf", dir);
+	FILE *f = fopen(path, "w");
+	snprintf(path, sizeof(path), "%s/keys.dict", dir);
+	FILE *dict = fopen(path, "w");
+	if (!f || !dict)
+		return 1;
+	for (int k = 0; k < KEY_COUNT; k++) {
+		const struct key_info *ki = &conf_keys[k];
+		if (ki->kind == KIND_GLOBAL)
+			fprintf(f, "%s = %s\n", ki->attr, example[ki->type]);
+		else
+			fprintf(f, "%s.x.%s = %s\n", conf_kinds[ki->kind].name, ki->attr, example[ki->type]);
+		fprintf(dict, "\"%s\"\n", ki->attr);
+	}
+	for (int kind = KIND_GLOBAL + 1; kind < KIND_COUNT; kind++)
+		fprintf(dict, "\"%s.\"\n", conf_kinds[kind].name);
+	return (fclose(f) != 0) | (fclose(dict) != 0);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned char b[8192];
 	size_t off;
 	int err = 0;
+	if (argc == 3 && !strcmp(argv[1], "--conf"))
+		return conf_seeds(argv[2]);
 	if (argc != 2)
 		return 2;
 

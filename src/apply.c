@@ -628,9 +628,11 @@ static void undo(struct exec *x)
 			break;
 		case OP_NFT_LOAD:
 		case OP_NFT_DEL:
-			/* An older boxnet's table ip boxnet, replaced, stays gone: this one does its work. */
 			if (st->table_exists ? !nft_put_restore(&st->nf, &st->table, st->table_comment)
 					     : !nft_put_delete(&st->nf, false))
+				talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
+			/* An older boxnet's table ip boxnet, replaced or deleted, comes back too. */
+			if (st->legacy_table && !nft_put_restore(&st->nf, &st->legacy, st->legacy_comment))
 				talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
 			break;
 		case OP_FORWARD_ON:

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 const struct kind_info conf_kinds[KIND_COUNT] = {
-	[KIND_GLOBAL] = {"", "", 0},
-	[KIND_BRIDGE] = {"bridge", "bridge", sizeof(struct bridge)},
-	[KIND_NS] = {"ns", "namespace", sizeof(struct netns)},
+	[KIND_GLOBAL] = {"", "", 0, NULL},
+	[KIND_BRIDGE] = {"bridge", "bridge", sizeof(struct bridge), check_bridge},
+	[KIND_NS] = {"ns", "namespace", sizeof(struct netns), check_ns},
 };
 
 #define K(kind, attr, type, st, field, expect) {kind, attr, type, offsetof(struct st, field), expect}

@@ -20,13 +20,23 @@
  * a kind of their own with one unnamed object. */
 enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_COUNT };
 
+struct config;
+struct obj;
+
 struct kind_info {
 	const char *name;	/* the key's first part: bridge.NAME.ATTRIBUTE */
 	const char *noun;	/* in messages: "bridge", "namespace" */
 	size_t size;		/* of its struct, which starts with a struct obj */
+	/* Checks one object against the rest of the config and fills in its defaults; kinds
+	 * are checked in this table's order, so a kind may use what an earlier one derived. */
+	void (*check)(struct config *c, struct obj *o, struct diag *d);
 };
 
 extern const struct kind_info conf_kinds[KIND_COUNT];
+
+/* validate.c: each kind's check. */
+void check_bridge(struct config *c, struct obj *o, struct diag *d);
+void check_ns(struct config *c, struct obj *o, struct diag *d);
 
 /* Every key boxnet knows; conf_keys[] describes each one. */
 enum key_id {

@@ -28,11 +28,6 @@ static struct msg *nft_msg_of(struct talk *t, uint8_t family, uint16_t type, uin
 	return m;
 }
 
-static struct msg *nft_msg(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
-{
-	return nft_msg_of(t, NFPROTO_INET, type, flags, tag);
-}
-
 /* ---- reading the table ---- */
 
 struct table_reply {
@@ -232,17 +227,17 @@ static void put_exprs(struct msg *m, const struct rule *r)
 /* Delete, create afresh: one transaction replaces the whole table. Without a table there,
  * only the creation: deleting a table costs the kernel an RCU grace period when the socket
  * closes, and there is nothing to delete. */
-static void put_table_head(struct talk *t, const void *tag, const char *comment, uint32_t flags, bool exists,
-			   bool *overflow)
+static void put_table_head(struct talk *t, uint8_t family, const void *tag, const char *comment, uint32_t flags,
+			   bool exists, bool *overflow)
 {
 	unsigned char udata[2 + NFT_COMMENT_SIZE];
 	size_t clen = strnlen(comment, NFT_COMMENT_SIZE - 1) + 1;
 	struct msg *m;
 	if (exists) {
-		m = nft_msg(t, NFT_MSG_DELTABLE, 0, tag);
+		m = nft_msg_of(t, family, NFT_MSG_DELTABLE, 0, tag);
 		*overflow |= m->overflow;
 	}
-	m = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
+	m = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
 	if (flags)
 		msg_put_be32(m, NFTA_TABLE_FLAGS, flags);
 	udata[0] = UDATA_TABLE_COMMENT;
@@ -255,10 +250,10 @@ static void put_table_head(struct talk *t, const void *tag, const char *comment,
 
 /* A chain; a base chain (type not NULL) with its hook, priority and policy. True when it
  * overflowed. */
-static bool put_chain(struct talk *t, const char *name, const char *type, uint32_t hook, int32_t prio,
-		      uint32_t policy, const void *tag)
+static bool put_chain(struct talk *t, uint8_t family, const char *name, const char *type, uint32_t hook,
+		      int32_t prio, uint32_t policy, const void *tag)
 {
-	struct msg *m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, tag);
+	struct msg *m = nft_msg_of(t, family, NFT_MSG_NEWCHAIN, NLM_F_CREATE, tag);
 	msg_put_str(m, NFTA_CHAIN_NAME, name);
 	if (type) {
 		struct nlattr *h = msg_nest(m, NFTA_CHAIN_HOOK);
@@ -272,9 +267,9 @@ static bool put_chain(struct talk *t, const char *name, const char *type, uint32
 }
 
 /* A rule appended to a chain; its expressions are the caller's. */
-static struct msg *rule_msg(struct talk *t, const char *chain, const void *tag)
+static struct msg *rule_msg(struct talk *t, uint8_t family, const char *chain, const void *tag)
 {
-	struct msg *m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, tag);
+	struct msg *m = nft_msg_of(t, family, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, tag);
 	msg_put_str(m, NFTA_RULE_CHAIN, chain);
 	return m;
 }
@@ -283,15 +278,15 @@ int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, 
 {
 	bool overflow = legacy && nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs)->overflow;
 
-	put_table_head(t, rs, comment, 0, exists, &overflow);
+	put_table_head(t, NFPROTO_INET, rs, comment, 0, exists, &overflow);
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
 		const struct chain_info *ci = &rule_chains[ch];
 		if (rs->chains & (1u << ch))
-			overflow |= put_chain(t, ci->name, ci->type, ci->hook, ci->prio, NF_ACCEPT, ci);
+			overflow |= put_chain(t, NFPROTO_INET, ci->name, ci->type, ci->hook, ci->prio, NF_ACCEPT, ci);
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->v[i];
-		struct msg *m = rule_msg(t, rule_chains[r->chain].name, r);
+		struct msg *m = rule_msg(t, NFPROTO_INET, rule_chains[r->chain].name, r);
 		put_exprs(m, r);
 		overflow |= m->overflow;
 	}
@@ -354,10 +349,10 @@ struct reading {
 	bool ours, others;
 };
 
-static bool is_ours(const struct nlmsghdr *nlh, const char *table)
+static bool is_ours(const struct nlmsghdr *nlh, const char *table, const struct nft_copy *cp)
 {
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	return g->nfgen_family == NFPROTO_INET && !strcmp(table, NFT_TABLE);
+	return g->nfgen_family == (cp->legacy ? NFPROTO_IPV4 : NFPROTO_INET) && !strcmp(table, NFT_TABLE);
 }
 
 /* The IP families: bridge, arp and netdev chains never see boxnet's routed packets on these
@@ -417,8 +412,8 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 	/* Names up to 255 bytes are the kernel's limit: longer ones than boxnet keeps are not
 	 * boxnet's, and not understood (firewalld's, Docker's are shorter). */
 	if (bad)
-		return is_ours(nlh, table) ? -EBADMSG : 0;
-	if (is_ours(nlh, table)) {
+		return is_ours(nlh, table, cp) ? -EBADMSG : 0;
+	if (is_ours(nlh, table, cp)) {
 		if (!rd->ours)
 			return 0;
 		if (grow(&cp->chains, &cp->chains_cap, cp->nchains + 1, sizeof(ch)))
@@ -539,8 +534,8 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 			exprs = a;
 	}
 	if (bad)
-		return is_ours(nlh, table) ? -EBADMSG : 0;
-	if (!is_ours(nlh, table)) {
+		return is_ours(nlh, table, cp) ? -EBADMSG : 0;
+	if (!is_ours(nlh, table, cp)) {
 		uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
 		struct nft_other_rule o = {.family = family};
 		/* Only the tables that drop by default: their rules may make up for it. */
@@ -659,27 +654,29 @@ void nft_check_others(const struct nft_copy *cp, const struct segment *segs, siz
 {
 	for (size_t i = 0; i < cp->nothers; i++) {
 		const struct nft_other_chain *o = &cp->others[i];
-		const char *fam = o->family == NFPROTO_INET ? "inet" : o->family == NFPROTO_IPV6 ? "ip6" : "ip";
+		const char *fname = o->family == NFPROTO_INET ? "inet" : o->family == NFPROTO_IPV6 ? "ip6" : "ip";
 		for (size_t k = 0; k < n; k++) {
 			const char *x = segs[k].ifname;
-			bool v6 = false;
+			bool fams[FAM_COUNT] = {false, false};
 			for (unsigned j = 0; j < segs[k].nnets; j++)
-				v6 |= segs[k].nets[j].family == AF_INET6;
-			if (o->family == NFPROTO_IPV6 && !v6)
-				continue;	/* it sees none of this segment's packets */
+				fams[fam(segs[k].nets[j].family)] = true;
+			/* A chain of one family sees none of a segment routed in the other only. */
+			if ((o->family == NFPROTO_IPV6 && !fams[FAM_V6]) ||
+			    (o->family == NFPROTO_IPV4 && fams[FAM_V6] && !fams[FAM_V4]))
+				continue;
 			bool in = o->hook == NF_INET_LOCAL_IN;
 			/* To the box: from the segment. Forwarded: out to the uplink, and the replies. */
 			bool from = passes(cp, o, x, in ? "" : uplink, false);
 			bool to = in || passes(cp, o, uplink, x, true);
 			if (from && to)
 				continue;
-			sbuf_addf(out, "nftables chain %s %s %s (policy drop) blocks %s %s%s: add e.g. ", fam, o->table,
+			sbuf_addf(out, "nftables chain %s %s %s (policy drop) blocks %s %s%s: add e.g. ", fname, o->table,
 				  o->name, in ? "traffic from" : "forwarded traffic of segment", x, in ? " to the box" : "");
 			if (!from)
-				sbuf_addf(out, "nft insert rule %s %s %s iifname \"%s\" accept%s", fam, o->table, o->name, x,
+				sbuf_addf(out, "nft insert rule %s %s %s iifname \"%s\" accept%s", fname, o->table, o->name, x,
 					  to ? "" : " and ");
 			if (!to)
-				sbuf_addf(out, "nft insert rule %s %s %s oifname \"%s\" accept", fam, o->table, o->name, x);
+				sbuf_addf(out, "nft insert rule %s %s %s oifname \"%s\" accept", fname, o->table, o->name, x);
 			if (o->family == NFPROTO_INET && !strcmp(o->table, "fw4"))
 				sbuf_addf(out, " (with OpenWrt's fw4: a zone covering %s in /etc/config/firewall)", x);
 			sbuf_add(out, "\n", 1);
@@ -807,22 +804,20 @@ bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs)
 	return want == copy->nchains;
 }
 
-static void put_table_head(struct talk *t, const void *tag, const char *comment, uint32_t flags, bool exists,
-			   bool *overflow);
-
 int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment)
 {
+	uint8_t family = copy->legacy ? NFPROTO_IPV4 : NFPROTO_INET;
 	/* The table first made sure of: undoing a load finds it, undoing a delete does not. */
-	bool overflow = nft_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL)->overflow;
+	bool overflow = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL)->overflow;
 	/* A dormant table comes back dormant; an owner would be this process, gone at its exit. */
-	put_table_head(t, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true, &overflow);
+	put_table_head(t, family, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true, &overflow);
 	for (size_t i = 0; i < copy->nchains; i++) {
 		const struct nft_chain_copy *ch = &copy->chains[i];
-		overflow |= put_chain(t, ch->name, !ch->base ? NULL : ch->type[0] ? ch->type : "filter", ch->hook,
+		overflow |= put_chain(t, family, ch->name, !ch->base ? NULL : ch->type[0] ? ch->type : "filter", ch->hook,
 				      ch->prio, ch->policy, NULL);
 	}
 	for (size_t i = 0; i < copy->nrules; i++) {
-		struct msg *m = rule_msg(t, copy->rules[i].chain, NULL);
+		struct msg *m = rule_msg(t, family, copy->rules[i].chain, NULL);
 		msg_put(m, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED, copy->rules[i].len, copy->rules[i].exprs);
 		overflow |= m->overflow;
 	}
@@ -842,11 +837,11 @@ const char *nft_feature(const struct talk_error *e)
 	switch (e->type & 0xff) {
 	case NFT_MSG_NEWTABLE:
 	case NFT_MSG_DELTABLE:
-		return "CONFIG_NF_TABLES_IPV4 (nftables for IPv4)";
+		return "CONFIG_NF_TABLES_INET (nftables for IPv4 and IPv6 in one table)";
 	case NFT_MSG_NEWCHAIN:
 		if (e->tag == &rule_chains[CHAIN_POSTROUTING])
 			return "CONFIG_NFT_NAT (the nat chain type)";
-		return "CONFIG_NF_TABLES_IPV4 (the filter chain type)";
+		return "CONFIG_NF_TABLES_INET (the filter chain type)";
 	case NFT_MSG_NEWRULE: {
 		const struct rule *r = e->tag;
 		if (r && r->verdict == V_MASQUERADE)

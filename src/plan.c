@@ -539,7 +539,7 @@ static void plan_firewall(struct plan *p, struct state *st)
 		bool built = false;
 		for (size_t i = 0; i < st->host.nlinks && st->known && !st->table_exists && !st->legacy_table; i++)
 			built |= st->host.links[i].ours;
-		for (size_t i = 0; i < st->nns && st->known && !st->table_exists; i++)
+		for (size_t i = 0; i < st->nns && st->known && !st->table_exists && !st->legacy_table; i++)
 			built |= st->ns[i].exists && st->ns[i].ours;
 		if (built)
 			note(p, "nftables table %s %s: table missing: was the ruleset flushed? (up puts it back)", NFT_FAMILY,

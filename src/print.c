@@ -162,13 +162,15 @@ void plan_print_op(const struct plan *p, const struct op *o, FILE *out)
 		const char *sw = v6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward";
 		fprintf(out, "if [ \"$(cat %s)\" = 0 ]; then\n"
 			     "\t# noted, so that down switches it off again\n"
-			     "\tmkdir -p -m 0700 %s && echo on%s%s > %s.$(stat -L -c %%i /proc/self/ns/net)\n",
-			sw, RUN_DIR, o->ifname ? " " : "", o->ifname ? o->ifname : "", v6 ? FORWARD6_NOTE : FORWARD_NOTE);
+			     "\tmkdir -p -m 0700 %s && echo on > %s.$(stat -L -c %%i /proc/self/ns/net)\n",
+			sw, RUN_DIR, v6 ? FORWARD6_NOTE : FORWARD_NOTE);
+		/* The note names the uplink only when its accept_ra is boxnet's to put back. */
 		if (o->ifname)
 			fprintf(out, "\t# a forwarding host ignores router advertisements unless accept_ra is 2\n"
 				     "\tif [ \"$(cat /proc/sys/net/ipv6/conf/%s/accept_ra)\" = 1 ]; then\n"
+				     "\t\techo on %s > %s.$(stat -L -c %%i /proc/self/ns/net)\n"
 				     "\t\techo 2 > /proc/sys/net/ipv6/conf/%s/accept_ra\n\tfi\n",
-				o->ifname, o->ifname);
+				o->ifname, o->ifname, FORWARD6_NOTE, o->ifname);
 		fprintf(out, "\techo 1 > %s\nfi\n", sw);
 		break;
 	}

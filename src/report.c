@@ -249,7 +249,8 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 		const struct bridge *b = sg->bridged ? conf_bridge(c, sg->ifname) : NULL;
 		fprintf(out, "%s %s:", b ? "bridge" : "peer", sg->ifname);
 		addrs(out, sg->nets, sg->nnets);
-		fprintf(out, ", nat %s, isolate %s", sg->masquerade ? "on" : "off", sg->isolate ? "on" : "off");
+		static const char *const nat[] = {"off", "ipv4", "ipv6", "on"};
+		fprintf(out, ", nat %s, isolate %s", nat[sg->masquerade & MASQ_ALL], sg->isolate ? "on" : "off");
 		if (b)
 			verdict(out, c, st, p, &b->o);
 		else

@@ -73,6 +73,7 @@ void state_free(struct state *st)
 		talk_close(&st->nf);
 	talk_rx_free(&st->rx);
 	nft_copy_free(&st->table);
+	nft_copy_free(&st->legacy);
 	if (st->host_fd >= 0)
 		close(st->host_fd);
 	*st = (struct state){.host_fd = -1};
@@ -348,13 +349,15 @@ int state_open_ns(struct state *st, struct ns_state *ns)
  * the same two dumps. */
 static int read_table(struct state *st, bool others)
 {
-	char comment[NFT_COMMENT_SIZE];
-	struct nft_copy old = {0};
-	int err = nft_get_table(&st->nf, true, comment, sizeof(comment), &old);
+	/* An older boxnet's table ip boxnet: replaced in the transaction that loads this one,
+	 * and copied, to come back if up fails. */
+	st->legacy.legacy = true;
+	int err = nft_get_table(&st->nf, true, st->legacy_comment, sizeof(st->legacy_comment), &st->legacy);
 	if (err && err != -ENOENT)
 		return err;
-	/* An older boxnet's table ip boxnet: replaced in the transaction that loads this one. */
-	st->legacy_table = !err && !strncmp(comment, "boxnet ", 7);
+	st->legacy_table = !err && !strncmp(st->legacy_comment, "boxnet ", 7);
+	if (st->legacy_table && (err = nft_read_table(&st->nf, &st->legacy, true, false)) < 0)
+		return err;
 	err = nft_get_table(&st->nf, false, st->table_comment, sizeof(st->table_comment), &st->table);
 	if (err && err != -ENOENT)
 		return err;

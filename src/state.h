@@ -92,7 +92,9 @@ struct state {
 	struct talk nf;		/* nfnetlink, for the table */
 	struct talk_rx rx;	/* answers, for all these sockets */
 	bool table_exists, table_ours;
-	bool legacy_table;	/* an older boxnet's table ip boxnet is there */
+	bool legacy_table;	/* an older boxnet's table ip boxnet is there... */
+	struct nft_copy legacy;	/* ...as it is, for undo */
+	char legacy_comment[NFT_COMMENT_SIZE];
 	struct nft_copy table;	/* boxnet's table as it is, when it exists */
 	bool fwd_mark[FAM_COUNT];	/* boxnet switched forwarding on: its note exists */
 	char fwd_note[FAM_COUNT][sizeof(FORWARD6_NOTE) + 24];	/* FORWARD_NOTE.INUM, FORWARD6_NOTE.INUM */

@@ -285,10 +285,10 @@ static void derive_gateway(struct netns *ns, const struct prefix *nets, unsigned
 	}
 }
 
-static void check_ns(struct config *c, struct netns *ns, struct diag *d)
+void check_ns(struct config *c, struct obj *o, struct diag *d)
 {
+	struct netns *ns = (struct netns *)o;
 	char key[KEYNAME_SIZE];
-	struct obj *o = &ns->o;
 	bool has_bridge = o->at[KEY_NS_BRIDGE] != 0;
 	ns->has_peer = ns->peer.n > 0;
 
@@ -361,8 +361,9 @@ static void check_ns(struct config *c, struct netns *ns, struct diag *d)
 	}
 }
 
-static void check_bridge(struct config *c, struct bridge *b, struct diag *d)
+void check_bridge(struct config *c, struct obj *o, struct diag *d)
 {
+	struct bridge *b = (struct bridge *)o;
 	char key[KEYNAME_SIZE];
 	if (b->masquerade < 0)
 		b->masquerade = c->uplink[0] ? MASQ_ALL : 0;
@@ -409,10 +410,9 @@ static void derive_segments(struct config *c, struct diag *d)
 
 void conf_validate(struct config *c, struct diag *d)
 {
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
-		check_bridge(c, conf_bridge_at(c, i), d);
-	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
-		check_ns(c, conf_ns_at(c, i), d);
+	for (int k = KIND_GLOBAL + 1; k < KIND_COUNT; k++)
+		for (size_t i = 0; i < c->objs[k].n; i++)
+			conf_kinds[k].check(c, c->objs[k].v[i], d);
 	check_host_names(c, d);
 	check_addresses(c, d);
 	derive_segments(c, d);

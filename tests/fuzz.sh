@@ -12,10 +12,14 @@ for f in tests/good/*.conf tests/plan/*.conf tests/bad/*.conf fuzz/regressions/c
 	cp "$f" "build/fuzz/corpus-conf/${f//\//_}"
 done
 build/mkseeds build/fuzz/corpus-reply && cp fuzz/regressions/reply/* build/fuzz/corpus-reply/
+# Every key of the key table, and their names as a dictionary.
+build/mkseeds --conf build/fuzz && cp build/fuzz/every-key.conf build/fuzz/corpus-conf/
 failed=0
 for h in conf:8192 reply:16384; do
 	name=${h%%:*}
-	if build/fuzz/fuzz_$name -max_total_time="$secs" -max_len="${h#*:}" -artifact_prefix=build/fuzz/ \
+	dict=
+	[ "$name" = conf ] && dict=-dict=build/fuzz/keys.dict
+	if build/fuzz/fuzz_$name $dict -max_total_time="$secs" -max_len="${h#*:}" -artifact_prefix=build/fuzz/ \
 		-print_final_stats=1 build/fuzz/corpus-$name >build/fuzz/$name.log 2>&1; then
 		echo "ok - fuzz_$name: $(grep -o 'number_of_executed_units: [0-9]*' build/fuzz/$name.log |
 			cut -d' ' -f2) inputs in $secs s without a crash"

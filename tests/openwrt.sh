@@ -51,8 +51,11 @@ config bridge 'br1'
 	option masquerade 'no'
 
 config ns 'vpn'
-	option peer '10.9.0.1/30'
+	list peer '10.9.0.1/30'
+	list peer 'fd00:9::1/64'
 	list address '10.9.0.2/30'
+	list address 'fd00:9::2/64'
+	option masquerade 'ipv4'
 
 config ns 'db'
 	option peer '10.9.0.5/30'
@@ -70,8 +73,9 @@ bridge.br1.address = 10.1.0.1/24
 bridge.br1.masquerade = no
 ns.red.bridge = br0
 ns.red.address = 10.0.0.2/24
-ns.vpn.peer = 10.9.0.1/30
-ns.vpn.address = 10.9.0.2/30
+ns.vpn.peer = 10.9.0.1/30 fd00:9::1/64
+ns.vpn.address = 10.9.0.2/30 fd00:9::2/64
+ns.vpn.masquerade = ipv4
 ns.db.peer = 10.9.0.5/30
 ns.db.address = 10.9.0.6/30
 ns.db.hostif = vdb
@@ -83,8 +87,10 @@ t "firewall: zone boxnet holds the bridges and peer host ends" test "$(fw boxnet
 t "...input, output and forward within the zone accepted" test "$(fw boxnet).$(fw boxnet.name).$(fw boxnet.input).$(fw \
 	boxnet.output).$(fw boxnet.forward)" = zone.boxnet.ACCEPT.ACCEPT.ACCEPT
 t "...a forwarding boxnet -> wan" test "$(fw boxnet_wan).$(fw boxnet_wan.src).$(fw boxnet_wan.dest)" = forwarding.boxnet.wan
-t "...wan's masquerading stopped for segments with masquerade off" test "$(fw boxnet_nat1.src_ip) $(fw boxnet_nat2.src_ip) $(fw \
-	boxnet_nat1.target) $(fw boxnet_nat1.src) $(fw boxnet_nat3)" = "10.1.0.1/24 10.9.0.5/30 ACCEPT wan "
+nomasq="$(fw boxnet_nat1.src_ip) $(fw boxnet_nat2.src_ip) $(fw boxnet_nat3.src_ip) $(fw boxnet_nat1.target)"
+t "...wan's masquerading stopped for subnets not masqueraded (off, or the other family)" test \
+	"$nomasq $(fw boxnet_nat1.src) $(fw boxnet_nat4)" = "10.1.0.1/24 fd00:9::1/64 10.9.0.5/30 ACCEPT wan "
+t "...each in its family" test "$(fw boxnet_nat1.family) $(fw boxnet_nat2.family)" = "ipv4 ipv6"
 t "...committed, and the firewall reloaded" sh -c "grep -qx 'uci commit firewall' '$LOG' && grep -qx 'firewall reload' '$LOG'"
 run reload_service
 t "reload without a change: up again, no firewall reload" sh -c "grep -qx 'boxnet -c $R/var/run/boxnet/uci.conf up' '$LOG' &&

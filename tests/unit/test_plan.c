@@ -1242,6 +1242,120 @@ static void test_down(struct unit *u)
 	fx_free(&x);
 }
 
+
+/* ---- both families ---- */
+
+static const char *const dual_conf =
+	"uplink = eth0\n"
+	"bridge.br0.address = 10.0.0.1/24 fd00:10::1/64\n"
+	"ns.a.bridge = br0\n"
+	"ns.a.address = 10.0.0.2/24 fd00:10::2/64\n"
+	"ns.p.peer = 10.9.0.1/30 2001:db8:9::1/64\n"
+	"ns.p.address = 10.9.0.2/30 2001:db8:9::2/64\n"
+	"ns.p.masquerade = ipv4\n";
+
+/* The one op of that type, or NULL. */
+static const struct op *only_op(const struct plan *p, enum op_type type)
+{
+	const struct op *found = NULL;
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->ops[i].type != type)
+			continue;
+		if (found)
+			return NULL;
+		found = &p->ops[i];
+	}
+	return found;
+}
+
+static void test_dual_stack(struct unit *u)
+{
+	struct fx x;
+	char a[IP_STRLEN];
+	const struct op *o;
+
+	fx_init(u, &x, dual_conf);
+	CHECK(u, x.c.forwarding[FAM_V4] && x.c.forwarding[FAM_V6], "dual stack: both families forward");
+	expect_up(u, &x, "dual stack, converged", "", NULL);
+	fx_free(&x);
+
+	/* The IPv6 default route alone taken by someone else. */
+	fx_init(u, &x, dual_conf);
+	struct ns_state *a_ns = ns_of(&x, "a");
+	for (size_t i = 0; i < a_ns->nroutes; i++)
+		if (is_default(&a_ns->routes[i]) && a_ns->routes[i].dst.family == AF_INET6)
+			a_ns->routes[i].protocol = RTPROT_BOOT;
+	expect_conflict(u, &x, "a foreign IPv6 default route", 1,
+			"namespace a has a default route that boxnet did not set; delete it (ip -6 route del default)");
+	fx_free(&x);
+
+	/* The IPv6 gateway changed: only that family's route is replaced. */
+	fx_init(u, &x, dual_conf);
+	for (size_t i = 0; i < ns_of(&x, "a")->nroutes; i++) {
+		struct route *r = &ns_of(&x, "a")->routes[i];
+		if (is_default(r) && r->dst.family == AF_INET6)
+			r->gw = G("fd00:10::9");
+	}
+	CHECK(u, plan_up(&x.p, &x.c, &x.st) == 0, "IPv6 gateway changed: up plans");
+	o = only_op(&x.p, OP_ROUTE_ADD);
+	CHECK(u, o && o->addr.family == AF_INET6 && !strcmp(ip_str(&o->addr, a), "fd00:10::1") && o->has_old,
+	      "IPv6 gateway changed: one route replaced, the IPv6 one, to the bridge's address");
+	fx_free(&x);
+
+	/* The kernel's IPv6 subnet route deleted by hand. */
+	fx_init(u, &x, dual_conf);
+	struct ns_state *host = &x.st.host;
+	for (size_t i = 0; i < host->nroutes; i++)
+		if (host->routes[i].protocol == RTPROT_KERNEL && in_net(&host->routes[i].dst, "2001:db8:9::/64"))
+			del_route(host, i--);
+	CHECK(u, plan_up(&x.p, &x.c, &x.st) == 0, "IPv6 subnet route flushed: up plans");
+	o = only_op(&x.p, OP_NET_ROUTE_ADD);
+	CHECK(u, o && !strcmp(prefix_str(&o->addr, a), "2001:db8:9::1/64"),
+	      "IPv6 subnet route flushed: put back, for the peer's address");
+	fx_free(&x);
+
+	/* IPv6 forwarding off: on again, and the uplink's accept_ra raised if it takes RAs. */
+	fx_init(u, &x, dual_conf);
+	x.st.ip_forward[FAM_V6] = 0;
+	x.st.accept_ra = 1;
+	CHECK(u, plan_up(&x.p, &x.c, &x.st) == 0, "IPv6 forwarding off: up plans");
+	o = only_op(&x.p, OP_FORWARD_ON);
+	CHECK(u, o && o->addr.family == AF_INET6 && o->ifname && !strcmp(o->ifname, "eth0"),
+	      "IPv6 forwarding off: on again, accept_ra of eth0 to 2");
+	plan_free(&x.p);
+	x.st.accept_ra = 0;
+	CHECK(u, plan_up(&x.p, &x.c, &x.st) == 0 && (o = only_op(&x.p, OP_FORWARD_ON)) && !o->ifname,
+	      "...an uplink that takes no RAs (accept_ra 0) is left alone");
+	fx_free(&x);
+
+	/* Down: forwarding of each family boxnet switched on goes off; accept_ra back. */
+	fx_init(u, &x, dual_conf);
+	strcpy(x.st.ra_uplink, "eth0");
+	CHECK(u, plan_down(&x.p, &x.c, &x.st) == 0, "dual stack down plans");
+	size_t off4 = 0, off6 = 0;
+	for (size_t i = 0; i < x.p.n; i++) {
+		o = &x.p.ops[i];
+		if (o->type != OP_FORWARD_OFF)
+			continue;
+		if (o->addr.family == AF_INET6 && o->ifname && !strcmp(o->ifname, "eth0"))
+			off6++;
+		else if (o->addr.family == AF_INET && !o->ifname)
+			off4++;
+	}
+	CHECK(u, off4 == 1 && off6 == 1, "down: IPv4 and IPv6 forwarding off, eth0's accept_ra back (%zu, %zu)", off4, off6);
+	fx_free(&x);
+
+	/* An older boxnet's table ip boxnet: replaced by the load, deleted by down. */
+	fx_init(u, &x, dual_conf);
+	x.st.legacy_table = true;
+	CHECK(u, plan_up(&x.p, &x.c, &x.st) == 0 && (o = only_op(&x.p, OP_NFT_LOAD)) && o->legacy && !x.p.notes.len,
+	      "an old table ip boxnet: the table loads again, the old one goes in the same transaction, no note");
+	plan_free(&x.p);
+	CHECK(u, plan_down(&x.p, &x.c, &x.st) == 0 && (o = only_op(&x.p, OP_NFT_DEL)) && o->legacy,
+	      "an old table ip boxnet: down deletes it too");
+	fx_free(&x);
+}
+
 void test_plan(struct unit *u)
 {
 	test_converged(u);
@@ -1255,4 +1369,5 @@ void test_plan(struct unit *u)
 	test_stale(u);
 	test_clashes(u);
 	test_down(u);
+	test_dual_stack(u);
 }

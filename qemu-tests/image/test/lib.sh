@@ -7,6 +7,8 @@ exec 3>/dev/ttyS1
 BOXNET="/usr/sbin/boxnet -c /etc/boxnet.conf"
 INET=198.51.100.1
 UPLINK=198.51.100.2
+INET6=2001:db8:1::1
+UPLINK6=2001:db8:1::2
 
 pass() { echo "ok - $1" >&3; }
 fail() {
@@ -38,6 +40,12 @@ in_ns() {
 	ip netns exec "$ns" "$@"
 }
 ping_ok() { in_ns "$1" ping -c 1 -W 2 "$2"; }
+ping6_ok() { in_ns "$1" ping -6 -c 1 -W 2 "$2"; }
+# Does namespace $1's traceroute reach $2? The last hop answers with an ICMPv6 port
+# unreachable: an error about the probe's connection, which must come back through the box.
+traced6() { in_ns "$1" traceroute -6 -n -q 1 -w 2 -m 4 "$2" 2>&1 | grep -qE "^ *[0-9]+ +$2 "; }
+# A sysctl of the box's own namespace.
+sysctl_of() { cat "/proc/sys/net/$1"; }
 
 # The address a TCP server in namespace $1 sees for a connection from namespace $2.
 seen_source() {
@@ -60,6 +68,8 @@ tcp_connects() {
 
 # The box's state, one JSON document a line, for the host to normalize and compare:
 #   STATE TAG WHERE WHAT JSON
+# IPv6: global-scope addresses (ULAs included) and the main table; the link-local ones the
+# kernel makes itself are left out, as they follow the veths' random MAC addresses.
 state() {
 	tag=$1
 	for ns in "" $(ls /run/netns | sort); do
@@ -68,9 +78,23 @@ state() {
 		echo "STATE $tag $where links $(ip $n -j -d link show)" >&3
 		echo "STATE $tag $where addrs $(ip $n -j -4 addr show)" >&3
 		echo "STATE $tag $where routes $(ip $n -j -4 route show table all)" >&3
+		echo "STATE $tag $where addrs6 $(ip $n -j -6 addr show scope global)" >&3
+		echo "STATE $tag $where routes6 $(ip $n -j -6 route show table main)" >&3
 	done
 	echo "STATE $tag box nft $(nft -j list ruleset)" >&3
-	echo "STATE $tag box fwd $(cat /proc/sys/net/ipv4/ip_forward)" >&3
+	echo "STATE $tag box fwd $(sysctl_of ipv4/ip_forward)" >&3
+	echo "STATE $tag box fwd6 $(sysctl_of ipv6/conf/all/forwarding)" >&3
+	echo "STATE $tag box accept_ra $(sysctl_of ipv6/conf/eth0/accept_ra)" >&3
+	# boxnet's notes in /run/boxnet, without their namespace's inode number, and what the
+	# IPv6 one says (the uplink whose accept_ra boxnet raised).
+	notes=""
+	for f in /run/boxnet/*.[0-9]*; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		notes="$notes ${f%.*}"
+	done
+	echo "STATE $tag box notes$notes" >&3
+	echo "STATE $tag box note6 $(cat /run/boxnet/ipv6_forward.* 2>/dev/null)" >&3
 }
 
 done_testing() {
