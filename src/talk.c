@@ -72,9 +72,19 @@ void *msg_reserve(struct msg *m, size_t len)
 
 /* ---- sockets ---- */
 
+/* Socket options from constants: a local whose address is taken would cost each caller a
+ * stack-protector check. */
+static const int one = 1, rcvbuf = RCVBUF;
+
+/* Switches a netlink option of the socket on (a test talk has none). */
+static void option_on(struct talk *t, int opt)
+{
+	if (t->nl)
+		setsockopt(mnl_socket_get_fd(t->nl), SOL_NETLINK, opt, &one, sizeof(one));
+}
+
 int talk_open(struct talk *t, int proto, const char *where)
 {
-	int one = 1, size = RCVBUF;
 	*t = (struct talk){.where = where};
 	t->nl = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!t->nl)
@@ -89,9 +99,9 @@ int talk_open(struct talk *t, int proto, const char *where)
 			talk_close(t);
 			return err;
 		}
-		mnl_socket_setsockopt(t->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		option_on(t, NETLINK_CAP_ACK);
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 		t->portid = mnl_socket_get_portid(t->nl);
 	}
 	t->seq = (uint32_t)time(NULL) & 0x3fffffff;
@@ -106,9 +116,7 @@ int talk_open_io(struct talk *t, const struct talk_io *io, void *arg, const char
 
 void talk_strict(struct talk *t)
 {
-	int one = 1;
-	if (t->nl)
-		mnl_socket_setsockopt(t->nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	option_on(t, NETLINK_GET_STRICT_CHK);
 }
 
 void talk_close(struct talk *t)
@@ -373,9 +381,8 @@ static bool inject_fault(struct talk *t, size_t i)
  * alone still works there. */
 static void want_extack(struct talk *t)
 {
-	int one = 1;
-	if (!t->extack && t->nl)
-		mnl_socket_setsockopt(t->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	if (!t->extack)
+		option_on(t, NETLINK_EXT_ACK);
 	t->extack = true;
 }
 
