@@ -95,14 +95,13 @@ struct prefix prefix_last(const struct prefix *p)
 	return host_bits(p, true);
 }
 
-/* Do a and b agree on their first len bits? */
+/* Do a and b agree on their first len bits? Compared in place: copies of the prefixes would
+ * cost a stack-protector check. */
 static bool same_bits(const struct prefix *a, const struct prefix *b, unsigned len)
 {
-	struct prefix x = *a, y = *b;
-	x.len = y.len = (uint8_t)len;
-	x = prefix_net(&x);
-	y = prefix_net(&y);
-	return a->family == b->family && !memcmp(x.a, y.a, sizeof(x.a));
+	unsigned n = len / 8;
+	return a->family == b->family && !memcmp(a->a, b->a, n) &&
+	       (len % 8 == 0 || !((a->a[n] ^ b->a[n]) & (0xff00 >> len % 8)));
 }
 
 bool prefix_contains(const struct prefix *p, const struct prefix *addr)
