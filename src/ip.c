@@ -74,7 +74,7 @@ bool prefix_eq(const struct prefix *a, const struct prefix *b)
 }
 
 /* Each byte past the first len bits: cleared, or set. */
-static struct prefix host_bits(const struct prefix *p, bool set)
+struct prefix prefix_bits(const struct prefix *p, bool set)
 {
 	struct prefix q = *p;
 	for (unsigned i = 0; i < ip_size(p->family); i++) {
@@ -83,16 +83,6 @@ static struct prefix host_bits(const struct prefix *p, bool set)
 		q.a[i] = set ? (uint8_t)(q.a[i] | ~mask) : (uint8_t)(q.a[i] & mask);
 	}
 	return q;
-}
-
-struct prefix prefix_net(const struct prefix *p)
-{
-	return host_bits(p, false);
-}
-
-struct prefix prefix_last(const struct prefix *p)
-{
-	return host_bits(p, true);
 }
 
 /* Do a and b agree on their first len bits? Compared in place: copies of the prefixes would
