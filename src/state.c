@@ -490,60 +490,47 @@ int state_read(struct state *st, const struct config *c, bool stale, struct talk
 static const char *const forward_path[FAM_COUNT] = {"/proc/sys/net/ipv4/ip_forward",
 						    "/proc/sys/net/ipv6/conf/all/forwarding"};
 
-/* A sysctl's number: boxnet writes /proc/sys itself, as sysctl(8) would. */
-static int read_sysctl(const char *path)
+/* A sysctl's number, read (value < 0) or written: boxnet reads and writes /proc/sys itself,
+ * as sysctl(8) would. */
+static int sysctl_io(const char *path, int value)
 {
 	char buf[16] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, (value < 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	ssize_t n = value < 0 ? read(fd, buf, sizeof(buf) - 1)
+			      : write(fd, buf, (size_t)snprintf(buf, sizeof(buf), "%d\n", value));
 	int err = n < 0 ? -errno : 0;
 	close(fd);
-	return err ? err : atoi(buf);
-}
-
-static int write_sysctl(const char *path, int value)
-{
-	char buf[16];
-	int len = snprintf(buf, sizeof(buf), "%d\n", value);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, buf, (size_t)len);
-	int err = n < 0 ? -errno : 0;
-	close(fd);
-	return err;
+	return err || value >= 0 ? err : atoi(buf);
 }
 
 int read_forward(unsigned f)
 {
-	int v = read_sysctl(forward_path[f]);
+	int v = sysctl_io(forward_path[f], -1);
 	return v < 0 ? v : v != 0;
 }
 
 int write_forward(unsigned f, int on)
 {
-	return write_sysctl(forward_path[f], on);
+	return sysctl_io(forward_path[f], on);
 }
 
-static void accept_ra_path(const char *ifname, char *buf, size_t size)
+static int accept_ra(const char *ifname, int value)
 {
-	snprintf(buf, size, "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname);
+	char path[64 + NAME_SIZE];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname);
+	return sysctl_io(path, value);
 }
 
 int read_accept_ra(const char *ifname)
 {
-	char path[64 + NAME_SIZE];
-	accept_ra_path(ifname, path, sizeof(path));
-	return read_sysctl(path);
+	return accept_ra(ifname, -1);
 }
 
 int write_accept_ra(const char *ifname, int value)
 {
-	char path[64 + NAME_SIZE];
-	accept_ra_path(ifname, path, sizeof(path));
-	return write_sysctl(path, value);
+	return accept_ra(ifname, value);
 }
 
 int make_run_dir(void)
