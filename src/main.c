@@ -278,8 +278,10 @@ static int run_kernel(const struct config *c, const struct run *r)
 		if (r->json || r->cmd == CMD_SHOW)
 			goto out;
 		if (p.n) {
-			plan_print(&p, c, "what 'boxnet up' would change", stdout);
-			ret = EXIT_NOT_UP;
+			if (plan_print(&p, c, "what 'boxnet up' would change", stdout) < 0) {
+				fprintf(r->err, "boxnet: out of memory\n");
+				ret = EXIT_KERNEL;
+			}
 		} else {
 			if (no_uplink)
 				printf("boxnet: the box is built as configured, but its uplink %s is missing\n", c->uplink);
@@ -322,15 +324,11 @@ static int run_plan(const struct config *c, const struct run *r)
 	struct state st;
 	struct plan p = {0};
 	int ret = EXIT_KERNEL;
-	if (state_init(&st, c) == 0 && plan_up(&p, c, &st) == 0) {
-		if (r->json)
-			report_plan_json(&p, stdout);
-		else
-			plan_print(&p, c, "what 'boxnet up' does on a clean box", stdout);
+	if (state_init(&st, c) == 0 && plan_up(&p, c, &st) == 0 &&
+	    (r->json ? report_plan_json(&p, stdout) : plan_print(&p, c, "what 'boxnet up' does on a clean box", stdout)) == 0)
 		ret = fflush(stdout) == 0 ? 0 : EXIT_KERNEL;
-	} else {
+	else
 		fprintf(stderr, "boxnet: out of memory\n");
-	}
 	plan_free(&p);
 	state_free(&st);
 	return ret;
