@@ -283,10 +283,13 @@ static int run_kernel(const struct config *c, const struct run *r)
 				ret = EXIT_KERNEL;
 			}
 		} else {
+			/* fprintf() and fputs(), as everywhere else: printf() and puts() would be
+			 * linked in for these lines alone. */
 			if (no_uplink)
-				printf("boxnet: the box is built as configured, but its uplink %s is missing\n", c->uplink);
+				fprintf(stdout, "boxnet: the box is built as configured, but its uplink %s is missing\n",
+					c->uplink);
 			else
-				printf("boxnet: the box is up as configured\n");
+				fputs("boxnet: the box is up as configured\n", stdout);
 			ret = 0;
 		}
 		goto out;
@@ -366,7 +369,7 @@ static int parse_args(int argc, char **argv, struct run *r)
 			usage(stdout);
 			return 1;
 		case 'V':
-			printf("boxnet %s\n", BOXNET_VERSION);
+			fputs("boxnet " BOXNET_VERSION "\n", stdout);
 			return 1;
 		default:
 			return -1;
