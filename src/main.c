@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,9 +402,13 @@ int main(int argc, char **argv)
 	struct config c = {0};
 	struct diag d = {0};
 	/* Started with 0, 1 or 2 closed, the lock file or a socket would take its place and get
-	 * what is printed there. */
+	 * what is printed there. poll() tells the closed ones (POLLNVAL), as musl's start-up does
+	 * for setuid programs; filled lowest first, each gets its place back. */
+	struct pollfd std[3] = {{.fd = 0}, {.fd = 1}, {.fd = 2}};
+	if (poll(std, 3, 0) < 0)
+		return EXIT_KERNEL;
 	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0 && open("/", O_RDONLY) < 0)
+		if ((std[fd].revents & POLLNVAL) && open("/dev/null", O_RDWR) < 0 && open("/", O_RDONLY) < 0)
 			return EXIT_KERNEL;
 	/* A closed pipe fails a message's write; it must not kill boxnet midway. */
 	signal(SIGPIPE, SIG_IGN);
