@@ -502,7 +502,8 @@ static int sysctl_io(const char *path, int value)
 			      : write(fd, buf, (size_t)snprintf(buf, sizeof(buf), "%d\n", value));
 	int err = n < 0 ? -errno : 0;
 	close(fd);
-	return err || value >= 0 ? err : atoi(buf);
+	/* strtoul(), linked already for parse_num(): the numbers read are never negative. */
+	return err || value >= 0 ? err : (int)strtoul(buf, NULL, 10);
 }
 
 int read_forward(unsigned f)
