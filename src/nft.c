@@ -158,7 +158,7 @@ static void put_match(struct msg *m, const struct match *mt)
 	case M_IIFNAME:
 	case M_OIFNAME:
 		load_meta(m, mt->type == M_IIFNAME ? NFT_META_IIFNAME : NFT_META_OIFNAME);
-		strncpy(name, mt->ifname, sizeof(name) - 1);
+		copy_name(name, sizeof(name), mt->ifname);
 		cmp(m, NFT_CMP_EQ, name, sizeof(name));
 		break;
 	case M_SADDR: {
@@ -604,7 +604,7 @@ struct packet {
 static bool name_matches(const struct nft_other_rule *r, const char *name)
 {
 	char pad[16] = {0};	/* as the kernel's register holds it: a prefix compare for "br*" */
-	strncpy(pad, name, sizeof(pad) - 1);
+	copy_name(pad, sizeof(pad), name);
 	return !memcmp(pad, r->data, r->len);
 }
 
