@@ -386,15 +386,15 @@ static void want_extack(struct talk *t)
 	t->extack = true;
 }
 
-static int send_iov(struct talk *t, struct iovec *iov, size_t n)
+/* writev(): a netlink socket neither connected nor given an address sends to the kernel,
+ * as sendmsg() to {AF_NETLINK, pid 0} would; musl's sendmsg() is bulkier (it copies control
+ * messages). */
+static int send_iov(struct talk *t, const struct iovec *iov, size_t n)
 {
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	struct msghdr mh = {.msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = iov,
-			    .msg_iovlen = n};
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += iov[i].iov_len;
-	ssize_t sent = t->io ? t->io->send(t, iov, n) : sendmsg(mnl_socket_get_fd(t->nl), &mh, 0);
+	ssize_t sent = t->io ? t->io->send(t, iov, n) : writev(mnl_socket_get_fd(t->nl), iov, (int)n);
 	if (sent < 0)
 		return -errno;
 	return (size_t)sent == total ? 0 : -EMSGSIZE;
