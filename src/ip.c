@@ -133,20 +133,24 @@ static const char *ip6_problem(const struct prefix *p)
 	return NULL;
 }
 
-const char *ip_host_problem(const struct prefix *p)
+const char *ip_subnet_end(const struct prefix *p)
 {
-	unsigned bits = ip_size(p->family) * 8;
-	if (p->len == 0)
-		return "a /0 prefix covers every address";
-	const char *why = p->family == AF_INET6 ? ip6_problem(p) : ip4_problem(p);
-	if (why)
-		return why;
+	if (p->len >= ip_size(p->family) * 8 - 1)
+		return NULL;	/* a subnet of one or two addresses: all are hosts */
 	/* IPv4's two ends of a subnet; IPv6 has no broadcast, but its first address is every
 	 * router's anycast (RFC 4291's Subnet-Router), which the kernel answers for. */
 	struct prefix net = prefix_net(p), last = prefix_last(p);
-	if (p->len < bits - 1 && ip_eq(p, &net))
+	if (ip_eq(p, &net))
 		return "that is the subnet's network address";
-	if (p->family == AF_INET && p->len < bits - 1 && ip_eq(p, &last))
+	if (p->family == AF_INET && ip_eq(p, &last))
 		return "that is the subnet's broadcast address";
 	return NULL;
+}
+
+const char *ip_host_problem(const struct prefix *p)
+{
+	if (p->len == 0)
+		return "a /0 prefix covers every address";
+	const char *why = p->family == AF_INET6 ? ip6_problem(p) : ip4_problem(p);
+	return why ? why : ip_subnet_end(p);
 }

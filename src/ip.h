@@ -51,5 +51,7 @@ bool prefix_overlap(const struct prefix *a, const struct prefix *b);
 
 /* Why an address cannot sit on an interface (network or broadcast address, loopback...). */
 const char *ip_host_problem(const struct prefix *p);
+/* The same for the ends of its subnet alone: its network address, or IPv4's broadcast. */
+const char *ip_subnet_end(const struct prefix *p);
 
 #endif

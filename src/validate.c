@@ -244,12 +244,11 @@ static void check_gateway(struct netns *ns, const struct prefix *gw, struct diag
 			why = "it is the namespace's own address";
 	if (!net) {
 		why = ns->addrs.n ? "not in a local subnet" : "the namespace has no address";
-	} else if (net->len < ip_size(gw->family) * 8 - 1) {
-		struct prefix first = prefix_net(net), last = prefix_last(net);
-		if (ip_eq(gw, &first))
-			why = "that is the subnet's network address";
-		else if (gw->family == AF_INET && ip_eq(gw, &last))
-			why = "that is the subnet's broadcast address";
+	} else {
+		struct prefix in = *gw;
+		in.len = net->len;
+		const char *end = ip_subnet_end(&in);
+		why = end ? end : why;
 	}
 	if (!why) {
 		ns->gateway[fam(gw->family)] = *gw;
