@@ -48,14 +48,22 @@ struct exec {
 
 /* ---- rtnetlink messages ---- */
 
-static struct msg link_msg(struct talk *t, uint16_t type, uint16_t flags, const char *name,
-			   const void *tag, struct ifinfomsg **ifi)
+/* A link message, by index (0: none) or name (NULL: none; with an index, the new name); up:
+ * 1 or 0, or -1 to keep. The room is zeroed: ifi_family is AF_UNSPEC. */
+static struct msg *link_msg(struct talk *t, uint16_t type, uint16_t flags, int index, const char *name, int up,
+			    const void *tag)
 {
-	struct msg m = talk_add(t, type, flags, tag);
-	*ifi = msg_reserve(&m, sizeof(**ifi));
-	if (*ifi)
-		(*ifi)->ifi_family = AF_UNSPEC;
-	msg_put_str(&m, IFLA_IFNAME, name);
+	struct msg *m = talk_add(t, type, flags, tag);
+	struct ifinfomsg *ifi = msg_reserve(m, sizeof(*ifi));
+	if (ifi) {
+		ifi->ifi_index = index;
+		if (up >= 0) {
+			ifi->ifi_change = IFF_UP;
+			ifi->ifi_flags = up ? IFF_UP : 0;
+		}
+	}
+	if (name)
+		msg_put_str(m, IFLA_IFNAME, name);
 	return m;
 }
 
@@ -70,98 +78,63 @@ static void put_one_queue(struct msg *m)
 
 static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 {
-	struct ifinfomsg *ifi;
-	struct msg m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->ifname, o, &ifi);
-	if (ifi)
-		ifi->ifi_index = o->index;	/* 0: the kernel picks one */
+	/* o->index 0: the kernel picks one */
+	struct msg *m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->index, o->ifname, -1, o);
 	if (o->mtu)
-		msg_put_u32(&m, IFLA_MTU, o->mtu);
+		msg_put_u32(m, IFLA_MTU, o->mtu);
 	if (o->has_mac)
-		msg_put(&m, IFLA_ADDRESS, sizeof(o->mac), o->mac);
-	msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
+		msg_put(m, IFLA_ADDRESS, sizeof(o->mac), o->mac);
+	msg_put_u32(m, IFLA_GROUP, BOXNET_GROUP_NEW);
 	if (o->peer)
-		put_one_queue(&m);
-	struct nlattr *info = msg_nest(&m, IFLA_LINKINFO);
-	msg_put_str(&m, IFLA_INFO_KIND, o->kind);
+		put_one_queue(m);
+	struct nlattr *info = msg_nest(m, IFLA_LINKINFO);
+	msg_put_str(m, IFLA_INFO_KIND, o->kind);
 	if (o->peer) {
 		/* The peer is born in its namespace, named as configured. */
-		struct nlattr *data = msg_nest(&m, IFLA_INFO_DATA);
-		struct nlattr *peer = msg_nest(&m, VETH_INFO_PEER);
-		struct ifinfomsg *pifi = msg_reserve(&m, sizeof(*pifi));
-		if (pifi)
-			pifi->ifi_family = AF_UNSPEC;
-		msg_put_str(&m, IFLA_IFNAME, o->peer);
+		struct nlattr *data = msg_nest(m, IFLA_INFO_DATA);
+		struct nlattr *peer = msg_nest(m, VETH_INFO_PEER);
+		msg_reserve(m, sizeof(struct ifinfomsg));	/* zeroed: AF_UNSPEC */
+		msg_put_str(m, IFLA_IFNAME, o->peer);
 		if (o->mtu)
-			msg_put_u32(&m, IFLA_MTU, o->mtu);
-		msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP_NEW);
-		put_one_queue(&m);
-		msg_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)peer_fd);
-		msg_nest_end(&m, peer);
-		msg_nest_end(&m, data);
+			msg_put_u32(m, IFLA_MTU, o->mtu);
+		msg_put_u32(m, IFLA_GROUP, BOXNET_GROUP_NEW);
+		put_one_queue(m);
+		msg_put_u32(m, IFLA_NET_NS_FD, (uint32_t)peer_fd);
+		msg_nest_end(m, peer);
+		msg_nest_end(m, data);
 	}
-	msg_nest_end(&m, info);
-	return m.overflow ? -EMSGSIZE : 0;
+	msg_nest_end(m, info);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
-/* up: 1 or 0, or -1 to keep; master: an index, 0 to leave the bridge, -1 to keep; group: -1
- * to keep; mac: NULL to keep. */
-static int put_link_set(struct talk *t, const char *name, int up, unsigned mtu, int master,
+/* By name, or by index for what renames a link (name: the new one, or NULL). up: 1 or 0, or
+ * -1 to keep; master: an index, 0 to leave the bridge, -1 to keep; group: -1 to keep; mac:
+ * NULL to keep. */
+static int put_link_set(struct talk *t, int index, const char *name, int up, unsigned mtu, int master,
 			const char *alias, long group, const unsigned char *mac, const void *tag)
 {
-	struct ifinfomsg *ifi;
-	struct msg m = link_msg(t, RTM_NEWLINK, 0, name, tag, &ifi);
-	if (ifi && up >= 0) {
-		ifi->ifi_change = IFF_UP;
-		ifi->ifi_flags = up ? IFF_UP : 0;
-	}
+	struct msg *m = link_msg(t, RTM_NEWLINK, 0, index, name, up, tag);
 	if (mtu)
-		msg_put_u32(&m, IFLA_MTU, mtu);
+		msg_put_u32(m, IFLA_MTU, mtu);
 	if (master >= 0)
-		msg_put_u32(&m, IFLA_MASTER, (uint32_t)master);
+		msg_put_u32(m, IFLA_MASTER, (uint32_t)master);
 	if (alias)
-		msg_put(&m, IFLA_IFALIAS, strlen(alias), alias);
+		msg_put(m, IFLA_IFALIAS, strlen(alias), alias);
 	if (group >= 0)
-		msg_put_u32(&m, IFLA_GROUP, (uint32_t)group);
+		msg_put_u32(m, IFLA_GROUP, (uint32_t)group);
 	if (mac)
-		msg_put(&m, IFLA_ADDRESS, 6, mac);
-	return m.overflow ? -EMSGSIZE : 0;
+		msg_put(m, IFLA_ADDRESS, 6, mac);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
-/* By index, for what renames a link: name, up (1, 0, -1 to keep), group (-1 to keep). */
-static int put_link_index(struct talk *t, int index, const char *name, int up, long group, const void *tag)
-{
-	struct msg m = talk_add(t, RTM_NEWLINK, 0, tag);
-	struct ifinfomsg *ifi = msg_reserve(&m, sizeof(*ifi));
-	if (ifi) {
-		*ifi = (struct ifinfomsg){.ifi_family = AF_UNSPEC, .ifi_index = index};
-		if (up >= 0) {
-			ifi->ifi_change = IFF_UP;
-			ifi->ifi_flags = up ? IFF_UP : 0;
-		}
-	}
-	if (name)
-		msg_put_str(&m, IFLA_IFNAME, name);
-	if (group >= 0)
-		msg_put_u32(&m, IFLA_GROUP, (uint32_t)group);
-	return m.overflow ? -EMSGSIZE : 0;
-}
-
-/* Deletes every link of BOXNET_GROUP at once: parked links go together, or none does. */
-static int put_purge(struct talk *t, const void *tag)
-{
-	struct msg m = talk_add(t, RTM_DELLINK, 0, tag);
-	struct ifinfomsg *ifi = msg_reserve(&m, sizeof(*ifi));
-	if (ifi)
-		ifi->ifi_family = AF_UNSPEC;
-	msg_put_u32(&m, IFLA_GROUP, BOXNET_GROUP);
-	return m.overflow ? -EMSGSIZE : 0;
-}
-
+/* By name; or, without one, every link of BOXNET_GROUP at once: parked links go together, or
+ * none does. */
 static int put_link_del(struct talk *t, const char *name, const void *tag)
 {
-	struct ifinfomsg *ifi;
-	struct msg m = link_msg(t, RTM_DELLINK, 0, name, tag, &ifi);
-	return m.overflow ? -EMSGSIZE : 0;
+	struct msg *m = link_msg(t, RTM_DELLINK, 0, 0, name, -1, tag);
+	if (!name)
+		msg_put_u32(m, IFLA_GROUP, BOXNET_GROUP);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* replace: the address may be there already. */
@@ -169,8 +142,8 @@ static int put_addr(struct talk *t, uint16_t type, int index, const struct prefi
 		    const void *tag)
 {
 	uint16_t flags = type == RTM_DELADDR ? 0 : NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
-	struct msg m = talk_add(t, type, flags, tag);
-	struct ifaddrmsg *ifa = msg_reserve(&m, sizeof(*ifa));
+	struct msg *m = talk_add(t, type, flags, tag);
+	struct ifaddrmsg *ifa = msg_reserve(m, sizeof(*ifa));
 	/* No duplicate address detection: boxnet checked the addresses are unique, and each is
 	 * usable the moment up returns, not a second later. */
 	if (ifa)
@@ -178,11 +151,11 @@ static int put_addr(struct talk *t, uint16_t type, int index, const struct prefi
 					  .ifa_flags = p->family == AF_INET6 ? IFA_F_NODAD : 0,
 					  .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = (uint32_t)index};
 	struct prefix b = prefix_last(p);
-	msg_put(&m, IFA_LOCAL, ip_size(p->family), p->a);
-	msg_put(&m, IFA_ADDRESS, ip_size(p->family), p->a);
+	msg_put(m, IFA_LOCAL, ip_size(p->family), p->a);
+	msg_put(m, IFA_ADDRESS, ip_size(p->family), p->a);
 	if (type == RTM_NEWADDR && p->family == AF_INET && p->len <= 30)
-		msg_put(&m, IFA_BROADCAST, 4, b.a);
-	return m.overflow ? -EMSGSIZE : 0;
+		msg_put(m, IFA_BROADCAST, 4, b.a);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* replace: the default route that is there gives way; else there must be none. */
@@ -190,17 +163,17 @@ static int put_route(struct talk *t, uint16_t type, int oif, const struct prefix
 		     bool replace, const void *tag)
 {
 	uint16_t flags = type == RTM_DELROUTE ? 0 : NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
-	struct msg m = talk_add(t, type, flags, tag);
-	struct rtmsg *rtm = msg_reserve(&m, sizeof(*rtm));
+	struct msg *m = talk_add(t, type, flags, tag);
+	struct rtmsg *rtm = msg_reserve(m, sizeof(*rtm));
 	if (rtm)
 		*rtm = (struct rtmsg){.rtm_family = gw->family, .rtm_table = RT_TABLE_MAIN,
 				      .rtm_protocol = proto, .rtm_type = RTN_UNICAST,
 				      .rtm_scope = type == RTM_NEWROUTE ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE};
 	if (type == RTM_NEWROUTE)
-		msg_put(&m, RTA_GATEWAY, ip_size(gw->family), gw->a);
+		msg_put(m, RTA_GATEWAY, ip_size(gw->family), gw->a);
 	if (oif)
-		msg_put_u32(&m, RTA_OIF, (uint32_t)oif);
-	return m.overflow ? -EMSGSIZE : 0;
+		msg_put_u32(m, RTA_OIF, (uint32_t)oif);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* The route the kernel gives an address's subnet (IPv4: fib_magic() in fib_frontend.c; IPv6:
@@ -208,23 +181,31 @@ static int put_route(struct talk *t, uint16_t type, int oif, const struct prefix
  * the kernel does, beside any other route to the subnet. */
 static int put_net_route(struct talk *t, uint16_t type, int oif, const struct prefix *p, const void *tag)
 {
-	struct msg m = talk_add(t, type, type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_APPEND : 0, tag);
-	struct rtmsg *rtm = msg_reserve(&m, sizeof(*rtm));
+	struct msg *m = talk_add(t, type, type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_APPEND : 0, tag);
+	struct rtmsg *rtm = msg_reserve(m, sizeof(*rtm));
 	if (rtm)
 		*rtm = (struct rtmsg){.rtm_family = p->family, .rtm_dst_len = p->len, .rtm_table = RT_TABLE_MAIN,
 				      .rtm_protocol = RTPROT_KERNEL, .rtm_type = RTN_UNICAST,
 				      .rtm_scope = p->family == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE};
 	struct prefix dst = prefix_net(p);
-	msg_put(&m, RTA_DST, ip_size(p->family), dst.a);
+	msg_put(m, RTA_DST, ip_size(p->family), dst.a);
 	if (p->family == AF_INET)
-		msg_put(&m, RTA_PREFSRC, 4, p->a);
+		msg_put(m, RTA_PREFSRC, 4, p->a);
 	else
-		msg_put_u32(&m, RTA_PRIORITY, 256);
-	msg_put_u32(&m, RTA_OIF, (uint32_t)oif);
-	return m.overflow ? -EMSGSIZE : 0;
+		msg_put_u32(m, RTA_PRIORITY, 256);
+	msg_put_u32(m, RTA_OIF, (uint32_t)oif);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 /* ---- sending ---- */
+
+/* The first refusal is the one reported, with the kernel's words if it gave some. */
+static int keep_error(struct exec *x, const struct talk *t, int err)
+{
+	if (err && !x->error.err)
+		x->error = t->error.err ? t->error : (struct talk_error){.err = err};
+	return err;
+}
 
 static int flush(struct exec *x)
 {
@@ -233,10 +214,7 @@ static int flush(struct exec *x)
 		return 0;
 	x->cur = NULL;
 	x->cur_creates = false;
-	int err = talk_flush(&ns->rt);
-	if (err && !x->error.err)
-		x->error = ns->rt.error.err ? ns->rt.error : (struct talk_error){.err = err};
-	return err;
+	return keep_error(x, &ns->rt, talk_flush(&ns->rt));
 }
 
 static int await_ns(struct exec *x, struct ns_state *ns);
@@ -273,11 +251,8 @@ static int resolve(struct exec *x, struct ns_state *ns, const char *name, int *i
 			err = state_ask_link(ns, name);
 		if (!err)
 			err = x->cur == ns ? flush(x) : talk_flush(&ns->rt);
-		if (err) {
-			if (!x->error.err)
-				x->error = ns->rt.error.err ? ns->rt.error : (struct talk_error){.err = err};
+		if (keep_error(x, &ns->rt, err))
 			return err;
-		}
 		l = state_link(ns, name);
 	}
 	if (!l)
@@ -469,13 +444,13 @@ static int run_op(struct exec *x, const struct op *o)
 		 * namespace was just deleted goes when the kernel gets to cleaning it up. Gone,
 		 * it is out of the way all the same. */
 		if ((err = use(x, ns)) ||
-		    (err = put_link_index(t, o->old_link.index, NULL, 0, BOXNET_GROUP, o)))
+		    (err = put_link_set(t, o->old_link.index, NULL, 0, 0, -1, NULL, BOXNET_GROUP, NULL, o)))
 			break;
 		talk_track(t, done);
 		talk_fine(t, -ENODEV);
 		/* A rename waits for an RCU grace period: only when a new link wants the name. */
 		if (!o->keep_name) {
-			if ((err = put_link_index(t, o->old_link.index, park_name, -1, -1, o)))
+			if ((err = put_link_set(t, o->old_link.index, park_name, -1, 0, -1, NULL, -1, NULL, o)))
 				break;
 			talk_track(t, done);
 			talk_fine(t, -ENODEV);
@@ -483,7 +458,7 @@ static int run_op(struct exec *x, const struct op *o)
 		forget_link(ns, o->ifname);
 		break;
 	case OP_LINK_PURGE:
-		if ((err = use(x, ns)) || (err = put_purge(t, o)))
+		if ((err = use(x, ns)) || (err = put_link_del(t, NULL, o)))
 			break;
 		talk_track(t, done);
 		talk_fine(t, -ENODEV);	/* gone already, with their veth peers */
@@ -517,7 +492,7 @@ static int run_op(struct exec *x, const struct op *o)
 		if (o->nomaster)
 			master = 0;
 		if ((err = use(x, ns)) ||
-		    (err = put_link_set(t, o->ifname, o->up, o->mtu, master,
+		    (err = put_link_set(t, 0, o->ifname, o->up, o->mtu, master,
 					 !o->mark ? NULL : ns->name ? st->mark : BOXNET_MARK,
 					 o->mark ? 0 : -1, o->has_mac ? o->mac : NULL, o)))
 			break;
@@ -569,9 +544,7 @@ static int run_op(struct exec *x, const struct op *o)
 			err = nft_put_delete(&st->nf, true);
 		if (!err)
 			err = talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
-		if (err && !x->error.err)
-			x->error = st->nf.error.err ? st->nf.error : (struct talk_error){.err = err};
-		*done = !err;
+		*done = !keep_error(x, &st->nf, err);
 		break;
 	case OP_FORWARD_ON:
 		/* The note first: a boxnet killed in between leaves a note, never a forgotten switch.
@@ -627,13 +600,13 @@ static void undo(struct exec *x)
 			break;
 		case OP_LINK_PARK:
 			/* The name back first: a link is renamed only while down. */
-			if ((o->keep_name || !put_link_index(t, old->index, old->name, -1, -1, NULL)) &&
-			    !put_link_index(t, old->index, NULL, old->up, old->group, NULL))
+			if ((o->keep_name || !put_link_set(t, old->index, old->name, -1, 0, -1, NULL, -1, NULL, NULL)) &&
+			    !put_link_set(t, old->index, NULL, old->up, 0, -1, NULL, old->group, NULL, NULL))
 				talk_flush(t);
 			break;
 		case OP_LINK_SET:
 			if (o->has_old &&
-			    !put_link_set(t, o->ifname, old->up, o->mtu ? old->mtu : 0,
+			    !put_link_set(t, 0, o->ifname, old->up, o->mtu ? old->mtu : 0,
 					  o->master || o->nomaster ? old->master : -1,
 					  !old->ours ? "" : old->remark ? BOXNET_MARK : NULL,
 					  old->group, o->has_mac ? old->mac : NULL, NULL))
@@ -813,30 +786,25 @@ static const struct op *op_of(const struct exec *x, const void *tag, const struc
 int apply(const struct config *c, struct state *st, const struct plan *p, FILE *out)
 {
 	struct exec x = {.c = c, .p = p, .st = st};
-	const struct op *failed = NULL;
+	size_t i = 0;
 	int err = 0;
 
 	x.done = calloc(p->n + 1, sizeof(*x.done));
 	if (!x.done)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n && !err; i++) {
-		err = run_op(&x, &p->ops[i]);
-		if (err)
-			failed = op_of(&x, x.error.tag, &p->ops[i]);
-	}
-	if (!err && (err = maker_finish(&x, false)))
-		failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
-	if (!err && (err = flush(&x)))
-		failed = op_of(&x, x.error.tag, &p->ops[p->n - 1]);
+	while (i < p->n && !(err = run_op(&x, &p->ops[i])))
+		i++;
+	if (!err && !(err = maker_finish(&x, false)))
+		err = flush(&x);
 	if (err) {
+		/* The op the kernel refused; else the one that failed, or the last for what was
+		 * still queued (with no op, nothing can fail). */
+		const struct op *failed = op_of(&x, x.error.tag, &p->ops[i < p->n ? i : p->n - 1]);
 		/* Undone first: nothing that befalls the message (a closed pipe, a full disk) may
 		 * leave the box half-built. */
 		maker_finish(&x, true);
 		undo(&x);
-		if (failed)
-			report(&x, failed, err, out);
-		else
-			fprintf(out, "boxnet: %s\n", strerror(-err));
+		report(&x, failed, err, out);
 	}
 	free(x.done);
 	return err;

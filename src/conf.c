@@ -350,6 +350,16 @@ static void key_forms(struct sbuf *s)
 		sbuf_addf(s, "%s%s.NAME.ATTRIBUTE", kind + 1 == KIND_COUNT ? " or " : ", ", conf_kinds[kind].name);
 }
 
+/* A key of no kind boxnet knows: every form a key can take, and the closest name, if any. */
+static void unknown_key(struct line_ctx *x, const char *guess)
+{
+	struct sbuf forms = {0};
+	key_forms(&forms);
+	diag_err(x->d, x->line, "unknown key: '%s' (expected %s%s%s%s)", x->key, sbuf_str(&forms),
+		 guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+	sbuf_free(&forms);
+}
+
 static void unknown_attr(struct line_ctx *x, enum kind kind, const char *attr)
 {
 	struct sbuf s = {0};
@@ -366,16 +376,12 @@ static void unknown_attr(struct line_ctx *x, enum kind kind, const char *attr)
 			guess = conf_keys[k].attr;
 		}
 	}
-	const char *q = guess ? "'?" : "";
-	if (kind == KIND_GLOBAL) {
-		key_forms(&s);
-		diag_err(x->d, x->line, "unknown key: '%s' (expected %s%s%s%s)", x->key, sbuf_str(&s),
-			 guess ? "; did you mean '" : "", guess ? guess : "", q);
-	} else {
+	if (kind == KIND_GLOBAL)
+		unknown_key(x, guess);
+	else
 		diag_err(x->d, x->line, "unknown key: '%s' (expected %s.NAME. and one of %s%s%s%s)", x->key,
 			 conf_kinds[kind].name, sbuf_str(&s), guess ? "; did you mean '" : "",
-			 guess ? guess : "", q);
-	}
+			 guess ? guess : "", guess ? "'?" : "");
 	sbuf_free(&s);
 }
 
@@ -432,13 +438,7 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 		}
 		*first = '.';
 		if (kind == KIND_GLOBAL || first == last) {
-			if (first != last && !strcmp(last + 1, "uplink"))
-				guess = NULL;
-			struct sbuf forms = {0};
-			key_forms(&forms);
-			diag_err(x->d, x->line, "unknown key: '%s' (expected %s%s%s%s)", key, sbuf_str(&forms),
-				 guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
-			sbuf_free(&forms);
+			unknown_key(x, first != last && !strcmp(last + 1, "uplink") ? NULL : guess);
 			return;
 		}
 		attr = last + 1;

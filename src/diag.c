@@ -50,7 +50,7 @@ void put_escaped(FILE *out, const char *s)
 		else if (ch < 0x20 || ch >= 0x7f)
 			fprintf(out, "\\x%02x", ch);
 		else
-			fputc(ch, out);
+			putc(ch, out);
 	}
 }
 
@@ -72,7 +72,7 @@ unsigned diag_print(struct diag *d, FILE *out)
 			fprintf(out, ":%u", d->msgs[i].line);
 		fputs(": ", out);
 		put_escaped(out, d->msgs[i].text ? d->msgs[i].text : "out of memory");
-		fputc('\n', out);
+		putc('\n', out);
 	}
 	if (d->errors > d->n)
 		fprintf(out, "%s: %u more errors not shown\n", d->file, d->errors - (unsigned)d->n);

@@ -74,7 +74,7 @@ bool prefix_eq(const struct prefix *a, const struct prefix *b)
 }
 
 /* Each byte past the first len bits: cleared, or set. */
-static struct prefix host_bits(const struct prefix *p, bool set)
+struct prefix prefix_bits(const struct prefix *p, bool set)
 {
 	struct prefix q = *p;
 	for (unsigned i = 0; i < ip_size(p->family); i++) {
@@ -85,24 +85,13 @@ static struct prefix host_bits(const struct prefix *p, bool set)
 	return q;
 }
 
-struct prefix prefix_net(const struct prefix *p)
-{
-	return host_bits(p, false);
-}
-
-struct prefix prefix_last(const struct prefix *p)
-{
-	return host_bits(p, true);
-}
-
-/* Do a and b agree on their first len bits? */
+/* Do a and b agree on their first len bits? Compared in place: copies of the prefixes would
+ * cost a stack-protector check. */
 static bool same_bits(const struct prefix *a, const struct prefix *b, unsigned len)
 {
-	struct prefix x = *a, y = *b;
-	x.len = y.len = (uint8_t)len;
-	x = prefix_net(&x);
-	y = prefix_net(&y);
-	return a->family == b->family && !memcmp(x.a, y.a, sizeof(x.a));
+	unsigned n = len / 8;
+	return a->family == b->family && !memcmp(a->a, b->a, n) &&
+	       (len % 8 == 0 || !((a->a[n] ^ b->a[n]) & (0xff00 >> len % 8)));
 }
 
 bool prefix_contains(const struct prefix *p, const struct prefix *addr)
@@ -144,20 +133,24 @@ static const char *ip6_problem(const struct prefix *p)
 	return NULL;
 }
 
-const char *ip_host_problem(const struct prefix *p)
+const char *ip_subnet_end(const struct prefix *p)
 {
-	unsigned bits = ip_size(p->family) * 8;
-	if (p->len == 0)
-		return "a /0 prefix covers every address";
-	const char *why = p->family == AF_INET6 ? ip6_problem(p) : ip4_problem(p);
-	if (why)
-		return why;
+	if (p->len >= ip_size(p->family) * 8 - 1)
+		return NULL;	/* a subnet of one or two addresses: all are hosts */
 	/* IPv4's two ends of a subnet; IPv6 has no broadcast, but its first address is every
 	 * router's anycast (RFC 4291's Subnet-Router), which the kernel answers for. */
 	struct prefix net = prefix_net(p), last = prefix_last(p);
-	if (p->len < bits - 1 && ip_eq(p, &net))
+	if (ip_eq(p, &net))
 		return "that is the subnet's network address";
-	if (p->family == AF_INET && p->len < bits - 1 && ip_eq(p, &last))
+	if (p->family == AF_INET && ip_eq(p, &last))
 		return "that is the subnet's broadcast address";
 	return NULL;
+}
+
+const char *ip_host_problem(const struct prefix *p)
+{
+	if (p->len == 0)
+		return "a /0 prefix covers every address";
+	const char *why = p->family == AF_INET6 ? ip6_problem(p) : ip4_problem(p);
+	return why ? why : ip_subnet_end(p);
 }

@@ -37,12 +37,21 @@ const char *prefix_str(const struct prefix *p, char buf[IP_STRLEN]);
 bool ip_eq(const struct prefix *a, const struct prefix *b);	/* family and address */
 int ip_cmp(const struct prefix *a, const struct prefix *b);	/* family, then address */
 bool prefix_eq(const struct prefix *a, const struct prefix *b);	/* and the length */
-struct prefix prefix_net(const struct prefix *p);	/* host bits cleared */
-struct prefix prefix_last(const struct prefix *p);	/* host bits set: IPv4's broadcast */
+struct prefix prefix_bits(const struct prefix *p, bool set);	/* host bits cleared or set */
+static inline struct prefix prefix_net(const struct prefix *p)	/* host bits cleared */
+{
+	return prefix_bits(p, false);
+}
+static inline struct prefix prefix_last(const struct prefix *p)	/* host bits set: IPv4's broadcast */
+{
+	return prefix_bits(p, true);
+}
 bool prefix_contains(const struct prefix *p, const struct prefix *addr);
 bool prefix_overlap(const struct prefix *a, const struct prefix *b);
 
 /* Why an address cannot sit on an interface (network or broadcast address, loopback...). */
 const char *ip_host_problem(const struct prefix *p);
+/* The same for the ends of its subnet alone: its network address, or IPv4's broadcast. */
+const char *ip_subnet_end(const struct prefix *p);
 
 #endif

@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,13 +279,18 @@ static int run_kernel(const struct config *c, const struct run *r)
 		if (r->json || r->cmd == CMD_SHOW)
 			goto out;
 		if (p.n) {
-			plan_print(&p, c, "what 'boxnet up' would change", stdout);
-			ret = EXIT_NOT_UP;
+			if (plan_print(&p, c, "what 'boxnet up' would change", stdout) < 0) {
+				fprintf(r->err, "boxnet: out of memory\n");
+				ret = EXIT_KERNEL;
+			}
 		} else {
+			/* fprintf() and fputs(), as everywhere else: printf() and puts() would be
+			 * linked in for these lines alone. */
 			if (no_uplink)
-				printf("boxnet: the box is built as configured, but its uplink %s is missing\n", c->uplink);
+				fprintf(stdout, "boxnet: the box is built as configured, but its uplink %s is missing\n",
+					c->uplink);
 			else
-				printf("boxnet: the box is up as configured\n");
+				fputs("boxnet: the box is up as configured\n", stdout);
 			ret = 0;
 		}
 		goto out;
@@ -322,15 +328,11 @@ static int run_plan(const struct config *c, const struct run *r)
 	struct state st;
 	struct plan p = {0};
 	int ret = EXIT_KERNEL;
-	if (state_init(&st, c) == 0 && plan_up(&p, c, &st) == 0) {
-		if (r->json)
-			report_plan_json(&p, stdout);
-		else
-			plan_print(&p, c, "what 'boxnet up' does on a clean box", stdout);
+	if (state_init(&st, c) == 0 && plan_up(&p, c, &st) == 0 &&
+	    (r->json ? report_plan_json(&p, stdout) : plan_print(&p, c, "what 'boxnet up' does on a clean box", stdout)) == 0)
 		ret = fflush(stdout) == 0 ? 0 : EXIT_KERNEL;
-	} else {
+	else
 		fprintf(stderr, "boxnet: out of memory\n");
-	}
 	plan_free(&p);
 	state_free(&st);
 	return ret;
@@ -368,7 +370,7 @@ static int parse_args(int argc, char **argv, struct run *r)
 			usage(stdout);
 			return 1;
 		case 'V':
-			printf("boxnet %s\n", BOXNET_VERSION);
+			fputs("boxnet " BOXNET_VERSION "\n", stdout);
 			return 1;
 		default:
 			return -1;
@@ -400,9 +402,13 @@ int main(int argc, char **argv)
 	struct config c = {0};
 	struct diag d = {0};
 	/* Started with 0, 1 or 2 closed, the lock file or a socket would take its place and get
-	 * what is printed there. */
+	 * what is printed there. poll() tells the closed ones (POLLNVAL), as musl's start-up does
+	 * for setuid programs; filled lowest first, each gets its place back. */
+	struct pollfd std[3] = {{.fd = 0}, {.fd = 1}, {.fd = 2}};
+	if (poll(std, 3, 0) < 0)
+		return EXIT_KERNEL;
 	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0 && open("/", O_RDONLY) < 0)
+		if ((std[fd].revents & POLLNVAL) && open("/dev/null", O_RDWR) < 0 && open("/", O_RDONLY) < 0)
 			return EXIT_KERNEL;
 	/* A closed pipe fails a message's write; it must not kill boxnet midway. */
 	signal(SIGPIPE, SIG_IGN);

@@ -14,19 +14,18 @@
 /* libnftnl's user data TLV for a table comment, so that nft shows it. */
 enum { UDATA_TABLE_COMMENT = 0 };
 
-/* A message about boxnet's table of that family: inet, or the ip one of an older boxnet. */
-static struct msg nft_msg_of(struct talk *t, uint8_t family, uint16_t type, uint16_t flags, const void *tag)
+/* A message about boxnet's table of that family (inet, or the ip one of an older boxnet), or
+ * one of its chains or rules: each names the table first. */
+static struct msg *nft_msg_of(struct talk *t, uint8_t family, uint16_t type, uint16_t flags, const void *tag)
 {
-	struct msg m = talk_add(t, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags, tag);
-	struct nfgenmsg *g = msg_reserve(&m, sizeof(*g));
+	_Static_assert((int)NFTA_TABLE_NAME == (int)NFTA_CHAIN_TABLE && (int)NFTA_TABLE_NAME == (int)NFTA_RULE_TABLE,
+		       "one attribute names the table in table, chain and rule messages");
+	struct msg *m = talk_add(t, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags, tag);
+	struct nfgenmsg *g = msg_reserve(m, sizeof(*g));
 	if (g)
 		*g = (struct nfgenmsg){.nfgen_family = family, .version = NFNETLINK_V0};
+	msg_put_str(m, NFTA_TABLE_NAME, NFT_TABLE);
 	return m;
-}
-
-static struct msg nft_msg(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
-{
-	return nft_msg_of(t, NFPROTO_INET, type, flags, tag);
 }
 
 /* ---- reading the table ---- */
@@ -68,9 +67,8 @@ int nft_get_table(struct talk *t, bool legacy, char *comment, size_t size, struc
 	struct table_reply r = {comment, size, copy};
 	comment[0] = '\0';
 	copy->flags = copy->use = 0;
-	struct msg m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_GETTABLE, 0, NULL);
-	msg_put_str(&m, NFTA_TABLE_NAME, NFT_TABLE);
-	if (m.overflow)
+	struct msg *m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_GETTABLE, 0, NULL);
+	if (m->overflow)
 		return -ENOMEM;
 	talk_on_reply(t, on_table, &r);
 	return talk_flush(t);
@@ -160,7 +158,7 @@ static void put_match(struct msg *m, const struct match *mt)
 	case M_IIFNAME:
 	case M_OIFNAME:
 		load_meta(m, mt->type == M_IIFNAME ? NFT_META_IIFNAME : NFT_META_OIFNAME);
-		strncpy(name, mt->ifname, sizeof(name) - 1);
+		copy_name(name, sizeof(name), mt->ifname);
 		cmp(m, NFT_CMP_EQ, name, sizeof(name));
 		break;
 	case M_SADDR: {
@@ -226,11 +224,6 @@ static void put_exprs(struct msg *m, const struct rule *r)
 
 /* ---- the table ---- */
 
-static void put_table_name(struct msg *m)
-{
-	msg_put_str(m, NFTA_TABLE_NAME, NFT_TABLE);
-}
-
 /* Delete, create afresh: one transaction replaces the whole table. Without a table there,
  * only the creation: deleting a table costs the kernel an RCU grace period when the socket
  * closes, and there is nothing to delete. */
@@ -239,58 +232,63 @@ static void put_table_head(struct talk *t, uint8_t family, const void *tag, cons
 {
 	unsigned char udata[2 + NFT_COMMENT_SIZE];
 	size_t clen = strnlen(comment, NFT_COMMENT_SIZE - 1) + 1;
-	struct msg m;
+	struct msg *m;
 	if (exists) {
 		m = nft_msg_of(t, family, NFT_MSG_DELTABLE, 0, tag);
-		put_table_name(&m);
-		*overflow |= m.overflow;
+		*overflow |= m->overflow;
 	}
 	m = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
-	put_table_name(&m);
 	if (flags)
-		msg_put_be32(&m, NFTA_TABLE_FLAGS, flags);
+		msg_put_be32(m, NFTA_TABLE_FLAGS, flags);
 	udata[0] = UDATA_TABLE_COMMENT;
 	udata[1] = (unsigned char)clen;
 	memcpy(udata + 2, comment, clen - 1);
 	udata[1 + clen] = '\0';
-	msg_put(&m, NFTA_TABLE_USERDATA, 2 + clen, udata);
-	*overflow |= m.overflow;
+	msg_put(m, NFTA_TABLE_USERDATA, 2 + clen, udata);
+	*overflow |= m->overflow;
+}
+
+/* A chain; a base chain (type not NULL) with its hook, priority and policy. True when it
+ * overflowed. */
+static bool put_chain(struct talk *t, uint8_t family, const char *name, const char *type, uint32_t hook,
+		      int32_t prio, uint32_t policy, const void *tag)
+{
+	struct msg *m = nft_msg_of(t, family, NFT_MSG_NEWCHAIN, NLM_F_CREATE, tag);
+	msg_put_str(m, NFTA_CHAIN_NAME, name);
+	if (type) {
+		struct nlattr *h = msg_nest(m, NFTA_CHAIN_HOOK);
+		msg_put_be32(m, NFTA_HOOK_HOOKNUM, hook);
+		msg_put_be32(m, NFTA_HOOK_PRIORITY, (uint32_t)prio);
+		msg_nest_end(m, h);
+		msg_put_be32(m, NFTA_CHAIN_POLICY, policy);
+		msg_put_str(m, NFTA_CHAIN_TYPE, type);
+	}
+	return m->overflow;
+}
+
+/* A rule appended to a chain; its expressions are the caller's. */
+static struct msg *rule_msg(struct talk *t, uint8_t family, const char *chain, const void *tag)
+{
+	struct msg *m = nft_msg_of(t, family, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, tag);
+	msg_put_str(m, NFTA_RULE_CHAIN, chain);
+	return m;
 }
 
 int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists, bool legacy)
 {
-	bool overflow = false;
-	struct msg m;
+	bool overflow = legacy && nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs)->overflow;
 
-	if (legacy) {
-		m = nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs);
-		put_table_name(&m);
-		overflow |= m.overflow;
-	}
 	put_table_head(t, NFPROTO_INET, rs, comment, 0, exists, &overflow);
-
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
 		const struct chain_info *ci = &rule_chains[ch];
-		if (!(rs->chains & (1u << ch)))
-			continue;
-		m = nft_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE, ci);
-		msg_put_str(&m, NFTA_CHAIN_TABLE, NFT_TABLE);
-		msg_put_str(&m, NFTA_CHAIN_NAME, ci->name);
-		struct nlattr *hook = msg_nest(&m, NFTA_CHAIN_HOOK);
-		msg_put_be32(&m, NFTA_HOOK_HOOKNUM, ci->hook);
-		msg_put_be32(&m, NFTA_HOOK_PRIORITY, (uint32_t)ci->prio);
-		msg_nest_end(&m, hook);
-		msg_put_be32(&m, NFTA_CHAIN_POLICY, NF_ACCEPT);
-		msg_put_str(&m, NFTA_CHAIN_TYPE, ci->type);
-		overflow |= m.overflow;
+		if (rs->chains & (1u << ch))
+			overflow |= put_chain(t, NFPROTO_INET, ci->name, ci->type, ci->hook, ci->prio, NF_ACCEPT, ci);
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->v[i];
-		m = nft_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r);
-		msg_put_str(&m, NFTA_RULE_TABLE, NFT_TABLE);
-		msg_put_str(&m, NFTA_RULE_CHAIN, rule_chains[r->chain].name);
-		put_exprs(&m, r);
-		overflow |= m.overflow;
+		struct msg *m = rule_msg(t, NFPROTO_INET, rule_chains[r->chain].name, r);
+		put_exprs(m, r);
+		overflow |= m->overflow;
 	}
 	return overflow ? -EMSGSIZE : 0;
 }
@@ -606,7 +604,7 @@ struct packet {
 static bool name_matches(const struct nft_other_rule *r, const char *name)
 {
 	char pad[16] = {0};	/* as the kernel's register holds it: a prefix compare for "br*" */
-	strncpy(pad, name, sizeof(pad) - 1);
+	copy_name(pad, sizeof(pad), name);
 	return !memcmp(pad, r->data, r->len);
 }
 
@@ -761,10 +759,10 @@ static bool rule_matches(const struct nft_rule_copy *have, const struct rule *r)
 		struct nlmsghdr h;
 		unsigned char b[TALK_MSG_ROOM];
 	} buf;
-	struct msg m = {mnl_nlmsg_put_header(buf.b), false};
-	put_exprs(&m, r);
-	const struct nlattr *want = mnl_nlmsg_get_payload(m.nlh);
-	return !m.overflow && same_exprs(mnl_attr_get_payload(want), mnl_attr_get_payload_len(want), have->exprs,
+	struct msg built = {mnl_nlmsg_put_header(buf.b), false}, *m = &built;
+	put_exprs(m, r);
+	const struct nlattr *want = mnl_nlmsg_get_payload(m->nlh);
+	return !m->overflow && same_exprs(mnl_attr_get_payload(want), mnl_attr_get_payload_len(want), have->exprs,
 					 have->len);
 }
 
@@ -808,44 +806,28 @@ bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs)
 
 int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment)
 {
-	bool overflow = false;
 	uint8_t family = copy->legacy ? NFPROTO_IPV4 : NFPROTO_INET;
 	/* The table first made sure of: undoing a load finds it, undoing a delete does not. */
-	struct msg m = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL);
-	put_table_name(&m);
-	overflow |= m.overflow;
+	bool overflow = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL)->overflow;
 	/* A dormant table comes back dormant; an owner would be this process, gone at its exit. */
 	put_table_head(t, family, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true, &overflow);
 	for (size_t i = 0; i < copy->nchains; i++) {
 		const struct nft_chain_copy *ch = &copy->chains[i];
-		m = nft_msg_of(t, family, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NULL);
-		msg_put_str(&m, NFTA_CHAIN_TABLE, NFT_TABLE);
-		msg_put_str(&m, NFTA_CHAIN_NAME, ch->name);
-		if (ch->base) {
-			struct nlattr *hook = msg_nest(&m, NFTA_CHAIN_HOOK);
-			msg_put_be32(&m, NFTA_HOOK_HOOKNUM, ch->hook);
-			msg_put_be32(&m, NFTA_HOOK_PRIORITY, (uint32_t)ch->prio);
-			msg_nest_end(&m, hook);
-			msg_put_be32(&m, NFTA_CHAIN_POLICY, ch->policy);
-			msg_put_str(&m, NFTA_CHAIN_TYPE, ch->type[0] ? ch->type : "filter");
-		}
-		overflow |= m.overflow;
+		overflow |= put_chain(t, family, ch->name, !ch->base ? NULL : ch->type[0] ? ch->type : "filter", ch->hook,
+				      ch->prio, ch->policy, NULL);
 	}
 	for (size_t i = 0; i < copy->nrules; i++) {
-		m = nft_msg_of(t, family, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, NULL);
-		msg_put_str(&m, NFTA_RULE_TABLE, NFT_TABLE);
-		msg_put_str(&m, NFTA_RULE_CHAIN, copy->rules[i].chain);
-		msg_put(&m, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED, copy->rules[i].len, copy->rules[i].exprs);
-		overflow |= m.overflow;
+		struct msg *m = rule_msg(t, family, copy->rules[i].chain, NULL);
+		msg_put(m, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED, copy->rules[i].len, copy->rules[i].exprs);
+		overflow |= m->overflow;
 	}
 	return overflow ? -EMSGSIZE : 0;
 }
 
 int nft_put_delete(struct talk *t, bool legacy)
 {
-	struct msg m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_DELTABLE, 0, NULL);
-	put_table_name(&m);
-	return m.overflow ? -EMSGSIZE : 0;
+	struct msg *m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_DELTABLE, 0, NULL);
+	return m->overflow ? -EMSGSIZE : 0;
 }
 
 const char *nft_feature(const struct talk_error *e)

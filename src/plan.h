@@ -71,8 +71,10 @@ int plan_up(struct plan *p, const struct config *c, struct state *st);
 int plan_down(struct plan *p, const struct config *c, struct state *st);
 void plan_free(struct plan *p);
 
-/* print.c: the plan as a shell script of ip and nft commands; what says what it is. */
-void plan_print(const struct plan *p, const struct config *c, const char *what, FILE *out);
-void plan_print_op(const struct plan *p, const struct op *o, FILE *out);
+/* print.c: the plan as a shell script of ip and nft commands; what says what it is. -1 when
+ * out of memory, and nothing printed. */
+int plan_print(const struct plan *p, const struct config *c, const char *what, FILE *out);
+/* One op's commands, added to out. */
+void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out);
 
 #endif

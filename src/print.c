@@ -11,39 +11,36 @@ static const char *ip_cmd(const struct ns_state *where, char buf[NAME_SIZE + 8])
 	return buf;
 }
 
-static void mtu_arg(FILE *out, unsigned mtu)
+static void mtu_arg(struct sbuf *out, unsigned mtu)
 {
 	if (mtu)
-		fprintf(out, " mtu %u", mtu);
+		sbuf_addf(out, " mtu %u", mtu);
 }
 
-static void mac_arg(FILE *out, const struct op *o)
+static void mac_arg(struct sbuf *out, const struct op *o)
 {
 	const unsigned char *m = o->mac;
 	if (o->has_mac)
-		fprintf(out, " address %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+		sbuf_addf(out, " address %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 /* What boxnet asks of each veth end: see put_one_queue() in apply.c. */
-static void veth_args(FILE *out, unsigned mtu)
+static void veth_args(struct sbuf *out, unsigned mtu)
 {
 	mtu_arg(out, mtu);
-	fprintf(out, " numtxqueues 1 numrxqueues 1");
+	sbuf_addf(out, " numtxqueues 1 numrxqueues 1");
 }
 
-static void print_nft(const struct plan *p, const struct op *o, FILE *out)
+static void print_nft(const struct plan *p, const struct op *o, struct sbuf *out)
 {
-	struct sbuf body = {0};
 	char comment[NFT_COMMENT_SIZE];
-	rules_text(&p->rules, &body);
 	rules_comment(&p->rules, comment);
 	/* One nft -f run is one transaction: the old table goes and the new one comes at once. */
-	fprintf(out, "nft -f - <<'EOF'\n");
-	if (o->legacy)
-		fprintf(out, "delete table ip %s\n", NFT_TABLE);
-	fprintf(out, "table %s %s\ndelete table %s %s\ntable %s %s {\n\tcomment \"%s\"\n%s}\nEOF\n", NFT_FAMILY,
-		NFT_TABLE, NFT_FAMILY, NFT_TABLE, NFT_FAMILY, NFT_TABLE, comment, sbuf_str(&body));
-	sbuf_free(&body);
+	sbuf_addf(out, "nft -f - <<'EOF'\n%s", o->legacy ? "delete table ip " NFT_TABLE "\n" : "");
+	sbuf_addf(out, "table " NFT_FAMILY " " NFT_TABLE "\ndelete table " NFT_FAMILY " " NFT_TABLE "\ntable " NFT_FAMILY
+		  " " NFT_TABLE " {\n\tcomment \"%s\"\n", comment);
+	rules_text(&p->rules, out);
+	sbuf_addf(out, "}\nEOF\n");
 }
 
 static const char *section(const struct op *o)
@@ -66,7 +63,7 @@ static const char *section(const struct op *o)
 }
 
 /* One op as the commands that do it; ip and nft as plan prints them. */
-void plan_print_op(const struct plan *p, const struct op *o, FILE *out)
+void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 {
 	char a[IP_STRLEN], b[IP_STRLEN], ipb[NAME_SIZE + 8];
 	const char *ip = ip_cmd(o->where, ipb);
@@ -75,62 +72,62 @@ void plan_print_op(const struct plan *p, const struct op *o, FILE *out)
 
 	switch (o->type) {
 	case OP_NETNS_ADD:
-		fprintf(out, "ip netns add %s\nip -n %s link set dev lo alias \"$mark\" up\n", o->where->name,
+		sbuf_addf(out, "ip netns add %s\nip -n %s link set dev lo alias \"$mark\" up\n", o->where->name,
 			o->where->name);
 		break;
 	case OP_NETNS_DEL:
-		fprintf(out, "ip netns delete %s\n", o->where->name);
+		sbuf_addf(out, "ip netns delete %s\n", o->where->name);
 		break;
 	case OP_LINK_ADD:
 		if (o->where->name && o->peer) {
 			/* boxnet makes it from inside; the same pair, said from the host: */
-			fprintf(out, "ip link add name %s", o->peer);
+			sbuf_addf(out, "ip link add name %s", o->peer);
 			veth_args(out, o->mtu);
-			fprintf(out, " type veth peer name %s", o->ifname);
+			sbuf_addf(out, " type veth peer name %s", o->ifname);
 			veth_args(out, o->mtu);
-			fprintf(out, " netns %s\n", o->where->name);
+			sbuf_addf(out, " netns %s\n", o->where->name);
 			break;
 		}
-		fprintf(out, "%s link add name %s", ip, o->ifname);
+		sbuf_addf(out, "%s link add name %s", ip, o->ifname);
 		if (!strcmp(o->kind, "veth")) {
 			veth_args(out, o->mtu);
-			fprintf(out, " type veth peer name %s", o->peer);
+			sbuf_addf(out, " type veth peer name %s", o->peer);
 			veth_args(out, o->mtu);
-			fprintf(out, " netns %s\n", o->peer_ns->name);
+			sbuf_addf(out, " netns %s\n", o->peer_ns->name);
 		} else {
 			mac_arg(out, o);
 			mtu_arg(out, o->mtu);
-			fprintf(out, " type %s\n", o->kind);
+			sbuf_addf(out, " type %s\n", o->kind);
 		}
 		break;
 	case OP_LINK_DEL:
-		fprintf(out, "%s link delete dev %s\n", ip, o->ifname);
+		sbuf_addf(out, "%s link delete dev %s\n", ip, o->ifname);
 		break;
 	case OP_LINK_PARK:
-		fprintf(out, "%s link set dev %s down group %u\n", ip, o->ifname, BOXNET_GROUP);
+		sbuf_addf(out, "%s link set dev %s down group %u\n", ip, o->ifname, BOXNET_GROUP);
 		if (!o->keep_name)
-			fprintf(out, "%s link set dev %s name bxg%d\n", ip, o->ifname, o->old_link.index);
+			sbuf_addf(out, "%s link set dev %s name bxg%d\n", ip, o->ifname, o->old_link.index);
 		break;
 	case OP_LINK_PURGE:
-		fprintf(out, "%s link delete group %u\n", ip, BOXNET_GROUP);
+		sbuf_addf(out, "%s link delete group %u\n", ip, BOXNET_GROUP);
 		break;
 	case OP_LINK_SET:
 		if (o->nodad)
-			fprintf(out, "echo 0 > /proc/sys/net/ipv6/conf/%s/accept_dad\n", o->ifname);
-		fprintf(out, "%s link set dev %s", ip, o->ifname);
+			sbuf_addf(out, "echo 0 > /proc/sys/net/ipv6/conf/%s/accept_dad\n", o->ifname);
+		sbuf_addf(out, "%s link set dev %s", ip, o->ifname);
 		mac_arg(out, o);
 		mtu_arg(out, o->mtu);
 		if (o->master)
-			fprintf(out, " master %s", o->master);
+			sbuf_addf(out, " master %s", o->master);
 		if (o->nomaster)
-			fprintf(out, " nomaster");
+			sbuf_addf(out, " nomaster");
 		if (o->mark)
-			fprintf(out, o->where->name ? " alias \"$mark\"" : " alias %s", BOXNET_MARK);
-		fprintf(out, "%s\n", o->up ? " up" : "");
+			sbuf_addf(out, o->where->name ? " alias \"$mark\"" : " alias %s", BOXNET_MARK);
+		sbuf_addf(out, "%s\n", o->up ? " up" : "");
 		break;
 	case OP_ADDR_ADD:
 	case OP_ADDR_DEL:
-		fprintf(out, "%s%s address %s %s%s dev %s%s\n", ip, f6, o->type == OP_ADDR_ADD ? "add" : "delete",
+		sbuf_addf(out, "%s%s address %s %s%s dev %s%s\n", ip, f6, o->type == OP_ADDR_ADD ? "add" : "delete",
 			prefix_str(&o->addr, a), !v6 && o->addr.len <= 30 ? " brd +" : "", o->ifname,
 			v6 && o->type == OP_ADDR_ADD ? " nodad" : "");
 		break;
@@ -138,68 +135,69 @@ void plan_print_op(const struct plan *p, const struct op *o, FILE *out)
 		/* As the kernel makes it: append, like the kernel, beside another to the subnet. */
 		struct prefix net = prefix_net(&o->addr);
 		if (v6)
-			fprintf(out, "%s -6 route append %s dev %s proto kernel metric 256\n", ip, prefix_str(&net, a),
+			sbuf_addf(out, "%s -6 route append %s dev %s proto kernel metric 256\n", ip, prefix_str(&net, a),
 				o->ifname);
 		else
-			fprintf(out, "%s route append %s dev %s proto kernel scope link src %s\n", ip,
+			sbuf_addf(out, "%s route append %s dev %s proto kernel scope link src %s\n", ip,
 				prefix_str(&net, a), o->ifname, ip_str(&o->addr, b));
 		break;
 	}
 	case OP_ROUTE_ADD:
-		fprintf(out, "%s%s route %s default via %s dev %s proto %d\n", ip, f6, o->has_old ? "replace" : "add",
+		sbuf_addf(out, "%s%s route %s default via %s dev %s proto %d\n", ip, f6, o->has_old ? "replace" : "add",
 			ip_str(&o->addr, a), o->ifname, BOXNET_RTPROT);
 		break;
 	case OP_ROUTE_DEL:
-		fprintf(out, "%s%s route delete default proto %d\n", ip, f6, BOXNET_RTPROT);
+		sbuf_addf(out, "%s%s route delete default proto %d\n", ip, f6, BOXNET_RTPROT);
 		break;
 	case OP_NFT_LOAD:
 		print_nft(p, o, out);
 		break;
 	case OP_NFT_DEL:
 		if (o->legacy)
-			fprintf(out, "nft delete table ip %s\n", NFT_TABLE);
-		fprintf(out, "nft delete table %s %s\n", NFT_FAMILY, NFT_TABLE);
+			sbuf_addf(out, "nft delete table ip %s\n", NFT_TABLE);
+		sbuf_addf(out, "nft delete table %s %s\n", NFT_FAMILY, NFT_TABLE);
 		break;
 	case OP_FORWARD_ON: {
 		const char *sw = v6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward";
-		fprintf(out, "if [ \"$(cat %s)\" = 0 ]; then\n"
+		sbuf_addf(out, "if [ \"$(cat %s)\" = 0 ]; then\n"
 			     "\t# noted, so that down switches it off again\n"
 			     "\tmkdir -p -m 0700 %s && echo on > %s.$(stat -L -c %%i /proc/self/ns/net)\n",
 			sw, RUN_DIR, v6 ? FORWARD6_NOTE : FORWARD_NOTE);
 		/* The note names the uplink only when its accept_ra is boxnet's to put back. */
 		if (o->ifname)
-			fprintf(out, "\t# a forwarding host ignores router advertisements unless accept_ra is 2\n"
+			sbuf_addf(out, "\t# a forwarding host ignores router advertisements unless accept_ra is 2\n"
 				     "\tif [ \"$(cat /proc/sys/net/ipv6/conf/%s/accept_ra)\" = 1 ]; then\n"
 				     "\t\techo on %s > %s.$(stat -L -c %%i /proc/self/ns/net)\n"
 				     "\t\techo 2 > /proc/sys/net/ipv6/conf/%s/accept_ra\n\tfi\n",
 				o->ifname, o->ifname, FORWARD6_NOTE, o->ifname);
-		fprintf(out, "\techo 1 > %s\nfi\n", sw);
+		sbuf_addf(out, "\techo 1 > %s\nfi\n", sw);
 		break;
 	}
 	case OP_FORWARD_OFF:
 		if (v6)
-			fprintf(out, "echo 0 > /proc/sys/net/ipv6/conf/all/forwarding\nrm -f %s.$(stat -L -c %%i /proc/self/ns/net)\n",
+			sbuf_addf(out, "echo 0 > /proc/sys/net/ipv6/conf/all/forwarding\nrm -f %s.$(stat -L -c %%i /proc/self/ns/net)\n",
 				FORWARD6_NOTE);
 		else
-			fprintf(out, "echo 0 > /proc/sys/net/ipv4/ip_forward\nrm -f %s %s.$(stat -L -c %%i /proc/self/ns/net)\n",
+			sbuf_addf(out, "echo 0 > /proc/sys/net/ipv4/ip_forward\nrm -f %s %s.$(stat -L -c %%i /proc/self/ns/net)\n",
 				FORWARD_NOTE, FORWARD_NOTE);
 		if (o->ifname)
-			fprintf(out, "echo 1 > /proc/sys/net/ipv6/conf/%s/accept_ra\n", o->ifname);
+			sbuf_addf(out, "echo 1 > /proc/sys/net/ipv6/conf/%s/accept_ra\n", o->ifname);
 		break;
 	}
 }
 
-void plan_print(const struct plan *p, const struct config *c, const char *what, FILE *out)
+int plan_print(const struct plan *p, const struct config *c, const char *what, FILE *f)
 {
 	const struct ns_state *last_where = NULL;
 	const char *last_section = NULL;
+	struct sbuf script = {0}, *out = &script;
 
-	fprintf(out, "#!/bin/sh\n# boxnet plan for %s: %s.\nset -e\n", c->file, what);
+	sbuf_addf(out, "#!/bin/sh\n# boxnet plan for %s: %s.\nset -e\n", c->file, what);
 	/* What boxnet makes inside a namespace names the namespace it was made from. */
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *o = &p->ops[i];
 		if (o->type == OP_NETNS_ADD || (o->type == OP_LINK_SET && o->mark && o->where->name)) {
-			fprintf(out, "mark=\"%s:$(stat -L -c %%i /proc/self/ns/net)\"\n", BOXNET_MARK);
+			sbuf_addf(out, "mark=\"%s:$(stat -L -c %%i /proc/self/ns/net)\"\n", BOXNET_MARK);
 			break;
 		}
 	}
@@ -207,16 +205,22 @@ void plan_print(const struct plan *p, const struct config *c, const char *what, 
 		const struct op *o = &p->ops[i];
 		const char *sec = section(o);
 		if (sec && sec != last_section) {
-			fprintf(out, "\n# %s\n", sec);
+			sbuf_addf(out, "\n# %s\n", sec);
 		} else if (!sec && (o->where != last_where || last_section)) {
 			if (o->where->name)
-				fprintf(out, "\n# inside namespace %s\n", o->where->name);
+				sbuf_addf(out, "\n# inside namespace %s\n", o->where->name);
 			else
-				fprintf(out, "\n# host links\n");
+				sbuf_addf(out, "\n# host links\n");
 		}
 		last_section = sec;
 		last_where = o->where;
 
 		plan_print_op(p, o, out);
 	}
+	/* Whole or not at all: a script cut short by a lack of memory would build half a box. */
+	int err = script.oom ? -1 : 0;
+	if (!err)
+		fputs(sbuf_str(&script), f);
+	sbuf_free(&script);
+	return err;
 }

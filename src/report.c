@@ -160,35 +160,29 @@ void report_status_json(const struct config *c, const struct state *st, const st
 	fputs("}\n", out);
 }
 
-void report_plan_json(const struct plan *p, FILE *out)
+int report_plan_json(const struct plan *p, FILE *out)
 {
+	bool oom = false;
 	putc('[', out);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *o = &p->ops[i];
-		struct sbuf does = {0};
-		char *cmd = NULL;
-		size_t len = 0;
-		FILE *mem = open_memstream(&cmd, &len);
-		if (mem) {
-			plan_print_op(p, o, mem);
-			if (fclose(mem))
-				len = 0;
-		}
+		struct sbuf does = {0}, cmd = {0};
+		plan_print_op(p, o, &cmd);
 		op_describe(o, &does);
 		json_key(out, i ? ",{" : "{", "type", op_names[o->type]);
 		json_key(out, ",", "namespace", o->where->name);
 		json_key(out, ",", "interface", o->ifname);
 		json_owner(out, o->owner);
 		json_key(out, ",", "does", sbuf_str(&does));
-		if (cmd && len) {
-			fputs(",\"command\":", out);
-			json_str(out, cmd, len);
-		}
+		fputs(",\"command\":", out);
+		json_str(out, sbuf_str(&cmd), cmd.len);
 		putc('}', out);
-		free(cmd);
+		oom |= does.oom || cmd.oom;
 		sbuf_free(&does);
+		sbuf_free(&cmd);
 	}
 	fputs("]\n", out);
+	return oom ? -1 : 0;
 }
 
 /* ---- show: one line per segment and per namespace ---- */

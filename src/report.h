@@ -13,7 +13,8 @@ enum obj_state { OBJ_OK, OBJ_MISSING, OBJ_DIFFERENT, OBJ_FOREIGN };
 enum obj_state report_state(const struct config *c, const struct state *st, const struct plan *p,
 			    const struct obj *o, struct sbuf *differs);
 void report_status_json(const struct config *c, const struct state *st, const struct plan *p, FILE *out);
-void report_plan_json(const struct plan *p, FILE *out);
+/* -1 when out of memory: a command or description is missing. */
+int report_plan_json(const struct plan *p, FILE *out);
 void report_show(const struct config *c, const struct state *st, const struct plan *p, FILE *out);
 
 #endif

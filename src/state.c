@@ -249,13 +249,13 @@ static void reset_routes(void *arg)
 
 int state_ask_link(struct ns_state *ns, const char *name)
 {
-	struct msg m = talk_add(&ns->rt, RTM_GETLINK, 0, NULL);
-	struct ifinfomsg *ifi = msg_reserve(&m, sizeof(*ifi));
+	struct msg *m = talk_add(&ns->rt, RTM_GETLINK, 0, NULL);
+	struct ifinfomsg *ifi = msg_reserve(m, sizeof(*ifi));
 	if (ifi)
 		ifi->ifi_family = AF_UNSPEC;
-	msg_put_str(&m, IFLA_IFNAME, name);
-	msg_put_u32(&m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	if (m.overflow)
+	msg_put_str(m, IFLA_IFNAME, name);
+	msg_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (m->overflow)
 		return -ENOMEM;
 	talk_on_reply(&ns->rt, on_link, ns);
 	return 0;
@@ -490,65 +490,54 @@ int state_read(struct state *st, const struct config *c, bool stale, struct talk
 static const char *const forward_path[FAM_COUNT] = {"/proc/sys/net/ipv4/ip_forward",
 						    "/proc/sys/net/ipv6/conf/all/forwarding"};
 
-/* A sysctl's number: boxnet writes /proc/sys itself, as sysctl(8) would. */
-static int read_sysctl(const char *path)
+/* A sysctl's number, read (value < 0) or written: boxnet reads and writes /proc/sys itself,
+ * as sysctl(8) would. */
+static int sysctl_io(const char *path, int value)
 {
 	char buf[16] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, (value < 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	ssize_t n = value < 0 ? read(fd, buf, sizeof(buf) - 1)
+			      : write(fd, buf, (size_t)snprintf(buf, sizeof(buf), "%d\n", value));
 	int err = n < 0 ? -errno : 0;
 	close(fd);
-	return err ? err : atoi(buf);
-}
-
-static int write_sysctl(const char *path, int value)
-{
-	char buf[16];
-	int len = snprintf(buf, sizeof(buf), "%d\n", value);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, buf, (size_t)len);
-	int err = n < 0 ? -errno : 0;
-	close(fd);
-	return err;
+	/* strtoul(), linked already for parse_num(): the numbers read are never negative. */
+	return err || value >= 0 ? err : (int)strtoul(buf, NULL, 10);
 }
 
 int read_forward(unsigned f)
 {
-	int v = read_sysctl(forward_path[f]);
+	int v = sysctl_io(forward_path[f], -1);
 	return v < 0 ? v : v != 0;
 }
 
 int write_forward(unsigned f, int on)
 {
-	return write_sysctl(forward_path[f], on);
+	return sysctl_io(forward_path[f], on);
 }
 
-static void ipv6_conf_path(const char *ifname, const char *key, char *buf, size_t size)
+/* net.ipv6.conf.IFNAME.KEY: read with a value of -1, else written. */
+static int ipv6_conf(const char *ifname, const char *key, int value)
 {
-	snprintf(buf, size, "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
+	char path[64 + NAME_SIZE];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
+	return sysctl_io(path, value);
 }
 
 int read_accept_ra(const char *ifname)
 {
-	char path[64 + NAME_SIZE];
-	ipv6_conf_path(ifname, "accept_ra", path, sizeof(path));
-	return read_sysctl(path);
+	return ipv6_conf(ifname, "accept_ra", -1);
 }
 
 int write_ipv6_conf(const char *ifname, const char *key, int value)
 {
-	char path[64 + NAME_SIZE];
-	ipv6_conf_path(ifname, key, path, sizeof(path));
-	return write_sysctl(path, value);
+	return ipv6_conf(ifname, key, value);
 }
 
 int write_accept_ra(const char *ifname, int value)
 {
-	return write_ipv6_conf(ifname, "accept_ra", value);
+	return ipv6_conf(ifname, "accept_ra", value);
 }
 
 int make_run_dir(void)

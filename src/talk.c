@@ -72,9 +72,19 @@ void *msg_reserve(struct msg *m, size_t len)
 
 /* ---- sockets ---- */
 
+/* Socket options from constants: a local whose address is taken would cost each caller a
+ * stack-protector check. */
+static const int one = 1, rcvbuf = RCVBUF;
+
+/* Switches a netlink option of the socket on (a test talk has none). */
+static void option_on(struct talk *t, int opt)
+{
+	if (t->nl)
+		setsockopt(mnl_socket_get_fd(t->nl), SOL_NETLINK, opt, &one, sizeof(one));
+}
+
 int talk_open(struct talk *t, int proto, const char *where)
 {
-	int one = 1, size = RCVBUF;
 	*t = (struct talk){.where = where};
 	t->nl = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!t->nl)
@@ -89,9 +99,9 @@ int talk_open(struct talk *t, int proto, const char *where)
 			talk_close(t);
 			return err;
 		}
-		mnl_socket_setsockopt(t->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		option_on(t, NETLINK_CAP_ACK);
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 		t->portid = mnl_socket_get_portid(t->nl);
 	}
 	t->seq = (uint32_t)time(NULL) & 0x3fffffff;
@@ -106,9 +116,7 @@ int talk_open_io(struct talk *t, const struct talk_io *io, void *arg, const char
 
 void talk_strict(struct talk *t)
 {
-	int one = 1;
-	if (t->nl)
-		mnl_socket_setsockopt(t->nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	option_on(t, NETLINK_GET_STRICT_CHK);
 }
 
 void talk_close(struct talk *t)
@@ -155,23 +163,23 @@ static size_t finish_last(struct talk *t)
 	return t->len;
 }
 
-struct msg talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
+struct msg *talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *tag)
 {
-	struct msg m = {0};
+	struct msg *m = &t->msg;
 	size_t off = finish_last(t);
+	*m = (struct msg){.overflow = true};
 	if (grow(&t->buf, &t->cap, off + TALK_MSG_ROOM, 1) ||
-	    grow(&t->reqs, &t->reqs_cap, t->nreqs + 1, sizeof(*t->reqs))) {
-		m.overflow = true;
+	    grow(&t->reqs, &t->reqs_cap, t->nreqs + 1, sizeof(*t->reqs)))
 		return m;
-	}
 	/* Attribute padding is sent as it lies: zero it. */
 	memset(t->buf + off, 0, TALK_MSG_ROOM);
-	m.nlh = mnl_nlmsg_put_header(t->buf + off);
-	m.nlh->nlmsg_type = type;
-	m.nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	m.nlh->nlmsg_seq = ++t->seq;
+	m->overflow = false;
+	m->nlh = mnl_nlmsg_put_header(t->buf + off);
+	m->nlh->nlmsg_type = type;
+	m->nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	m->nlh->nlmsg_seq = ++t->seq;
 	t->last = off;
-	t->len = off + m.nlh->nlmsg_len;
+	t->len = off + m->nlh->nlmsg_len;
 	t->reqs[t->nreqs++] = (struct talk_req){.seq = t->seq, .type = type, .tag = tag};
 	return m;
 }
@@ -347,6 +355,7 @@ static void reset_pending(struct talk *t)
 	t->buf = NULL;
 }
 
+#ifdef BOXNET_FAULTS
 bool fault_hit(struct fault *f)
 {
 	if (!f || ++f->count != f->fail_at)
@@ -355,6 +364,7 @@ bool fault_hit(struct fault *f)
 		raise(SIGKILL);
 	return true;
 }
+#endif
 
 /* The request about to be sent is refused instead, when the test hook says so. */
 static bool inject_fault(struct talk *t, size_t i)
@@ -371,21 +381,20 @@ static bool inject_fault(struct talk *t, size_t i)
  * alone still works there. */
 static void want_extack(struct talk *t)
 {
-	int one = 1;
-	if (!t->extack && t->nl)
-		mnl_socket_setsockopt(t->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	if (!t->extack)
+		option_on(t, NETLINK_EXT_ACK);
 	t->extack = true;
 }
 
-static int send_iov(struct talk *t, struct iovec *iov, size_t n)
+/* writev(): a netlink socket neither connected nor given an address sends to the kernel,
+ * as sendmsg() to {AF_NETLINK, pid 0} would; musl's sendmsg() is bulkier (it copies control
+ * messages). */
+static int send_iov(struct talk *t, const struct iovec *iov, size_t n)
 {
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	struct msghdr mh = {.msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = iov,
-			    .msg_iovlen = n};
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += iov[i].iov_len;
-	ssize_t sent = t->io ? t->io->send(t, iov, n) : sendmsg(mnl_socket_get_fd(t->nl), &mh, 0);
+	ssize_t sent = t->io ? t->io->send(t, iov, n) : writev(mnl_socket_get_fd(t->nl), iov, (int)n);
 	if (sent < 0)
 		return -errno;
 	return (size_t)sent == total ? 0 : -EMSGSIZE;

@@ -63,8 +63,17 @@ struct fault {
 	bool kill;		/* SIGKILL at that operation instead: a boxnet that dies midway */
 };
 
-/* Counts one operation; true when it is the one to fail. */
+/* Counts one operation; true when it is the one to fail. Normal builds have no hook, and no
+ * code for it: every test of it folds away. */
+#ifdef BOXNET_FAULTS
 bool fault_hit(struct fault *f);
+#else
+static inline bool fault_hit(struct fault *f)
+{
+	(void)f;
+	return false;
+}
+#endif
 
 /* How requests reach the kernel and answers come back: a socket, or canned answers in tests
  * and fuzzing. recv returns a datagram's whole length, even when larger than size. */
@@ -93,6 +102,7 @@ struct talk {
 	struct talk_rx rx;		/* its own, unless it was given rx_shared */
 	struct talk_rx *rx_shared;
 	struct talk_error error;	/* the first refusal since the last talk_flush */
+	struct msg msg;			/* the message being built (talk_add) */
 	struct fault *fault;		/* NULL but in test runs */
 	bool extack;			/* asked for, before the first change sent */
 };
@@ -108,8 +118,10 @@ void talk_strict(struct talk *t);
 void talk_share_rx(struct talk *t, struct talk_rx *rx);
 void talk_rx_free(struct talk_rx *rx);
 
-/* Starts a request; NLM_F_REQUEST|NLM_F_ACK are added. NULL when out of memory. */
-struct msg talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *tag);
+/* Starts a request; NLM_F_REQUEST|NLM_F_ACK are added. Out of memory, the message comes
+ * back overflowed. It lives in t until the next talk_add: builders hold a pointer, not a
+ * copy on their stack. */
+struct msg *talk_add(struct talk *t, uint16_t type, uint16_t flags, const void *tag);
 /* Routes the data messages of the request just added to cb. */
 void talk_on_reply(struct talk *t, talk_cb cb, void *arg);
 /* Sets *acked once the kernel acked the request just added. */

@@ -244,12 +244,11 @@ static void check_gateway(struct netns *ns, const struct prefix *gw, struct diag
 			why = "it is the namespace's own address";
 	if (!net) {
 		why = ns->addrs.n ? "not in a local subnet" : "the namespace has no address";
-	} else if (net->len < ip_size(gw->family) * 8 - 1) {
-		struct prefix first = prefix_net(net), last = prefix_last(net);
-		if (ip_eq(gw, &first))
-			why = "that is the subnet's network address";
-		else if (gw->family == AF_INET && ip_eq(gw, &last))
-			why = "that is the subnet's broadcast address";
+	} else {
+		struct prefix in = *gw;
+		in.len = net->len;
+		const char *end = ip_subnet_end(&in);
+		why = end ? end : why;
 	}
 	if (!why) {
 		ns->gateway[fam(gw->family)] = *gw;
@@ -283,6 +282,21 @@ static void derive_gateway(struct netns *ns, const struct prefix *nets, unsigned
 			}
 		}
 	}
+}
+
+/* A segment's defaults: masquerade out of the uplink if there is one, and isolated. k is its
+ * masquerade key: set without an uplink, an error. */
+static void segment_defaults(const struct config *c, const struct obj *o, enum key_id k, int *masq, int *isolate,
+			     struct diag *d)
+{
+	char key[KEYNAME_SIZE];
+	if (*masq < 0)
+		*masq = c->uplink[0] ? MASQ_ALL : 0;
+	if (*isolate < 0)
+		*isolate = 1;
+	if (*masq && !c->uplink[0] && !c->uplink_bad && !is_bad(o, k))
+		diag_err(d, o->at[k], "masquerade needs an uplink in %s: '%s' (expected a global uplink = IFNAME)",
+			 keyname(o, k, key), o->raw[k]);
 }
 
 void check_ns(struct config *c, struct obj *o, struct diag *d)
@@ -350,29 +364,14 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 	} else if (ns->has_peer) {
 		check_ns_addresses(ns, ns->peer.v, ns->peer.n, "the peer", d);
 		derive_gateway(ns, ns->peer.v, ns->peer.n, d);
-		if (ns->masquerade < 0)
-			ns->masquerade = c->uplink[0] ? MASQ_ALL : 0;
-		if (ns->isolate < 0)
-			ns->isolate = 1;
-		if (ns->masquerade && !c->uplink[0] && !c->uplink_bad && !is_bad(o, KEY_NS_MASQUERADE))
-			diag_err(d, o->at[KEY_NS_MASQUERADE],
-				 "masquerade needs an uplink in %s: '%s' (expected a global uplink = IFNAME)",
-				 keyname(o, KEY_NS_MASQUERADE, key), o->raw[KEY_NS_MASQUERADE]);
+		segment_defaults(c, o, KEY_NS_MASQUERADE, &ns->masquerade, &ns->isolate, d);
 	}
 }
 
 void check_bridge(struct config *c, struct obj *o, struct diag *d)
 {
 	struct bridge *b = (struct bridge *)o;
-	char key[KEYNAME_SIZE];
-	if (b->masquerade < 0)
-		b->masquerade = c->uplink[0] ? MASQ_ALL : 0;
-	if (b->isolate < 0)
-		b->isolate = 1;
-	if (b->masquerade && !c->uplink[0] && !c->uplink_bad && !is_bad(&b->o, KEY_BR_MASQUERADE))
-		diag_err(d, b->o.at[KEY_BR_MASQUERADE],
-			 "masquerade needs an uplink in %s: '%s' (expected a global uplink = IFNAME)",
-			 keyname(&b->o, KEY_BR_MASQUERADE, key), b->o.raw[KEY_BR_MASQUERADE]);
+	segment_defaults(c, o, KEY_BR_MASQUERADE, &b->masquerade, &b->isolate, d);
 }
 
 static void derive_segments(struct config *c, struct diag *d)

@@ -36,8 +36,8 @@ static void test_pipeline(struct unit *u)
 
 	talk_open_io(&t, &fake_io, &f, "test");
 	for (int i = 0; i < 3; i++) {
-		struct msg m = talk_add(&t, RTM_NEWLINK, 0, &tags[i]);
-		msg_reserve(&m, sizeof(struct ifinfomsg));
+		struct msg *m = talk_add(&t, RTM_NEWLINK, 0, &tags[i]);
+		msg_reserve(m, sizeof(struct ifinfomsg));
 		talk_track(&t, &acked[i]);
 	}
 	fake_ack(buf, &off, 0, 0, NULL);
