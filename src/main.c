@@ -329,7 +329,8 @@ static int run_plan(const struct config *c, const struct run *r)
 	struct plan p = {0};
 	int ret = EXIT_KERNEL;
 	if (state_init(&st, c) == 0 && plan_up(&p, c, &st) == 0 &&
-	    (r->json ? report_plan_json(&p, stdout) : plan_print(&p, c, "what 'boxnet up' does on a clean box", stdout)) == 0)
+	    (r->json ? report_plan_json(&p, stdout)
+		     : plan_print(&p, c, "what 'boxnet up' does on a clean box", stdout)) == 0)
 		ret = fflush(stdout) == 0 ? 0 : EXIT_KERNEL;
 	else
 		fprintf(stderr, "boxnet: out of memory\n");

@@ -271,8 +271,7 @@ static bool msg_fits(const struct nlmsghdr *nlh, size_t left)
 }
 
 /* Handles one received datagram for the requests reqs[0..n), whose seqs are consecutive. */
-static int dispatch(struct talk *t, struct talk_req *reqs, size_t n, const char *data, size_t len,
-		    bool *intr)
+static int dispatch(struct talk *t, struct talk_req *reqs, size_t n, const char *data, size_t len)
 {
 	for (size_t off = 0; off < len;) {
 		const struct nlmsghdr *nlh = (const void *)(data + off);
@@ -286,7 +285,7 @@ static int dispatch(struct talk *t, struct talk_req *reqs, size_t n, const char 
 		if (!r || r->done)
 			continue;
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-			*intr = true;
+			t->intr = true;
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			on_error_msg(t, r, nlh);
 		} else if (nlh->nlmsg_type == NLMSG_DONE) {
@@ -309,15 +308,21 @@ static int dispatch(struct talk *t, struct talk_req *reqs, size_t n, const char 
  * then. Only errors, data and the last request's ack come back (see talk_flush). So: wait
  * until reqs[n - 1] is answered, or, for an nftables batch (no ack at all), take what is
  * queued; then all that was not refused is done. */
-static int receive(struct talk *t, struct talk_req *reqs, size_t n, bool batch, bool *intr)
+/* One datagram into rx, its whole length returned (MSG_TRUNC), even when cut off. */
+static ssize_t recv_into(struct talk *t, struct talk_rx *rx, int flags)
+{
+	flags |= MSG_TRUNC;
+	return t->io ? t->io->recv(t, rx->buf, rx->size, flags)
+		     : recv(mnl_socket_get_fd(t->nl), rx->buf, rx->size, flags);
+}
+
+static int receive(struct talk *t, struct talk_req *reqs, size_t n, bool batch)
 {
 	struct talk_rx *rx = rx_get(t);
 	if (!rx)
 		return -ENOMEM;
 	while (n && (batch || !reqs[n - 1].done)) {
-		int flags = MSG_TRUNC | (batch ? MSG_DONTWAIT : 0);
-		ssize_t got = t->io ? t->io->recv(t, rx->buf, rx->size, flags)
-				    : recv(mnl_socket_get_fd(t->nl), rx->buf, rx->size, flags);
+		ssize_t got = recv_into(t, rx, batch ? MSG_DONTWAIT : 0);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0 && batch && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -333,7 +338,7 @@ static int receive(struct talk *t, struct talk_req *reqs, size_t n, bool batch, 
 			}
 			return -EMSGSIZE;
 		}
-		int err = dispatch(t, reqs, n, rx->buf, (size_t)got, intr);
+		int err = dispatch(t, reqs, n, rx->buf, (size_t)got);
 		if (err)
 			return err;
 	}
@@ -386,18 +391,23 @@ static void want_extack(struct talk *t)
 	t->extack = true;
 }
 
-/* writev(): a netlink socket neither connected nor given an address sends to the kernel,
- * as sendmsg() to {AF_NETLINK, pid 0} would; musl's sendmsg() is bulkier (it copies control
- * messages). */
-static int send_iov(struct talk *t, const struct iovec *iov, size_t n)
+/* One send, and the answers to the requests reqs[0..n) it carries: 0, or the first refusal's
+ * -errno (details in t->error). writev(): a netlink socket neither connected nor given an
+ * address sends to the kernel, as sendmsg() to {AF_NETLINK, pid 0} would; musl's sendmsg() is
+ * bulkier (it copies control messages). */
+static int exchange(struct talk *t, const struct iovec *iov, size_t niov, struct talk_req *reqs, size_t n,
+		    bool batch)
 {
 	size_t total = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < niov; i++)
 		total += iov[i].iov_len;
-	ssize_t sent = t->io ? t->io->send(t, iov, n) : writev(mnl_socket_get_fd(t->nl), iov, (int)n);
+	ssize_t sent = t->io ? t->io->send(t, iov, niov) : writev(mnl_socket_get_fd(t->nl), iov, (int)niov);
 	if (sent < 0)
 		return -errno;
-	return (size_t)sent == total ? 0 : -EMSGSIZE;
+	if ((size_t)sent != total)
+		return -EMSGSIZE;
+	int err = receive(t, reqs, n, batch);
+	return err ? err : t->error.err;
 }
 
 int talk_flush(struct talk *t)
@@ -429,13 +439,10 @@ int talk_flush(struct talk *t)
 			last->nlmsg_flags |= NLM_F_ACK;
 		if (pos > from) {
 			struct iovec iov = {t->buf + from, pos - from};
-			bool intr = false;
-			err = send_iov(t, &iov, 1);
-			if (!err)
-				err = receive(t, t->reqs + start, i - start, false, &intr);
-		}
-		if (!err)
+			err = exchange(t, &iov, 1, t->reqs + start, i - start, false);
+		} else {
 			err = t->error.err;
+		}
 	}
 	reset_pending(t);
 	return err;
@@ -485,12 +492,7 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
 	}
-	bool intr = false;
-	err = send_iov(t, iov, commit ? 3 : 2);
-	if (!err)
-		err = receive(t, t->reqs, t->nreqs, true, &intr);
-	if (!err)
-		err = t->error.err;
+	err = exchange(t, iov, commit ? 3 : 2, t->reqs, t->nreqs, true);
 	reset_pending(t);
 	return err;
 }
@@ -506,8 +508,7 @@ static void drain(struct talk *t)
 	if (!rx)
 		return;
 	for (int i = 0; i < 1024; i++) {
-		ssize_t got = t->io ? t->io->recv(t, rx->buf, rx->size, MSG_DONTWAIT | MSG_TRUNC)
-				    : recv(mnl_socket_get_fd(t->nl), rx->buf, rx->size, MSG_DONTWAIT | MSG_TRUNC);
+		ssize_t got = recv_into(t, rx, MSG_DONTWAIT);
 		if (got < 0 && errno != EINTR && errno != ENOBUFS)
 			return;
 	}
@@ -527,16 +528,12 @@ int talk_dump(struct talk *t, uint16_t type, const void *hdr, size_t hdr_len, ta
 		memcpy(mnl_nlmsg_put_extra_header(nlh, hdr_len), hdr, hdr_len);
 		struct talk_req req = {.seq = nlh->nlmsg_seq, .type = type, .cb = cb, .arg = arg};
 		struct iovec iov = {buf, nlh->nlmsg_len};
-		bool intr = false;
 		t->error = (struct talk_error){0};
-		int err = send_iov(t, &iov, 1);
-		if (!err)
-			err = receive(t, &req, 1, false, &intr);
-		if (!err)
-			err = t->error.err;
+		t->intr = false;
+		int err = exchange(t, &iov, 1, &req, 1, false);
 		/* A dump that raced a change is not acted on: start again (after ENOBUFS or a cut
 		 * off part likewise, the latter with a larger buffer). */
-		if ((err == 0 && intr) || err == -ENOBUFS || err == -EMSGSIZE) {
+		if ((err == 0 && t->intr) || err == -ENOBUFS || err == -EMSGSIZE) {
 			if (err)
 				drain(t);
 			if (reset)

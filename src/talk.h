@@ -105,6 +105,7 @@ struct talk {
 	struct msg msg;			/* the message being built (talk_add) */
 	struct fault *fault;		/* NULL but in test runs */
 	bool extack;			/* asked for, before the first change sent */
+	bool intr;			/* the dump answered was interrupted (NLM_F_DUMP_INTR) */
 };
 
 int talk_open(struct talk *t, int proto, const char *where);
