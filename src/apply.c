@@ -411,7 +411,7 @@ static void undo_forward_on(const struct state *st, const struct op *o)
 	forward_note(st, f, false, NULL);
 }
 
-static int run_op(struct exec *x, const struct op *o)
+static NOINLINE int run_op(struct exec *x, const struct op *o)
 {
 	struct state *st = x->st;
 	struct ns_state *ns = o->where;

@@ -11,7 +11,7 @@ static const char *ip_cmd(const struct ns_state *where, char buf[NAME_SIZE + 8])
 	return buf;
 }
 
-static void mtu_arg(struct sbuf *out, unsigned mtu)
+static NOINLINE void mtu_arg(struct sbuf *out, unsigned mtu)
 {
 	if (mtu)
 		sbuf_addf(out, " mtu %u", mtu);

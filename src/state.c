@@ -517,7 +517,7 @@ int write_forward(unsigned f, int on)
 	return sysctl_io(forward_path[f], on);
 }
 
-static int accept_ra(const char *ifname, int value)
+static NOINLINE int accept_ra(const char *ifname, int value)
 {
 	char path[64 + NAME_SIZE];
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname);
