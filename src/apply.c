@@ -680,13 +680,12 @@ void op_describe(const struct op *o, struct sbuf *s)
 		sbuf_addf(s, "delete namespace %s", ns);
 		break;
 	case OP_LINK_ADD:
-		if (o->peer && o->where->name)
-			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", o->peer, o->ifname, ns);
-		else if (o->peer)
-			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", o->ifname, o->peer,
-				  o->peer_ns->name);
-		else
+		if (o->peer) {
+			const struct veth_ends e = veth_ends(o);
+			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", e.host, e.inside, e.ns);
+		} else {
 			sbuf_addf(s, "create %s %s%s%s", o->kind, o->ifname, in, ns);
+		}
 		break;
 	case OP_LINK_DEL:
 		sbuf_addf(s, "delete interface %s%s%s", o->ifname, in, ns);
