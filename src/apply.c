@@ -411,7 +411,7 @@ static void undo_forward_on(const struct state *st, const struct op *o)
 	forward_note(st, f, false, NULL);
 }
 
-static int run_op(struct exec *x, const struct op *o)
+static NOINLINE int run_op(struct exec *x, const struct op *o)
 {
 	struct state *st = x->st;
 	struct ns_state *ns = o->where;
@@ -686,13 +686,12 @@ void op_describe(const struct op *o, struct sbuf *s)
 		sbuf_addf(s, "delete namespace %s", ns);
 		break;
 	case OP_LINK_ADD:
-		if (o->peer && o->where->name)
-			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", o->peer, o->ifname, ns);
-		else if (o->peer)
-			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", o->ifname, o->peer,
-				  o->peer_ns->name);
-		else
+		if (o->peer) {
+			const struct veth_ends e = veth_ends(o);
+			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", e.host, e.inside, e.ns);
+		} else {
 			sbuf_addf(s, "create %s %s%s%s", o->kind, o->ifname, in, ns);
+		}
 		break;
 	case OP_LINK_DEL:
 		sbuf_addf(s, "delete interface %s%s%s", o->ifname, in, ns);

@@ -128,8 +128,8 @@ struct line_ctx {
 	const char *key;	/* the whole key as written, for messages */
 };
 
-static void bad_value(struct line_ctx *x, enum key_id k, const char *what, const char *value,
-		      const char *why)
+static NOINLINE void bad_value(struct line_ctx *x, enum key_id k, const char *what, const char *value,
+			       const char *why)
 {
 	if (why)
 		diag_err(x->d, x->line, "%s for %s: '%s' (%s; expected %s)", what, x->key, value, why,
@@ -387,7 +387,7 @@ static void unknown_attr(struct line_ctx *x, enum kind kind, const char *attr)
 
 /* The object of that kind and name, made on first mention: its own struct, with every
  * boolean unset (-1) until validation gives it a default. */
-static struct obj *get_obj(struct line_ctx *x, enum kind kind, const char *name)
+static NOINLINE struct obj *get_obj(struct line_ctx *x, enum kind kind, const char *name)
 {
 	struct config *c = x->c;
 	struct obj_list *l = &c->objs[kind];

@@ -383,8 +383,9 @@ static bool plan_addrs_at(struct plan *p, struct ns_state *where, const char *if
 	return dropped;
 }
 
-static bool plan_addrs(struct plan *p, struct ns_state *where, const char *ifname, const struct link *l,
-		       const struct prefix *want, unsigned nwant, const struct obj *owner)
+static NOINLINE bool plan_addrs(struct plan *p, struct ns_state *where, const char *ifname,
+				const struct link *l, const struct prefix *want, unsigned nwant,
+				const struct obj *owner)
 {
 	return plan_addrs_at(p, where, ifname, l, l ? l->index : 0, want, nwant, owner);
 }
@@ -497,7 +498,7 @@ static void plan_route(struct plan *p, const struct netns *n, struct ns_state *n
 	}
 }
 
-static void plan_inside(struct plan *p, const struct config *c, struct state *st)
+static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct state *st)
 {
 	struct op *o;
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {

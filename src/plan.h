@@ -53,6 +53,17 @@ struct op {
 	const struct obj *owner;	/* the config object it serves, for messages; NULL: the box */
 };
 
+/* An OP_LINK_ADD of a veth pair, however it is made (from inside the namespace, or from the
+ * host): its host end, its end inside and that namespace. */
+struct veth_ends {
+	const char *host, *inside, *ns;
+};
+static inline struct veth_ends veth_ends(const struct op *o)
+{
+	return o->where->name ? (struct veth_ends){o->peer, o->ifname, o->where->name}
+			      : (struct veth_ends){o->ifname, o->peer, o->peer_ns->name};
+}
+
 struct plan {
 	struct op *ops;
 	size_t n, cap;

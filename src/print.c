@@ -11,7 +11,7 @@ static const char *ip_cmd(const struct ns_state *where, char buf[NAME_SIZE + 8])
 	return buf;
 }
 
-static void mtu_arg(struct sbuf *out, unsigned mtu)
+static NOINLINE void mtu_arg(struct sbuf *out, unsigned mtu)
 {
 	if (mtu)
 		sbuf_addf(out, " mtu %u", mtu);
@@ -79,26 +79,20 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		sbuf_addf(out, "ip netns delete %s\n", o->where->name);
 		break;
 	case OP_LINK_ADD:
-		if (o->where->name && o->peer) {
-			/* boxnet makes it from inside; the same pair, said from the host: */
-			sbuf_addf(out, "ip link add name %s", o->peer);
+		if (o->peer) {
+			/* A pair boxnet makes from inside a namespace is said from the host: the same. */
+			const struct veth_ends e = veth_ends(o);
+			sbuf_addf(out, "ip link add name %s", e.host);
 			veth_args(out, o->mtu);
-			sbuf_addf(out, " type veth peer name %s", o->ifname);
+			sbuf_addf(out, " type veth peer name %s", e.inside);
 			veth_args(out, o->mtu);
-			sbuf_addf(out, " netns %s\n", o->where->name);
+			sbuf_addf(out, " netns %s\n", e.ns);
 			break;
 		}
 		sbuf_addf(out, "%s link add name %s", ip, o->ifname);
-		if (!strcmp(o->kind, "veth")) {
-			veth_args(out, o->mtu);
-			sbuf_addf(out, " type veth peer name %s", o->peer);
-			veth_args(out, o->mtu);
-			sbuf_addf(out, " netns %s\n", o->peer_ns->name);
-		} else {
-			mac_arg(out, o);
-			mtu_arg(out, o->mtu);
-			sbuf_addf(out, " type %s\n", o->kind);
-		}
+		mac_arg(out, o);
+		mtu_arg(out, o->mtu);
+		sbuf_addf(out, " type %s\n", o->kind);
 		break;
 	case OP_LINK_DEL:
 		sbuf_addf(out, "%s link delete dev %s\n", ip, o->ifname);

@@ -69,7 +69,7 @@ static void json_owner(FILE *out, const struct obj *o)
 /* ---- each config object's state, from the plan's ops and the kernel's state ---- */
 
 /* Is something boxnet did not make where o wants its objects (plan's conflicts)? */
-static bool obj_foreign(const struct config *c, const struct state *st, const struct obj *o)
+static NOINLINE bool obj_foreign(const struct config *c, const struct state *st, const struct obj *o)
 {
 	const struct link *l;
 	if (o->kind == KIND_BRIDGE)

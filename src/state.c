@@ -518,7 +518,7 @@ int write_forward(unsigned f, int on)
 }
 
 /* net.ipv6.conf.IFNAME.KEY: read with a value of -1, else written. */
-static int ipv6_conf(const char *ifname, const char *key, int value)
+static NOINLINE int ipv6_conf(const char *ifname, const char *key, int value)
 {
 	char path[64 + NAME_SIZE];
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);

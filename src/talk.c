@@ -352,7 +352,7 @@ static int receive(struct talk *t, struct talk_req *reqs, size_t n, bool batch)
 
 /* The send buffer goes back after each exchange: with a socket per namespace, keeping one
  * each would cost a page or more per namespace. */
-static void reset_pending(struct talk *t)
+static NOINLINE void reset_pending(struct talk *t)
 {
 	t->len = t->last = t->cap = 0;
 	t->nreqs = 0;

@@ -9,6 +9,10 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* For a static function that gcc -Os inlines at a cost: copied into each of several callers,
+ * or swelling its one caller's frame. Each use is measured by make size. */
+#define NOINLINE __attribute__((noinline))
+
 /* One owner for many small allocations that live as long as the config: freed at once. */
 struct arena {
 	struct arena_chunk *head;

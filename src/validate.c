@@ -349,7 +349,7 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 				 "host end name 'bx-%s' would be longer than 15 bytes: '%s' (expected ns.%s.hostif = NAME)",
 				 o->name, o->name, o->name);
 		else
-			snprintf(ns->hostif, NAME_SIZE, "bx-%s", o->name);
+			snprintf(ns->hostif, NAME_SIZE, "bx-%.12s", o->name);
 	}
 
 	if (ns->bridge) {
