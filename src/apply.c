@@ -603,6 +603,14 @@ static void undo(struct exec *x)
 			if ((o->keep_name || !put_link_set(t, old->index, old->name, -1, 0, -1, NULL, -1, NULL, NULL)) &&
 			    !put_link_set(t, old->index, NULL, old->up, 0, -1, NULL, old->group, NULL, NULL))
 				talk_flush(t);
+			/* Down, a link loses its IPv6 addresses (IPv4 ones stay): back up, it gets
+			 * them again, and with them their subnet routes. */
+			for (size_t k = 0; old->up && k < o->where->naddrs; k++) {
+				const struct addr *a = &o->where->addrs[k];
+				if (a->index == old->index && a->p.family == AF_INET6 &&
+				    !put_addr(t, RTM_NEWADDR, a->index, &a->p, true, NULL))
+					talk_flush(t);
+			}
 			break;
 		case OP_LINK_SET:
 			if (o->has_old &&

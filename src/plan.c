@@ -599,8 +599,10 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 			continue;
 		struct op *o = emit(p, OP_FORWARD_ON, &st->host, NULL, NULL);
 		o->addr.family = fam_af(f);
-		/* plan prints a test of it; up knows it */
-		if (f == FAM_V6 && c->uplink[0] && (!st->known || st->accept_ra == 1))
+		/* plan prints a test of it; up knows it, and whether it raised it before (forwarding
+		 * switched off by hand since): the note must keep naming it, for down. */
+		if (f == FAM_V6 && c->uplink[0] &&
+		    (!st->known || st->accept_ra == 1 || (st->accept_ra == 2 && !strcmp(st->ra_uplink, c->uplink))))
 			o->ifname = c->uplink;
 	}
 	/* What the config no longer names goes last, once everything else is in place: the

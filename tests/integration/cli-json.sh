@@ -72,7 +72,7 @@ ok "the bridge's IPv6 address deleted: the address is named" grep -qF "fd00:10::
 same "up puts the IPv6 objects back: all ok" "br1=ok a=ok b=ok p=ok box=ok" "$(states)"
 echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
 same "IPv6 forwarding switched off: the box differs" "br1=ok a=ok b=ok p=ok box=different" "$(states)"
-same "IPv6 forwarding switched off: said so" "switch IPv6 forwarding on" "$(differs box)"
+same "IPv6 forwarding switched off: said so, with the accept_ra boxnet raised" "switch IPv6 forwarding on (accept_ra of eth0 to 2)" "$(differs box)"
 "$BOXNET" -c "$CONF" up
 same "up switches it on again" "1" "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
 same "and still notes that it raised the uplink's accept_ra, so that down puts it back" "on eth0" \
