@@ -684,50 +684,46 @@ static void undo(struct exec *x)
 void op_describe(const struct op *o, struct sbuf *s)
 {
 	char a[IP_STRLEN];
-	const char *in = o->where->name ? " in namespace " : "";
-	const char *ns = o->where->name ? o->where->name : "";
+	const char *ns = o->where->name;
 	switch (o->type) {
 	case OP_NETNS_ADD:
-		sbuf_addf(s, "create namespace %s", ns);
-		break;
 	case OP_NETNS_DEL:
-		sbuf_addf(s, "delete namespace %s", ns);
-		break;
+		sbuf_addf(s, "%s namespace %s", o->type == OP_NETNS_ADD ? "create" : "delete", ns);
+		return;
 	case OP_LINK_ADD:
 		if (o->peer) {
 			const struct veth_ends e = veth_ends(o);
 			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", e.host, e.inside, e.ns);
-		} else {
-			sbuf_addf(s, "create %s %s%s%s", o->kind, o->ifname, in, ns);
+			return;
 		}
+		sbuf_addf(s, "create %s %s", o->kind, o->ifname);
 		break;
 	case OP_LINK_DEL:
-		sbuf_addf(s, "delete interface %s%s%s", o->ifname, in, ns);
+		sbuf_addf(s, "delete interface %s", o->ifname);
 		break;
 	case OP_LINK_PARK:
-		sbuf_addf(s, "take interface %s%s%s down, out of the way", o->ifname, in, ns);
-		break;
+		sbuf_addf(s, "take interface %s%s%s down, out of the way", o->ifname, ns ? " in namespace " : "",
+			  ns ? ns : "");
+		return;
 	case OP_LINK_PURGE:
-		sbuf_addf(s, "delete the interfaces boxnet no longer needs%s%s", in, ns);
+		sbuf_addf(s, "delete the interfaces boxnet no longer needs");
 		break;
 	case OP_LINK_SET:
-		sbuf_addf(s, "set up interface %s%s%s", o->ifname, in, ns);
-		if (o->master)
-			sbuf_addf(s, " on bridge %s", o->master);
+		sbuf_addf(s, "set up interface %s", o->ifname);
 		break;
 	case OP_ADDR_ADD:
 	case OP_ADDR_DEL:
-		sbuf_addf(s, "%s address %s %s %s%s%s", o->type == OP_ADDR_ADD ? "add" : "delete",
-			  prefix_str(&o->addr, a), o->type == OP_ADDR_ADD ? "to" : "from", o->ifname, in, ns);
+		sbuf_addf(s, "%s address %s %s %s", o->type == OP_ADDR_ADD ? "add" : "delete", prefix_str(&o->addr, a),
+			  o->type == OP_ADDR_ADD ? "to" : "from", o->ifname);
 		break;
 	case OP_NET_ROUTE_ADD:
-		sbuf_addf(s, "add route to the subnet of %s dev %s%s%s", prefix_str(&o->addr, a), o->ifname, in, ns);
+		sbuf_addf(s, "add route to the subnet of %s dev %s", prefix_str(&o->addr, a), o->ifname);
 		break;
 	case OP_ROUTE_ADD:
-		sbuf_addf(s, "add default route via %s dev %s%s%s", ip_str(&o->addr, a), o->ifname, in, ns);
+		sbuf_addf(s, "add default route via %s dev %s", ip_str(&o->addr, a), o->ifname);
 		break;
 	case OP_ROUTE_DEL:
-		sbuf_addf(s, "delete default route%s%s", in, ns);
+		sbuf_addf(s, "delete default route");
 		break;
 	case OP_NFT_LOAD:
 		sbuf_addf(s, "load nftables table %s %s", NFT_FAMILY, NFT_TABLE);
@@ -743,6 +739,11 @@ void op_describe(const struct op *o, struct sbuf *s)
 			sbuf_addf(s, " (accept_ra of %s %s)", o->ifname, o->type == OP_FORWARD_ON ? "to 2" : "back to 1");
 		break;
 	}
+	/* Where it is done, unless on the host (the firewall and forwarding always are). */
+	if (ns)
+		sbuf_addf(s, " in namespace %s", ns);
+	if (o->type == OP_LINK_SET && o->master)
+		sbuf_addf(s, " on bridge %s", o->master);
 }
 
 static const char *feature(const struct op *o, const struct talk_error *e, int err)

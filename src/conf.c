@@ -350,39 +350,39 @@ static void key_forms(struct sbuf *s)
 		sbuf_addf(s, "%s%s.NAME.ATTRIBUTE", kind + 1 == KIND_COUNT ? " or " : ", ", conf_kinds[kind].name);
 }
 
-/* A key of no kind boxnet knows: every form a key can take, and the closest name, if any. */
-static void unknown_key(struct line_ctx *x, const char *guess)
+/* An unknown key: what was expected (none given: every form a key can take), and the closest
+ * name, if any. */
+static void unknown_key(struct line_ctx *x, struct sbuf *expected, const char *guess)
 {
-	struct sbuf forms = {0};
-	key_forms(&forms);
-	diag_err(x->d, x->line, "unknown key: '%s' (expected %s%s%s%s)", x->key, sbuf_str(&forms),
+	if (!expected->len)
+		key_forms(expected);
+	diag_err(x->d, x->line, "unknown key: '%s' (expected %s%s%s%s)", x->key, sbuf_str(expected),
 		 guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
-	sbuf_free(&forms);
+	sbuf_free(expected);
 }
 
+/* An attribute of no key of its kind: the kind's attributes (a global's are among every form
+ * a key can take), and the closest one. */
 static void unknown_attr(struct line_ctx *x, enum kind kind, const char *attr)
 {
 	struct sbuf s = {0};
 	const char *guess = NULL;
 	unsigned best = 3;
+	if (kind != KIND_GLOBAL)
+		sbuf_addf(&s, "%s.NAME. and one of ", conf_kinds[kind].name);
+	size_t list = s.len;
 	for (int k = 0; k < KEY_COUNT; k++) {
 		if (conf_keys[k].kind != kind)
 			continue;
 		if (kind != KIND_GLOBAL)
-			sbuf_addf(&s, "%s%s", s.len ? ", " : "", conf_keys[k].attr);
+			sbuf_addf(&s, "%s%s", s.len > list ? ", " : "", conf_keys[k].attr);
 		unsigned dist = edit_distance(attr, conf_keys[k].attr);
 		if (dist < best && dist * 3 <= strlen(attr)) {
 			best = dist;
 			guess = conf_keys[k].attr;
 		}
 	}
-	if (kind == KIND_GLOBAL)
-		unknown_key(x, guess);
-	else
-		diag_err(x->d, x->line, "unknown key: '%s' (expected %s.NAME. and one of %s%s%s%s)", x->key,
-			 conf_kinds[kind].name, sbuf_str(&s), guess ? "; did you mean '" : "",
-			 guess ? guess : "", guess ? "'?" : "");
-	sbuf_free(&s);
+	unknown_key(x, &s, guess);
 }
 
 /* The object of that kind and name, made on first mention: its own struct, with every
@@ -438,7 +438,8 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 		}
 		*first = '.';
 		if (kind == KIND_GLOBAL || first == last) {
-			unknown_key(x, first != last && !strcmp(last + 1, "uplink") ? NULL : guess);
+			struct sbuf forms = {0};
+			unknown_key(x, &forms, first != last && !strcmp(last + 1, "uplink") ? NULL : guess);
 			return;
 		}
 		attr = last + 1;

@@ -305,42 +305,40 @@ static bool attr_str(const struct nlattr *a, char *dst, size_t size)
 
 #define ATTRS_BAD SIZE_MAX
 
-/* The next attribute of a list, checked to lie within it; NULL at the end, and *off set to
- * ATTRS_BAD when the list is malformed. */
-static const struct nlattr *next_attr(const unsigned char *p, size_t len, size_t *off)
+/* The attribute at off (< len) of a list, checked to lie within it; NULL when it does not:
+ * the list is malformed. Lists are walked by offset, for (off = 0; off < len; off +=
+ * NLA_ALIGN(a->nla_len)): no cursor whose address is taken, which would cost each walker a
+ * stack-protector check. */
+static const struct nlattr *attr_at(const void *p, size_t len, size_t off)
 {
-	if (*off >= len)
-		return NULL;
-	const struct nlattr *a = (const void *)(p + *off);
-	if (len - *off < sizeof(*a) || a->nla_len < sizeof(*a) || a->nla_len > len - *off) {
-		*off = ATTRS_BAD;
-		return NULL;
-	}
-	*off += NLA_ALIGN(a->nla_len);
-	return a;
+	const struct nlattr *a = (const void *)((const unsigned char *)p + off);
+	return len - off >= sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= len - off ? a : NULL;
 }
 
 /* The list's one attribute of this type: NULL when it has none, several, or is malformed. */
 static const struct nlattr *only_attr(const void *p, size_t len, uint16_t type)
 {
 	const struct nlattr *a, *found = NULL;
-	size_t off = 0;
-	while ((a = next_attr(p, len, &off))) {
+	for (size_t off = 0; off < len; off += NLA_ALIGN(a->nla_len)) {
+		if (!(a = attr_at(p, len, off)))
+			return NULL;
 		if ((a->nla_type & NLA_TYPE_MASK) != type)
 			continue;
 		if (found)
 			return NULL;
 		found = a;
 	}
-	return off == ATTRS_BAD ? NULL : found;
+	return found;
 }
 
 static size_t count_attrs(const void *p, size_t len)
 {
-	size_t off = 0, n = 0;
-	while (next_attr(p, len, &off))
-		n++;
-	return off == ATTRS_BAD ? ATTRS_BAD : n;
+	const struct nlattr *a;
+	size_t n = 0;
+	for (size_t off = 0; off < len; off += NLA_ALIGN(a->nla_len), n++)
+		if (!(a = attr_at(p, len, off)))
+			return ATTRS_BAD;
+	return n;
 }
 
 /* What a dump reads into, and for whom. */
@@ -444,11 +442,12 @@ static uint32_t data_u32(const void *p, size_t len, uint16_t type)
 static bool summarize(const unsigned char *p, size_t len, struct nft_other_rule *r)
 {
 	const struct nlattr *e;
-	size_t off = 0;
 	uint32_t meta = 0;	/* the key loaded, waiting for its cmp */
 	bool ct = false, verdict = false;
 	r->verdict = -1;
-	while ((e = next_attr(p, len, &off))) {
+	for (size_t off = 0; off < len; off += NLA_ALIGN(e->nla_len)) {
+		if (!(e = attr_at(p, len, off)))
+			return false;
 		const void *ep = mnl_attr_get_payload(e);
 		size_t el = mnl_attr_get_payload_len(e);
 		const struct nlattr *name = only_attr(ep, el, NFTA_EXPR_NAME), *data = only_attr(ep, el, NFTA_EXPR_DATA);
@@ -505,7 +504,7 @@ static bool summarize(const unsigned char *p, size_t len, struct nft_other_rule 
 			return false;
 		}
 	}
-	if (off == ATTRS_BAD || !verdict || meta)
+	if (!verdict || meta)
 		return false;
 	if (ct) {
 		/* Only an accept of established flows is understood; it stands for the replies. */
@@ -711,8 +710,10 @@ static bool same_bytes(const struct nlattr *a, const struct nlattr *b)
 static bool same_attrs(const void *a, size_t alen, const void *b, size_t blen, bool bitwise)
 {
 	const struct nlattr *x, *y;
-	size_t off = 0, n = 0, na = count_attrs(a, alen);
-	while ((x = next_attr(b, blen, &off))) {
+	size_t n = 0, na = count_attrs(a, alen);
+	for (size_t off = 0; off < blen; off += NLA_ALIGN(x->nla_len)) {
+		if (!(x = attr_at(b, blen, off)))
+			return false;
 		uint16_t type = x->nla_type & NLA_TYPE_MASK;
 		if (!only_attr(b, blen, type))
 			return false;
@@ -727,19 +728,20 @@ static bool same_attrs(const void *a, size_t alen, const void *b, size_t blen, b
 			return false;
 		n++;
 	}
-	return off != ATTRS_BAD && n == na;
+	return n == na;
 }
 
 /* Two NFTA_RULE_EXPRESSIONS payloads: the same expressions in the same order. */
 static bool same_exprs(const void *a, size_t alen, const void *b, size_t blen)
 {
 	const struct nlattr *x, *y;
-	size_t offa = 0, offb = 0;
-	for (;;) {
-		y = next_attr(a, alen, &offa);
-		x = next_attr(b, blen, &offb);
+	for (size_t offa = 0, offb = 0;; offa += NLA_ALIGN(y->nla_len), offb += NLA_ALIGN(x->nla_len)) {
+		if (offa >= alen || offb >= blen)
+			return offa >= alen && offb >= blen;
+		y = attr_at(a, alen, offa);
+		x = attr_at(b, blen, offb);
 		if (!x || !y)
-			return !x && !y && offa != ATTRS_BAD && offb != ATTRS_BAD;
+			return false;
 		if ((x->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM || (y->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM)
 			return false;
 		const void *pa = mnl_attr_get_payload(y), *pb = mnl_attr_get_payload(x);

@@ -69,6 +69,9 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 	const char *ip = ip_cmd(o->where, ipb);
 	bool v6 = o->addr.family == AF_INET6;
 	const char *f6 = v6 ? " -6" : "";
+	/* OP_FORWARD_*: the family's switch, and boxnet's note that it turned it on. */
+	const char *sw = v6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward";
+	const char *note = v6 ? FORWARD6_NOTE : FORWARD_NOTE;
 
 	switch (o->type) {
 	case OP_NETNS_ADD:
@@ -151,12 +154,11 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 			sbuf_addf(out, "nft delete table ip %s\n", NFT_TABLE);
 		sbuf_addf(out, "nft delete table %s %s\n", NFT_FAMILY, NFT_TABLE);
 		break;
-	case OP_FORWARD_ON: {
-		const char *sw = v6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward";
+	case OP_FORWARD_ON:
 		sbuf_addf(out, "if [ \"$(cat %s)\" = 0 ]; then\n"
 			     "\t# noted, so that down switches it off again\n"
 			     "\tmkdir -p -m 0700 %s && echo on > %s.$(stat -L -c %%i /proc/self/ns/net)\n",
-			sw, RUN_DIR, v6 ? FORWARD6_NOTE : FORWARD_NOTE);
+			sw, RUN_DIR, note);
 		/* The note names the uplink only when its accept_ra is boxnet's to put back. */
 		if (o->ifname)
 			sbuf_addf(out, "\t# a forwarding host ignores router advertisements unless accept_ra is 2\n"
@@ -166,14 +168,10 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 				o->ifname, o->ifname, FORWARD6_NOTE, o->ifname);
 		sbuf_addf(out, "\techo 1 > %s\nfi\n", sw);
 		break;
-	}
 	case OP_FORWARD_OFF:
-		if (v6)
-			sbuf_addf(out, "echo 0 > /proc/sys/net/ipv6/conf/all/forwarding\nrm -f %s.$(stat -L -c %%i /proc/self/ns/net)\n",
-				FORWARD6_NOTE);
-		else
-			sbuf_addf(out, "echo 0 > /proc/sys/net/ipv4/ip_forward\nrm -f %s %s.$(stat -L -c %%i /proc/self/ns/net)\n",
-				FORWARD_NOTE, FORWARD_NOTE);
+		/* IPv4's note without INUM is an older boxnet's, and goes too. */
+		sbuf_addf(out, "echo 0 > %s\nrm -f %s%s.$(stat -L -c %%i /proc/self/ns/net)\n", sw, v6 ? "" : FORWARD_NOTE " ",
+			note);
 		if (o->ifname)
 			sbuf_addf(out, "echo 1 > /proc/sys/net/ipv6/conf/%s/accept_ra\n", o->ifname);
 		break;

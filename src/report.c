@@ -85,16 +85,16 @@ static NOINLINE bool obj_foreign(const struct config *c, const struct state *st,
 		    (ns->exists && (l = state_link(ns, n->ifname)) && !l->ours))
 			return true;
 		/* A default route not boxnet's, where boxnet wants one (see plan_route). */
-		bool ours[FAM_COUNT] = {false}, theirs[FAM_COUNT] = {false};
+		unsigned ours = 0, theirs = 0;	/* a bit per family */
 		for (size_t k = 0; k < ns->nroutes; k++) {
-			if (!ns->routes[k].dst.len) {
-				unsigned f = fam(ns->routes[k].dst.family);
-				ours[f] |= ns->routes[k].protocol == BOXNET_RTPROT;
-				theirs[f] |= ns->routes[k].protocol != BOXNET_RTPROT;
-			}
+			unsigned bit = ns->routes[k].dst.len ? 0 : 1u << fam(ns->routes[k].dst.family);
+			if (ns->routes[k].protocol == BOXNET_RTPROT)
+				ours |= bit;
+			else
+				theirs |= bit;
 		}
 		for (unsigned f = 0; f < FAM_COUNT; f++)
-			if (n->gateway[f].family && theirs[f] && !ours[f])
+			if (n->gateway[f].family && (theirs & ~ours) >> f & 1)
 				return true;
 		return false;
 	}

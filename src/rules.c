@@ -10,22 +10,22 @@ const struct chain_info rule_chains[CHAIN_COUNT] = {
 	[CHAIN_POSTROUTING] = {"postrouting", "nat", NF_INET_POST_ROUTING, 100, "srcnat"},
 };
 
-static int add(struct ruleset *rs, enum chain_id chain, enum verdict v, unsigned n,
-	       const struct match *m)
+/* Appends a rule whose n matches (one or two) are on interface names or conntrack state:
+ * types t0 and t1, names if0 and if1 (NULL for conntrack). NULL when out of memory. */
+static struct rule *add(struct ruleset *rs, enum chain_id chain, enum verdict v, unsigned n, enum match_type t0,
+			const char *if0, enum match_type t1, const char *if1)
 {
 	if (grow(&rs->v, &rs->cap, rs->n + 1, sizeof(*rs->v)))
-		return -1;
+		return NULL;
 	struct rule *r = &rs->v[rs->n++];
 	*r = (struct rule){.chain = chain, .verdict = v, .nmatch = n};
-	for (unsigned i = 0; i < n; i++)
-		r->m[i] = m[i];
+	r->m[0].type = t0;
+	r->m[0].ifname = if0;
+	r->m[1].type = t1;
+	r->m[1].ifname = if1;
 	rs->chains |= 1u << chain;
-	return 0;
+	return r;
 }
-
-#define RULE(rs, chain, v, ...) \
-	add(rs, chain, v, sizeof((struct match[]){__VA_ARGS__}) / sizeof(struct match), \
-	    (struct match[]){__VA_ARGS__})
 
 /*
  * Per segment S, in the forward chain (policy accept, so traffic that never touches a segment
@@ -51,31 +51,31 @@ int rules_build(const struct config *c, struct ruleset *rs)
 	*rs = (struct ruleset){0};
 	for (size_t i = 0; i < c->nsegs; i++) {
 		const struct segment *s = &c->segs[i];
-		struct match in = {.type = M_IIFNAME, .ifname = s->ifname};
-		struct match out = {.type = M_OIFNAME, .ifname = s->ifname};
-		err |= RULE(rs, CHAIN_FORWARD, V_DROP, in, {.type = M_CT_INVALID});
-		err |= RULE(rs, CHAIN_FORWARD, V_ACCEPT, out, {.type = M_CT_ESTABLISHED});
+		const char *x = s->ifname;
+		err |= !add(rs, CHAIN_FORWARD, V_DROP, 2, M_IIFNAME, x, M_CT_INVALID, NULL);
+		err |= !add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_OIFNAME, x, M_CT_ESTABLISHED, NULL);
 		if (s->bridged)
-			err |= RULE(rs, CHAIN_FORWARD, V_ACCEPT, in, out);
+			err |= !add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_IIFNAME, x, M_OIFNAME, x);
 		for (size_t j = 0; j < c->nsegs && !s->isolate; j++) {
 			if (j == i || c->segs[j].isolate)
 				continue;
-			err |= RULE(rs, CHAIN_FORWARD, V_ACCEPT, {.type = M_IIFNAME, .ifname = c->segs[j].ifname},
-				    out);
+			err |= !add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_IIFNAME, c->segs[j].ifname, M_OIFNAME, x);
 		}
-		err |= RULE(rs, CHAIN_FORWARD, V_DROP, out);
+		err |= !add(rs, CHAIN_FORWARD, V_DROP, 1, M_OIFNAME, x, 0, NULL);
 		for (unsigned k = 0; k < s->nnets && c->uplink[0]; k++)
 			masq |= s->masquerade & (1u << fam(s->nets[k].family));
 	}
 	for (size_t i = 0; i < c->nsegs && masq; i++)
-		err |= RULE(rs, CHAIN_POSTROUTING, V_ACCEPT, {.type = M_OIFNAME, .ifname = c->segs[i].ifname});
+		err |= !add(rs, CHAIN_POSTROUTING, V_ACCEPT, 1, M_OIFNAME, c->segs[i].ifname, 0, NULL);
 	for (size_t i = 0; i < c->nsegs && masq; i++) {
 		const struct segment *s = &c->segs[i];
 		for (unsigned k = 0; k < s->nnets; k++) {
-			struct prefix net = prefix_net(&s->nets[k]);
-			if (!(s->masquerade & (1u << fam(net.family))))
+			if (!(s->masquerade & (1u << fam(s->nets[k].family))))
 				continue;
-			err |= RULE(rs, CHAIN_POSTROUTING, V_MASQUERADE, {.type = M_SADDR, .net = net});
+			struct rule *r = add(rs, CHAIN_POSTROUTING, V_MASQUERADE, 1, M_SADDR, NULL, 0, NULL);
+			if (r)
+				r->m[0].net = prefix_net(&s->nets[k]);
+			err |= !r;
 		}
 	}
 	if (err)

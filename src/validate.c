@@ -106,12 +106,24 @@ static int by_subnet(const void *a, const void *b)
 	return (line_of(x->o, x->k) > line_of(y->o, y->k)) - (line_of(x->o, x->k) < line_of(y->o, y->k));
 }
 
-static size_t add_uses(struct addr_use *v, size_t n, const struct obj *o, enum key_id k,
-		       const struct prefix *p, unsigned np, size_t seg)
+/* Every address (all), and the segments' host-side ones (segs), which define their subnets. */
+struct uses {
+	struct addr_use *all, *segs;
+	size_t n, nsegs;
+};
+
+/* An object's addresses of key k; those of segment seg too, unless seg is -1. */
+static void add_uses(struct uses *u, const struct obj *o, enum key_id k, const struct addrs *a, long seg)
 {
-	for (unsigned i = 0; i < np; i++)
-		v[n++] = (struct addr_use){p[i], o, k, seg};
-	return n;
+	for (unsigned i = 0; i < a->n; i++) {
+		struct addr_use *x = &u->all[u->n++];
+		x->p = a->v[i];
+		x->o = o;
+		x->k = k;
+		x->seg = (size_t)seg;
+		if (seg >= 0)
+			u->segs[u->nsegs++] = *x;
+	}
 }
 
 static void check_addresses(struct config *c, struct diag *d)
@@ -121,26 +133,24 @@ static void check_addresses(struct config *c, struct diag *d)
 		total += conf_bridge_at(c, i)->addrs.n;
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
 		total += conf_ns_at(c, i)->addrs.n + conf_ns_at(c, i)->peer.n;
-	struct addr_use *all = calloc(total + 1, sizeof(*all));
-	struct addr_use *segs = calloc(total + 1, sizeof(*segs));
+	struct uses u = {calloc(total + 1, sizeof(*u.all)), calloc(total + 1, sizeof(*u.segs)), 0, 0};
+	struct addr_use *all = u.all, *segs = u.segs;
 	if (!all || !segs) {
 		diag_err(d, 0, "out of memory");
 		goto out;
 	}
-	size_t n = 0, ns_ = 0, seg = 0;
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++, seg++) {
+	long seg = 0;
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
 		struct bridge *b = conf_bridge_at(c, i);
-		n = add_uses(all, n, &b->o, KEY_BR_ADDRESS, b->addrs.v, b->addrs.n, seg);
-		ns_ = add_uses(segs, ns_, &b->o, KEY_BR_ADDRESS, b->addrs.v, b->addrs.n, seg);
+		add_uses(&u, &b->o, KEY_BR_ADDRESS, &b->addrs, seg++);
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		struct netns *ns = conf_ns_at(c, i);
-		n = add_uses(all, n, &ns->o, KEY_NS_ADDRESS, ns->addrs.v, ns->addrs.n, 0);
-		if (ns->has_peer && !ns->bridge_name[0]) {
-			n = add_uses(all, n, &ns->o, KEY_NS_PEER, ns->peer.v, ns->peer.n, seg);
-			ns_ = add_uses(segs, ns_, &ns->o, KEY_NS_PEER, ns->peer.v, ns->peer.n, seg++);
-		}
+		add_uses(&u, &ns->o, KEY_NS_ADDRESS, &ns->addrs, -1);
+		if (ns->has_peer && !ns->bridge_name[0])
+			add_uses(&u, &ns->o, KEY_NS_PEER, &ns->peer, seg++);
 	}
+	size_t n = u.n, ns_ = u.nsegs;
 
 	char k1[KEYNAME_SIZE], k2[KEYNAME_SIZE], a[IP_STRLEN], b[IP_STRLEN];
 	qsort(all, n, sizeof(*all), by_addr);
