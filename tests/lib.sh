@@ -191,11 +191,13 @@ tcp_connects6() {
 # One namespace's links, addresses and routes of both families, normalized (see norm.sh).
 dump_ns() {
 	local n=(${1:+-n "$1"}) exact=${2:-0}
-	ip "${n[@]}" -j -d link show | norm_links "$exact"
-	ip "${n[@]}" -j -4 addr show | norm_addrs
-	ip "${n[@]}" -j -4 route show table all | norm_routes
-	ip "${n[@]}" -j -6 addr show | norm_addrs
-	ip "${n[@]}" -j -6 route show table all | norm_routes6
+	{
+		ip "${n[@]}" -j -d link show
+		ip "${n[@]}" -j -4 addr show
+		ip "${n[@]}" -j -4 route show table all
+		ip "${n[@]}" -j -6 addr show
+		ip "${n[@]}" -j -6 route show table all
+	} | norm_jq "$exact" '(.[0] | links), (.[1] | addrs), (.[2] | routes), (.[3] | addrs), (.[4] | routes6)' -s
 }
 
 # The whole box: the host, every named namespace, the nft ruleset, forwarding.

@@ -5,35 +5,36 @@
 
 # The mark boxnet puts inside namespaces names the namespace it ran in: this shell's own
 # becomes "boxnet:self", so that two sandboxes compare; any other mark shows as it is.
-norm_links() {
-	jq -c --argjson exact "${1:-0}" --arg self "boxnet:$(stat -L -c %i /proc/self/ns/net)" 'map({ifname,
-		kind: .linkinfo.info_kind, slave: .linkinfo.info_slave_kind, mtu,
-		up: (.flags | index("UP") != null), master,
-		ifalias: (if .ifalias == $self then "boxnet:self" else .ifalias end)}
-		+ (if .linkinfo.info_kind == "bridge" then {address} else {} end)
-		+ (if $exact == 1 then {ifindex} else {} end)) | sort_by(.ifname) | .[]'
-}
-
-# The kernel's own IPv6 link-local addresses (fe80::, from random MACs) are left out; whether
+# The filters as jq definitions, so that dump_ns runs one jq for a whole namespace.
+NORM_JQ='
+def links: map({ifname,
+	kind: .linkinfo.info_kind, slave: .linkinfo.info_slave_kind, mtu,
+	up: (.flags | index("UP") != null), master,
+	ifalias: (if .ifalias == $self then "boxnet:self" else .ifalias end)}
+	+ (if .linkinfo.info_kind == "bridge" then {address} else {} end)
+	+ (if $exact == 1 then {ifindex} else {} end)) | sort_by(.ifname) | .[];
+# The kernel'"'"'s own IPv6 link-local addresses (fe80::, from random MACs) are left out; whether
 # an IPv6 address skips duplicate address detection (nodad, as boxnet adds them) is kept.
-norm_addrs() {
-	jq -c 'map(.ifname as $i | .addr_info[] | select(.local | startswith("fe80:") | not)
-		| {dev: $i, local, prefixlen, broadcast, scope}
-		+ (if .family == "inet6" then {nodad: (.nodad // false)} else {} end))
-		| sort_by(.dev, .local) | .[]'
-}
-
-norm_routes() {
-	jq -c 'map(del(.flags)) | sort_by(.table, .type, .dst, .dev) | .[]'
-}
-
-# IPv6 routes but the kernel's own: the local table (local, anycast and multicast routes the
+def addrs: map(.ifname as $i | .addr_info[] | select(.local | startswith("fe80:") | not)
+	| {dev: $i, local, prefixlen, broadcast, scope}
+	+ (if .family == "inet6" then {nodad: (.nodad // false)} else {} end))
+	| sort_by(.dev, .local) | .[];
+def routes: map(del(.flags)) | sort_by(.table, .type, .dst, .dev) | .[];
+# IPv6 routes but the kernel'"'"'s own: the local table (local, anycast and multicast routes the
 # kernel derives from addresses, some only once a link has carrier or an address finished its
 # work queue) and the fe80::/64 link-local routes.
-norm_routes6() {
-	jq -c 'map(select(.table != "local" and .type != "multicast" and (.dst | startswith("fe80:") | not)))
-		| map(del(.flags)) | sort_by(.table, .type, .dst, .dev) | .[]'
+def routes6: map(select(.table != "local" and .type != "multicast" and (.dst | startswith("fe80:") | not)))
+	| routes;
+'
+
+# norm_jq EXACT FILTER [JQ OPTION...]: jq with the definitions and the arguments they use.
+norm_jq() {
+	jq -c "${@:3}" --argjson exact "${1:-0}" --arg self "boxnet:$(stat -L -c %i /proc/self/ns/net)" "$NORM_JQ $2"
 }
+norm_links() { norm_jq "${1:-0}" links; }
+norm_addrs() { norm_jq 0 addrs; }
+norm_routes() { norm_jq 0 routes; }
+norm_routes6() { norm_jq 0 routes6; }
 
 # nft 1.0 leaves table comments out of -j: callers that compare them add the text listing.
 norm_nft() {
