@@ -129,7 +129,7 @@ expect_exit "purge is no command" 2 "$BOXNET" purge
 
 # down --all fails midway (the test build's hook, each kernel operation in turn): all of it
 # undone, the box as before.
-FB=$ROOT/build/faults/boxnet
+FB=${BOXNET_FAULTS_BIN:-$ROOT/build/faults/boxnet}
 if [ -x "$FB" ]; then
 	"$BOXNET" -c "$CONF" up
 	n=$(BOXNET_COUNT_OPS=1 "$FB" down --all 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p')

@@ -60,11 +60,12 @@ fi
 
 # Forwarding and the firewall: when the firewall cannot be loaded, forwarding stays off.
 ok "down" "$BOXNET" -c "$CONF" down
-if [ -x "$ROOT/build/faults/boxnet" ]; then
-	n=$(BOXNET_COUNT_OPS=1 "$ROOT/build/faults/boxnet" -c "$CONF" up 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p')
+FB=${BOXNET_FAULTS_BIN:-$ROOT/build/faults/boxnet}
+if [ -x "$FB" ]; then
+	n=$(BOXNET_COUNT_OPS=1 "$FB" -c "$CONF" up 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p')
 	"$BOXNET" -c "$CONF" down
 	for k in $(seq 1 "$n"); do
-		BOXNET_FAIL_AT=$k "$ROOT/build/faults/boxnet" -c "$CONF" up >"$TMP/out" 2>&1
+		BOXNET_FAIL_AT=$k "$FB" -c "$CONF" up >"$TMP/out" 2>&1
 		if grep -q "cannot load nftables table" "$TMP/out"; then
 			same "the firewall failing to load: forwarding stays off" 0 "$(cat /proc/sys/net/ipv4/ip_forward)"
 			break

@@ -73,7 +73,7 @@ interfere "a set in the table" nft add set inet boxnet extra '{ type ipv4_addr; 
 interfere "an extra chain" nft add chain inet boxnet extra
 
 # Undo: whichever operation of up fails, the table up found comes back exactly, dormant.
-FB=$ROOT/build/faults/boxnet
+FB=${BOXNET_FAULTS_BIN:-$ROOT/build/faults/boxnet}
 if [ -x "$FB" ]; then
 	spoil() {
 		nft add table inet boxnet '{ flags dormant; }'

@@ -52,7 +52,7 @@ else
 	pass "plan (no kernel state) never deletes a table ip boxnet"
 fi
 
-FB=$ROOT/build/faults/boxnet
+FB=${BOXNET_FAULTS_BIN:-$ROOT/build/faults/boxnet}
 if [ -x "$FB" ]; then
 	n=$(BOXNET_COUNT_OPS=1 "$FB" -c "$NEW" up 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p')
 	"$BOXNET" -c "$NEW" down >/dev/null 2>&1
