@@ -149,8 +149,8 @@ faults:
 
 # The unit and namespace tests again with ASan and UBSan; any report fails the run. The
 # fault-injection build too, so that the undo paths run under the sanitizers (one failing
-# operation in three). Left out: the
-# tests that measure (scale, held's timing) or that run their own checker (valgrind).
+# operation in three). Left out: the tests that measure (scale, held's timing) or that run
+# their own checker (valgrind).
 ASAN_SKIP := scale held valgrind
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 asan:
