@@ -54,8 +54,9 @@ ifdef WERROR
 override CFLAGS += -Werror
 endif
 ifdef STATIC
-# A static firmware binary: no page-aligned padding between code and data segments.
-override LDFLAGS += -static -Wl,-z,noseparate-code
+# A static firmware binary: no page-aligned padding between code and data segments in the
+# file (a small common page size); in memory, data still starts on a page of its own.
+override LDFLAGS += -static -Wl,-z,noseparate-code -Wl,-z,common-page-size=64
 else ifneq ($(strip $(HARDEN)),)
 # A position-independent executable with read-only relocations; HARDEN= leaves both to the
 # build system (Buildroot's BR2_PIC_PIE and BR2_RELRO_*).
