@@ -37,7 +37,7 @@ const struct key_info conf_keys[KEY_COUNT] = {
 	[KEY_NS_ISOLATE] = K(KIND_NS, "isolate", VAL_BOOL, netns, isolate, "yes or no"),
 	[KEY_NS_MTU] = K(KIND_NS, "mtu", VAL_MTU, netns, mtu, "a number from 68 to 65535"),
 	[KEY_NS_DNS] = K(KIND_NS, "dns", VAL_IPS, netns, dns,
-			 "at most 3 IPv4 or IPv6 addresses without prefix length, like 10.0.0.1 fd00::1"),
+			 "IPv4 or IPv6 addresses without prefix length, like 10.0.0.1 fd00::1"),
 };
 
 /* ---- names ---- */

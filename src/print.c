@@ -56,7 +56,7 @@ static const char *section(const struct op *o)
 		return "forwarding, once the firewall is in place";
 	case OP_DNS_WRITE:
 	case OP_DNS_DEL:
-		return "the namespaces' resolv.conf, which ip netns exec shows as /etc/resolv.conf";
+		return "the namespaces' resolv.conf";
 	case OP_NETNS_DEL:
 	case OP_LINK_PURGE:
 		return "removals, once all else is in place";
