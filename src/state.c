@@ -452,7 +452,6 @@ static int read_stale(struct state *st, const struct config *c, bool stale)
 	return err;
 }
 
-
 static void read_ra_note(struct state *st);
 
 static int read_all(struct state *st, const struct config *c, bool stale, struct talk_error *why)
@@ -626,14 +625,17 @@ int write_dns(const char *name, const char *text)
 	if (text) {
 		mkdir(DNS_DIR, 0755);	/* its failure shows in the next one's */
 		path[dir] = '\0';
-		fd = mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		fd = mkdir(path, 0755) < 0 && errno != EEXIST
+			     ? -1
+			     : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 		path[dir] = '/';
 		/* Readable by all whatever the umask; on disk before the rename, so that a crash
 		 * leaves the old file or the new one, never an empty one (which would be foreign). */
 		size_t len = strlen(text);
+		err = fd < 0 ? -errno : 0;
 		errno = EIO;	/* a short write sets none */
-		if (fd < 0 || write(fd, text, len) != (ssize_t)len || chmod(tmp, 0644) < 0 || fsync(fd) < 0 ||
-		    rename(tmp, path) < 0)
+		if (fd >= 0 && (write(fd, text, len) != (ssize_t)len || chmod(tmp, 0644) < 0 || fsync(fd) < 0 ||
+				rename(tmp, path) < 0))
 			err = -errno;
 		if (fd >= 0)
 			close(fd);

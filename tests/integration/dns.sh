@@ -42,6 +42,16 @@ resolv() { in_ns "$1" cat /etc/resolv.conf; }
 etc_netns() { find /etc/netns -mindepth 1 | sort | while read -r f; do [ -d "$f" ] && echo "d $f" || stat -c '%A %n' "$f"; done; }
 host_resolv=$(cat /etc/resolv.conf)
 
+# ---- a read-only /etc/netns: the kernel's own refusal, not the test hook's ----
+clean=$(snapshot)
+mount -o remount,ro /etc/netns
+out=$("$BOXNET" -c "$A" up 2>&1)
+rc=$?
+same "up with /etc/netns read-only: exit 1, the namespace and the file named" \
+	"1 boxnet: ns web ($A:3): cannot write /etc/netns/web/resolv.conf: Read-only file system" "$rc $out"
+same "and the box built before the write is undone" "$clean" "$(snapshot)"
+mount -o remount,rw /etc/netns
+
 # ---- up: the files, as the namespaces see them ----
 ok "up, with a umask that would keep the files from others" sh -c 'umask 077; exec "$0" -c "$1" up' "$BOXNET" "$A"
 same "web sees its nameservers as /etc/resolv.conf, both families, in order" "$HEAD web; do not edit
