@@ -559,6 +559,17 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 				undo_forward_on(st, o);
 		}
 		break;
+	case OP_DNS_WRITE:
+	case OP_DNS_DEL: {
+		struct sbuf text = {0};
+		if (o->type == OP_DNS_WRITE)
+			dns_text((const struct netns *)o->owner, "\n", &text);
+		if ((err = flush(x)) == 0)
+			err = injected(x) ? -EIO : text.oom ? -ENOMEM : write_dns(ns->name, text.len ? text.buf : NULL);
+		sbuf_free(&text);
+		*done = !err;
+		break;
+	}
 	case OP_FORWARD_OFF:
 		if ((err = flush(x)) == 0 && injected(x))
 			err = -EIO;
@@ -658,6 +669,11 @@ static void undo(struct exec *x)
 			if (o->ifname)
 				write_accept_ra(o->ifname, 2);
 			break;
+		case OP_DNS_WRITE:
+		case OP_DNS_DEL:
+			/* boxnet's file back as it was, or the new one gone. */
+			write_dns(o->where->name, o->has_old ? sbuf_str(&o->where->dns_text) : NULL);
+			break;
 		case OP_NETNS_DEL:
 			if (o->where->fd >= 0)
 				netns_restore(o->where->name, o->where->fd);
@@ -731,6 +747,10 @@ void op_describe(const struct op *o, struct sbuf *s)
 	case OP_NFT_DEL:
 		sbuf_addf(s, "delete nftables table %s %s", NFT_FAMILY, NFT_TABLE);
 		break;
+	case OP_DNS_WRITE:
+	case OP_DNS_DEL:
+		sbuf_addf(s, "%s " DNS_DIR "/%s/resolv.conf", o->type == OP_DNS_WRITE ? "write" : "remove", ns);
+		return;
 	case OP_FORWARD_ON:
 	case OP_FORWARD_OFF:
 		sbuf_addf(s, "switch IPv%c forwarding %s", o->addr.family == AF_INET6 ? '6' : '4',

@@ -36,6 +36,8 @@ const struct key_info conf_keys[KEY_COUNT] = {
 	[KEY_NS_MASQUERADE] = K(KIND_NS, "masquerade", VAL_MASQ, netns, masquerade, "yes, no, ipv4 or ipv6"),
 	[KEY_NS_ISOLATE] = K(KIND_NS, "isolate", VAL_BOOL, netns, isolate, "yes or no"),
 	[KEY_NS_MTU] = K(KIND_NS, "mtu", VAL_MTU, netns, mtu, "a number from 68 to 65535"),
+	[KEY_NS_DNS] = K(KIND_NS, "dns", VAL_IPS, netns, dns,
+			 "IPv4 or IPv6 addresses without prefix length, like 10.0.0.1 fd00::1"),
 };
 
 /* ---- names ---- */
@@ -193,9 +195,10 @@ static bool set_mtu(struct line_ctx *x, enum key_id k, unsigned *dst, const char
 	return true;
 }
 
-static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, struct prefix *p)
+/* plain: an address without prefix length (a nameserver's), held to the same rules. */
+static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, struct prefix *p, bool plain)
 {
-	if (!prefix_parse(v, p)) {
+	if (!(plain ? ip_parse : prefix_parse)(v, p)) {
 		bad_value(x, k, "bad address", v, NULL);
 		return false;
 	}
@@ -222,8 +225,9 @@ static bool family_twice(struct line_ctx *x, const char *what, const struct pref
 	return true;
 }
 
-static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char *v, bool one)
+static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char *v, enum val_type type)
 {
+	bool one = type == VAL_ADDR1, plain = type == VAL_IPS;
 	struct prefix per_family[FAM_COUNT] = {{0}};
 	struct prefix tmp[CONF_MAX_ADDRS];
 	unsigned n = 0;
@@ -231,13 +235,13 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 	char *save = NULL;
 	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		struct prefix p;
-		if (!parse_host_prefix(x, k, tok, &p)) {
+		if (!parse_host_prefix(x, k, tok, &p, plain)) {
 			ok = false;
 			continue;
 		}
-		if (n == CONF_MAX_ADDRS) {
+		if (n == (plain ? DNS_MAX : CONF_MAX_ADDRS)) {
 			diag_err(x->d, x->line, "too many addresses for %s: '%s' (expected at most %d)",
-				 x->key, tok, CONF_MAX_ADDRS);
+				 x->key, tok, plain ? DNS_MAX : CONF_MAX_ADDRS);
 			return false;
 		}
 		bool twice = one && family_twice(x, "address", &per_family[fam(p.family)], &p, tok);
@@ -247,7 +251,7 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 				continue;
 			char first[IP_STRLEN];
 			diag_err(x->d, x->line, "address listed twice in %s: '%s' (already listed as %s; expected each address once)",
-				 x->key, tok, prefix_str(&tmp[i], first));
+				 x->key, tok, (plain ? ip_str : prefix_str)(&tmp[i], first));
 			twice = true;
 		}
 		if (twice) {
@@ -304,7 +308,8 @@ static bool set_value(struct line_ctx *x, struct obj *o, enum key_id k, char *v)
 		return set_mtu(x, k, field, v);
 	case VAL_ADDRS:
 	case VAL_ADDR1:
-		return set_addrs(x, k, field, v, ki->type == VAL_ADDR1);
+	case VAL_IPS:
+		return set_addrs(x, k, field, v, ki->type);
 	case VAL_GATEWAY:
 		return set_gateway(x, k, field, v);
 	case VAL_MASQ:

@@ -54,6 +54,7 @@ enum key_id {
 	KEY_NS_MASQUERADE,
 	KEY_NS_ISOLATE,
 	KEY_NS_MTU,
+	KEY_NS_DNS,
 	KEY_COUNT
 };
 
@@ -66,7 +67,10 @@ enum val_type {
 	VAL_ADDR1,	/* struct addrs: CIDRs, at most one per family */
 	VAL_GATEWAY,	/* struct gateway: addresses or none */
 	VAL_MASQ,	/* int: -1 until set or defaulted, then a mask of MASQ_* */
+	VAL_IPS,	/* struct addrs: plain addresses, at most DNS_MAX */
 };
+
+#define DNS_MAX 3	/* the nameservers glibc's and musl's resolvers read (MAXNS) */
 
 struct key_info {
 	enum kind kind;
@@ -132,6 +136,7 @@ struct netns {
 	char hostif[NAME_SIZE];		/* on the host; default bx-NAME */
 	int masquerade, isolate;
 	unsigned mtu;			/* of both veth ends; default the bridge's */
+	struct addrs dns;		/* its resolv.conf's nameservers; none: no file */
 };
 
 /* A routed segment: a bridge, or the host end of a peer namespace's veth pair. */

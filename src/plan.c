@@ -562,6 +562,24 @@ static void plan_firewall(struct plan *p, struct state *st)
 	}
 }
 
+/* A namespace's resolv.conf: written when boxnet's text differs from the config's, removed
+ * when the config names no nameserver (n NULL, or down); another's file is never touched. */
+static void plan_dns(struct plan *p, struct ns_state *ns, const struct netns *n, bool down)
+{
+	struct sbuf want = {0};
+	if (n && n->dns.n && !down)
+		dns_text(n, "\n", &want);
+	if (ns->dns == DNS_FOREIGN) {
+		if (n && n->dns.n && !down)
+			conflict(p, "file " DNS_DIR "/%s/resolv.conf exists and was not written by boxnet; remove it or "
+				 "drop ns.%s.dns", ns->name, ns->name);
+	} else if (want.len ? strcmp(sbuf_str(&ns->dns_text), sbuf_str(&want)) : ns->dns == DNS_OURS) {
+		emit(p, want.len ? OP_DNS_WRITE : OP_DNS_DEL, ns, NULL, n ? &n->o : NULL)->has_old = ns->dns == DNS_OURS;
+	}
+	p->oom |= want.oom;
+	sbuf_free(&want);
+}
+
 /* Empty files in /run/netns with no namespace on them, whoever was killed making them: gone,
  * by up and down alike (each one makes every `ip link show` complain). */
 static void plan_debris(struct plan *p, struct state *st)
@@ -605,12 +623,18 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 		    (!st->known || st->accept_ra == 1 || (st->accept_ra == 2 && !strcmp(st->ra_uplink, c->uplink))))
 			o->ifname = c->uplink;
 	}
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		if (ns_usable(st, i))
+			plan_dns(p, &st->ns[i], conf_ns_at(c, i), false);
 	/* What the config no longer names goes last, once everything else is in place: the
 	 * namespaces first (boxnet holds them open, so they can still come back), the links in
 	 * one last request. */
-	for (size_t i = 0; i < st->nstale; i++)
-		if (st->stale[i].ours)
-			emit(p, OP_NETNS_DEL, &st->stale[i], NULL, NULL);
+	for (size_t i = 0; i < st->nstale; i++) {
+		if (!st->stale[i].ours)
+			continue;
+		plan_dns(p, &st->stale[i], NULL, false);
+		emit(p, OP_NETNS_DEL, &st->stale[i], NULL, NULL);
+	}
 	plan_debris(p, st);
 	purge(p, st);
 	return finish(p);
@@ -648,6 +672,7 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		struct ns_state *ns = &st->ns[i];
+		plan_dns(p, ns, conf_ns_at(c, i), true);
 		if (ns->exists && ns->ours)
 			emit(p, OP_NETNS_DEL, ns, NULL, &conf_ns_at(c, i)->o);
 		else if (ns->exists)

@@ -25,6 +25,8 @@ enum op_type {
 	OP_NFT_LOAD,		/* the whole table, atomically */
 	OP_FORWARD_ON,
 	OP_NETNS_DEL,
+	OP_DNS_WRITE,		/* a namespace's resolv.conf (see DNS_HEAD); has_old: boxnet's was there */
+	OP_DNS_DEL,
 };
 
 struct op {

@@ -54,6 +54,9 @@ static const char *section(const struct op *o)
 	case OP_FORWARD_ON:
 	case OP_FORWARD_OFF:
 		return "forwarding, once the firewall is in place";
+	case OP_DNS_WRITE:
+	case OP_DNS_DEL:
+		return "the namespaces' resolv.conf";
 	case OP_NETNS_DEL:
 	case OP_LINK_PURGE:
 		return "removals, once all else is in place";
@@ -167,6 +170,16 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 				     "\t\techo 2 > /proc/sys/net/ipv6/conf/%s/accept_ra\n\tfi\n",
 				o->ifname, o->ifname, FORWARD6_NOTE, o->ifname);
 		sbuf_addf(out, "\techo 1 > %s\nfi\n", sw);
+		break;
+	case OP_DNS_WRITE:
+		/* Its escapes are printf's: names and addresses hold no % nor backslash. */
+		sbuf_addf(out, "mkdir -p " DNS_DIR "/%s\nprintf '", o->where->name);
+		dns_text((const struct netns *)o->owner, "\\n", out);
+		sbuf_addf(out, "' > " DNS_DIR "/%s/resolv.conf\n", o->where->name);
+		break;
+	case OP_DNS_DEL:
+		sbuf_addf(out, "rm -f " DNS_DIR "/%s/resolv.conf\nrmdir " DNS_DIR "/%s 2>/dev/null || true\n", o->where->name,
+			o->where->name);
 		break;
 	case OP_FORWARD_OFF:
 		/* IPv4's note without INUM is an older boxnet's, and goes too. */

@@ -12,7 +12,7 @@ static const char *const op_names[] = {
 	[OP_LINK_ADD] = "link_add",	  [OP_LINK_SET] = "link_set",	  [OP_ADDR_DEL] = "addr_del",
 	[OP_ADDR_ADD] = "addr_add",	  [OP_NET_ROUTE_ADD] = "net_route_add", [OP_ROUTE_DEL] = "route_del",
 	[OP_ROUTE_ADD] = "route_add",	  [OP_NFT_LOAD] = "nft_load",	  [OP_FORWARD_ON] = "forward_on",
-	[OP_NETNS_DEL] = "netns_del",
+	[OP_NETNS_DEL] = "netns_del",	  [OP_DNS_WRITE] = "dns_write",	  [OP_DNS_DEL] = "dns_del",
 };
 
 static const char *const state_names[] = {"ok", "missing", "different", "foreign"};
@@ -79,7 +79,7 @@ static NOINLINE bool obj_foreign(const struct config *c, const struct state *st,
 		const struct netns *n = conf_ns_at(c, i);
 		if (&n->o != o)
 			continue;
-		if (ns->exists && !ns->ours)
+		if ((ns->exists && !ns->ours) || (n->dns.n && ns->dns == DNS_FOREIGN))
 			return true;
 		if (((l = state_link(&st->host, n->hostif)) && !l->ours) ||
 		    (ns->exists && (l = state_link(ns, n->ifname)) && !l->ours))

@@ -51,6 +51,7 @@ static void ns_forget(struct ns_state *ns)
 static void ns_close(struct ns_state *ns)
 {
 	ns_forget(ns);
+	sbuf_free(&ns->dns_text);
 	if (ns->rt.nl)
 		talk_close(&ns->rt);
 	if (ns->fd >= 0)
@@ -368,6 +369,42 @@ static int read_table(struct state *st, bool others)
 	return st->table_ours || others ? nft_read_table(&st->nf, &st->table, st->table_ours, others) : 0;
 }
 
+/* A stale namespace's name is any file name in /run/netns. */
+#define DNS_PATH (32 + NAME_MAX)
+
+static NOINLINE int dns_path(char buf[DNS_PATH], const char *name, const char *file)
+{
+	return snprintf(buf, DNS_PATH, DNS_DIR "/%s%s", name, file);
+}
+
+/* Up to size - 1 bytes of a small file (a note, a resolv.conf), NUL-terminated: their count,
+ * or -errno. Never blocks on a FIFO, never follows a link. */
+static NOINLINE ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+	n = n < 0 ? -errno : n;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* DNS_DIR/NAME/resolv.conf: none, boxnet's (its text kept) or another's: a link, a directory,
+ * a file that does not start with DNS_HEAD for this namespace. boxnet's is a few lines: a
+ * longer one (edited) is kept cut short, differs, and is written anew. */
+static int read_dns(struct ns_state *ns)
+{
+	char buf[1024], head[sizeof(DNS_HEAD) + NAME_MAX];
+	dns_path(buf, ns->name, "/resolv.conf");
+	ssize_t n = read_small(buf, buf, sizeof(buf));
+	int len = snprintf(head, sizeof(head), DNS_HEAD "\n", ns->name);
+	ns->dns = n == -ENOENT ? DNS_NONE : strncmp(buf, head, (size_t)len) ? DNS_FOREIGN : DNS_OURS;
+	if (ns->dns == DNS_OURS)
+		sbuf_add(&ns->dns_text, buf, (size_t)n);
+	return ns->dns_text.oom ? -ENOMEM : 0;
+}
+
 /* Namespaces in /run/netns that the config does not name but whose lo carries boxnet's mark
  * (with stale, for up), and debris files (always; for down, configured names too: up makes
  * its namespace over such a file). */
@@ -400,8 +437,8 @@ static int read_stale(struct state *st, const struct config *c, bool stale)
 		err = open_ns(st, ns, true);
 		if (!err)
 			err = state_read_links(ns);
-		if (!err)
-			ns->ours = ns_is_ours(ns);
+		if (!err && (ns->ours = ns_is_ours(ns)))
+			err = read_dns(ns);
 		if (!err && !ns->ours) {
 			/* Someone else's: never touched, so not held open either. */
 			talk_close(&ns->rt);
@@ -442,6 +479,9 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 	}
 	for (size_t i = 0; i < st->nns; i++) {
 		struct ns_state *ns = &st->ns[i];
+		/* The file may be there without its namespace, and still be boxnet's to remove. */
+		if ((err = read_dns(ns)) < 0)
+			return err;
 		/* Without stale, it is for down, which deletes these: undo needs a handle on each. */
 		err = open_ns(st, ns, !stale);
 		ns->exists = err != -ENOENT;
@@ -568,16 +608,54 @@ int forward_note(const struct state *st, unsigned f, bool on, const char *ra_upl
 	return err;
 }
 
+void dns_text(const struct netns *n, const char *nl, struct sbuf *s)
+{
+	char a[IP_STRLEN];
+	sbuf_addf(s, DNS_HEAD "%s", n->o.name, nl);
+	for (unsigned i = 0; i < n->dns.n; i++)
+		sbuf_addf(s, "nameserver %s%s", ip_str(&n->dns.v[i], a), nl);
+}
+
+int write_dns(const char *name, const char *text)
+{
+	char path[DNS_PATH], tmp[DNS_PATH];
+	size_t dir = (size_t)dns_path(path, name, "/resolv.conf") - 12;	/* where its name starts */
+	dns_path(tmp, name, "/.resolv.conf.boxnet");
+	int err = 0, fd;
+	if (text) {
+		mkdir(DNS_DIR, 0755);	/* its failure shows in the next one's */
+		path[dir] = '\0';
+		fd = mkdir(path, 0755) < 0 && errno != EEXIST
+			     ? -1
+			     : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		path[dir] = '/';
+		/* Readable by all whatever the umask; on disk before the rename, so that a crash
+		 * leaves the old file or the new one, never an empty one (which would be foreign). */
+		size_t len = strlen(text);
+		err = fd < 0 ? -errno : 0;
+		errno = EIO;	/* a short write sets none */
+		if (fd >= 0 && (write(fd, text, len) != (ssize_t)len || chmod(tmp, 0644) < 0 || fsync(fd) < 0 ||
+				rename(tmp, path) < 0))
+			err = -errno;
+		if (fd >= 0)
+			close(fd);
+	} else if (unlink(path) < 0 && errno != ENOENT) {
+		err = -errno;
+	}
+	/* What a boxnet killed before its rename left, and the directory once it holds nothing. */
+	if (err || !text) {
+		unlink(tmp);
+		path[dir] = '\0';
+		rmdir(path);
+	}
+	return err;
+}
+
 /* The IPv6 note: which uplink's accept_ra boxnet raised, if any ("on IFNAME"). */
 static void read_ra_note(struct state *st)
 {
-	char text[8 + NAME_SIZE] = "";
-	int fd = open(st->fwd_note[FAM_V6], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	text[n > 0 ? n : 0] = '\0';
+	char text[8 + NAME_SIZE];
+	read_small(st->fwd_note[FAM_V6], text, sizeof(text));
 	char *name = strchr(text, ' ');
 	if (!name++)
 		return;

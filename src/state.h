@@ -29,6 +29,12 @@
  * lose its own IPv6 default route when it expires. */
 #define FORWARD6_NOTE RUN_DIR "/ipv6_forward"
 
+/* A namespace's own resolv.conf, which ip netns exec binds over /etc/resolv.conf: boxnet's
+ * when its first line is DNS_HEAD for that namespace; the file goes in by a rename, whole. */
+#define DNS_DIR "/etc/netns"
+#define DNS_HEAD "# boxnet: generated for namespace %s; do not edit"
+enum dns_file { DNS_NONE, DNS_OURS, DNS_FOREIGN };
+
 /* The link group boxnet moves links to before it deletes them all in one request. */
 #define BOXNET_GROUP 0x626f78u	/* "box" */
 /* The group links are born in: the kernel takes no alias at creation, and a boxnet killed
@@ -77,6 +83,8 @@ struct ns_state {
 	int fd;			/* -1 until opened */
 	struct talk rt;		/* rtnetlink socket inside; rt.nl NULL until opened */
 	bool coming;		/* being made by apply's helper process, not yet heard of */
+	enum dns_file dns;	/* DNS_DIR/NAME/resolv.conf... */
+	struct sbuf dns_text;	/* ...and its text when boxnet's: compared, and put back by undo */
 };
 
 struct state {
@@ -139,5 +147,10 @@ int write_ipv6_conf(const char *ifname, const char *key, int value);	/* net.ipv6
 /* Creates (naming the uplink whose accept_ra went to 2, or NULL) or removes a family's note. */
 int forward_note(const struct state *st, unsigned f, bool on, const char *ra_uplink);
 int make_run_dir(void);
+/* The resolv.conf the config wants for n, lines ended by nl ("\n", or "\\n" for printf). */
+void dns_text(const struct netns *n, const char *nl, struct sbuf *s);
+/* Writes DNS_DIR/NAME/resolv.conf (and its directory), atomically; text NULL: removes it,
+ * and the directory once empty. */
+int write_dns(const char *name, const char *text);
 
 #endif

@@ -18,7 +18,14 @@ sandbox() {
 		exec unshare -m -n --propagation private env BOXNET_SANDBOX=1 bash "$0" "$@"
 	fi
 	mount -t tmpfs tmpfs /run
-	[ -d /etc/netns ] && mount -t tmpfs tmpfs /etc/netns
+	# /etc/netns (the namespaces' resolv.conf) private too; where the machine has none, /etc
+	# gets a throwaway upper layer to make it in.
+	if [ ! -d /etc/netns ]; then
+		mkdir /run/etc.upper /run/etc.work
+		mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/etc.upper,workdir=/run/etc.work /etc
+		mkdir /etc/netns
+	fi
+	mount -t tmpfs tmpfs /etc/netns
 	# Run without a terminal, boxnet copies its messages to the kernel log: not this machine's.
 	mount --bind /dev/null /dev/kmsg
 	ip link set lo up
@@ -215,6 +222,18 @@ snapshot() {
 	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward) note: $(cat /run/boxnet/ip_forward* 2>/dev/null)"
 	echo "== ipv6 forwarding $(cat /proc/sys/net/ipv6/conf/all/forwarding) note: $(cat /run/boxnet/ipv6_forward* 2>/dev/null)"
 	echo "== eth0 accept_ra $(cat /proc/sys/net/ipv6/conf/eth0/accept_ra 2>/dev/null)"
+	echo "== /etc/netns"
+	dump_etc_netns
+}
+
+# Every file and directory under /etc/netns, with its mode, and each file's text.
+dump_etc_netns() {
+	local f
+	find /etc/netns -mindepth 1 | sort | while read -r f; do
+		stat -c '%A %n' "$f"
+		[ -f "$f" ] && sed 's/^/  /' "$f"
+	done
+	return 0
 }
 
 # fresh_box CONF [SETUP]: build CONF alone in a new sandbox, with the same fake uplink (and

@@ -51,6 +51,30 @@ failing() {
 	[ $bad = 0 ] && [ $((k - 1)) -ge $((n - 5)) ] || fail "$what: only $((k - 1)) of about $n operations were reached"
 }
 
+# killed WHAT CONF N K...: a boxnet killed (SIGKILL) at operation K of the N of a fresh build of
+# CONF, then up again, must give what a fresh build gives; down then leaves the box clean.
+killed() {
+	local what=$1 conf=$2 n=$3 fresh k rc rc2 out
+	shift 3
+	fresh=$(fresh_box "$conf")
+	for k; do
+		# Through sh, so that it is sh that sees the kill, and bash says nothing of it.
+		sh -c 'BOXNET_KILL_AT=$1 "$2" -c "$3" up >/dev/null 2>&1; exit $?' _ "$k" "$FB" "$conf"
+		rc=$?
+		out=$("$BOXNET" -c "$conf" up 2>&1)
+		rc2=$?
+		if [ $rc = 137 ] && [ $rc2 = 0 ] && [ "$(snapshot)" == "$fresh" ]; then
+			pass "${what}killed at operation $k of $n, then up again: the box as configured"
+		else
+			fail "${what}killed at operation $k of $n (exit $rc), then up again: exit $rc2" "$out"
+			diff <(echo "$fresh") <(snapshot) | head -10 | sed 's/^/#   /'
+		fi
+		"$BOXNET" -c "$conf" down >/dev/null 2>&1
+		# down must clean up after a killed up too: its namespaces, links and table.
+		[ "$(snapshot)" == "$clean" ] || fail "${what}after the kill at $k, up and down: not clean"
+	done
+}
+
 # ---- a fresh build ----
 clean=$(snapshot)
 n=$(ops "$A" up)
@@ -95,25 +119,9 @@ ok "up then succeeds" "$BOXNET" -c "$A" up
 "$BOXNET" -c "$A" down
 
 # ---- killed midway ----
-fresh_a=$(fresh_box "$A")
 n=$(ops "$A" up)
 "$BOXNET" -c "$A" down
-for k in 1 3 $((n / 4)) $((n / 2)) $((3 * n / 4)) $((n - 1)) "$n"; do
-	# Through sh, so that it is sh that sees the kill, and bash says nothing of it.
-	sh -c 'BOXNET_KILL_AT=$1 "$2" -c "$3" up >/dev/null 2>&1; exit $?' _ "$k" "$FB" "$A"
-	rc=$?
-	out=$("$BOXNET" -c "$A" up 2>&1)
-	rc2=$?
-	if [ $rc = 137 ] && [ $rc2 = 0 ] && [ "$(snapshot)" == "$fresh_a" ]; then
-		pass "killed at operation $k of $n, then up again: the box as configured"
-	else
-		fail "killed at operation $k of $n (exit $rc), then up again: exit $rc2" "$out"
-		diff <(echo "$fresh_a") <(snapshot) | head -10 | sed 's/^/#   /'
-	fi
-	"$BOXNET" -c "$A" down >/dev/null 2>&1
-	# down must clean up after a killed up too: its namespaces, links and table.
-	[ "$(snapshot)" == "$clean" ] || fail "after the kill at $k, up and down: not clean"
-done
+killed "" "$A" "$n" 1 3 $((n / 4)) $((n / 2)) $((3 * n / 4)) $((n - 1)) "$n"
 
 # ---- dual stack: IPv6 addresses, routes, IPv6 forwarding and the uplink's accept_ra are
 # undone like the rest, whichever operation fails ----
@@ -173,22 +181,47 @@ same "dual stack: the down that had no such operation left the box clean" "$clea
 
 # Killed midway through a dual-stack build, then up again.
 "$BOXNET" -c "$D" down >/dev/null 2>&1
-fresh_d=$(fresh_box "$D")
 n=$(ops "$D" up)
 ok "dual stack: a fresh build to kill takes some operations ($n)" test "${n:-0}" -gt 20
 "$BOXNET" -c "$D" down
-for k in 1 $((n / 3)) $((2 * n / 3)) $((n - 1)); do
-	sh -c 'BOXNET_KILL_AT=$1 "$2" -c "$3" up >/dev/null 2>&1; exit $?' _ "$k" "$FB" "$D"
-	rc=$?
-	out=$("$BOXNET" -c "$D" up 2>&1)
-	rc2=$?
-	if [ $rc = 137 ] && [ $rc2 = 0 ] && [ "$(snapshot)" == "$fresh_d" ]; then
-		pass "dual stack: killed at operation $k of $n, then up again: the box as configured"
-	else
-		fail "dual stack: killed at operation $k of $n (exit $rc), then up again: exit $rc2" "$out"
-		diff <(echo "$fresh_d") <(snapshot) | head -10 | sed 's/^/#   /'
-	fi
-	"$BOXNET" -c "$D" down >/dev/null 2>&1
-	[ "$(snapshot)" == "$clean" ] || fail "dual stack: after the kill at $k, up and down: not clean"
-done
+killed "dual stack: " "$D" "$n" 1 $((n / 3)) $((2 * n / 3)) $((n - 1))
+
+# ---- the namespaces' resolv.conf: written (a new one's directory too) and removed like the
+# rest, or put back as it was ----
+N=$ROOT/tests/plan/dns.conf
+N2=$(conf dns2 <<'EOC'
+uplink = eth0
+bridge.lan.address = 172.30.0.1/24 fd00:30::1/64
+ns.web.bridge = lan
+ns.web.address = 172.30.0.2/24 fd00:30::2/64
+ns.web.dns = 2001:db8:1::1
+ns.db.bridge = lan
+ns.db.address = 172.30.0.3/24
+ns.db.dns = 172.30.0.1
+ns.vpn.peer = 10.30.0.1/30
+ns.vpn.address = 10.30.0.2/30
+EOC
+)
+n=$(ops "$N" up)
+ok "resolv.conf: a fresh build of dns.conf takes some operations ($n)" test "${n:-0}" -gt 20
+ok "resolv.conf: down" "$BOXNET" -c "$N" down
+same "resolv.conf: which leaves the box clean, /etc/netns too" "$clean" "$(snapshot)"
+failing "$n" "$N" "$clean" "resolv.conf, fresh build"
+same "resolv.conf: the run that had no such operation built what a fresh build gives" "$(fresh_box "$N")" "$(snapshot)"
+built_n=$(snapshot)
+ok "resolv.conf: the build wrote the files" grep -qx "  nameserver 198.51.100.1" <<<"$built_n"
+# web's file rewritten (the old one back), db's new (gone again), vpn's removed (back).
+n=$(ops "$N2" up)
+"$BOXNET" -c "$N" up
+failing "$n" "$N2" "$built_n" "resolv.conf changed"
+same "resolv.conf changed: the run that had no such operation gave a fresh build" "$(fresh_box "$N2")" "$(snapshot)"
+"$BOXNET" -c "$N" up
+n=$(ops "$N" down)
+"$BOXNET" -c "$N" up
+failing "$n" "$N" "$built_n" "resolv.conf, down" down
+same "resolv.conf: the down that had no such operation left the box clean" "$clean" "$(snapshot)"
+# Killed at the writes (the last operations of a fresh build), then up again.
+n=$(ops "$N" up)
+"$BOXNET" -c "$N" down
+killed "resolv.conf: " "$N" "$n" $((n - 1)) "$n"
 done_testing

@@ -87,6 +87,19 @@ ok "dualstack: IPv6 forwarding on, noted with the uplink whose accept_ra was rai
 	grep -qx "== ipv6 forwarding 1 note: on eth0" <<<"${built[dualstack]}"
 ok "dualstack: the uplink keeps taking router advertisements: accept_ra 2" \
 	grep -qx "== eth0 accept_ra 2" <<<"${built[dualstack]}"
+# dns: the namespaces' resolv.conf, boxnet's first line and the servers, readable by all.
+sed -n '/^== \/etc\/netns$/,/^== /p' <<<"${built[dns]}" >"$TMP/etc-netns"
+same "dns: /etc/netns holds web's and vpn's resolv.conf, nothing for db" "== /etc/netns
+drwxr-xr-x /etc/netns/vpn
+-rw-r--r-- /etc/netns/vpn/resolv.conf
+  # boxnet: generated for namespace vpn; do not edit
+  nameserver 198.51.100.1
+drwxr-xr-x /etc/netns/web
+-rw-r--r-- /etc/netns/web/resolv.conf
+  # boxnet: generated for namespace web; do not edit
+  nameserver 172.30.0.1
+  nameserver fd00:30::1
+  nameserver 2001:db8:1::1" "$(cat "$TMP/etc-netns")"
 ok "seed (IPv4 only): IPv6 forwarding left off" grep -qx "== ipv6 forwarding 0 note: " <<<"${built[seed]}"
 ok "seed (IPv4 only): accept_ra left alone" grep -qx "== eth0 accept_ra 1" <<<"${built[seed]}"
 done_testing

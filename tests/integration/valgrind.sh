@@ -66,4 +66,26 @@ if [ -x "$FB" ]; then
 	BIN=$FB BOXNET_FAIL_AT=10 vg "a change failing, undone" -c "$B" up
 	"$BOXNET" -c "$A" down
 fi
+# The namespaces' resolv.conf: read, written, rewritten, another's reported, removed, undone.
+N=$ROOT/tests/plan/dns.conf
+vg "plan, resolv.conf" -c "$N" plan
+vg "up, resolv.conf" -c "$N" up
+echo "nameserver 203.0.113.9" >>/etc/netns/web/resolv.conf
+vg "status, boxnet's resolv.conf edited" -c "$N" status
+vg "up, resolv.conf written anew" -c "$N" up
+printf 'nameserver 9.9.9.9\n' >/etc/netns/vpn/resolv.conf
+vg "status -j, another's resolv.conf" -j -c "$N" status
+vg "down, another's resolv.conf left" -c "$N" down
+rm -r /etc/netns/vpn
+if [ -x "$FB" ]; then
+	n=$(BOXNET_COUNT_OPS=1 "$FB" -c "$N" up 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p')
+	"$BOXNET" -c "$N" down
+	BIN=$FB BOXNET_FAIL_AT=$n vg "up failing at the last resolv.conf, the first undone" -c "$N" up
+	"$BOXNET" -c "$N" up
+	n=$(BOXNET_COUNT_OPS=1 "$FB" -c "$N" down 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p')
+	"$BOXNET" -c "$N" up
+	BIN=$FB BOXNET_FAIL_AT=$((n - 1)) vg "down failing near the end, the resolv.conf files put back" -c "$N" down
+	same "and they are back" "2" "$(grep -l 'generated for namespace' /etc/netns/*/resolv.conf | wc -l)"
+	"$BOXNET" -c "$N" down
+fi
 done_testing

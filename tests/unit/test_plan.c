@@ -269,6 +269,10 @@ static void converged(struct state *st, const struct config *c)
 		for (unsigned f = 0; f < FAM_COUNT; f++)
 			if (ns_has_gateway(n, f))
 				add_route(ns, our_default(n, f, INSIDE));
+		if (n->dns.n) {
+			ns->dns = DNS_OURS;
+			dns_text(n, "\n", &ns->dns_text);
+		}
 	}
 	struct ruleset rs;
 	if (rules_build(c, &rs) == 0 && rs.n) {
@@ -298,7 +302,7 @@ static void op_text(const struct op *o, struct sbuf *s)
 		[OP_LINK_ADD] = "LINK_ADD", [OP_LINK_SET] = "LINK_SET", [OP_ADDR_DEL] = "ADDR_DEL",
 		[OP_ADDR_ADD] = "ADDR_ADD", [OP_NET_ROUTE_ADD] = "NET_ROUTE_ADD", [OP_ROUTE_DEL] = "ROUTE_DEL",
 		[OP_ROUTE_ADD] = "ROUTE_ADD", [OP_NFT_LOAD] = "NFT_LOAD", [OP_FORWARD_ON] = "FORWARD_ON",
-		[OP_NETNS_DEL] = "NETNS_DEL",
+		[OP_NETNS_DEL] = "NETNS_DEL", [OP_DNS_WRITE] = "DNS_WRITE", [OP_DNS_DEL] = "DNS_DEL",
 	};
 	char a[IP_STRLEN];
 	sbuf_addf(s, "%s %s", names[o->type], where(o));
@@ -1243,6 +1247,113 @@ static void test_down(struct unit *u)
 }
 
 
+/* ---- resolv.conf ---- */
+
+static const char *const dns_conf =
+	"uplink = eth0\n"
+	"bridge.br0.address = 10.0.0.1/24 fd00:10::1/64\n"
+	"ns.a.bridge = br0\n"
+	"ns.a.address = 10.0.0.2/24 fd00:10::2/64\n"
+	"ns.a.dns = 10.0.0.1 fd00:10::1 192.0.2.53\n"
+	"ns.b.bridge = br0\n"
+	"ns.b.address = 10.0.0.3/24\n";
+
+/* A namespace's file as the state reader finds it: text NULL for none, "" for another's. */
+static void dns_file(struct fx *x, const char *ns, const char *text)
+{
+	struct ns_state *n = ns_of(x, ns);
+	sbuf_free(&n->dns_text);
+	n->dns = !text ? DNS_NONE : *text ? DNS_OURS : DNS_FOREIGN;
+	if (text && *text)
+		sbuf_addf(&n->dns_text, "%s", text);
+}
+
+static void test_dns(struct unit *u)
+{
+	struct fx x;
+	struct sbuf s = {0};
+
+	fx_init(u, &x, dns_conf);
+	dns_text(conf_ns(&x.c, "a"), "\n", &s);
+	CHECK_STR(u, sbuf_str(&s),
+		  "# boxnet: generated for namespace a; do not edit\n"
+		  "nameserver 10.0.0.1\n"
+		  "nameserver fd00:10::1\n"
+		  "nameserver 192.0.2.53\n", "the file's text: boxnet's first line, the servers in config order");
+	sbuf_free(&s);
+	expect_up(u, &x, "resolv.conf as configured", "", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, dns_conf);
+	dns_file(&x, "a", NULL);
+	expect_up(u, &x, "a's resolv.conf missing", "DNS_WRITE a\n", NULL);
+	CHECK(u, x.p.n == 1 && x.p.ops[0].owner == &conf_ns(&x.c, "a")->o, "it is a's, for status and messages");
+	plan_print_op(&x.p, &x.p.ops[0], &s);
+	CHECK_STR(u, sbuf_str(&s),
+		  "mkdir -p /etc/netns/a\n"
+		  "printf '# boxnet: generated for namespace a; do not edit\\nnameserver 10.0.0.1\\n"
+		  "nameserver fd00:10::1\\nnameserver 192.0.2.53\\n' > /etc/netns/a/resolv.conf\n",
+		  "plan prints it as sh");
+	sbuf_free(&s);
+	fx_free(&x);
+
+	fx_init(u, &x, dns_conf);
+	dns_file(&x, "a", "# boxnet: generated for namespace a; do not edit\nnameserver 10.0.0.1\n");
+	dns_file(&x, "b", "# boxnet: generated for namespace b; do not edit\nnameserver 10.0.0.1\n");
+	expect_up(u, &x, "boxnet's files: a's differs, b's no longer wanted", "DNS_WRITE a old\nDNS_DEL b old\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, dns_conf);
+	dns_file(&x, "a", "");
+	dns_file(&x, "b", "");
+	expect_conflict(u, &x, "another's file where a's goes", 1,
+			"file /etc/netns/a/resolv.conf exists and was not written by boxnet; remove it or drop "
+			"ns.a.dns\n");
+	CHECK(u, x.p.n == 0, "nothing for either file (b wants none: its file is not in the way)");
+	fx_free(&x);
+
+	fx_init(u, &x, dns_conf);
+	expect_up_with(u, &x, "uplink = eth0\nbridge.br0.address = 10.0.0.1/24 fd00:10::1/64\nns.a.bridge = br0\n"
+			      "ns.a.address = 10.0.0.2/24 fd00:10::2/64\nns.a.dns = fd00:10::1\nns.b.bridge = br0\n"
+			      "ns.b.address = 10.0.0.3/24\nns.b.dns = 10.0.0.1\n",
+		       "servers changed: each file written anew", "DNS_WRITE a old\nDNS_WRITE b\n");
+	fx_free(&x);
+
+	fx_init(u, &x, dns_conf);
+	add_stale(&x.st, "old", true, false);
+	dns_file(&x, "old", NULL);
+	x.st.stale[0].dns = DNS_OURS;
+	sbuf_addf(&x.st.stale[0].dns_text, "# boxnet: generated for namespace old; do not edit\n");
+	add_stale(&x.st, "gone", true, false);
+	expect_up(u, &x, "a stale namespace: boxnet's file goes first, then it", "DNS_DEL old old\nNETNS_DEL old\n"
+		  "NETNS_DEL gone\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, dns_conf);
+	expect_down(u, &x, "down removes boxnet's file before the namespace",
+		    "FORWARD_OFF host\n"
+		    "FORWARD_OFF host\n"
+		    "NFT_DEL host\n"
+		    "LINK_PARK host br0 #10 keep old\n"
+		    "LINK_PARK host bx-a #100 keep old\n"
+		    "LINK_PARK host bx-b #101 keep old\n"
+		    "DNS_DEL a old\n"
+		    "NETNS_DEL a\n"
+		    "NETNS_DEL b\n"
+		    "LINK_PURGE host\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, dns_conf);
+	dns_file(&x, "a", "");
+	ns_of(&x, "b")->exists = false;
+	dns_file(&x, "b", "# boxnet: generated for namespace b; do not edit\n");
+	CHECK(u, plan_down(&x.p, &x.c, &x.st) == 0 && x.p.nconflicts == 0, "down: another's file is no conflict");
+	expect_ops(u, &x.p, "FORWARD_OFF host\nFORWARD_OFF host\nNFT_DEL host\nLINK_PARK host br0 #10 keep old\n"
+		   "LINK_PARK host bx-a #100 keep old\nLINK_PARK host bx-b #101 keep old\nNETNS_DEL a\nDNS_DEL b old\n"
+		   "LINK_PURGE host\n", "down: another's file left alone; boxnet's goes without its namespace too");
+	fx_free(&x);
+}
+
 /* ---- both families ---- */
 
 static const char *const dual_conf =
@@ -1369,5 +1480,6 @@ void test_plan(struct unit *u)
 	test_stale(u);
 	test_clashes(u);
 	test_down(u);
+	test_dns(u);
 	test_dual_stack(u);
 }
