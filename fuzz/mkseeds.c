@@ -41,6 +41,10 @@ static const char *const example[] = {
 	[VAL_ADDR1] = "10.8.0.1/30 fd00:8::1/64",
 	[VAL_GATEWAY] = "10.9.0.1 fd00:9::1",
 	[VAL_MASQ] = "ipv4",
+	[VAL_PORTS] = "8000-8010",
+	[VAL_TARGET] = "x:9000",
+	[VAL_PROTO] = "tcp udp",
+	[VAL_NETS] = "192.0.2.0/24 2001:db8::/32",
 };
 
 static int conf_seeds(const char *dir)
