@@ -19,7 +19,7 @@ static struct rule sink;
 
 /* Appends a rule whose n matches (none, one or two) are on interface names or conntrack
  * state: types t0 and t1, names if0 and if1 (NULL for conntrack); more() adds others. */
-static struct rule *add(struct ruleset *rs, enum chain_id chain, enum verdict v, unsigned n, enum match_type t0,
+static NOINLINE struct rule *add(struct ruleset *rs, enum chain_id chain, enum verdict v, unsigned n, enum match_type t0,
 			const char *if0, enum match_type t1, const char *if1)
 {
 	struct rule *r = &sink;
@@ -36,7 +36,7 @@ static struct rule *add(struct ruleset *rs, enum chain_id chain, enum verdict v,
 	return r;
 }
 
-static struct match *more(struct rule *r, enum match_type t)
+static NOINLINE struct match *more(struct rule *r, enum match_type t)
 {
 	struct match *m = &r->m[r->nmatch++];
 	m->type = t;
@@ -82,46 +82,48 @@ static void forwards(const struct config *c, struct ruleset *rs)
 {
 	static const struct prefix loopback[] = {{AF_INET, 8, {127}}, {AF_INET6, 128, {[15] = 1}}};
 	size_t nf = c->objs[KIND_FORWARD].n;
-	for (int ch = CHAIN_FORWARD; ch <= CHAIN_OUTPUT && nf; ch++) {
-		if (ch == CHAIN_POSTROUTING)
+	for (size_t i = 0; i <= c->nsegs && nf; i++) {
+		const struct prefix *v = i < c->nsegs ? c->segs[i].nets : loopback;
+		for (unsigned k = 0; k < (i < c->nsegs ? c->segs[i].nnets : 2); k++) {
+			struct match *m = more(add(rs, CHAIN_PREROUTING, V_RETURN, 0, 0, NULL, 0, NULL), M_DADDR);
+			m->net = v[k];
+			if (i < c->nsegs)
+				m->net.len = (uint8_t)(ip_size(v[k].family) * 8);
+		}
+	}
+	for (size_t i = 0; i < nf; i++) {
+		const struct forward *f = forward_at(c, i);
+		unsigned lo = f->port.lo, hi = f->port.hi, to = f->to.port == lo && hi > lo ? 0 : f->to.port;
+		bool each = to && hi > lo;
+		for (unsigned x = 0; x < 2 * FAM_COUNT; x++) {
+			const struct prefix *t = &f->addr[x / 2];
+			unsigned proto = x & 1 ? IPPROTO_UDP : IPPROTO_TCP;
+			if (!t->family || !(f->proto >> (x & 1) & 1))
+				continue;
+			struct rule *r = add(rs, CHAIN_FORWARD, V_ACCEPT, 1, M_CT_DNAT, NULL, 0, NULL);
+			addr_match(r, M_DADDR, t);
+			port_match(r, proto, to ? to : lo, to ? to + hi - lo : hi);
+			for (unsigned p = lo; p <= hi; p = each ? p + 1 : hi + 1) {
+				for (unsigned j = 0; j < (f->from.n ? f->from.n : 1); j++) {
+					if (f->from.n && fam(f->from.v[j].family) != x / 2)
+						continue;
+					r = add(rs, CHAIN_PREROUTING, V_DNAT, 1, M_FIB_LOCAL, NULL, 0, NULL);
+					if (f->from.n)
+						more(r, M_SADDR)->net = f->from.v[j];
+					port_match(r, proto, p, each ? p : hi);
+					r->to = *t;
+					r->to_port = (uint16_t)(to ? to + p - lo : 0);
+				}
+			}
+		}
+	}
+	/* From the box itself: the output chain holds prerouting's rules again. */
+	for (size_t i = 0, n = rs->n; i < n; i++) {
+		if (rs->v[i].chain != CHAIN_PREROUTING)
 			continue;
-		for (size_t i = 0; i <= c->nsegs && ch != CHAIN_FORWARD; i++) {
-			const struct prefix *v = i < c->nsegs ? c->segs[i].nets : loopback;
-			for (unsigned k = 0; k < (i < c->nsegs ? c->segs[i].nnets : 2); k++) {
-				struct match *m = more(add(rs, ch, V_RETURN, 0, 0, NULL, 0, NULL), M_DADDR);
-				m->net = v[k];
-				if (i < c->nsegs)
-					m->net.len = (uint8_t)(ip_size(v[k].family) * 8);
-			}
-		}
-		for (size_t i = 0; i < nf; i++) {
-			const struct forward *f = forward_at(c, i);
-			unsigned lo = f->port.lo, hi = f->port.hi, to = f->to.port == lo && hi > lo ? 0 : f->to.port;
-			for (unsigned x = 0; x < 2 * FAM_COUNT; x++) {
-				const struct prefix *t = &f->addr[x / 2];
-				unsigned proto = x & 1 ? IPPROTO_UDP : IPPROTO_TCP;
-				if (!t->family || !(f->proto >> (x & 1) & 1))
-					continue;
-				if (ch == CHAIN_FORWARD) {
-					struct rule *r = add(rs, ch, V_ACCEPT, 1, M_CT_DNAT, NULL, 0, NULL);
-					addr_match(r, M_DADDR, t);
-					port_match(r, proto, to ? to : lo, to ? to + hi - lo : hi);
-					continue;
-				}
-				for (unsigned p = lo; p <= hi; p = to && hi > lo ? p + 1 : hi + 1) {
-					for (unsigned j = 0; j < (f->from.n ? f->from.n : 1); j++) {
-						if (f->from.n && fam(f->from.v[j].family) != x / 2)
-							continue;
-						struct rule *r = add(rs, ch, V_DNAT, 1, M_FIB_LOCAL, NULL, 0, NULL);
-						if (f->from.n)
-							more(r, M_SADDR)->net = f->from.v[j];
-						port_match(r, proto, p, to && hi > lo ? p : hi);
-						r->to = *t;
-						r->to_port = (uint16_t)(to ? to + p - lo : 0);
-					}
-				}
-			}
-		}
+		struct rule r = rs->v[i];	/* add() may move the rules */
+		r.chain = CHAIN_OUTPUT;
+		*add(rs, CHAIN_OUTPUT, V_ACCEPT, 0, 0, NULL, 0, NULL) = r;
 	}
 	for (size_t i = 0; i < c->nsegs; i++) {
 		const struct segment *s = &c->segs[i];
