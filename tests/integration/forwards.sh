@@ -33,48 +33,6 @@ forward.six.to = [fd00:30::3]:60
 EOC
 )
 
-# run WHERE CMD...: CMD in namespace WHERE, or on the host for "host".
-run() {
-	local where=$1
-	shift
-	if [ "$where" = host ]; then "$@"; else ip netns exec "$where" "$@"; fi
-}
-
-# serve NS PORT [UDP]: servers of both families in NS that answer each connection (or
-# datagram) with "NS/PORT PEER": who was reached, and whom it saw. Killed at exit: they would
-# outlive the sandbox.
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null; rm -rf "$TMP"' EXIT
-serve() {
-	local ns=$1 port=$2 p=${3:-TCP} f
-	for f in 4 6; do
-		ip netns exec "$ns" socat "$p$f-LISTEN:$port,fork,reuseaddr$([ $f = 6 ] && echo ,ipv6only=1)" \
-			SYSTEM:"echo $ns/$port \$SOCAT_PEERADDR" 2>/dev/null &
-		PIDS+=($!)
-	done
-}
-# ready NS PORT [UDP]: both servers listen.
-ready() {
-	local opt=-Hltn
-	[ "${3:-}" = UDP ] && opt=-Hlun
-	for _ in $(seq 100); do
-		[ "$(in_ns "$1" ss $opt "sport = :$2" | wc -l)" -ge 2 ] && return 0
-		sleep 0.05
-	done
-}
-# get FROM ADDR PORT [UDP]: the answer a client in FROM gets at ADDR:PORT ("" for none), an
-# IPv6 peer in short form.
-get() {
-	local from=$1 addr=$2 port=$3 p=${4:-TCP} out
-	case $addr in *:*) addr="[$addr]" ;; esac
-	if [ "$p" = UDP ]; then
-		out=$(echo x | run "$from" timeout 4 socat -T 2 - "UDP:$addr:$port" 2>/dev/null)
-	else
-		out=$(run "$from" timeout 4 socat -T 2 - "TCP:$addr:$port,connect-timeout=2" </dev/null 2>/dev/null)
-	fi
-	set -- $out
-	case ${2:-} in \[*) echo "$1 $(v6short "$2")" ;; *) echo "$out" ;; esac
-}
 U4=$UPLINK_ADDR U6=$UPLINK6_ADDR I4=$INET_ADDR I6=$INET6_ADDR
 
 ok "up with port forwards" "$BOXNET" -c "$CONF" up
@@ -94,47 +52,47 @@ serve db 8002
 serve db 70
 serve db 60
 serve inet 8080
-for s in "web 80" "web 8081" "web 9101" "web 5353 UDP" "db 8002" "db 70" "db 60" "inet 8080"; do ready $s; done
+for s in "web 80" "web 8081" "web 9101" "web 5353 UDP" "db 8002" "db 70" "db 60" "inet 8080"; do serving $s; done
 
 # ---- from the internet: the service sees the internet host's own address ----
-same "the internet host reaches web through the uplink's IPv4 address" "web/80 $I4" "$(get inet $U4 8080)"
-same "and through its IPv6 address" "web/80 $I6" "$(get inet $U6 8080)"
-same "a range kept: port 8002 reaches db's 8002" "db/8002 $I4" "$(get inet $U4 8002)"
-same "over IPv6 too" "db/8002 $I6" "$(get inet $U6 8002)"
-same "a range moved: 9001 reaches web's 9101" "web/9101 $I4" "$(get inet $U4 9001)"
-same "UDP: 53 reaches web's 5353" "web/5353 $I4" "$(get inet $U4 53 UDP)"
-same "UDP over IPv6" "web/5353 $I6" "$(get inet $U6 53 UDP)"
-same "an IPv6-only forward reaches db's 60 over IPv6" "db/60 $I6" "$(get inet $U6 6060)"
-same "but not over IPv4" "" "$(get inet $U4 6060)"
-same "from = 198.51.100.0/24 lets the internet host in" "db/70 $I4" "$(get inet $U4 7070)"
+same "the internet host reaches web through the uplink's IPv4 address" "web/80 $I4" "$(answer inet $U4 8080)"
+same "and through its IPv6 address" "web/80 $I6" "$(answer inet $U6 8080)"
+same "a range kept: port 8002 reaches db's 8002" "db/8002 $I4" "$(answer inet $U4 8002)"
+same "over IPv6 too" "db/8002 $I6" "$(answer inet $U6 8002)"
+same "a range moved: 9001 reaches web's 9101" "web/9101 $I4" "$(answer inet $U4 9001)"
+same "UDP: 53 reaches web's 5353" "web/5353 $I4" "$(answer inet $U4 53 UDP)"
+same "UDP over IPv6" "web/5353 $I6" "$(answer inet $U6 53 UDP)"
+same "an IPv6-only forward reaches db's 60 over IPv6" "db/60 $I6" "$(answer inet $U6 6060)"
+same "but not over IPv4" "" "$(answer inet $U4 6060)"
+same "from = 198.51.100.0/24 lets the internet host in" "db/70 $I4" "$(answer inet $U4 7070)"
 
 # ---- closed: what is not forwarded ----
-same "control: web answers on 8081 to its neighbour" "web/8081 172.30.0.3" "$(get db 172.30.0.2 8081)"
-same "a port that is not forwarded stays closed" "" "$(get inet $U4 8081)"
-same "nor over IPv6" "" "$(get inet $U6 8081)"
-same "UDP 53 is forwarded, TCP 53 is not" "" "$(get inet $U4 53)"
-same "the range moved: 9101 itself is not forwarded" "" "$(get inet $U4 9101)"
+same "control: web answers on 8081 to its neighbour" "web/8081 172.30.0.3" "$(answer db 172.30.0.2 8081)"
+same "a port that is not forwarded stays closed" "" "$(answer inet $U4 8081)"
+same "nor over IPv6" "" "$(answer inet $U6 8081)"
+same "UDP 53 is forwarded, TCP 53 is not" "" "$(answer inet $U4 53)"
+same "the range moved: 9101 itself is not forwarded" "" "$(answer inet $U4 9101)"
 # The internet host routes the segment through the box: only the forwards get in.
 ip -n inet route add 172.30.0.0/24 via $U4
 ip -n inet -6 route add fd00:30::/64 via $U6
-same "web's own address is closed to the internet host" "" "$(get inet 172.30.0.2 80)"
-same "over IPv6 too" "" "$(get inet fd00:30::2 80)"
+same "web's own address is closed to the internet host" "" "$(answer inet 172.30.0.2 80)"
+same "over IPv6 too" "" "$(answer inet fd00:30::2 80)"
 
 # ---- hairpin: a neighbour on the target's bridge, another segment, the host ----
 same "hairpin from db, on web's bridge: reaches web, seen from the bridge's address" "web/80 172.30.0.1" \
-	"$(get db $U4 8080)"
-same "over IPv6" "web/80 fd00:30::1" "$(get db $U6 8080)"
-same "from the peer namespace p, another segment: its own address is seen" "web/80 10.50.0.2" "$(get p $U4 8080)"
-same "over IPv6" "web/80 fd00:50::2" "$(get p $U6 8080)"
-same "from the host itself" "web/80 $U4" "$(get host $U4 8080)"
-same "from the host over IPv6" "web/80 $U6" "$(get host $U6 8080)"
-same "from = 198.51.100.0/24 keeps p out" "" "$(get p $U4 7070)"
-same "the host gets in: its source, the uplink's address, is in from" "db/70 $U4" "$(get host $U4 7070)"
-same "the bridge's own address is not forwarded" "" "$(get db 172.30.0.1 8080)"
+	"$(answer db $U4 8080)"
+same "over IPv6" "web/80 fd00:30::1" "$(answer db $U6 8080)"
+same "from the peer namespace p, another segment: its own address is seen" "web/80 10.50.0.2" "$(answer p $U4 8080)"
+same "over IPv6" "web/80 fd00:50::2" "$(answer p $U6 8080)"
+same "from the host itself" "web/80 $U4" "$(answer host $U4 8080)"
+same "from the host over IPv6" "web/80 $U6" "$(answer host $U6 8080)"
+same "from = 198.51.100.0/24 keeps p out" "" "$(answer p $U4 7070)"
+same "the host gets in: its source, the uplink's address, is in from" "db/70 $U4" "$(answer host $U4 7070)"
+same "the bridge's own address is not forwarded" "" "$(answer db 172.30.0.1 8080)"
 
 # ---- transit: to other addresses, nothing is rewritten ----
-same "web reaches the internet host's own 8080, not itself" "inet/8080 $U4" "$(get web $I4 8080)"
-same "over IPv6" "inet/8080 $U6" "$(get web $I6 8080)"
+same "web reaches the internet host's own 8080, not itself" "inet/8080 $U4" "$(answer web $I4 8080)"
+same "over IPv6" "inet/8080 $U6" "$(answer web $I6 8080)"
 
 # ---- the table as nft sees it, and as boxnet converges it ----
 ok "nft lists the dnat of the range moved port by port" \
@@ -148,7 +106,7 @@ expect_exit "status sees a forward's rule gone" 3 "$BOXNET" -c "$CONF" status
 same "status -j names the forwards as different" "different" \
 	"$("$BOXNET" -c "$CONF" status -j | jq -r '[.objects[] | select(.kind == "forward") | .state] | unique | join(" ")')"
 ok "up puts it back" "$BOXNET" -c "$CONF" up
-same "the internet host reaches web again" "web/80 $I4" "$(get inet $U4 8080)"
+same "the internet host reaches web again" "web/80 $I4" "$(answer inet $U4 8080)"
 
 ok "down" "$BOXNET" -c "$CONF" down
 same "no table left" "" "$(nft list tables)"
