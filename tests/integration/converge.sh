@@ -242,6 +242,6 @@ for c in f2-forward f3-changed f4-none-again; do
 	same "$c: the table is untouched, handles included" "$handles" "$(nft -a list table inet boxnet)"
 done
 same "forwards removed: no nat chain but postrouting's" "postrouting" \
-	"$(nft -j list chains inet boxnet | jq -r '[.nftables[].chain | select(.type == "nat") | .name] | join(" ")')"
+	"$(nft -j list table inet boxnet | jq -r '[.nftables[].chain | select(.type == "nat") | .name] | join(" ")')"
 ok "down" "$BOXNET" -c "$TMP/f4-none-again.conf" down
 done_testing
