@@ -42,6 +42,10 @@ static const char *const example[] = {
 	[VAL_GATEWAY] = "10.9.0.1 fd00:9::1",
 	[VAL_MASQ] = "ipv4",
 	[VAL_IPS] = "10.9.0.53 fd00:9::53",
+	[VAL_PORTS] = "8000-8010",
+	[VAL_TARGET] = "x:9000",
+	[VAL_PROTO] = "tcp udp",
+	[VAL_NETS] = "192.0.2.0/24 2001:db8::/32",
 };
 
 static int conf_seeds(const char *dir)

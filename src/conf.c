@@ -12,8 +12,12 @@ const struct kind_info conf_kinds[KIND_COUNT] = {
 	[KIND_GLOBAL] = {"", "", 0, NULL},
 	[KIND_BRIDGE] = {"bridge", "bridge", sizeof(struct bridge), check_bridge},
 	[KIND_NS] = {"ns", "namespace", sizeof(struct netns), check_ns},
+	[KIND_FORWARD] = {"forward", "forward", sizeof(struct forward), check_forward},
+	[KIND_ALLOW] = {"allow", "allow", sizeof(struct allow), check_allow},
 };
 
+#define PORTS_EXPECT "a port from 1 to 65535, or a range like 8000-8010"
+#define SIDE_EXPECT "a bridge or a namespace in this file"
 #define K(kind, attr, type, st, field, expect) {kind, attr, type, offsetof(struct st, field), expect}
 
 /* The one list of keys: parser, errors, man page check and fuzz seeds all read it. */
@@ -38,6 +42,16 @@ const struct key_info conf_keys[KEY_COUNT] = {
 	[KEY_NS_MTU] = K(KIND_NS, "mtu", VAL_MTU, netns, mtu, "a number from 68 to 65535"),
 	[KEY_NS_DNS] = K(KIND_NS, "dns", VAL_IPS, netns, dns,
 			 "IPv4 or IPv6 addresses without prefix length, like 10.0.0.1 fd00::1"),
+	[KEY_FWD_PORT] = K(KIND_FORWARD, "port", VAL_PORTS, forward, port, PORTS_EXPECT),
+	[KEY_FWD_TO] = K(KIND_FORWARD, "to", VAL_TARGET, forward, to,
+			 "NSNAME[:PORT], ADDRESS[:PORT] or [IPV6]:PORT, like web:80 or 10.0.0.2:80"),
+	[KEY_FWD_PROTO] = K(KIND_FORWARD, "proto", VAL_PROTO, forward, proto, "tcp, udp or both"),
+	[KEY_FWD_FROM] = K(KIND_FORWARD, "from", VAL_NETS, forward, from,
+			   "IPv4 or IPv6 networks, like 192.0.2.0/24 2001:db8::/32"),
+	[KEY_AL_FROM] = K(KIND_ALLOW, "from", VAL_NAME, allow, side_name[0], SIDE_EXPECT),
+	[KEY_AL_TO] = K(KIND_ALLOW, "to", VAL_NAME, allow, side_name[1], SIDE_EXPECT),
+	[KEY_AL_PORT] = K(KIND_ALLOW, "port", VAL_PORTS, allow, port, PORTS_EXPECT),
+	[KEY_AL_PROTO] = K(KIND_ALLOW, "proto", VAL_PROTO, allow, proto, "tcp, udp or icmp, or several"),
 };
 
 /* ---- names ---- */
@@ -195,12 +209,19 @@ static bool set_mtu(struct line_ctx *x, enum key_id k, unsigned *dst, const char
 	return true;
 }
 
-/* plain: an address without prefix length (a nameserver's), held to the same rules. */
-static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, struct prefix *p, bool plain)
+/* A host's address with its prefix length; for VAL_IPS (a nameserver's) a plain address, held
+ * to the same rules; for VAL_NETS, a network or a plain address. */
+static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, struct prefix *p)
 {
-	if (!(plain ? ip_parse : prefix_parse)(v, p)) {
+	enum val_type type = conf_keys[k].type;
+	bool net = type == VAL_NETS;
+	if (type == VAL_IPS ? !ip_parse(v, p) : !prefix_parse(v, p) && !(net && ip_parse(v, p))) {
 		bad_value(x, k, "bad address", v, NULL);
 		return false;
+	}
+	if (net) {
+		*p = prefix_net(p);
+		return true;
 	}
 	const char *why = ip_host_problem(p);
 	if (why) {
@@ -235,7 +256,7 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 	char *save = NULL;
 	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		struct prefix p;
-		if (!parse_host_prefix(x, k, tok, &p, plain)) {
+		if (!parse_host_prefix(x, k, tok, &p)) {
 			ok = false;
 			continue;
 		}
@@ -247,7 +268,7 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 		bool twice = one && family_twice(x, "address", &per_family[fam(p.family)], &p, tok);
 		per_family[fam(p.family)] = p;
 		for (unsigned i = 0; i < n && !twice; i++) {
-			if (!ip_eq(&tmp[i], &p))
+			if (type == VAL_NETS ? !prefix_eq(&tmp[i], &p) : !ip_eq(&tmp[i], &p))
 				continue;
 			char first[IP_STRLEN];
 			diag_err(x->d, x->line, "address listed twice in %s: '%s' (already listed as %s; expected each address once)",
@@ -294,6 +315,69 @@ static bool set_gateway(struct line_ctx *x, enum key_id k, struct gateway *gw, c
 	return true;
 }
 
+static bool parse_port(const char *s, unsigned *out)
+{
+	return parse_num(s, 65535, out) && *out;
+}
+
+/* PORT or PORT-PORT, the first not above the last. v is writable (the line buffer); raw is
+ * the value as written. */
+static bool set_ports(struct line_ctx *x, enum key_id k, struct ports *p, char *v, const char *raw)
+{
+	char *dash = strchr(v, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_port(v, &p->lo) && parse_port(dash ? dash + 1 : v, &p->hi) && p->lo <= p->hi)
+		return true;
+	bad_value(x, k, "bad port", raw, NULL);
+	return false;
+}
+
+/* NSNAME[:PORT], IPV4[:PORT], [IPV6][:PORT], or a plain IPv6 address (its port kept). */
+static bool set_target(struct line_ctx *x, enum key_id k, struct target *t, char *v, const char *raw)
+{
+	char *host = v, *colon = strrchr(v, ':');
+	bool ok = ip_parse(v, &t->addr);
+	if (!ok && *v == '[') {
+		char *rb = strchr(++host, ']');
+		colon = rb && rb[1] == ':' ? rb + 1 : NULL;
+		ok = rb && (!rb[1] || colon);
+		if (rb)
+			*rb = '\0';
+		ok = ok && ip_parse(host, &t->addr) && t->addr.family == AF_INET6;
+	} else if (!ok) {
+		if (colon)
+			*colon = '\0';
+		ok = ip_parse(host, &t->addr) ? t->addr.family == AF_INET : !name_problem(host, strlen(host));
+		if (ok && !t->addr.family)
+			copy_name(t->ns, NAME_SIZE, host);
+	} else {
+		colon = NULL;
+	}
+	if (ok && (!colon || parse_port(colon + 1, &t->port)))
+		return true;
+	bad_value(x, k, "bad target", raw, NULL);
+	return false;
+}
+
+/* Protocols: tcp, udp and, for allow, icmp (both families' ICMP). */
+static bool set_proto(struct line_ctx *x, enum key_id k, unsigned *dst, char *v)
+{
+	static const char *const names[] = {"tcp", "udp", "icmp"};
+	unsigned n = ARRAY_SIZE(names) - (k == KEY_FWD_PROTO), i;
+	char *save = NULL;
+	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		for (i = 0; i < n && strcmp(tok, names[i]); i++)
+			;
+		if (i == n) {
+			bad_value(x, k, "bad protocol", tok, NULL);
+			return false;
+		}
+		*dst |= 1u << i;
+	}
+	return true;
+}
+
 static bool set_value(struct line_ctx *x, struct obj *o, enum key_id k, char *v)
 {
 	const struct key_info *ki = &conf_keys[k];
@@ -306,9 +390,16 @@ static bool set_value(struct line_ctx *x, struct obj *o, enum key_id k, char *v)
 		return set_bool(x, k, field, v);
 	case VAL_MTU:
 		return set_mtu(x, k, field, v);
+	case VAL_PORTS:
+		return set_ports(x, k, field, v, o->raw[k]);
+	case VAL_TARGET:
+		return set_target(x, k, field, v, o->raw[k]);
+	case VAL_PROTO:
+		return set_proto(x, k, field, v);
 	case VAL_ADDRS:
 	case VAL_ADDR1:
 	case VAL_IPS:
+	case VAL_NETS:
 		return set_addrs(x, k, field, v, ki->type);
 	case VAL_GATEWAY:
 		return set_gateway(x, k, field, v);

@@ -18,7 +18,7 @@
 
 /* The kinds of object a config names: KIND.NAME.ATTRIBUTE = VALUE. The globals (uplink) are
  * a kind of their own with one unnamed object. */
-enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_COUNT };
+enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_FORWARD, KIND_ALLOW, KIND_COUNT };
 
 struct config;
 struct obj;
@@ -37,6 +37,8 @@ extern const struct kind_info conf_kinds[KIND_COUNT];
 /* validate.c: each kind's check. */
 void check_bridge(struct config *c, struct obj *o, struct diag *d);
 void check_ns(struct config *c, struct obj *o, struct diag *d);
+void check_forward(struct config *c, struct obj *o, struct diag *d);
+void check_allow(struct config *c, struct obj *o, struct diag *d);
 
 /* Every key boxnet knows; conf_keys[] describes each one. */
 enum key_id {
@@ -55,6 +57,14 @@ enum key_id {
 	KEY_NS_ISOLATE,
 	KEY_NS_MTU,
 	KEY_NS_DNS,
+	KEY_FWD_PORT,
+	KEY_FWD_TO,
+	KEY_FWD_PROTO,
+	KEY_FWD_FROM,
+	KEY_AL_FROM,
+	KEY_AL_TO,
+	KEY_AL_PORT,
+	KEY_AL_PROTO,
 	KEY_COUNT
 };
 
@@ -68,6 +78,10 @@ enum val_type {
 	VAL_GATEWAY,	/* struct gateway: addresses or none */
 	VAL_MASQ,	/* int: -1 until set or defaulted, then a mask of MASQ_* */
 	VAL_IPS,	/* struct addrs: plain addresses, at most DNS_MAX */
+	VAL_PORTS,	/* struct ports: PORT or PORT-PORT */
+	VAL_TARGET,	/* struct target: NSNAME[:PORT], ADDRESS[:PORT] or [IPV6]:PORT */
+	VAL_PROTO,	/* unsigned: PROTO_* bits; 0 until set or defaulted */
+	VAL_NETS,	/* struct addrs: networks or addresses, any prefix length */
 };
 
 #define DNS_MAX 3	/* the nameservers glibc's and musl's resolvers read (MAXNS) */
@@ -137,6 +151,43 @@ struct netns {
 	int masquerade, isolate;
 	unsigned mtu;			/* of both veth ends; default the bridge's */
 	struct addrs dns;		/* its resolv.conf's nameservers; none: no file */
+};
+
+/* Port forwards and openings between segments (forward.NAME.*, allow.NAME.*). */
+#define PROTO_TCP 1
+#define PROTO_UDP 2
+#define PROTO_ICMP 4
+#define FWD_SHIFT_MAX 256	/* ports of a range forwarded to other ports: one rule each */
+
+struct ports {
+	unsigned lo, hi;	/* 0: unset */
+};
+
+struct target {
+	char ns[NAME_SIZE];	/* a namespace's name, or "" for addr */
+	struct prefix addr;
+	unsigned port;		/* 0: the port is kept */
+};
+
+struct forward {
+	struct obj o;
+	struct ports port;
+	struct target to;
+	unsigned proto;
+	struct addrs from;
+	struct prefix addr[FAM_COUNT];	/* after validation: the target of each family forwarded;
+					 * family 0 for none */
+};
+
+/* An allow's two sides (from, to): a segment's host interface, and a namespace's address per
+ * family when the side is one namespace on a bridge (family 0: the whole segment). */
+struct allow {
+	struct obj o;
+	char side_name[2][NAME_SIZE];
+	struct ports port;
+	unsigned proto;
+	const char *seg[2];
+	struct prefix addr[2][FAM_COUNT];
 };
 
 /* A routed segment: a bridge, or the host end of a peer namespace's veth pair. */

@@ -8,8 +8,10 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
 
 /* libnftnl's user data TLV for a table comment, so that nft shows it. */
 enum { UDATA_TABLE_COMMENT = 0 };
@@ -149,11 +151,13 @@ static void cmp(struct msg *m, uint32_t op, const void *data, size_t len)
 	expr_end(m, e);
 }
 
-/* The same expressions nft itself generates for these matches, so nft lists them as written. */
-static void put_match(struct msg *m, const struct match *mt)
+/* The same expressions nft itself generates for these matches, so nft lists them as written.
+ * known: an earlier match of the rule checked the address family already. */
+static void put_match(struct msg *m, const struct match *mt, bool known)
 {
 	char name[16] = {0};
 	uint32_t zero = 0, bits;
+	uint16_t port[2];
 	switch (mt->type) {
 	case M_IIFNAME:
 	case M_OIFNAME:
@@ -161,15 +165,19 @@ static void put_match(struct msg *m, const struct match *mt)
 		copy_name(name, sizeof(name), mt->ifname);
 		cmp(m, NFT_CMP_EQ, name, sizeof(name));
 		break;
-	case M_SADDR: {
-		/* In an inet table, the family first (nft's "meta nfproto ipv4"); then the source
-		 * address: at byte 12 of an IPv4 header, 8 of an IPv6 one. Whole bytes are compared
-		 * as they are; a partial byte is masked first, over the whole address. */
+	case M_SADDR:
+	case M_DADDR: {
+		/* In an inet table, the family first (nft's "meta nfproto ipv4"); then the address:
+		 * the source at byte 12 of an IPv4 header, 8 of an IPv6 one, the destination right
+		 * after it. Whole bytes are compared as they are; a partial byte is masked first,
+		 * over the whole address. */
 		const struct prefix *p = &mt->net;
 		uint8_t nfproto = p->family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-		load_meta(m, NFT_META_NFPROTO);
-		cmp(m, NFT_CMP_EQ, &nfproto, 1);
-		uint32_t off = p->family == AF_INET6 ? 8 : 12, size = ip_size(p->family);
+		if (!known) {
+			load_meta(m, NFT_META_NFPROTO);
+			cmp(m, NFT_CMP_EQ, &nfproto, 1);
+		}
+		uint32_t size = ip_size(p->family), off = (p->family == AF_INET6 ? 8 : 12) + (mt->type == M_DADDR) * size;
 		struct prefix mask = {.family = p->family, .len = p->len};
 		memset(mask.a, 0xff, size);
 		mask = prefix_net(&mask);
@@ -183,32 +191,91 @@ static void put_match(struct msg *m, const struct match *mt)
 		}
 		break;
 	}
+	case M_FIB_LOCAL: {
+		/* the route type of the destination, host order: RTN_LOCAL for the box's own */
+		struct expr e = expr_start(m, "fib");
+		msg_put_be32(m, NFTA_FIB_DREG, NFT_REG_1);
+		msg_put_be32(m, NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+		msg_put_be32(m, NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR);
+		expr_end(m, e);
+		bits = RTN_LOCAL;
+		cmp(m, NFT_CMP_EQ, &bits, 4);
+		break;
+	}
 	case M_CT_INVALID:
 	case M_CT_ESTABLISHED:
-		/* ct state is a host-order bit mask in the register */
-		bits = mt->type == M_CT_INVALID ? NF_CT_STATE_INVALID_BIT
-						: NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
-		load_ct(m, NFT_CT_STATE);
+	case M_CT_DNAT:
+		/* ct state and ct status are host-order bit masks in the register */
+		bits = mt->type == M_CT_DNAT ? IPS_DST_NAT
+		       : mt->type == M_CT_INVALID ? NF_CT_STATE_INVALID_BIT
+						  : NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
+		load_ct(m, mt->type == M_CT_DNAT ? NFT_CT_STATUS : NFT_CT_STATE);
 		bitwise_and(m, &bits, 4);
 		cmp(m, NFT_CMP_NEQ, &zero, 4);
+		break;
+	case M_PROTO:
+		load_meta(m, NFT_META_L4PROTO);
+		cmp(m, NFT_CMP_EQ, &mt->lo, 1);	/* little-endian: the low byte first */
+		break;
+	case M_DPORT:
+		/* the destination port, at byte 2 of TCP and UDP headers alike */
+		port[0] = htons(mt->lo);
+		port[1] = htons(mt->hi);
+		load_payload(m, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+		if (mt->lo == mt->hi) {
+			cmp(m, NFT_CMP_EQ, port, 2);
+		} else {
+			cmp(m, NFT_CMP_GTE, port, 2);
+			cmp(m, NFT_CMP_LTE, port + 1, 2);
+		}
 		break;
 	}
 }
 
-static void put_verdict(struct msg *m, enum verdict v)
+/* An immediate: data into dreg, or (len 0) a verdict code. */
+static void immediate(struct msg *m, uint32_t dreg, const void *data, size_t len, int32_t code)
 {
-	if (v == V_MASQUERADE) {
-		expr_end(m, expr_start(m, "masq"));
-		return;
-	}
 	struct expr e = expr_start(m, "immediate");
-	msg_put_be32(m, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
-	struct nlattr *data = msg_nest(m, NFTA_IMMEDIATE_DATA);
-	struct nlattr *verdict = msg_nest(m, NFTA_DATA_VERDICT);
-	msg_put_be32(m, NFTA_VERDICT_CODE, v == V_ACCEPT ? NF_ACCEPT : NF_DROP);
-	msg_nest_end(m, verdict);
-	msg_nest_end(m, data);
+	msg_put_be32(m, NFTA_IMMEDIATE_DREG, dreg);
+	struct nlattr *d = msg_nest(m, NFTA_IMMEDIATE_DATA);
+	if (len) {
+		msg_put(m, NFTA_DATA_VALUE, len, data);
+	} else {
+		struct nlattr *verdict = msg_nest(m, NFTA_DATA_VERDICT);
+		msg_put_be32(m, NFTA_VERDICT_CODE, (uint32_t)code);
+		msg_nest_end(m, verdict);
+	}
+	msg_nest_end(m, d);
 	expr_end(m, e);
+}
+
+static void put_verdict(struct msg *m, const struct rule *r)
+{
+	static const int32_t codes[] = {NF_ACCEPT, NF_DROP, 0, NFT_RETURN};
+	if (r->verdict == V_MASQUERADE) {
+		expr_end(m, expr_start(m, "masq"));
+	} else if (r->verdict == V_DNAT) {
+		/* The target in register 1, its port in 2; the maximum registers and the flag
+		 * NF_NAT_RANGE_MAP_IPS are what the kernel adds and dumps: given, so that the dump
+		 * compares equal. */
+		uint16_t port = htons(r->to_port);
+		immediate(m, NFT_REG_1, r->to.a, ip_size(r->to.family), 0);
+		if (port)
+			immediate(m, NFT_REG_2, &port, 2, 0);
+		struct expr e = expr_start(m, "nat");
+		msg_put_be32(m, NFTA_NAT_TYPE, NFT_NAT_DNAT);
+		msg_put_be32(m, NFTA_NAT_FAMILY, r->to.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+		msg_put_be32(m, NFTA_NAT_REG_ADDR_MIN, NFT_REG_1);
+		msg_put_be32(m, NFTA_NAT_REG_ADDR_MAX, NFT_REG_1);
+		if (port) {
+			msg_put_be32(m, NFTA_NAT_REG_PROTO_MIN, NFT_REG_2);
+			msg_put_be32(m, NFTA_NAT_REG_PROTO_MAX, NFT_REG_2);
+		}
+		msg_put_be32(m, NFTA_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS | (port ? NF_NAT_RANGE_PROTO_SPECIFIED : 0));
+		expr_end(m, e);
+	} else {
+		immediate(m, NFT_REG_VERDICT, NULL, 0, codes[r->verdict]);
+	}
 }
 
 /* The rule's expressions, as one NFTA_RULE_EXPRESSIONS: what is loaded, and what a rule in
@@ -216,9 +283,13 @@ static void put_verdict(struct msg *m, enum verdict v)
 static void put_exprs(struct msg *m, const struct rule *r)
 {
 	struct nlattr *exprs = msg_nest(m, NFTA_RULE_EXPRESSIONS);
-	for (unsigned k = 0; k < r->nmatch; k++)
-		put_match(m, &r->m[k]);
-	put_verdict(m, r->verdict);
+	for (unsigned k = 0; k < r->nmatch; k++) {
+		bool known = false;	/* only address matches have a family */
+		for (unsigned j = 0; j < k; j++)
+			known |= r->m[j].net.family && r->m[j].net.family == r->m[k].net.family;
+		put_match(m, &r->m[k], known);
+	}
+	put_verdict(m, r);
 	msg_nest_end(m, exprs);
 }
 
@@ -841,16 +912,19 @@ const char *nft_feature(const struct talk_error *e)
 	case NFT_MSG_DELTABLE:
 		return "CONFIG_NF_TABLES_INET (nftables for IPv4 and IPv6 in one table)";
 	case NFT_MSG_NEWCHAIN:
-		if (e->tag == &rule_chains[CHAIN_POSTROUTING])
+		if (e->tag && ((const struct chain_info *)e->tag)->type[0] == 'n')
 			return "CONFIG_NFT_NAT (the nat chain type)";
 		return "CONFIG_NF_TABLES_INET (the filter chain type)";
 	case NFT_MSG_NEWRULE: {
 		const struct rule *r = e->tag;
-		if (r && r->verdict == V_MASQUERADE)
-			return "CONFIG_NFT_MASQ (masquerade)";
-		for (unsigned i = 0; r && i < r->nmatch; i++)
-			if (r->m[i].type == M_CT_INVALID || r->m[i].type == M_CT_ESTABLISHED)
+		if (r && r->verdict >= V_MASQUERADE && r->verdict != V_RETURN)
+			return r->verdict == V_DNAT ? "CONFIG_NFT_NAT (dnat)" : "CONFIG_NFT_MASQ (masquerade)";
+		for (unsigned i = 0; r && i < r->nmatch; i++) {
+			if (r->m[i].type == M_FIB_LOCAL)
+				return "CONFIG_NFT_FIB_INET (fib daddr type local)";
+			if (r->m[i].type == M_CT_INVALID || r->m[i].type == M_CT_ESTABLISHED || r->m[i].type == M_CT_DNAT)
 				return "CONFIG_NFT_CT (conntrack state matches)";
+		}
 		return "CONFIG_NF_TABLES (meta and payload matches)";
 	}
 	}

@@ -107,9 +107,11 @@ enum obj_state report_state(const struct config *c, const struct state *st, cons
 	enum obj_state s = OBJ_OK;
 	if (o ? obj_foreign(c, st, o) : st->table_exists && !st->table_ours)
 		return OBJ_FOREIGN;
+	/* A forward's or an opening's rules are in the table: its reload is theirs. */
+	bool rules = o && (o->kind == KIND_FORWARD || o->kind == KIND_ALLOW);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *op = &p->ops[i];
-		if (op->owner != o)
+		if (op->owner != o && !(rules && op->type == OP_NFT_LOAD))
 			continue;
 		if (op->type == OP_NETNS_ADD || (op->type == OP_LINK_ADD && o && o->kind == KIND_BRIDGE))
 			s = OBJ_MISSING;
@@ -148,10 +150,9 @@ void report_status_json(const struct config *c, const struct state *st, const st
 	json_key(out, ",", "uplink", c->uplink[0] ? c->uplink : NULL);
 	fprintf(out, ",\"uplink_present\":%s,\"objects\":[",
 		c->uplink[0] && state_link(&st->host, c->uplink) ? "true" : "false");
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++, sep = ",{")
-		json_obj(out, sep, c, st, p, &conf_bridge_at(c, i)->o);
-	for (size_t i = 0; i < c->objs[KIND_NS].n; i++, sep = ",{")
-		json_obj(out, sep, c, st, p, &conf_ns_at(c, i)->o);
+	for (int k = KIND_GLOBAL + 1; k < KIND_COUNT; k++)
+		for (size_t i = 0; i < c->objs[k].n; i++, sep = ",{")
+			json_obj(out, sep, c, st, p, c->objs[k].v[i]);
 	/* The table, forwarding and leftovers: the box as a whole, no config line of its own. */
 	json_obj(out, sep, c, st, p, NULL);
 	putc(']', out);
@@ -258,4 +259,19 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 	for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
 		if (!conf_ns_at(c, k)->bridge && !conf_ns_at(c, k)->has_peer)
 			show_ns(out, c, st, p, conf_ns_at(c, k));
+	/* Forwards and openings: their keys as written. */
+	for (int k = KIND_FORWARD; k <= KIND_ALLOW; k++) {
+		for (size_t i = 0; i < c->objs[k].n; i++) {
+			const struct obj *o = c->objs[k].v[i];
+			const char *sep = ":";
+			fprintf(out, "%s %s", conf_kinds[k].name, o->name);
+			for (int key = 0; key < KEY_COUNT; key++) {
+				if (conf_keys[key].kind == (enum kind)k && o->raw[key]) {
+					fprintf(out, "%s %s %s", sep, conf_keys[key].attr, o->raw[key]);
+					sep = ",";
+				}
+			}
+			verdict(out, c, st, p, o);
+		}
+	}
 }

@@ -4,20 +4,29 @@
 #include <linux/netfilter.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const struct chain_info rule_chains[CHAIN_COUNT] = {
 	[CHAIN_FORWARD] = {"forward", "filter", NF_INET_FORWARD, 0, "filter"},
 	[CHAIN_POSTROUTING] = {"postrouting", "nat", NF_INET_POST_ROUTING, 100, "srcnat"},
+	[CHAIN_PREROUTING] = {"prerouting", "nat", NF_INET_PRE_ROUTING, -100, "dstnat"},
+	/* nft 1.0.6 refuses dstnat on an inet output chain; the number is the same */
+	[CHAIN_OUTPUT] = {"output", "nat", NF_INET_LOCAL_OUT, -100, "-100"},
 };
 
-/* Appends a rule whose n matches (one or two) are on interface names or conntrack state:
- * types t0 and t1, names if0 and if1 (NULL for conntrack). NULL when out of memory. */
-static struct rule *add(struct ruleset *rs, enum chain_id chain, enum verdict v, unsigned n, enum match_type t0,
+/* What add() fills in once memory ran out, so that callers need no check: rs->oom says it. */
+static struct rule sink;
+
+/* Appends a rule whose n matches (none, one or two) are on interface names or conntrack
+ * state: types t0 and t1, names if0 and if1 (NULL for conntrack); more() adds others. */
+static NOINLINE struct rule *add(struct ruleset *rs, enum chain_id chain, enum verdict v, unsigned n, enum match_type t0,
 			const char *if0, enum match_type t1, const char *if1)
 {
+	struct rule *r = &sink;
 	if (grow(&rs->v, &rs->cap, rs->n + 1, sizeof(*rs->v)))
-		return NULL;
-	struct rule *r = &rs->v[rs->n++];
+		rs->oom = true;
+	else
+		r = &rs->v[rs->n++];
 	*r = (struct rule){.chain = chain, .verdict = v, .nmatch = n};
 	r->m[0].type = t0;
 	r->m[0].ifname = if0;
@@ -25,6 +34,143 @@ static struct rule *add(struct ruleset *rs, enum chain_id chain, enum verdict v,
 	r->m[1].ifname = if1;
 	rs->chains |= 1u << chain;
 	return r;
+}
+
+static NOINLINE struct match *more(struct rule *r, enum match_type t)
+{
+	struct match *m = &r->m[r->nmatch++];
+	m->type = t;
+	return m;
+}
+
+/* An address match, when there is an address (family 0: none). */
+static void addr_match(struct rule *r, enum match_type t, const struct prefix *p)
+{
+	if (p->family)
+		more(r, t)->net = *p;
+}
+
+/* meta l4proto P, and th dport lo-hi when lo is a port (tcp dport, as nft says it). */
+static void port_match(struct rule *r, unsigned proto, unsigned lo, unsigned hi)
+{
+	more(r, M_PROTO)->lo = (uint16_t)proto;
+	if (lo) {
+		struct match *m = more(r, M_DPORT);
+		m->lo = (uint16_t)lo;
+		m->hi = (uint16_t)hi;
+	}
+}
+
+static const struct forward *forward_at(const struct config *c, size_t i)
+{
+	return (const struct forward *)c->objs[KIND_FORWARD].v[i];
+}
+
+/*
+ * Port forwards, per forward, family and protocol (tcp 0, udp 1):
+ *   forward:     ct status dnat ip daddr T tcp dport P' accept   at the top: only these get in
+ *   prerouting and output (from the box itself), after
+ *                ip daddr A return   for the box's segment addresses and loopback, so that
+ *                                    only its other addresses, the uplink's, are rewritten:
+ *                fib daddr type local [ip saddr FROM] tcp dport P dnat ip to T[:P']
+ *                (a range moved to other ports: one rule a port)
+ *   postrouting: ct status dnat ip saddr NET ip daddr NET masquerade   for each subnet holding
+ *                a target: hairpin, the reply to a neighbour comes back through the box, where
+ *                it is un-NATed. Others keep their source: the service sees who connects.
+ */
+static void forwards(const struct config *c, struct ruleset *rs)
+{
+	static const struct prefix loopback[] = {{AF_INET, 8, {127}}, {AF_INET6, 128, {[15] = 1}}};
+	size_t nf = c->objs[KIND_FORWARD].n;
+	for (size_t i = 0; i <= c->nsegs && nf; i++) {
+		const struct prefix *v = i < c->nsegs ? c->segs[i].nets : loopback;
+		for (unsigned k = 0; k < (i < c->nsegs ? c->segs[i].nnets : 2); k++) {
+			struct match *m = more(add(rs, CHAIN_PREROUTING, V_RETURN, 0, 0, NULL, 0, NULL), M_DADDR);
+			m->net = v[k];
+			if (i < c->nsegs)
+				m->net.len = (uint8_t)(ip_size(v[k].family) * 8);
+		}
+	}
+	for (size_t i = 0; i < nf; i++) {
+		const struct forward *f = forward_at(c, i);
+		unsigned lo = f->port.lo, hi = f->port.hi, to = f->to.port == lo && hi > lo ? 0 : f->to.port;
+		bool each = to && hi > lo;
+		for (unsigned x = 0; x < 2 * FAM_COUNT; x++) {
+			const struct prefix *t = &f->addr[x / 2];
+			unsigned proto = x & 1 ? IPPROTO_UDP : IPPROTO_TCP;
+			if (!t->family || !(f->proto >> (x & 1) & 1))
+				continue;
+			struct rule *r = add(rs, CHAIN_FORWARD, V_ACCEPT, 1, M_CT_DNAT, NULL, 0, NULL);
+			addr_match(r, M_DADDR, t);
+			port_match(r, proto, to ? to : lo, to ? to + hi - lo : hi);
+			for (unsigned p = lo; p <= hi; p = each ? p + 1 : hi + 1) {
+				for (unsigned j = 0; j < (f->from.n ? f->from.n : 1); j++) {
+					if (f->from.n && fam(f->from.v[j].family) != x / 2)
+						continue;
+					r = add(rs, CHAIN_PREROUTING, V_DNAT, 1, M_FIB_LOCAL, NULL, 0, NULL);
+					if (f->from.n)
+						more(r, M_SADDR)->net = f->from.v[j];
+					port_match(r, proto, p, each ? p : hi);
+					r->to = *t;
+					r->to_port = (uint16_t)(to ? to + p - lo : 0);
+				}
+			}
+		}
+	}
+	/* From the box itself: the output chain holds prerouting's rules again. */
+	for (size_t i = 0, n = rs->n; i < n; i++) {
+		if (rs->v[i].chain != CHAIN_PREROUTING)
+			continue;
+		struct rule r = rs->v[i];	/* add() may move the rules */
+		r.chain = CHAIN_OUTPUT;
+		*add(rs, CHAIN_OUTPUT, V_ACCEPT, 0, 0, NULL, 0, NULL) = r;
+	}
+	for (size_t i = 0; i < c->nsegs; i++) {
+		const struct segment *s = &c->segs[i];
+		for (unsigned k = 0; k < s->nnets; k++) {
+			bool target = false;
+			for (size_t j = 0; j < nf; j++)
+				target |= prefix_contains(&s->nets[k], &forward_at(c, j)->addr[fam(s->nets[k].family)]);
+			if (!target)
+				continue;
+			struct rule *r = add(rs, CHAIN_POSTROUTING, V_MASQUERADE, 1, M_CT_DNAT, NULL, 0, NULL);
+			struct prefix net = prefix_net(&s->nets[k]);
+			addr_match(r, M_SADDR, &net);
+			addr_match(r, M_DADDR, &net);
+		}
+	}
+}
+
+/*
+ * Openings into segment `to`, before its final drop, per allow, family and protocol:
+ *   iifname FROM [ip saddr A] oifname TO [ip daddr B] [meta l4proto P [th dport Q]] accept
+ * A side that is one namespace on a bridge matches its address; then only the families both
+ * such sides have. icmp is ICMP in IPv4 and ICMPv6 in IPv6. One way: replies come back by
+ * the established rule.
+ */
+static void allows(const struct config *c, struct ruleset *rs, const char *to)
+{
+	static const uint8_t l4[] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6};
+	for (size_t i = 0; i < c->objs[KIND_ALLOW].n; i++) {
+		const struct allow *al = (const struct allow *)c->objs[KIND_ALLOW].v[i];
+		if (!al->seg[0] || !al->seg[1] || strcmp(al->seg[1], to))
+			continue;
+		bool has[2] = {al->addr[0][0].family || al->addr[0][1].family, al->addr[1][0].family || al->addr[1][1].family};
+		for (unsigned k = 0; k < (has[0] || has[1] ? FAM_COUNT : 1); k++) {
+			if ((has[0] && !al->addr[0][k].family) || (has[1] && !al->addr[1][k].family))
+				continue;
+			for (unsigned pr = 0; pr < ARRAY_SIZE(l4); pr++) {
+				/* icmp alone: each family's; with an address, that family's only */
+				if (!(al->proto >> (pr < 2 ? pr : 2) & 1) || (pr >= 2 && (has[0] || has[1]) && pr - 2 != k))
+					continue;
+				struct rule *r = add(rs, CHAIN_FORWARD, V_ACCEPT, 1, M_IIFNAME, al->seg[0], 0, NULL);
+				addr_match(r, M_SADDR, &al->addr[0][k]);
+				more(r, M_OIFNAME)->ifname = to;
+				addr_match(r, M_DADDR, &al->addr[1][k]);
+				port_match(r, l4[pr], al->port.lo, al->port.hi);
+			}
+		}
+	}
 }
 
 /*
@@ -46,48 +192,41 @@ static struct rule *add(struct ruleset *rs, enum chain_id chain, enum verdict v,
  */
 int rules_build(const struct config *c, struct ruleset *rs)
 {
-	int err = 0;
 	bool masq = false;
 	*rs = (struct ruleset){0};
+	forwards(c, rs);
 	for (size_t i = 0; i < c->nsegs; i++) {
 		const struct segment *s = &c->segs[i];
 		const char *x = s->ifname;
-		err |= !add(rs, CHAIN_FORWARD, V_DROP, 2, M_IIFNAME, x, M_CT_INVALID, NULL);
-		err |= !add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_OIFNAME, x, M_CT_ESTABLISHED, NULL);
+		add(rs, CHAIN_FORWARD, V_DROP, 2, M_IIFNAME, x, M_CT_INVALID, NULL);
+		add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_OIFNAME, x, M_CT_ESTABLISHED, NULL);
 		if (s->bridged)
-			err |= !add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_IIFNAME, x, M_OIFNAME, x);
+			add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_IIFNAME, x, M_OIFNAME, x);
 		for (size_t j = 0; j < c->nsegs && !s->isolate; j++) {
 			if (j == i || c->segs[j].isolate)
 				continue;
-			err |= !add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_IIFNAME, c->segs[j].ifname, M_OIFNAME, x);
+			add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_IIFNAME, c->segs[j].ifname, M_OIFNAME, x);
 		}
-		err |= !add(rs, CHAIN_FORWARD, V_DROP, 1, M_OIFNAME, x, 0, NULL);
+		allows(c, rs, x);
+		add(rs, CHAIN_FORWARD, V_DROP, 1, M_OIFNAME, x, 0, NULL);
 		for (unsigned k = 0; k < s->nnets && c->uplink[0]; k++)
 			masq |= s->masquerade & (1u << fam(s->nets[k].family));
 	}
 	for (size_t i = 0; i < c->nsegs && masq; i++)
-		err |= !add(rs, CHAIN_POSTROUTING, V_ACCEPT, 1, M_OIFNAME, c->segs[i].ifname, 0, NULL);
+		add(rs, CHAIN_POSTROUTING, V_ACCEPT, 1, M_OIFNAME, c->segs[i].ifname, 0, NULL);
 	for (size_t i = 0; i < c->nsegs && masq; i++) {
 		const struct segment *s = &c->segs[i];
-		for (unsigned k = 0; k < s->nnets; k++) {
-			if (!(s->masquerade & (1u << fam(s->nets[k].family))))
-				continue;
-			struct rule *r = add(rs, CHAIN_POSTROUTING, V_MASQUERADE, 1, M_SADDR, NULL, 0, NULL);
-			if (r)
-				r->m[0].net = prefix_net(&s->nets[k]);
-			err |= !r;
-		}
+		for (unsigned k = 0; k < s->nnets; k++)
+			if (s->masquerade & (1u << fam(s->nets[k].family)))
+				add(rs, CHAIN_POSTROUTING, V_MASQUERADE, 1, M_SADDR, NULL, 0, NULL)->m[0].net =
+					prefix_net(&s->nets[k]);
 	}
-	if (err)
-		return -1;
 
 	struct sbuf text = {0};
 	rules_text(rs, &text);
-	if (text.oom)
-		err = -1;
 	rs->digest = fnv1a(text.buf, text.len);
 	sbuf_free(&text);
-	return err;
+	return rs->oom || text.oom ? -1 : 0;
 }
 
 void rules_free(struct ruleset *rs)
@@ -96,22 +235,26 @@ void rules_free(struct ruleset *rs)
 	*rs = (struct ruleset){0};
 }
 
+static const char *l4_name(unsigned proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_ICMP ? "icmp" : "ipv6-icmp";
+}
+
 void rule_text(const struct rule *r, struct sbuf *out)
 {
-	static const char *const verdicts[] = {"accept", "drop", "masquerade"};
+	static const char *const verdicts[] = {"accept", "drop", "masquerade", "return"};
 	char a[IP_STRLEN];
 	for (unsigned i = 0; i < r->nmatch; i++) {
 		const struct match *m = &r->m[i];
 		switch (m->type) {
 		case M_IIFNAME:
-			sbuf_addf(out, "iifname \"%s\" ", m->ifname);
-			break;
 		case M_OIFNAME:
-			sbuf_addf(out, "oifname \"%s\" ", m->ifname);
+			sbuf_addf(out, "%cifname \"%s\" ", m->type == M_IIFNAME ? 'i' : 'o', m->ifname);
 			break;
 		case M_SADDR:
+		case M_DADDR:
 			/* nft prints a /32 or /128 as a plain address */
-			sbuf_addf(out, "%s saddr %s ", m->net.family == AF_INET6 ? "ip6" : "ip",
+			sbuf_addf(out, "%s %caddr %s ", m->net.family == AF_INET6 ? "ip6" : "ip", m->type == M_SADDR ? 's' : 'd',
 				  m->net.len == ip_size(m->net.family) * 8 ? ip_str(&m->net, a) : prefix_str(&m->net, a));
 			break;
 		case M_CT_INVALID:
@@ -120,9 +263,30 @@ void rule_text(const struct rule *r, struct sbuf *out)
 		case M_CT_ESTABLISHED:
 			sbuf_addf(out, "ct state established,related ");
 			break;
+		case M_FIB_LOCAL:
+			sbuf_addf(out, "fib daddr type local ");
+			break;
+		case M_CT_DNAT:
+			sbuf_addf(out, "ct status dnat ");
+			break;
+		case M_PROTO:
+			/* meta l4proto tcp th dport 80 is tcp dport 80, to nft and to the kernel */
+			sbuf_addf(out, "%s%s ", i + 1 < r->nmatch && m[1].type == M_DPORT ? "" : "meta l4proto ", l4_name(m->lo));
+			break;
+		case M_DPORT:
+			sbuf_addf(out, m->lo == m->hi ? "dport %u " : "dport %u-%u ", m->lo, m->hi);
+			break;
 		}
 	}
-	sbuf_addf(out, "%s", verdicts[r->verdict]);
+	if (r->verdict != V_DNAT) {
+		sbuf_addf(out, "%s", verdicts[r->verdict]);
+		return;
+	}
+	/* dnat ip to 10.0.0.2:80, dnat ip6 to [fd00::2]:80 */
+	bool v6 = r->to.family == AF_INET6, brackets = v6 && r->to_port;
+	sbuf_addf(out, "dnat %s to %s%s%s", v6 ? "ip6" : "ip", brackets ? "[" : "", ip_str(&r->to, a), brackets ? "]" : "");
+	if (r->to_port)
+		sbuf_addf(out, ":%u", r->to_port);
 }
 
 void rules_text(const struct ruleset *rs, struct sbuf *out)

@@ -16,16 +16,22 @@ enum match_type {
 	M_SADDR,
 	M_CT_INVALID,
 	M_CT_ESTABLISHED,	/* established or related */
+	M_DADDR,
+	M_FIB_LOCAL,		/* fib daddr type local: addressed to the box */
+	M_CT_DNAT,		/* ct status dnat */
+	M_PROTO,		/* meta l4proto: lo */
+	M_DPORT,		/* th dport lo-hi, after an M_PROTO */
 };
 
 struct match {
 	enum match_type type;
 	const char *ifname;
 	struct prefix net;
+	uint16_t lo, hi;
 };
 
-enum verdict { V_ACCEPT, V_DROP, V_MASQUERADE };
-enum chain_id { CHAIN_FORWARD, CHAIN_POSTROUTING, CHAIN_COUNT };
+enum verdict { V_ACCEPT, V_DROP, V_MASQUERADE, V_RETURN, V_DNAT };
+enum chain_id { CHAIN_FORWARD, CHAIN_POSTROUTING, CHAIN_PREROUTING, CHAIN_OUTPUT, CHAIN_COUNT };
 
 struct chain_info {
 	const char *name, *type;
@@ -39,8 +45,10 @@ extern const struct chain_info rule_chains[CHAIN_COUNT];
 struct rule {
 	enum chain_id chain;
 	unsigned nmatch;
-	struct match m[3];
+	struct match m[6];
 	enum verdict verdict;
+	struct prefix to;	/* V_DNAT: the target... */
+	uint16_t to_port;	/* ...and its port, 0 to keep the port */
 };
 
 struct ruleset {
@@ -48,6 +56,7 @@ struct ruleset {
 	size_t n, cap;
 	unsigned chains;	/* bit per chain_id that has rules */
 	uint32_t digest;	/* of the rendered text: tells an up-to-date table apart */
+	bool oom;
 };
 
 int rules_build(const struct config *c, struct ruleset *rs);

@@ -384,8 +384,130 @@ void check_bridge(struct config *c, struct obj *o, struct diag *d)
 	segment_defaults(c, o, KEY_BR_MASQUERADE, &b->masquerade, &b->isolate, d);
 }
 
+/* ---- port forwards and openings ---- */
+
+static void derive_segments(struct config *c, struct diag *d);
+
+/* A key the object cannot do without. */
+static bool needs(const struct obj *o, enum key_id k, struct diag *d)
+{
+	if (!o->at[k] && !o->unknown_key)
+		diag_err(d, o->line, "%s has no %s: '%s' (expected %s.%s.%s = %s)", conf_kinds[o->kind].noun,
+			 conf_keys[k].attr, o->name, conf_kinds[o->kind].name, o->name, conf_keys[k].attr,
+			 conf_keys[k].expect);
+	return o->at[k] && !o->bad[k];
+}
+
+/* The segment whose subnet holds addr, or NULL. */
+static const struct segment *segment_of(const struct config *c, const struct prefix *addr)
+{
+	for (size_t i = 0; i < c->nsegs; i++)
+		if (containing(c->segs[i].nets, c->segs[i].nnets, addr))
+			return &c->segs[i];
+	return NULL;
+}
+
+/* Each family's target: the namespace's first address of it, or the address given; only
+ * the families of `from`, when given. */
+void check_forward(struct config *c, struct obj *o, struct diag *d)
+{
+	struct forward *f = (struct forward *)o;
+	char key[KEYNAME_SIZE], a[KEYNAME_SIZE];
+	const char *why = NULL;
+	derive_segments(c, d);
+	if (!f->proto)
+		f->proto = PROTO_TCP;
+	if (!needs(o, KEY_FWD_PORT, d) | !needs(o, KEY_FWD_TO, d) || o->bad[KEY_FWD_FROM])
+		return;
+	unsigned fams = f->from.n ? 0 : 3, n = f->port.hi - f->port.lo + 1;
+	for (unsigned i = 0; i < f->from.n; i++)
+		fams |= 1u << fam(f->from.v[i].family);
+	const struct netns *ns = f->to.ns[0] ? conf_ns(c, f->to.ns) : NULL;
+	for (unsigned i = 0; ns && i < ns->addrs.n; i++) {
+		struct prefix *t = &f->addr[fam(ns->addrs.v[i].family)];
+		if (!t->family && fams >> fam(ns->addrs.v[i].family) & 1) {
+			*t = ns->addrs.v[i];
+			t->len = (uint8_t)(ip_size(t->family) * 8);
+		}
+	}
+	if (!ns && !f->to.ns[0] && fams >> fam(f->to.addr.family) & 1)
+		f->addr[fam(f->to.addr.family)] = f->to.addr;
+	for (unsigned k = 0; k < FAM_COUNT; k++)
+		if (f->addr[k].family && !segment_of(c, &f->addr[k]))
+			why = "not inside a segment's subnet";
+	if (f->to.ns[0] && !ns)
+		why = "no such namespace";
+	else if (!f->addr[FAM_V4].family && !f->addr[FAM_V6].family)
+		why = f->from.n ? "no address of the family of from" : "the namespace has no address";
+	else if (f->to.port && f->to.port != f->port.lo && n > 1 && (n > FWD_SHIFT_MAX || f->to.port + n - 1 > 65535))
+		why = "a range moved to other ports is one rule a port: at most 256, ending at 65535";
+	if (why) {
+		memset(f->addr, 0, sizeof(f->addr));	/* forwards nothing: no clash with later ones */
+		diag_err(d, o->at[KEY_FWD_TO], "bad target in %s: '%s' (%s; expected %s)", keyname(o, KEY_FWD_TO, key),
+			 o->raw[KEY_FWD_TO], why, conf_keys[KEY_FWD_TO].expect);
+		return;
+	}
+	/* Per family and protocol, a port goes to one target only. */
+	for (size_t i = 0; c->objs[KIND_FORWARD].v[i] != o; i++) {
+		const struct forward *g = (const struct forward *)c->objs[KIND_FORWARD].v[i];
+		bool both = (f->addr[0].family && g->addr[0].family) || (f->addr[1].family && g->addr[1].family);
+		if (both && f->proto & g->proto && f->port.lo <= g->port.hi && g->port.lo <= f->port.hi) {
+			diag_err(d, o->at[KEY_FWD_PORT], "port forwarded twice in %s: '%s' (already by %s on line %u; expected each port once per protocol)",
+				 keyname(o, KEY_FWD_PORT, key), o->raw[KEY_FWD_PORT], keyname(&g->o, KEY_FWD_PORT, a),
+				 line_of(&g->o, KEY_FWD_PORT));
+			return;
+		}
+	}
+}
+
+/* Each side: a bridge, a peer namespace (its segment), or one namespace on a bridge (the
+ * bridge, and its address of each family). */
+void check_allow(struct config *c, struct obj *o, struct diag *d)
+{
+	struct allow *al = (struct allow *)o;
+	char key[KEYNAME_SIZE];
+	unsigned has[2] = {0, 0};	/* families with an address, per side */
+	if (!al->proto)
+		al->proto = PROTO_TCP | PROTO_UDP;
+	bool ok = needs(o, KEY_AL_FROM, d) & needs(o, KEY_AL_TO, d);
+	for (int s = 0; s < 2 && ok; s++) {
+		enum key_id k = s ? KEY_AL_TO : KEY_AL_FROM;
+		const char *name = al->side_name[s];
+		const struct netns *ns = conf_ns(c, name);
+		if (conf_bridge(c, name))
+			al->seg[s] = conf_bridge(c, name)->o.name;
+		else if (ns && (ns->bridge || ns->has_peer))
+			al->seg[s] = ns->bridge ? ns->bridge->o.name : ns->hostif;
+		for (unsigned i = 0; !conf_bridge(c, name) && ns && ns->bridge && i < ns->addrs.n; i++) {
+			unsigned f = fam(ns->addrs.v[i].family);
+			if (!(has[s] >> f & 1))
+				al->addr[s][f] = ns->addrs.v[i];
+			al->addr[s][f].len = (uint8_t)(ip_size(al->addr[s][f].family) * 8);
+			has[s] |= 1u << f;
+		}
+		if (!al->seg[s]) {
+			diag_err(d, o->at[k], "unknown segment in %s: '%s' (expected %s)", keyname(o, k, key), name,
+				 conf_keys[k].expect);
+			ok = false;
+		}
+	}
+	const char *why = !ok ? NULL
+			  : !strcmp(al->seg[0], al->seg[1]) ? "one segment, whose neighbours talk freely; expected two segments"
+			  : has[0] && has[1] && !(has[0] & has[1])
+			  ? "the two namespaces have no address family in common; expected addresses of one family on both"
+			  : NULL;
+	if (why)
+		diag_err(d, o->at[KEY_AL_TO], "bad opening in %s: '%s' (%s)", keyname(o, KEY_AL_TO, key), o->raw[KEY_AL_TO],
+			 why);
+	if (al->port.lo && al->proto & PROTO_ICMP)
+		diag_err(d, o->at[KEY_AL_PORT], "port with icmp in %s: '%s' (expected tcp or udp only with a port)",
+			 keyname(o, KEY_AL_PORT, key), o->raw[KEY_AL_PORT]);
+}
+
 static void derive_segments(struct config *c, struct diag *d)
 {
+	if (c->segs)
+		return;	/* derived already, for a kind checked after the namespaces */
 	c->segs = calloc(c->objs[KIND_BRIDGE].n + c->objs[KIND_NS].n + 1, sizeof(*c->segs));
 	if (!c->segs) {
 		diag_err(d, 0, "out of memory");

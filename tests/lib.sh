@@ -53,7 +53,8 @@ fake_uplink() {
 
 # A config file from standard input, in a temporary directory removed at exit.
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+SERVERS=()	# serve()'s, which would outlive the sandbox
+trap 'kill "${SERVERS[@]}" 2>/dev/null; rm -rf "$TMP"' EXIT
 conf() {
 	cat >"$TMP/$1.conf"
 	echo "$TMP/$1.conf"
@@ -191,6 +192,47 @@ tcp_connects6() {
 	kill $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	[ "$got" = hello ]
+}
+
+# run_in WHERE CMD...: CMD in namespace WHERE, or on the host for "host".
+run_in() {
+	local where=$1
+	shift
+	if [ "$where" = host ]; then "$@"; else ip netns exec "$where" "$@"; fi
+}
+
+# serve NS PORT [UDP]: servers of both families in NS that answer each connection (or
+# datagram) with "NS/PORT PEER": who was reached, and whom it saw. Killed at exit: they would
+# outlive the sandbox (see the trap above).
+serve() {
+	local ns=$1 port=$2 p=${3:-TCP} f
+	for f in 4 6; do
+		ip netns exec "$ns" socat "$p$f-LISTEN:$port,fork,reuseaddr$([ $f = 6 ] && echo ,ipv6only=1)" \
+			SYSTEM:"echo $ns/$port \$SOCAT_PEERADDR" 2>/dev/null &
+		SERVERS+=($!)
+	done
+}
+# serving NS PORT [UDP]: both servers listen.
+serving() {
+	local opt=-Hltn
+	[ "${3:-}" = UDP ] && opt=-Hlun
+	for _ in $(seq 100); do
+		[ "$(in_ns "$1" ss $opt "sport = :$2" | wc -l)" -ge 2 ] && return 0
+		sleep 0.05
+	done
+}
+# answer FROM ADDR PORT [UDP]: the answer a client in FROM gets at ADDR:PORT ("" for none), an
+# IPv6 peer in short form.
+answer() {
+	local from=$1 addr=$2 port=$3 p=${4:-TCP} out
+	case $addr in *:*) addr="[$addr]" ;; esac
+	if [ "$p" = UDP ]; then
+		out=$(echo x | run_in "$from" timeout 4 socat -T 2 - "UDP:$addr:$port" 2>/dev/null)
+	else
+		out=$(run_in "$from" timeout 4 socat -T 2 - "TCP:$addr:$port,connect-timeout=2" </dev/null 2>/dev/null)
+	fi
+	set -- $out
+	case ${2:-} in \[*) echo "$1 $(v6short "$2")" ;; *) echo "$out" ;; esac
 }
 
 # ---- state dumps ----

@@ -220,4 +220,28 @@ same "v4-only again: IPv6 forwarding off, the note gone" "0 " \
 same "v4-only again: the uplink's accept_ra back to 1" "1" "$(cat /proc/sys/net/ipv6/conf/eth0/accept_ra)"
 ok "down" "$BOXNET" -c "$TMP/d7-v4-only-again.conf" down
 same "down leaves only the test's own objects" "inet" "$(ls /run/netns)"
+
+# ---- port forwards and openings: added, changed, removed, each up a fresh build's box ----
+FBASE='uplink = eth0
+bridge.lan.address = 172.30.0.1/24 fd00:30::1/64
+ns.web.bridge = lan
+ns.web.address = 172.30.0.2/24 fd00:30::2/64
+bridge.iot.address = 172.31.0.1/24'
+printf '%s\n' "$FBASE" >"$TMP/f1-none.conf"
+printf '%s\n' "$FBASE" 'forward.http.port = 8080' 'forward.http.to = web:80' >"$TMP/f2-forward.conf"
+printf '%s\n' "$FBASE" 'forward.http.port = 8081-8082' 'forward.http.to = web:90' 'forward.http.proto = tcp udp' \
+	'forward.http.from = 2001:db8::/32' 'allow.a.from = iot' 'allow.a.to = web' >"$TMP/f3-changed.conf"
+cp "$TMP/f1-none.conf" "$TMP/f4-none-again.conf"
+ok "forwards: up without any" "$BOXNET" -c "$TMP/f1-none.conf" up
+for c in f2-forward f3-changed f4-none-again; do
+	ok "$c: up" "$BOXNET" -c "$TMP/$c.conf" up
+	same "$c: the box is what a fresh build of this config gives" "$(fresh_box "$TMP/$c.conf")" "$(snapshot)"
+	expect_exit "$c: status is content" 0 "$BOXNET" -c "$TMP/$c.conf" status
+	handles=$(nft -a list table inet boxnet)
+	ok "$c: a second up changes nothing" grep -q "up: 0 changes" <("$BOXNET" -c "$TMP/$c.conf" up -v 2>&1)
+	same "$c: the table is untouched, handles included" "$handles" "$(nft -a list table inet boxnet)"
+done
+same "forwards removed: no nat chain but postrouting's" "postrouting" \
+	"$(nft -j list table inet boxnet | jq -r '[.nftables[].chain | select(.type == "nat") | .name] | join(" ")')"
+ok "down" "$BOXNET" -c "$TMP/f4-none-again.conf" down
 done_testing

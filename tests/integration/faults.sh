@@ -224,4 +224,42 @@ same "resolv.conf: the down that had no such operation left the box clean" "$cle
 n=$(ops "$N" up)
 "$BOXNET" -c "$N" down
 killed "resolv.conf: " "$N" "$n" $((n - 1)) "$n"
+
+# ---- port forwards and openings: their rules ride in the one nftables transaction, which a
+# fault anywhere undoes with the rest (each of its messages counts as an operation) ----
+F=$(conf forwards <<'EOC'
+uplink = eth0
+bridge.lan.address = 172.30.0.1/24 fd00:30::1/64
+ns.web.bridge = lan
+ns.web.address = 172.30.0.2/24 fd00:30::2/64
+bridge.iot.address = 172.31.0.1/24
+forward.http.port = 80
+forward.http.to = web
+forward.alt.port = 8000-8002
+forward.alt.to = web:9000
+forward.alt.proto = tcp udp
+allow.mqtt.from = iot
+allow.mqtt.to = web
+allow.mqtt.port = 1883
+allow.ping.from = iot
+allow.ping.to = lan
+allow.ping.proto = icmp
+EOC
+)
+F2=$(sed 's/^forward.http.port = 80$/forward.http.port = 8080/; /^allow.ping/d' "$F" | conf forwards2)
+n=$(ops "$F" up)
+ok "forwards: a fresh build of a config with forwards takes some operations ($n)" test "${n:-0}" -gt 10
+ok "forwards: down" "$BOXNET" -c "$F" down
+failing "$n" "$F" "$clean" "forwards, fresh build"
+same "forwards: the run that had no such operation built what a fresh build gives" "$(fresh_box "$F")" \
+	"$(snapshot)"
+n=$(ops "$F2" up)
+ok "forwards: changing a forward and dropping an opening takes the table's messages ($n)" test "${n:-0}" -gt 10
+ok "forwards: back to the first config" "$BOXNET" -c "$F" up
+built_f=$(snapshot)
+failing "$n" "$F2" "$built_f" "forwards changed"
+same "forwards: the run that had no such operation gave what a fresh build of the new config gives" \
+	"$(fresh_box "$F2")" "$(snapshot)"
+ok "forwards: down" "$BOXNET" -c "$F2" down
+same "forwards: and down leaves the box clean" "$clean" "$(snapshot)"
 done_testing

@@ -55,6 +55,15 @@ vg "status" -c "$A" status
 vg "up, converging to another config" -c "$B" up
 vg "down" -c "$B" down
 vg "down, nothing there" -c "$B" down
+# Port forwards and openings: their keys, rules, status reports, and a table recognised.
+F=$ROOT/tests/plan/forwards.conf
+vg "check, a bad forward" -c "$ROOT/tests/bad/fwd-twice-overlap.conf" check
+vg "plan, forwards" -c "$F" plan
+vg "up, forwards" -c "$F" up
+vg "status, forwards up to date" -c "$F" status
+vg "status -j, forwards" -c "$F" status -j
+vg "show, forwards" -c "$F" show
+vg "down, forwards" -c "$F" down
 # The paths that undo: a failure midway and near the end (the test build's hook).
 FB=$ROOT/build/faults/boxnet
 if [ -x "$FB" ]; then

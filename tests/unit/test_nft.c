@@ -291,8 +291,60 @@ static void test_compare(struct unit *u, const struct ruleset *rs)
 	free_rules(&cp);
 }
 
+/* A port forward and its hairpin, encoded: the expressions nft 1.0.6 generates for them
+ * (nft --debug=netlink), and the nat expression as the kernel dumps it back. */
+static void test_forward(struct unit *u)
+{
+	struct config c = {.file = "t.conf"};
+	struct diag d = {.file = "t.conf"};
+	struct ruleset rs;
+	struct talk t = {0};
+	struct walk w = {0}, fib = {0}, hairpin = {0};
+	const char *text = "uplink = eth0\nbridge.br0.address = 10.0.0.1/24\nforward.h.port = 8080\n"
+			   "forward.h.to = 10.0.0.2:80\nforward.h.from = 192.0.2.0/24\n";
+	static const char *const dnat[] = {"fib",	"cmp", "meta", "cmp",	    "payload",	 "cmp", "meta",
+					   "cmp",	"payload", "cmp", "immediate", "immediate", "nat"};
+	static const char *const hp[] = {"ct", "bitwise", "cmp", "meta", "cmp", "payload", "cmp", "payload", "cmp", "masq"};
+
+	conf_parse(&c, text, strlen(text), &d);
+	conf_validate(&c, &d);
+	CHECK(u, d.errors == 0 && rules_build(&c, &rs) == 0, "a forward builds");
+	CHECK(u, nft_put_load(&t, &rs, "boxnet 12345678", false, false) == 0, "and encodes");
+	size_t len = t.len > t.last ? t.last + NLMSG_ALIGN(((struct nlmsghdr *)(t.buf + t.last))->nlmsg_len) : 0;
+	int left = (int)len;
+	for (const struct nlmsghdr *nlh = (const void *)t.buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		w.chains += (nlh->nlmsg_type & 0xff) == NFT_MSG_NEWCHAIN;
+		if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWRULE)
+			continue;
+		read_rule(&w, nlh);
+		if (!strcmp(w.names[0], "fib"))
+			fib = w;
+		if (!strcmp(w.names[0], "ct") && !strcmp(w.names[w.n - 1], "masq"))
+			hairpin = w;
+	}
+	CHECK(u, w.chains == 4, "forward, postrouting, prerouting and output chains (%u)", w.chains);
+	bool same = fib.n == ARRAY_SIZE(dnat);
+	for (unsigned i = 0; same && i < fib.n; i++)
+		same = !strcmp(fib.names[i], dnat[i]);
+	CHECK(u, same, "dnat rule: fib cmp, nfproto, saddr, l4proto, dport, two immediates, nat");
+	uint32_t local = 2;	/* RTN_LOCAL, host order */
+	CHECK(u, fib.cmp_len[1] == 4 && !memcmp(fib.cmp[1], &local, 4), "fib daddr type local: RTN_LOCAL in host order");
+	CHECK(u, fib.cmp_len[7] == 1 && fib.cmp[7][0] == 6, "meta l4proto tcp");
+	CHECK(u, fib.cmp_len[9] == 2 && !memcmp(fib.cmp[9], "\x1f\x90", 2), "tcp dport 8080 in network order");
+	same = hairpin.n == ARRAY_SIZE(hp);
+	for (unsigned i = 0; same && i < hairpin.n; i++)
+		same = !strcmp(hairpin.names[i], hp[i]);
+	CHECK(u, same, "hairpin: ct status dnat, one nfproto for saddr and daddr, masq");
+	free(t.buf);
+	free(t.reqs);
+	rules_free(&rs);
+	diag_free(&d);
+	conf_free(&c);
+}
+
 void test_nft(struct unit *u)
 {
+	test_forward(u);
 	struct config c = {.file = "t.conf"};
 	struct diag d = {.file = "t.conf"};
 	struct ruleset rs;
