@@ -17,9 +17,14 @@
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
 
-static void ns_path(char *buf, size_t size, const char *name)
+/* One buffer for every caller: a path on each caller's stack cost each a stack-protector
+ * check. Nothing runs concurrently here (the helper process that creates namespaces has a copy
+ * of its own), and no caller asks for a second path while it uses the first. */
+const char *netns_path(const char *name)
 {
-	snprintf(buf, size, "%s/%s", NETNS_DIR, name);
+	static char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s/%s", NETNS_DIR, name);
+	return buf;
 }
 
 int netns_prepare_dir(void)
@@ -77,8 +82,7 @@ static int mark_lo(const char *mark)
 
 int netns_create(const char *name, const char *mark)
 {
-	char path[PATH_MAX];
-	ns_path(path, sizeof(path), name);
+	const char *path = netns_path(name);
 	/* The mount point: a new empty file, or one that a creator killed before mount() left. */
 	if (mknod(path, S_IFREG, 0) < 0) {
 		if (errno != EEXIST || is_netns(path) || unlink(path) < 0 || mknod(path, S_IFREG, 0) < 0)
@@ -97,8 +101,7 @@ int netns_create(const char *name, const char *mark)
 
 int netns_open(const char *name)
 {
-	char path[PATH_MAX];
-	ns_path(path, sizeof(path), name);
+	const char *path = netns_path(name);
 	/* openat(), not open(): musl's open() follows O_CLOEXEC with an fcntl(), for kernels
 	 * older than boxnet's; here once per namespace. */
 	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
@@ -112,8 +115,7 @@ int netns_enter(int fd)
 
 int netns_delete(const char *name)
 {
-	char path[PATH_MAX];
-	ns_path(path, sizeof(path), name);
+	const char *path = netns_path(name);
 	/* The kernel frees the namespace later, once nothing holds it. */
 	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		return -errno;
@@ -124,8 +126,8 @@ int netns_delete(const char *name)
 
 int netns_restore(const char *name, int fd)
 {
-	char path[PATH_MAX], self[64];
-	ns_path(path, sizeof(path), name);
+	char self[64];
+	const char *path = netns_path(name);
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (f < 0)
@@ -141,15 +143,12 @@ int netns_restore(const char *name, int fd)
 
 bool netns_exists(const char *name)
 {
-	char path[PATH_MAX];
-	ns_path(path, sizeof(path), name);
-	return is_netns(path);
+	return is_netns(netns_path(name));
 }
 
 bool netns_is_debris(const char *name)
 {
-	char path[PATH_MAX];
 	struct stat sb;
-	ns_path(path, sizeof(path), name);
+	const char *path = netns_path(name);
 	return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0 && !is_netns(path);
 }

@@ -6,6 +6,8 @@
 
 #define NETNS_DIR "/run/netns"
 
+/* NETNS_DIR/name, in a buffer that the next call overwrites. */
+const char *netns_path(const char *name);
 /* Creates /run/netns as a shared mount point, so unmounts propagate everywhere. */
 int netns_prepare_dir(void);
 /* Creates namespace name, its lo up and marked (alias mark) before it gets its name, and

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,10 +308,8 @@ static bool ns_is_ours(const struct ns_state *ns)
 /* Is /run/netns/name the namespace boxnet runs in? Never stale, never deleted. */
 static bool ns_is_self(const struct state *st, const char *name)
 {
-	char path[PATH_MAX];
 	struct stat sb;
-	snprintf(path, sizeof(path), "%s/%s", NETNS_DIR, name);
-	return stat(path, &sb) == 0 && (unsigned long long)sb.st_ino == st->self_ino;
+	return stat(netns_path(name), &sb) == 0 && (unsigned long long)sb.st_ino == st->self_ino;
 }
 
 /* Opens the namespace's socket from inside it, and stays there: one after another, the
