@@ -699,53 +699,55 @@ static void undo(struct exec *x)
 
 void op_describe(const struct op *o, struct sbuf *s)
 {
+	/* A format per op, filled from x, y and z below: one call, not one per op. printf
+	 * ignores the arguments a format does not use. */
+	static const char *const words[] = {
+		[OP_FORWARD_OFF] = "switch IPv%s forwarding off",
+		[OP_NFT_DEL] = "delete nftables table " NFT_FAMILY " " NFT_TABLE,
+		[OP_NETNS_ADD] = "create namespace %s",
+		[OP_LINK_PARK] = "take interface %s%s%s down, out of the way",
+		[OP_LINK_PURGE] = "delete the interfaces boxnet no longer needs",
+		[OP_LINK_DEL] = "delete interface %s",
+		[OP_LINK_ADD] = "create %s %s",
+		[OP_LINK_SET] = "set up interface %s",
+		[OP_ADDR_DEL] = "delete address %s from %s",
+		[OP_ADDR_ADD] = "add address %s to %s",
+		[OP_NET_ROUTE_ADD] = "add route to the subnet of %s dev %s",
+		[OP_ROUTE_DEL] = "delete default route",
+		[OP_ROUTE_ADD] = "add default route via %s dev %s",
+		[OP_NFT_LOAD] = "load nftables table " NFT_FAMILY " " NFT_TABLE,
+		[OP_FORWARD_ON] = "switch IPv%s forwarding on",
+		[OP_NETNS_DEL] = "delete namespace %s",
+	};
 	char a[IP_STRLEN];
-	const char *ns = o->where->name;
+	const char *ns = o->where->name, *x = o->ifname, *y = o->ifname, *z = NULL;
 	switch (o->type) {
 	case OP_NETNS_ADD:
 	case OP_NETNS_DEL:
-		sbuf_addf(s, "%s namespace %s", o->type == OP_NETNS_ADD ? "create" : "delete", ns);
-		return;
+		x = ns;
+		ns = NULL;	/* said already */
+		break;
 	case OP_LINK_ADD:
 		if (o->peer) {
 			const struct veth_ends e = veth_ends(o);
 			sbuf_addf(s, "create veth pair %s (host) and %s (namespace %s)", e.host, e.inside, e.ns);
 			return;
 		}
-		sbuf_addf(s, "create %s %s", o->kind, o->ifname);
-		break;
-	case OP_LINK_DEL:
-		sbuf_addf(s, "delete interface %s", o->ifname);
+		x = o->kind;
 		break;
 	case OP_LINK_PARK:
-		sbuf_addf(s, "take interface %s%s%s down, out of the way", o->ifname, ns ? " in namespace " : "",
-			  ns ? ns : "");
-		return;
-	case OP_LINK_PURGE:
-		sbuf_addf(s, "delete the interfaces boxnet no longer needs");
-		break;
-	case OP_LINK_SET:
-		sbuf_addf(s, "set up interface %s", o->ifname);
+		/* The namespace before the rest of the sentence. */
+		y = ns ? " in namespace " : "";
+		z = ns ? ns : "";
+		ns = NULL;
 		break;
 	case OP_ADDR_ADD:
 	case OP_ADDR_DEL:
-		sbuf_addf(s, "%s address %s %s %s", o->type == OP_ADDR_ADD ? "add" : "delete", prefix_str(&o->addr, a),
-			  o->type == OP_ADDR_ADD ? "to" : "from", o->ifname);
-		break;
 	case OP_NET_ROUTE_ADD:
-		sbuf_addf(s, "add route to the subnet of %s dev %s", prefix_str(&o->addr, a), o->ifname);
+		x = prefix_str(&o->addr, a);
 		break;
 	case OP_ROUTE_ADD:
-		sbuf_addf(s, "add default route via %s dev %s", ip_str(&o->addr, a), o->ifname);
-		break;
-	case OP_ROUTE_DEL:
-		sbuf_addf(s, "delete default route");
-		break;
-	case OP_NFT_LOAD:
-		sbuf_addf(s, "load nftables table %s %s", NFT_FAMILY, NFT_TABLE);
-		break;
-	case OP_NFT_DEL:
-		sbuf_addf(s, "delete nftables table %s %s", NFT_FAMILY, NFT_TABLE);
+		x = ip_str(&o->addr, a);
 		break;
 	case OP_DNS_WRITE:
 	case OP_DNS_DEL:
@@ -753,12 +755,14 @@ void op_describe(const struct op *o, struct sbuf *s)
 		return;
 	case OP_FORWARD_ON:
 	case OP_FORWARD_OFF:
-		sbuf_addf(s, "switch IPv%c forwarding %s", o->addr.family == AF_INET6 ? '6' : '4',
-			  o->type == OP_FORWARD_ON ? "on" : "off");
-		if (o->ifname)
-			sbuf_addf(s, " (accept_ra of %s %s)", o->ifname, o->type == OP_FORWARD_ON ? "to 2" : "back to 1");
+		x = o->addr.family == AF_INET6 ? "6" : "4";
+		break;
+	default:
 		break;
 	}
+	sbuf_addf(s, words[o->type], x, y, z);
+	if (o->ifname && (o->type == OP_FORWARD_ON || o->type == OP_FORWARD_OFF))
+		sbuf_addf(s, " (accept_ra of %s %s)", o->ifname, o->type == OP_FORWARD_ON ? "to 2" : "back to 1");
 	/* Where it is done, unless on the host (the firewall and forwarding always are). */
 	if (ns)
 		sbuf_addf(s, " in namespace %s", ns);
