@@ -508,6 +508,16 @@ static uint32_t data_u32(const void *p, size_t len, uint16_t type)
 	return a && mnl_attr_get_payload_len(a) == 4 ? ntohl(mnl_attr_get_u32(a)) : UINT32_MAX;
 }
 
+/* The one attribute of this type inside the nested attribute a (NULL: none). */
+static const struct nlattr *inner(const struct nlattr *a, uint16_t type)
+{
+	return a ? only_attr(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a), type) : NULL;
+}
+
+/* The expressions summarize() knows, by name; X_OTHER for any other. */
+enum { X_COUNTER, X_META, X_CMP, X_CT, X_BITWISE, X_LOOKUP, X_IMMEDIATE, X_OTHER };
+static const char expr_names[X_OTHER][10] = {"counter", "meta", "cmp", "ct", "bitwise", "lookup", "immediate"};
+
 /* The rule's expressions in one of the shapes struct nft_other_rule describes; false for
  * any other. */
 static bool summarize(const unsigned char *p, size_t len, struct nft_other_rule *r)
@@ -519,48 +529,44 @@ static bool summarize(const unsigned char *p, size_t len, struct nft_other_rule 
 	for (size_t off = 0; off < len; off += NLA_ALIGN(e->nla_len)) {
 		if (!(e = attr_at(p, len, off)))
 			return false;
-		const void *ep = mnl_attr_get_payload(e);
-		size_t el = mnl_attr_get_payload_len(e);
-		const struct nlattr *name = only_attr(ep, el, NFTA_EXPR_NAME), *data = only_attr(ep, el, NFTA_EXPR_DATA);
+		const struct nlattr *name = inner(e, NFTA_EXPR_NAME), *data = inner(e, NFTA_EXPR_DATA);
 		if (!name || verdict || mnl_attr_validate(name, MNL_TYPE_NUL_STRING) < 0)
 			return false;
-		const char *n = mnl_attr_get_str(name);
+		unsigned x = 0;
+		while (x < X_OTHER && strcmp(mnl_attr_get_str(name), expr_names[x]))
+			x++;
 		const void *dp = data ? mnl_attr_get_payload(data) : NULL;
 		size_t dl = data ? mnl_attr_get_payload_len(data) : 0;
-		if (!strcmp(n, "counter"))
+		if (x == X_COUNTER)
 			continue;
 		if (!data)
 			return false;
-		if (!strcmp(n, "meta") && !meta && r->match == OTHER_ANY && !ct) {
+		if (x == X_META && !meta && r->match == OTHER_ANY && !ct) {
 			meta = data_u32(dp, dl, NFTA_META_KEY);
 			if (meta != NFT_META_IIFNAME && meta != NFT_META_OIFNAME)
 				return false;
-		} else if (!strcmp(n, "cmp") && meta) {
-			const struct nlattr *cd = only_attr(dp, dl, NFTA_CMP_DATA);
-			const struct nlattr *v = cd ? only_attr(mnl_attr_get_payload(cd), mnl_attr_get_payload_len(cd),
-								  NFTA_DATA_VALUE) : NULL;
+		} else if (x == X_CMP && meta) {
+			const struct nlattr *v = inner(only_attr(dp, dl, NFTA_CMP_DATA), NFTA_DATA_VALUE);
 			if (data_u32(dp, dl, NFTA_CMP_OP) != NFT_CMP_EQ || !v || mnl_attr_get_payload_len(v) > 16)
 				return false;
 			r->match = meta == NFT_META_IIFNAME ? OTHER_IIF : OTHER_OIF;
 			r->len = (uint8_t)mnl_attr_get_payload_len(v);
 			memcpy(r->data, mnl_attr_get_payload(v), r->len);
 			meta = 0;
-		} else if (!strcmp(n, "ct") && r->match == OTHER_ANY && !meta && !ct) {
+		} else if (x == X_CT && r->match == OTHER_ANY && !meta && !ct) {
 			if (data_u32(dp, dl, NFTA_CT_KEY) != NFT_CT_STATE)
 				return false;
 			ct = true;
-		} else if (ct && (!strcmp(n, "bitwise") || !strcmp(n, "cmp"))) {
+		} else if (ct && (x == X_BITWISE || x == X_CMP)) {
 			continue;	/* ct state established,related: taken as it reads */
-		} else if (ct && !strcmp(n, "lookup")) {
+		} else if (ct && x == X_LOOKUP) {
 			/* ct state vmap { established : accept, ... }, or ct state { established, ... } */
 			if (data_u32(dp, dl, NFTA_LOOKUP_DREG) == NFT_REG_VERDICT) {
 				r->verdict = NF_ACCEPT;
 				verdict = true;
 			}
-		} else if (!strcmp(n, "immediate") && !meta && data_u32(dp, dl, NFTA_IMMEDIATE_DREG) == NFT_REG_VERDICT) {
-			const struct nlattr *id = only_attr(dp, dl, NFTA_IMMEDIATE_DATA);
-			const struct nlattr *vd = id ? only_attr(mnl_attr_get_payload(id), mnl_attr_get_payload_len(id),
-								  NFTA_DATA_VERDICT) : NULL;
+		} else if (x == X_IMMEDIATE && !meta && data_u32(dp, dl, NFTA_IMMEDIATE_DREG) == NFT_REG_VERDICT) {
+			const struct nlattr *vd = inner(only_attr(dp, dl, NFTA_IMMEDIATE_DATA), NFTA_DATA_VERDICT);
 			if (!vd)
 				return false;
 			const void *vp = mnl_attr_get_payload(vd);
