@@ -411,8 +411,13 @@ int main(int argc, char **argv)
 	for (int fd = 0; fd < 3; fd++)
 		if ((std[fd].revents & POLLNVAL) && open("/dev/null", O_RDWR) < 0 && open("/", O_RDONLY) < 0)
 			return EXIT_KERNEL;
-	/* A closed pipe fails a message's write; it must not kill boxnet midway. */
-	signal(SIGPIPE, SIG_IGN);
+	/* A closed pipe fails a message's write; it must not kill boxnet midway. Blocked, not
+	 * ignored: the same EPIPE, without sigaction()'s 700 bytes in a static build; boxnet
+	 * runs no other program that could inherit the mask. */
+	sigset_t sigpipe;
+	sigemptyset(&sigpipe);
+	sigaddset(&sigpipe, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &sigpipe, NULL);
 	int ret = parse_args(argc, argv, &r);
 	if (ret) {
 		if (ret < 0)
