@@ -3,6 +3,10 @@
 
 #include <string.h>
 
+/* The inode number of the namespace the script runs in, as the shell finds it: the INUM that
+ * boxnet's notes and marks carry. Once, not in each format that says it. */
+static const char inum[] = "$(stat -L -c %i /proc/self/ns/net)";
+
 static const char *ip_cmd(const struct ns_state *where, char buf[NAME_SIZE + 8])
 {
 	if (!where->name)
@@ -160,15 +164,15 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 	case OP_FORWARD_ON:
 		sbuf_addf(out, "if [ \"$(cat %s)\" = 0 ]; then\n"
 			     "\t# noted, so that down switches it off again\n"
-			     "\tmkdir -p -m 0700 %s && echo on > %s.$(stat -L -c %%i /proc/self/ns/net)\n",
-			sw, RUN_DIR, note);
+			     "\tmkdir -p -m 0700 %s && echo on > %s.%s\n",
+			sw, RUN_DIR, note, inum);
 		/* The note names the uplink only when its accept_ra is boxnet's to put back. */
 		if (o->ifname)
 			sbuf_addf(out, "\t# a forwarding host ignores router advertisements unless accept_ra is 2\n"
 				     "\tif [ \"$(cat /proc/sys/net/ipv6/conf/%s/accept_ra)\" = 1 ]; then\n"
-				     "\t\techo on %s > %s.$(stat -L -c %%i /proc/self/ns/net)\n"
+				     "\t\techo on %s > " FORWARD6_NOTE ".%s\n"
 				     "\t\techo 2 > /proc/sys/net/ipv6/conf/%s/accept_ra\n\tfi\n",
-				o->ifname, o->ifname, FORWARD6_NOTE, o->ifname);
+				o->ifname, o->ifname, inum, o->ifname);
 		sbuf_addf(out, "\techo 1 > %s\nfi\n", sw);
 		break;
 	case OP_DNS_WRITE:
@@ -183,8 +187,7 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		break;
 	case OP_FORWARD_OFF:
 		/* IPv4's note without INUM is an older boxnet's, and goes too. */
-		sbuf_addf(out, "echo 0 > %s\nrm -f %s%s.$(stat -L -c %%i /proc/self/ns/net)\n", sw, v6 ? "" : FORWARD_NOTE " ",
-			note);
+		sbuf_addf(out, "echo 0 > %s\nrm -f %s%s.%s\n", sw, v6 ? "" : FORWARD_NOTE " ", note, inum);
 		if (o->ifname)
 			sbuf_addf(out, "echo 1 > /proc/sys/net/ipv6/conf/%s/accept_ra\n", o->ifname);
 		break;
@@ -202,7 +205,7 @@ int plan_print(const struct plan *p, const struct config *c, const char *what, F
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *o = &p->ops[i];
 		if (o->type == OP_NETNS_ADD || (o->type == OP_LINK_SET && o->mark && o->where->name)) {
-			sbuf_addf(out, "mark=\"%s:$(stat -L -c %%i /proc/self/ns/net)\"\n", BOXNET_MARK);
+			sbuf_addf(out, "mark=\"" BOXNET_MARK ":%s\"\n", inum);
 			break;
 		}
 	}
