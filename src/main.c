@@ -166,12 +166,7 @@ static int raise_file_limit(const struct config *c, const struct run *r)
 static unsigned long peak_kib(void)
 {
 	char buf[2048];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
+	file_io("/proc/self/status", O_RDONLY | O_CLOEXEC, buf, sizeof(buf));
 	unsigned long kib = 0;
 	for (const char *v = buf; v; v = strchr(v, '\n'), v = v ? v + 1 : NULL) {
 		if (strncmp(v, "VmHWM:", 6))

@@ -533,16 +533,11 @@ static const char *const forward_path[FAM_COUNT] = {"/proc/sys/net/ipv4/ip_forwa
  * as sysctl(8) would. */
 static int sysctl_io(const char *path, int value)
 {
-	char buf[16] = "";
-	int fd = open(path, (value < 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = value < 0 ? read(fd, buf, sizeof(buf) - 1)
-			      : write(fd, buf, (size_t)snprintf(buf, sizeof(buf), "%d\n", value));
-	int err = n < 0 ? -errno : 0;
-	close(fd);
+	char buf[16];
+	int n = value < 0 ? file_io(path, O_RDONLY | O_CLOEXEC, buf, sizeof(buf))
+			  : file_io(path, O_WRONLY | O_CLOEXEC, buf, (size_t)snprintf(buf, sizeof(buf), "%d\n", value));
 	/* strtoul(), linked already for parse_num(): the numbers read are never negative. */
-	return err || value >= 0 ? err : (int)strtoul(buf, NULL, 10);
+	return n < 0 ? n : value >= 0 ? 0 : (int)strtoul(buf, NULL, 10);
 }
 
 int read_forward(unsigned f)
@@ -594,15 +589,10 @@ int forward_note(const struct state *st, unsigned f, bool on, const char *ra_upl
 	int err = make_run_dir();
 	if (err)
 		return err;
-	int fd = open(st->fwd_note[f], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
 	char text[8 + NAME_SIZE];
 	int len = snprintf(text, sizeof(text), "on%s%s\n", ra_uplink ? " " : "", ra_uplink ? ra_uplink : "");
-	ssize_t n = write(fd, text, (size_t)len);
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	return err;
+	err = file_io(st->fwd_note[f], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, text, (size_t)len);
+	return err < 0 ? err : 0;
 }
 
 void dns_text(const struct netns *n, const char *nl, struct sbuf *s)
@@ -652,7 +642,7 @@ int write_dns(const char *name, const char *text)
 static void read_ra_note(struct state *st)
 {
 	char text[8 + NAME_SIZE];
-	read_small(st->fwd_note[FAM_V6], text, sizeof(text));
+	file_io(st->fwd_note[FAM_V6], O_RDONLY | O_CLOEXEC | O_NOFOLLOW, text, sizeof(text));
 	char *name = strchr(text, ' ');
 	if (!name++)
 		return;

@@ -2,10 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -144,6 +146,24 @@ bool parse_num(const char *s, unsigned max, unsigned *out)
 		return false;
 	*out = (unsigned)n;
 	return true;
+}
+
+/* The sysctls, boxnet's notes and /proc/self/status: their open, read or write and close
+ * once, not at each. */
+int file_io(const char *path, int flags, char *buf, size_t len)
+{
+	bool reading = (flags & O_ACCMODE) == O_RDONLY;
+	if (reading)
+		buf[0] = '\0';
+	int fd = open(path, flags, 0600);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = reading ? read(fd, buf, len - 1) : write(fd, buf, len);
+	int ret = n < 0 ? -errno : (int)n;
+	close(fd);
+	if (reading && n > 0)
+		buf[n] = '\0';
+	return ret;
 }
 
 void copy_name(char *dst, size_t size, const char *src)

@@ -45,6 +45,11 @@ uint32_t fnv1a(const void *data, size_t len);
  * alone would take; leading zeros are decimal. The one parser of MTUs, prefix lengths, ports. */
 bool parse_num(const char *s, unsigned max, unsigned *out);
 
+/* One read or write of a small file: open(path, flags, 0600), then, for O_RDONLY, a read of at
+ * most len - 1 bytes into buf, NUL-terminated (empty on failure), else a write of len bytes.
+ * The bytes done, or -errno. */
+int file_io(const char *path, int flags, char *buf, size_t len);
+
 /* Copy a name that is known to fit (validated before) into a fixed-size buffer. */
 void copy_name(char *dst, size_t size, const char *src);
 
