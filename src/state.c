@@ -367,7 +367,7 @@ static int read_table(struct state *st, bool others)
 }
 
 /* A stale namespace's name is any file name in /run/netns. */
-#define DNS_PATH (32 + NAME_MAX)
+#define DNS_PATH (32 + NAME_SIZE)
 
 static NOINLINE int dns_path(char buf[DNS_PATH], const char *name, const char *file)
 {
@@ -392,7 +392,7 @@ static NOINLINE ssize_t read_small(const char *path, char *buf, size_t size)
  * longer one (edited) is kept cut short, differs, and is written anew. */
 static int read_dns(struct ns_state *ns)
 {
-	char buf[1024], head[sizeof(DNS_HEAD) + NAME_MAX];
+	char buf[1024], head[sizeof(DNS_HEAD) + NAME_SIZE];
 	dns_path(buf, ns->name, "/resolv.conf");
 	ssize_t n = read_small(buf, buf, sizeof(buf));
 	int len = snprintf(head, sizeof(head), DNS_HEAD "\n", ns->name);
