@@ -227,7 +227,11 @@ answer() {
 	local from=$1 addr=$2 port=$3 p=${4:-TCP} out
 	case $addr in *:*) addr="[$addr]" ;; esac
 	if [ "$p" = UDP ]; then
-		out=$(echo x | run_in "$from" timeout 4 socat -T 2 - "UDP:$addr:$port" 2>/dev/null)
+		# A datagram may be lost (a neighbour being resolved on a loaded machine): three tries.
+		for _ in 1 2 3; do
+			out=$(echo x | run_in "$from" timeout 4 socat -T 2 - "UDP:$addr:$port" 2>/dev/null)
+			[ -n "$out" ] && break
+		done
 	else
 		out=$(run_in "$from" timeout 4 socat -T 2 - "TCP:$addr:$port,connect-timeout=2" </dev/null 2>/dev/null)
 	fi
