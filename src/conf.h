@@ -18,7 +18,7 @@
 
 /* The kinds of object a config names: KIND.NAME.ATTRIBUTE = VALUE. The globals (uplink) are
  * a kind of their own with one unnamed object. */
-enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_COUNT };
+enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_ROUTE, KIND_COUNT };
 
 struct config;
 struct obj;
@@ -37,6 +37,7 @@ extern const struct kind_info conf_kinds[KIND_COUNT];
 /* validate.c: each kind's check. */
 void check_bridge(struct config *c, struct obj *o, struct diag *d);
 void check_ns(struct config *c, struct obj *o, struct diag *d);
+void check_route(struct config *c, struct obj *o, struct diag *d);
 
 /* Every key boxnet knows; conf_keys[] describes each one. */
 enum key_id {
@@ -54,6 +55,11 @@ enum key_id {
 	KEY_NS_MASQUERADE,
 	KEY_NS_ISOLATE,
 	KEY_NS_MTU,
+	KEY_RT_TO,
+	KEY_RT_VIA,
+	KEY_RT_NS,
+	KEY_RT_METRIC,
+	KEY_NS_FORWARDING,
 	KEY_COUNT
 };
 
@@ -66,6 +72,9 @@ enum val_type {
 	VAL_ADDR1,	/* struct addrs: CIDRs, at most one per family */
 	VAL_GATEWAY,	/* struct gateway: addresses or none */
 	VAL_MASQ,	/* int: -1 until set or defaulted, then a mask of MASQ_* */
+	VAL_NET,	/* struct prefix: a network, host bits clear; family 0 for default */
+	VAL_IP,		/* struct prefix: one address */
+	VAL_METRIC,	/* unsigned */
 };
 
 struct key_info {
@@ -132,6 +141,18 @@ struct netns {
 	char hostif[NAME_SIZE];		/* on the host; default bx-NAME */
 	int masquerade, isolate;
 	unsigned mtu;			/* of both veth ends; default the bridge's */
+	int forwarding;			/* -1 until validated, then 0 or 1 */
+};
+
+/* A static route, in the host or in a namespace. */
+struct sroute {
+	struct obj o;
+	struct prefix to;		/* after validation: of via's family when default (len 0) */
+	struct prefix via;
+	char ns_name[NAME_SIZE];
+	unsigned metric;		/* after validation: IPv6's 0 is the kernel's 1024 */
+	const struct netns *ns;		/* resolved by validation; NULL for the host */
+	const char *ifname;		/* where via is: the namespace's link, or a segment */
 };
 
 /* A routed segment: a bridge, or the host end of a peer namespace's veth pair. */
@@ -197,6 +218,10 @@ static inline struct bridge *conf_bridge_at(const struct config *c, size_t i)
 static inline struct netns *conf_ns_at(const struct config *c, size_t i)
 {
 	return (struct netns *)c->objs[KIND_NS].v[i];
+}
+static inline struct sroute *conf_route_at(const struct config *c, size_t i)
+{
+	return (struct sroute *)c->objs[KIND_ROUTE].v[i];
 }
 
 /* Why a name cannot be an interface or namespace name, or NULL when it can. */

@@ -42,7 +42,10 @@ struct op {
 	bool nodad;			/* OP_LINK_SET: a host link of an IPv6 segment comes up */
 	bool has_mac;			/* OP_LINK_ADD, OP_LINK_SET of a bridge: set mac */
 	unsigned char mac[6];
-	struct prefix addr;		/* OP_ADDR_*, OP_NET_ROUTE_ADD; OP_ROUTE_*: the gateway in addr.addr */
+	struct prefix addr;		/* OP_ADDR_*, OP_NET_ROUTE_ADD; OP_ROUTE_*: the gateway in addr.addr;
+					 * OP_FORWARD_*: the family (where: a namespace, or the host) */
+	struct prefix dst;		/* OP_ROUTE_*: the route's network; len 0 for default */
+	uint32_t metric;		/* OP_ROUTE_*: 0, or the route's metric */
 	/* What to restore if up fails later: the link's settings or the route before. */
 	bool has_old;
 	bool purge;			/* OP_LINK_PARK: needs a purge of its own namespace */
