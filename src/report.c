@@ -72,8 +72,21 @@ static void json_owner(FILE *out, const struct obj *o)
 static NOINLINE bool obj_foreign(const struct config *c, const struct state *st, const struct obj *o)
 {
 	const struct link *l;
+	const struct ns_state *where = &st->host;
 	if (o->kind == KIND_BRIDGE)
 		return (l = state_link(&st->host, o->name)) && !l->ours;
+	if (o->kind == KIND_ROUTE) {
+		/* A route to the same network with the same metric, not boxnet's (see plan_statics). */
+		const struct sroute *r = (const struct sroute *)o;
+		for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+			if (conf_ns_at(c, i) == r->ns)
+				where = &st->ns[i];
+		for (size_t k = 0; k < where->nroutes; k++)
+			if (prefix_eq(&where->routes[k].dst, &r->to) && where->routes[k].metric == r->metric &&
+			    where->routes[k].protocol != BOXNET_RTPROT)
+				return true;
+		return false;
+	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		const struct ns_state *ns = &st->ns[i];
 		const struct netns *n = conf_ns_at(c, i);
@@ -148,10 +161,9 @@ void report_status_json(const struct config *c, const struct state *st, const st
 	json_key(out, ",", "uplink", c->uplink[0] ? c->uplink : NULL);
 	fprintf(out, ",\"uplink_present\":%s,\"objects\":[",
 		c->uplink[0] && state_link(&st->host, c->uplink) ? "true" : "false");
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++, sep = ",{")
-		json_obj(out, sep, c, st, p, &conf_bridge_at(c, i)->o);
-	for (size_t i = 0; i < c->objs[KIND_NS].n; i++, sep = ",{")
-		json_obj(out, sep, c, st, p, &conf_ns_at(c, i)->o);
+	for (int k = KIND_GLOBAL + 1; k < KIND_COUNT; k++)
+		for (size_t i = 0; i < c->objs[k].n; i++, sep = ",{")
+			json_obj(out, sep, c, st, p, c->objs[k].v[i]);
 	/* The table, forwarding and leftovers: the box as a whole, no config line of its own. */
 	json_obj(out, sep, c, st, p, NULL);
 	putc(']', out);
@@ -226,6 +238,8 @@ static void show_ns(FILE *out, const struct config *c, const struct state *st, c
 	}
 	if (sep[1] == 'g')
 		fputs(", no gateway", out);
+	if (n->forwarding > 0)
+		fputs(", forwarding", out);
 	verdict(out, c, st, p, &n->o);
 }
 
@@ -258,4 +272,11 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 	for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
 		if (!conf_ns_at(c, k)->bridge && !conf_ns_at(c, k)->has_peer)
 			show_ns(out, c, st, p, conf_ns_at(c, k));
+	for (size_t k = 0; k < c->objs[KIND_ROUTE].n; k++) {
+		const struct sroute *r = conf_route_at(c, k);
+		char a[IP_STRLEN], b[IP_STRLEN];
+		fprintf(out, "route %s: %s via %s dev %s%s%s, metric %u", r->o.name, r->to.len ? prefix_str(&r->to, a) : "default",
+			ip_str(&r->via, b), r->ifname, r->ns ? " in namespace " : "", r->ns ? r->ns->o.name : "", r->metric);
+		verdict(out, c, st, p, &r->o);
+	}
 }
