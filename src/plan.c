@@ -510,6 +510,14 @@ static void plan_route(struct plan *p, const struct config *c, const struct netn
 	}
 }
 
+const struct route *route_like(const struct ns_state *where, const struct sroute *r)
+{
+	for (size_t k = 0; k < where->nroutes; k++)
+		if (prefix_eq(&where->routes[k].dst, &r->to) && where->routes[k].metric == r->metric)
+			return &where->routes[k];
+	return NULL;
+}
+
 /* Does the plan take the link of that index down or away, or addresses from it? The routes
  * through it go with them. */
 static bool touched(const struct plan *p, const struct ns_state *where, int index)
@@ -528,21 +536,17 @@ static bool touched(const struct plan *p, const struct ns_state *where, int inde
 static void plan_statics(struct plan *p, const struct config *c, struct ns_state *where, const struct netns *n,
 			 int index)
 {
-	char a[IP_STRLEN], what[IP_STRLEN + 64];
+	char a[IP_STRLEN];
 	struct op *o;
 	for (size_t i = 0; i < c->objs[KIND_ROUTE].n; i++) {
 		const struct sroute *r = conf_route_at(c, i);
-		const struct route *have = NULL;
 		if (r->ns != n)
 			continue;
-		for (size_t k = 0; k < where->nroutes; k++)
-			if (prefix_eq(&where->routes[k].dst, &r->to) && where->routes[k].metric == r->metric)
-				have = &where->routes[k];
+		const struct route *have = route_like(where, r);
 		const struct link *l = state_link(where, r->ifname);
 		if (have && have->protocol != BOXNET_RTPROT) {
-			snprintf(what, sizeof(what), "%s metric %u", r->to.len ? prefix_str(&r->to, a) : "default", r->metric);
-			conflict(p, "%s has a route to %s that boxnet did not set; delete it, or give boxnet's another metric",
-				 where->name ? where->name : "the host", what);
+			conflict(p, "%s has a route to %s, with the same metric, that boxnet did not set; delete it",
+				 ns_label(where), r->to.len ? prefix_str(&r->to, a) : "default");
 			continue;
 		}
 		if (have && l && have->oif == l->index && ip_eq(&have->gw, &r->via) && !touched(p, where, l->index))

@@ -85,6 +85,9 @@ int plan_up(struct plan *p, const struct config *c, struct state *st);
 int plan_down(struct plan *p, const struct config *c, struct state *st);
 void plan_free(struct plan *p);
 
+/* The route of where to r's network with r's metric, if any: the one r would replace. */
+const struct route *route_like(const struct ns_state *where, const struct sroute *r);
+
 /* print.c: the plan as a shell script of ip and nft commands; what says what it is. -1 when
  * out of memory, and nothing printed. */
 int plan_print(const struct plan *p, const struct config *c, const char *what, FILE *out);

@@ -81,11 +81,8 @@ static NOINLINE bool obj_foreign(const struct config *c, const struct state *st,
 		for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
 			if (conf_ns_at(c, i) == r->ns)
 				where = &st->ns[i];
-		for (size_t k = 0; k < where->nroutes; k++)
-			if (prefix_eq(&where->routes[k].dst, &r->to) && where->routes[k].metric == r->metric &&
-			    where->routes[k].protocol != BOXNET_RTPROT)
-				return true;
-		return false;
+		const struct route *rt = route_like(where, r);
+		return rt && rt->protocol != BOXNET_RTPROT;
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		const struct ns_state *ns = &st->ns[i];
@@ -272,11 +269,4 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 	for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
 		if (!conf_ns_at(c, k)->bridge && !conf_ns_at(c, k)->has_peer)
 			show_ns(out, c, st, p, conf_ns_at(c, k));
-	for (size_t k = 0; k < c->objs[KIND_ROUTE].n; k++) {
-		const struct sroute *r = conf_route_at(c, k);
-		char a[IP_STRLEN], b[IP_STRLEN];
-		fprintf(out, "route %s: %s via %s dev %s%s%s, metric %u", r->o.name, r->to.len ? prefix_str(&r->to, a) : "default",
-			ip_str(&r->via, b), r->ifname, r->ns ? " in namespace " : "", r->ns ? r->ns->o.name : "", r->metric);
-		verdict(out, c, st, p, &r->o);
-	}
 }

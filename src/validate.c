@@ -435,10 +435,17 @@ static void derive_segments(struct config *c, struct diag *d)
 
 /* ---- static routes ---- */
 
+/* Key k of route o is wrong: why, and what would do. */
+static void bad_route(const struct obj *o, enum key_id k, const char *why, const char *expect, struct diag *d)
+{
+	char key[KEYNAME_SIZE];
+	diag_err(d, line_of(o, k), "bad %s for %s: '%s' (%s; expected %s)", conf_keys[k].attr, keyname(o, k, key), o->raw[k],
+		 why, expect);
+}
+
 void check_route(struct config *c, struct obj *o, struct diag *d)
 {
 	struct sroute *r = (struct sroute *)o;
-	char key[KEYNAME_SIZE], a[IP_STRLEN];
 	const struct netns *ns = NULL;
 	bool bad = is_bad(o, KEY_RT_TO) || is_bad(o, KEY_RT_VIA) || is_bad(o, KEY_RT_NS);
 	if (o->at[KEY_RT_NS] && !bad && !(ns = r->ns = conf_ns(c, r->ns_name))) {
@@ -457,51 +464,35 @@ void check_route(struct config *c, struct obj *o, struct diag *d)
 	unsigned f = fam(r->via.family);
 	if (!r->to.family)
 		r->to.family = r->via.family;	/* default */
-	if (r->to.family != r->via.family) {
-		diag_err(d, line_of(o, KEY_RT_VIA), "via of another family than to in %s: '%s' (expected an %s address, as %s is)",
-			 keyname(o, KEY_RT_VIA, key), o->raw[KEY_RT_VIA], r->to.family == AF_INET6 ? "IPv6" : "IPv4",
-			 o->raw[KEY_RT_TO]);
-		return;
-	}
 	if (!r->metric && f == FAM_V6)
 		r->metric = 1024;	/* what the kernel makes of 0 */
-	/* The subnets it is reached in: the namespace's, or the segment's that holds via; the
-	 * network itself is beyond them all. */
-	const struct prefix *v = ns ? ns->addrs.v : NULL, *local = NULL;
+	if (r->to.family != r->via.family) {
+		bad_route(o, KEY_RT_VIA, "not of to's family", "an address of the family of route.NAME.to", d);
+		return;
+	}
+	/* Its next hop is in a subnet of the namespace, or of the segment the host reaches it on. */
+	const struct prefix *v = ns ? ns->addrs.v : NULL;
 	unsigned n = ns ? ns->addrs.n : 0;
 	const char *ifname = ns ? ns->ifname : NULL;
-	for (size_t i = 0; i < c->nsegs; i++) {
-		const struct segment *s = &c->segs[i];
-		if (!ns && containing(s->nets, s->nnets, &r->via)) {
-			v = s->nets;
-			n = s->nnets;
-			ifname = s->ifname;
+	for (size_t i = 0; i < c->nsegs && !ns; i++) {
+		if (containing(c->segs[i].nets, c->segs[i].nnets, &r->via)) {
+			v = c->segs[i].nets;
+			n = c->segs[i].nnets;
+			ifname = c->segs[i].ifname;
 		}
-		if (!ns && !local)
-			local = containing(s->nets, s->nnets, &r->to);
 	}
-	if (ns)
-		local = containing(v, n, &r->to);
 	if (!check_hop(o, KEY_RT_VIA, v, n, &r->via, !ns, d))
 		return;
-	if (local && r->to.len >= local->len) {
-		struct prefix net = prefix_net(local);
-		diag_err(d, line_of(o, KEY_RT_TO), "route to a local subnet in %s: '%s' (inside %s; expected a network beyond via)",
-			 keyname(o, KEY_RT_TO, key), o->raw[KEY_RT_TO], prefix_str(&net, a));
-		return;
-	}
 	if (!r->to.len && ns && ns->gateway[f].family) {
-		diag_err(d, line_of(o, KEY_RT_TO),
-			 "default route beside the namespace's default gateway in %s: '%s' (expected ns.%s.gateway = none, or no such route)",
-			 keyname(o, KEY_RT_TO, key), o->raw[KEY_RT_TO], ns->o.name);
+		bad_route(o, KEY_RT_TO, "the namespace has a default gateway", "ns.NAME.gateway = none, or no default route", d);
 		return;
 	}
 	for (size_t i = 0; conf_route_at(c, i) != r; i++) {
 		const struct sroute *q = conf_route_at(c, i);
 		if (q->ifname && q->ns == ns && prefix_eq(&q->to, &r->to) && q->metric == r->metric) {
-			diag_err(d, line_of(o, KEY_RT_TO),
-				 "route twice in %s: '%s' (as route.%s on line %u; expected one route per network and metric in a namespace)",
-				 keyname(o, KEY_RT_TO, key), o->raw[KEY_RT_TO], q->o.name, line_of(&q->o, KEY_RT_TO));
+			char why[KEYNAME_SIZE + 32];
+			snprintf(why, sizeof(why), "as route.%s on line %u", q->o.name, line_of(&q->o, KEY_RT_TO));
+			bad_route(o, KEY_RT_TO, why, "one route per network and metric in a namespace", d);
 			return;
 		}
 	}
