@@ -41,6 +41,9 @@ static const char *const example[] = {
 	[VAL_ADDR1] = "10.8.0.1/30 fd00:8::1/64",
 	[VAL_GATEWAY] = "10.9.0.1 fd00:9::1",
 	[VAL_MASQ] = "ipv4",
+	[VAL_NET] = "10.99.0.0/24",
+	[VAL_IP] = "10.9.0.2",
+	[VAL_METRIC] = "100",
 };
 
 static int conf_seeds(const char *dir)

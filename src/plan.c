@@ -503,6 +503,7 @@ static void plan_route(struct plan *p, const struct config *c, const struct netn
 			}
 		} else if (ours) {
 			struct op *o = emit(p, OP_ROUTE_DEL, ns, n->ifname, &n->o);
+			o->addr = ours->gw;
 			o->addr.family = o->dst.family = ours->dst.family;	/* of the route, gateway or not */
 			o->has_old = true;
 			o->old_route = *ours;
