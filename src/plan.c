@@ -458,15 +458,22 @@ static void plan_host_ends(struct plan *p, const struct config *c, struct state 
 }
 
 /* The static route of namespace n (NULL: the host) that rt is, if any: the same network and
- * metric. */
+ * metric. Without a config (down), none. */
 static const struct sroute *wanted(const struct config *c, const struct netns *n, const struct route *rt)
 {
-	for (size_t i = 0; i < c->objs[KIND_ROUTE].n; i++) {
+	for (size_t i = 0; c && i < c->objs[KIND_ROUTE].n; i++) {
 		const struct sroute *r = conf_route_at(c, i);
 		if (r->ns == n && prefix_eq(&r->to, &rt->dst) && r->metric == rt->metric)
 			return r;
 	}
 	return NULL;
+}
+
+/* Is rt a default route with the metric boxnet's gateway routes get (none: the kernel's
+ * default, IPv6's 1024)? Another one of boxnet's is a static route's, or was. */
+static bool gw_route(const struct route *rt)
+{
+	return !rt->dst.len && rt->metric == (rt->dst.family == AF_INET6 ? 1024 : 0);
 }
 
 /* The default route of each family. again: addresses of the link went, and with them,
@@ -480,10 +487,10 @@ static void plan_route(struct plan *p, const struct config *c, const struct netn
 		for (size_t k = 0; k < ns->nroutes; k++) {
 			if (ns->routes[k].dst.len || fam(ns->routes[k].dst.family) != f || wanted(c, n, &ns->routes[k]))
 				continue;	/* not a default route of this family, or a static one */
-			if (ns->routes[k].protocol == BOXNET_RTPROT)
-				ours = &ns->routes[k];
-			else
+			if (ns->routes[k].protocol != BOXNET_RTPROT)
 				foreign_route = &ns->routes[k];
+			else if (gw_route(&ns->routes[k]))
+				ours = &ns->routes[k];
 		}
 		if (gw->family) {
 			if (ours && in && ip_eq(&ours->gw, gw) && ours->oif == in->index && !again)
@@ -533,13 +540,14 @@ static bool touched(const struct plan *p, const struct ns_state *where, int inde
 }
 
 /* The static routes of namespace n (NULL: the host): missing or changed ones are set, and
- * boxnet's others deleted. index: n's link; 0 to find a segment's by name when it is done. */
+ * boxnet's others deleted (all of the host's, without a config: down). index: n's link; 0 to
+ * find a segment's by name when it is done. */
 static void plan_statics(struct plan *p, const struct config *c, struct ns_state *where, const struct netns *n,
 			 int index)
 {
 	char a[IP_STRLEN];
 	struct op *o;
-	for (size_t i = 0; i < c->objs[KIND_ROUTE].n; i++) {
+	for (size_t i = 0; c && i < c->objs[KIND_ROUTE].n; i++) {
 		const struct sroute *r = conf_route_at(c, i);
 		if (r->ns != n)
 			continue;
@@ -562,13 +570,13 @@ static void plan_statics(struct plan *p, const struct config *c, struct ns_state
 			o->old_route = *have;
 		}
 	}
-	/* boxnet's that no static route wants: in a namespace, all but the default routes
+	/* boxnet's that no static route wants: in a namespace, all but its gateway routes
 	 * (plan_route's); on the host, only those through boxnet's own links: a boxnet inside
 	 * another box's namespace leaves that box's. */
 	for (size_t k = 0; k < where->nroutes; k++) {
 		const struct route *rt = &where->routes[k];
 		const struct link *l = state_link_by_index(where, rt->oif);
-		if (rt->protocol != BOXNET_RTPROT || wanted(c, n, rt) || (n ? !rt->dst.len : !l || !l->ours))
+		if (rt->protocol != BOXNET_RTPROT || wanted(c, n, rt) || (n ? gw_route(rt) : !l || !l->ours))
 			continue;
 		o = emit(p, OP_ROUTE_DEL, where, NULL, n ? &n->o : NULL);
 		o->addr.family = rt->dst.family;
@@ -723,6 +731,8 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 		emit(p, OP_NFT_DEL, host, NULL, NULL)->legacy = st->legacy_table;
 	if (st->table_exists && !st->table_ours)
 		note(p, "nftables table %s %s was not created by boxnet: left alone", NFT_FAMILY, NFT_TABLE);
+	/* The host's routes go before their links: a down that fails later puts them back. */
+	plan_statics(p, NULL, host, NULL, 0);
 	/* Links go explicitly, all in one request: the kernel frees a namespace, and the veths
 	 * in it, only later. */
 	for (size_t i = 0; i < host->nlinks; i++) {

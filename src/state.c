@@ -435,9 +435,10 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 		return err;
 	st->host.rt.fault = st->fault;
 	talk_share_rx(&st->host.rt, &st->rx);
-	/* The host's routes, for up and status: the connected routes of boxnet's links, and the
-	 * host's own networks, which a segment must not overlap. */
-	if ((err = state_read_ns(&st->host, stale)) < 0) {
+	/* The host's routes: the connected routes of boxnet's links, the host's own networks,
+	 * which a segment must not overlap, and boxnet's static routes, which down deletes (and
+	 * puts back if it fails). */
+	if ((err = state_read_ns(&st->host, true)) < 0) {
 		*why = st->host.rt.error;
 		return err;
 	}

@@ -74,11 +74,12 @@ static bool ns_has_gateway(const struct netns *n, unsigned f)
 	return n->gateway[f].family != 0;
 }
 
-/* The default route boxnet sets for namespace n, through the link of that index. */
+/* The default route boxnet sets for namespace n, through the link of that index; the kernel
+ * gives an IPv6 one metric 1024. */
 static struct route our_default(const struct netns *n, unsigned f, int oif)
 {
 	return (struct route){.oif = oif, .gw = n->gateway[f], .protocol = BOXNET_RTPROT,
-			      .dst = P(f == FAM_V6 ? "::/0" : "0.0.0.0/0")};
+			      .dst = P(f == FAM_V6 ? "::/0" : "0.0.0.0/0"), .metric = f == FAM_V6 ? 1024 : 0};
 }
 
 static bool is_default(const struct route *r)
@@ -1548,6 +1549,39 @@ static void test_routes(struct unit *u)
 	add_route(ns_of(&x, "q"), default_via("10.0.0.1", INSIDE, BOXNET_RTPROT));
 	expect_up(u, &x, "q: its static default route stays, an old gateway route goes",
 		  "ROUTE_DEL q eth0 via 10.0.0.1 old via 10.0.0.1 #1000\n", NULL);
+	fx_free(&x);
+
+	/* q's static default route (metric 5) dropped, its gateway back: the gateway route
+	 * comes beside it, and it goes. */
+	fx_init(u, &x, routes_conf);
+	expect_up_with(u, &x,
+		       "uplink = eth0\nbridge.lan.address = 10.0.0.1/24 fd00::1/64\nns.vpn.bridge = lan\n"
+		       "ns.vpn.address = 10.0.0.2/24 fd00::2/64\nns.vpn.forwarding = yes\nns.q.bridge = lan\n"
+		       "ns.q.address = 10.0.0.3/24\nns.p.peer = 10.9.0.1/30\nns.p.address = 10.9.0.2/30\n"
+		       "route.r4.to = 10.99.0.0/24\nroute.r4.via = 10.0.0.2\nroute.r6.to = fd00:99::/64\n"
+		       "route.r6.via = fd00::2\nroute.rp.to = 10.98.0.0/16\nroute.rp.via = 10.9.0.2\n"
+		       "route.rp.metric = 7\n",
+		       "q's static default route gone, its gateway back",
+		       "ROUTE_ADD q eth0 via 10.0.0.1 #1000\n"
+		       "ROUTE_DEL q metric 5 via 0.0.0.0 old via 10.0.0.2 #1000\n");
+	fx_free(&x);
+
+	/* down deletes the host's routes before their links go: a down that fails later puts
+	 * them back. */
+	fx_init(u, &x, routes_conf);
+	CHECK(u, plan_down(&x.p, &x.c, &x.st) == 0, "routes, down: plans");
+	size_t dels = 0, first_park = x.p.n, last_del = 0;
+	for (size_t i = 0; i < x.p.n; i++) {
+		const struct op *o = &x.p.ops[i];
+		if (o->type == OP_ROUTE_DEL && !o->where->name && o->has_old) {
+			dels++;
+			last_del = i;
+		}
+		if (o->type == OP_LINK_PARK && first_park == x.p.n)
+			first_park = i;
+	}
+	CHECK(u, dels == 3 && last_del < first_park, "routes, down: the host's 3 routes deleted, before any link goes (%zu)",
+	      dels);
 	fx_free(&x);
 
 	/* A new namespace takes the host's IPv4 forwarding: switched off when the host's is on,
