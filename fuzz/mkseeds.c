@@ -46,6 +46,9 @@ static const char *const example[] = {
 	[VAL_TARGET] = "x:9000",
 	[VAL_PROTO] = "tcp udp",
 	[VAL_NETS] = "192.0.2.0/24 2001:db8::/32",
+	[VAL_NET] = "10.99.0.0/24",
+	[VAL_IP] = "10.9.0.2",
+	[VAL_METRIC] = "100",
 };
 
 static int conf_seeds(const char *dir)

@@ -158,22 +158,33 @@ static int put_addr(struct talk *t, uint16_t type, int index, const struct prefi
 	return m->overflow ? -EMSGSIZE : 0;
 }
 
-/* replace: the default route that is there gives way; else there must be none. */
-static int put_route(struct talk *t, uint16_t type, int oif, const struct prefix *gw, unsigned char proto,
-		     bool replace, const void *tag)
+/* replace: the route that is there (same network and metric) gives way; else there must be
+ * none. A deletion names what it has of the route: network, metric, gateway, link. */
+static int put_route(struct talk *t, uint16_t type, const struct route *r, bool replace, const void *tag)
 {
 	uint16_t flags = type == RTM_DELROUTE ? 0 : NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
 	struct msg *m = talk_add(t, type, flags, tag);
 	struct rtmsg *rtm = msg_reserve(m, sizeof(*rtm));
+	unsigned size = ip_size(r->dst.family);
 	if (rtm)
-		*rtm = (struct rtmsg){.rtm_family = gw->family, .rtm_table = RT_TABLE_MAIN,
-				      .rtm_protocol = proto, .rtm_type = RTN_UNICAST,
+		*rtm = (struct rtmsg){.rtm_family = r->dst.family, .rtm_dst_len = r->dst.len, .rtm_table = RT_TABLE_MAIN,
+				      .rtm_protocol = r->protocol, .rtm_type = RTN_UNICAST,
 				      .rtm_scope = type == RTM_NEWROUTE ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE};
-	if (type == RTM_NEWROUTE)
-		msg_put(m, RTA_GATEWAY, ip_size(gw->family), gw->a);
-	if (oif)
-		msg_put_u32(m, RTA_OIF, (uint32_t)oif);
+	if (r->dst.len)
+		msg_put(m, RTA_DST, size, r->dst.a);
+	if (r->gw.family)
+		msg_put(m, RTA_GATEWAY, size, r->gw.a);
+	if (r->metric)
+		msg_put_u32(m, RTA_PRIORITY, r->metric);
+	if (r->oif)
+		msg_put_u32(m, RTA_OIF, (uint32_t)r->oif);
 	return m->overflow ? -EMSGSIZE : 0;
+}
+
+/* The route an OP_ROUTE_ADD adds, through the link of that index (0: any). */
+static struct route new_route(const struct op *o, int index)
+{
+	return (struct route){.oif = index, .gw = o->addr, .protocol = BOXNET_RTPROT, .dst = o->dst, .metric = o->metric};
 }
 
 /* The route the kernel gives an address's subnet (IPv4: fib_magic() in fib_frontend.c; IPv6:
@@ -418,6 +429,7 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 	struct talk *t = &ns->rt;
 	unsigned f = fam(o->addr.family);
 	int err = 0, index = 0, master = -1;
+	struct route route;
 	bool *done = &x->done[o - x->p->ops];
 	char comment[NFT_COMMENT_SIZE], park_name[NAME_SIZE];
 
@@ -512,7 +524,8 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 			break;
 		if ((err = use(x, ns)))
 			break;
-		err = put_route(t, RTM_NEWROUTE, index, &o->addr, BOXNET_RTPROT, o->has_old, o);
+		route = new_route(o, index);
+		err = put_route(t, RTM_NEWROUTE, &route, o->has_old, o);
 		talk_track(t, done);
 		break;
 	case OP_NET_ROUTE_ADD:
@@ -525,7 +538,7 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 	case OP_ROUTE_DEL:
 		if ((err = use(x, ns)))
 			break;
-		err = put_route(t, RTM_DELROUTE, 0, &o->addr, BOXNET_RTPROT, false, o);
+		err = put_route(t, RTM_DELROUTE, &o->old_route, false, o);
 		talk_track(t, done);
 		talk_fine(t, -ESRCH);	/* gone already, with the link it went through */
 		break;
@@ -547,16 +560,34 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 		*done = !keep_error(x, &st->nf, err);
 		break;
 	case OP_FORWARD_ON:
+	case OP_FORWARD_OFF:
+		if ((err = flush(x)) == 0 && injected(x))
+			err = -EIO;
+		/* A namespace's is boxnet's: switched either way without a note. */
+		if (!err && ns->name) {
+			if (!(err = await_ns(x, ns)) && !(err = write_forward_in(st, ns, f, o->type == OP_FORWARD_ON)))
+				*done = true;
+			break;
+		}
+		if (err || o->type == OP_FORWARD_OFF)
+			goto off;
 		/* The note first: a boxnet killed in between leaves a note, never a forgotten switch.
 		 * An uplink that takes router advertisements (accept_ra 1) must keep taking them
 		 * (2) once the host forwards: o->ifname names it. */
-		if ((err = flush(x)) == 0 && injected(x))
-			err = -EIO;
-		if (!err && (err = forward_note(st, f, true, o->ifname)) == 0) {
+		if ((err = forward_note(st, f, true, o->ifname)) == 0) {
 			if ((err = write_forward(f, 1)) == 0 && (!o->ifname || (err = write_accept_ra(o->ifname, 2)) == 0))
 				*done = true;
 			else
 				undo_forward_on(st, o);
+		}
+		break;
+off:
+		if (!err && (err = write_forward(f, 0)) == 0) {
+			/* Only where it is still what boxnet made it. */
+			if (o->ifname && read_accept_ra(o->ifname) == 2)
+				write_accept_ra(o->ifname, 1);
+			if ((err = forward_note(st, f, false, NULL)) == 0)
+				*done = true;
 		}
 		break;
 	case OP_DNS_WRITE:
@@ -570,17 +601,6 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 		*done = !err;
 		break;
 	}
-	case OP_FORWARD_OFF:
-		if ((err = flush(x)) == 0 && injected(x))
-			err = -EIO;
-		if (!err && (err = write_forward(f, 0)) == 0) {
-			/* Only where it is still what boxnet made it. */
-			if (o->ifname && read_accept_ra(o->ifname) == 2)
-				write_accept_ra(o->ifname, 1);
-			if ((err = forward_note(st, f, false, NULL)) == 0)
-				*done = true;
-		}
-		break;
 	}
 	return err;
 }
@@ -598,6 +618,7 @@ static void undo(struct exec *x)
 		struct talk *t = &o->where->rt;
 		const struct link *old = &o->old_link;
 		const struct route *r = &o->old_route;
+		struct route route;
 		int index;
 		if (!x->done[i])
 			continue;
@@ -645,10 +666,8 @@ static void undo(struct exec *x)
 			break;
 		case OP_ROUTE_ADD:
 		case OP_ROUTE_DEL:
-			if (o->has_old)
-				put_route(t, RTM_NEWROUTE, r->oif, &r->gw, r->protocol, true, NULL);
-			else
-				put_route(t, RTM_DELROUTE, 0, &o->addr, BOXNET_RTPROT, false, NULL);
+			route = new_route(o, o->index);
+			put_route(t, o->has_old ? RTM_NEWROUTE : RTM_DELROUTE, o->has_old ? r : &route, true, NULL);
 			talk_flush(t);
 			break;
 		case OP_NFT_LOAD:
@@ -661,9 +680,15 @@ static void undo(struct exec *x)
 				talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
 			break;
 		case OP_FORWARD_ON:
-			undo_forward_on(st, o);
-			break;
 		case OP_FORWARD_OFF:
+			if (o->where->name) {
+				write_forward_in(st, o->where, fam(o->addr.family), o->type == OP_FORWARD_OFF);
+				break;
+			}
+			if (o->type == OP_FORWARD_ON) {
+				undo_forward_on(st, o);
+				break;
+			}
 			forward_note(st, fam(o->addr.family), true, o->ifname);
 			write_forward(fam(o->addr.family), st->ip_forward[fam(o->addr.family)] == 1);
 			if (o->ifname)
@@ -690,7 +715,7 @@ static void undo(struct exec *x)
 		const struct op *o = &x->p->ops[i];
 		const struct route *r = &o->old_route;
 		if (o->has_old && (o->type == OP_ROUTE_ADD || o->type == OP_ROUTE_DEL) &&
-		    !put_route(&o->where->rt, RTM_NEWROUTE, r->oif, &r->gw, r->protocol, true, NULL))
+		    !put_route(&o->where->rt, RTM_NEWROUTE, r, true, NULL))
 			talk_flush(&o->where->rt);
 	}
 }
@@ -713,8 +738,8 @@ void op_describe(const struct op *o, struct sbuf *s)
 		[OP_ADDR_DEL] = "delete address %s from %s",
 		[OP_ADDR_ADD] = "add address %s to %s",
 		[OP_NET_ROUTE_ADD] = "add route to the subnet of %s dev %s",
-		[OP_ROUTE_DEL] = "delete default route",
-		[OP_ROUTE_ADD] = "add default route via %s dev %s",
+		[OP_ROUTE_DEL] = "",
+		[OP_ROUTE_ADD] = " via %s dev %s",
 		[OP_NFT_LOAD] = "load nftables table " NFT_FAMILY " " NFT_TABLE,
 		[OP_FORWARD_ON] = "switch IPv%s forwarding on",
 		[OP_NETNS_DEL] = "delete namespace %s",
@@ -747,6 +772,10 @@ void op_describe(const struct op *o, struct sbuf *s)
 		x = prefix_str(&o->addr, a);
 		break;
 	case OP_ROUTE_ADD:
+	case OP_ROUTE_DEL:
+		/* "add route to NET" or "add default route", then the format's via and dev */
+		sbuf_addf(s, "%s %s%s", o->type == OP_ROUTE_ADD ? "add" : "delete", o->dst.len ? "route to " : "default route",
+			  o->dst.len ? prefix_str(&o->dst, a) : "");
 		x = ip_str(&o->addr, a);
 		break;
 	case OP_DNS_WRITE:

@@ -14,6 +14,7 @@ const struct kind_info conf_kinds[KIND_COUNT] = {
 	[KIND_NS] = {"ns", "namespace", sizeof(struct netns), check_ns},
 	[KIND_FORWARD] = {"forward", "forward", sizeof(struct forward), check_forward},
 	[KIND_ALLOW] = {"allow", "allow", sizeof(struct allow), check_allow},
+	[KIND_ROUTE] = {"route", "route", sizeof(struct sroute), check_route},
 };
 
 #define PORTS_EXPECT "a port from 1 to 65535, or a range like 8000-8010"
@@ -52,6 +53,11 @@ const struct key_info conf_keys[KEY_COUNT] = {
 	[KEY_AL_TO] = K(KIND_ALLOW, "to", VAL_NAME, allow, side_name[1], SIDE_EXPECT),
 	[KEY_AL_PORT] = K(KIND_ALLOW, "port", VAL_PORTS, allow, port, PORTS_EXPECT),
 	[KEY_AL_PROTO] = K(KIND_ALLOW, "proto", VAL_PROTO, allow, proto, "tcp, udp or icmp, or several"),
+	[KEY_RT_TO] = K(KIND_ROUTE, "to", VAL_NET, sroute, to, "a network like 10.99.0.0/24 or fd00:99::/64, or default"),
+	[KEY_RT_VIA] = K(KIND_ROUTE, "via", VAL_IP, sroute, via, "an address like 10.0.0.2 or fd00::2"),
+	[KEY_RT_NS] = K(KIND_ROUTE, "ns", VAL_NAME, sroute, ns_name, "the name of a namespace in this file"),
+	[KEY_RT_METRIC] = K(KIND_ROUTE, "metric", VAL_METRIC, sroute, metric, "a number from 0 to 4294967295"),
+	[KEY_NS_FORWARDING] = K(KIND_NS, "forwarding", VAL_BOOL, netns, forwarding, "yes or no"),
 };
 
 /* ---- names ---- */
@@ -200,10 +206,31 @@ static bool set_masq(struct line_ctx *x, enum key_id k, int *dst, const char *v)
 	return *dst >= 0;
 }
 
-static bool set_mtu(struct line_ctx *x, enum key_id k, unsigned *dst, const char *v)
+/* An MTU, or a route's metric. */
+static bool set_num(struct line_ctx *x, enum key_id k, unsigned *dst, const char *v)
 {
-	if (!parse_num(v, 65535, dst) || *dst < 68) {
-		bad_value(x, k, "bad MTU", v, NULL);
+	bool mtu = conf_keys[k].type == VAL_MTU;
+	if (!parse_num(v, mtu ? 65535 : UINT32_MAX, dst) || *dst < (mtu ? 68 : 0)) {
+		bad_value(x, k, mtu ? "bad MTU" : "bad metric", v, NULL);
+		return false;
+	}
+	return true;
+}
+
+/* A route's via (an address), or its to: a network, or default (family 0). */
+static bool set_ip(struct line_ctx *x, enum key_id k, struct prefix *p, const char *v)
+{
+	bool net = conf_keys[k].type == VAL_NET;
+	struct prefix first;
+	if (net && !strcmp(v, "default"))
+		return true;
+	if (!(net ? prefix_parse(v, p) : ip_parse(v, p))) {
+		bad_value(x, k, "bad address", v, NULL);
+		return false;
+	}
+	first = prefix_net(p);
+	if (net && !prefix_eq(&first, p)) {
+		bad_value(x, k, "bad network", v, "host bits set");
 		return false;
 	}
 	return true;
@@ -388,14 +415,18 @@ static bool set_value(struct line_ctx *x, struct obj *o, enum key_id k, char *v)
 		return set_name(x, k, field, v);
 	case VAL_BOOL:
 		return set_bool(x, k, field, v);
-	case VAL_MTU:
-		return set_mtu(x, k, field, v);
 	case VAL_PORTS:
 		return set_ports(x, k, field, v, o->raw[k]);
 	case VAL_TARGET:
 		return set_target(x, k, field, v, o->raw[k]);
 	case VAL_PROTO:
 		return set_proto(x, k, field, v);
+	case VAL_MTU:
+	case VAL_METRIC:
+		return set_num(x, k, field, v);
+	case VAL_NET:
+	case VAL_IP:
+		return set_ip(x, k, field, v);
 	case VAL_ADDRS:
 	case VAL_ADDR1:
 	case VAL_IPS:

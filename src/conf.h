@@ -18,7 +18,7 @@
 
 /* The kinds of object a config names: KIND.NAME.ATTRIBUTE = VALUE. The globals (uplink) are
  * a kind of their own with one unnamed object. */
-enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_FORWARD, KIND_ALLOW, KIND_COUNT };
+enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_FORWARD, KIND_ALLOW, KIND_ROUTE, KIND_COUNT };
 
 struct config;
 struct obj;
@@ -39,6 +39,7 @@ void check_bridge(struct config *c, struct obj *o, struct diag *d);
 void check_ns(struct config *c, struct obj *o, struct diag *d);
 void check_forward(struct config *c, struct obj *o, struct diag *d);
 void check_allow(struct config *c, struct obj *o, struct diag *d);
+void check_route(struct config *c, struct obj *o, struct diag *d);
 
 /* Every key boxnet knows; conf_keys[] describes each one. */
 enum key_id {
@@ -65,6 +66,11 @@ enum key_id {
 	KEY_AL_TO,
 	KEY_AL_PORT,
 	KEY_AL_PROTO,
+	KEY_RT_TO,
+	KEY_RT_VIA,
+	KEY_RT_NS,
+	KEY_RT_METRIC,
+	KEY_NS_FORWARDING,
 	KEY_COUNT
 };
 
@@ -82,6 +88,9 @@ enum val_type {
 	VAL_TARGET,	/* struct target: NSNAME[:PORT], ADDRESS[:PORT] or [IPV6]:PORT */
 	VAL_PROTO,	/* unsigned: PROTO_* bits; 0 until set or defaulted */
 	VAL_NETS,	/* struct addrs: networks or addresses, any prefix length */
+	VAL_NET,	/* struct prefix: a network, host bits clear; family 0 for default */
+	VAL_IP,		/* struct prefix: one address */
+	VAL_METRIC,	/* unsigned */
 };
 
 #define DNS_MAX 3	/* the nameservers glibc's and musl's resolvers read (MAXNS) */
@@ -151,6 +160,7 @@ struct netns {
 	int masquerade, isolate;
 	unsigned mtu;			/* of both veth ends; default the bridge's */
 	struct addrs dns;		/* its resolv.conf's nameservers; none: no file */
+	int forwarding;			/* -1 until validated, then 0 or 1 */
 };
 
 /* Port forwards and openings between segments (forward.NAME.*, allow.NAME.*). */
@@ -188,6 +198,17 @@ struct allow {
 	unsigned proto;
 	const char *seg[2];
 	struct prefix addr[2][FAM_COUNT];
+};
+
+/* A static route, in the host or in a namespace. */
+struct sroute {
+	struct obj o;
+	struct prefix to;		/* after validation: of via's family when default (len 0) */
+	struct prefix via;
+	char ns_name[NAME_SIZE];
+	unsigned metric;		/* after validation: IPv6's 0 is the kernel's 1024 */
+	const struct netns *ns;		/* resolved by validation; NULL for the host */
+	const char *ifname;		/* where via is: the namespace's link, or a segment */
 };
 
 /* A routed segment: a bridge, or the host end of a peer namespace's veth pair. */
@@ -253,6 +274,10 @@ static inline struct bridge *conf_bridge_at(const struct config *c, size_t i)
 static inline struct netns *conf_ns_at(const struct config *c, size_t i)
 {
 	return (struct netns *)c->objs[KIND_NS].v[i];
+}
+static inline struct sroute *conf_route_at(const struct config *c, size_t i)
+{
+	return (struct sroute *)c->objs[KIND_ROUTE].v[i];
 }
 
 /* Why a name cannot be an interface or namespace name, or NULL when it can. */

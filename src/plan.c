@@ -121,10 +121,10 @@ static bool is_host_name(const struct config *c, const char *name)
 /* The box routes IPv6 on a link with an IPv6 address. Such a link, on the host, needs its
  * link-local address at once: the kernel asks for a forwarded packet's next hop from it
  * only, and duplicate address detection would hold it for a second or two. */
-static bool has_ipv6(const struct prefix *v, unsigned n)
+static bool has_family(const struct prefix *v, unsigned n, uint8_t family)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (v[i].family == AF_INET6)
+		if (v[i].family == family)
 			return true;
 	return false;
 }
@@ -412,7 +412,7 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 			/* Set, not given at creation: only then does the kernel keep it when a port
 			 * with a smaller MTU joins. */
 			o->mtu = l || b->mtu ? mtu : 0;
-			o->nodad = (!l || !l->up) && has_ipv6(b->addrs.v, b->addrs.n);
+			o->nodad = (!l || !l->up) && has_family(b->addrs.v, b->addrs.n, AF_INET6);
 			remember(o, l);
 		}
 	}
@@ -444,7 +444,7 @@ static void plan_host_ends(struct plan *p, const struct config *c, struct state 
 			o->master = n->bridge ? n->bridge->o.name : NULL;
 			o->nomaster = h && !n->bridge && h->master;
 			o->mtu = h ? (n->mtu ? n->mtu : DEFAULT_MTU) : 0;
-			o->nodad = (!h || !h->up) && n->has_peer && has_ipv6(n->peer.v, n->peer.n);
+			o->nodad = (!h || !h->up) && n->has_peer && has_family(n->peer.v, n->peer.n, AF_INET6);
 			remember(o, h);
 		}
 	}
@@ -457,21 +457,40 @@ static void plan_host_ends(struct plan *p, const struct config *c, struct state 
 	}
 }
 
+/* The static route of namespace n (NULL: the host) that rt is, if any: the same network and
+ * metric. Without a config (down), none. */
+static const struct sroute *wanted(const struct config *c, const struct netns *n, const struct route *rt)
+{
+	for (size_t i = 0; c && i < c->objs[KIND_ROUTE].n; i++) {
+		const struct sroute *r = conf_route_at(c, i);
+		if (r->ns == n && prefix_eq(&r->to, &rt->dst) && r->metric == rt->metric)
+			return r;
+	}
+	return NULL;
+}
+
+/* Is rt a default route with the metric boxnet's gateway routes get (none: the kernel's
+ * default, IPv6's 1024)? Another one of boxnet's is a static route's, or was. */
+static bool gw_route(const struct route *rt)
+{
+	return !rt->dst.len && rt->metric == (rt->dst.family == AF_INET6 ? 1024 : 0);
+}
+
 /* The default route of each family. again: addresses of the link went, and with them,
  * maybe, the route through them. */
-static void plan_route(struct plan *p, const struct netns *n, struct ns_state *ns, const struct link *in,
-		       int index, bool again)
+static void plan_route(struct plan *p, const struct config *c, const struct netns *n, struct ns_state *ns,
+		       const struct link *in, int index, bool again)
 {
 	for (unsigned f = 0; f < FAM_COUNT; f++) {
 		const struct route *ours = NULL, *foreign_route = NULL;
 		const struct prefix *gw = &n->gateway[f];
 		for (size_t k = 0; k < ns->nroutes; k++) {
-			if (ns->routes[k].dst.len || fam(ns->routes[k].dst.family) != f)
-				continue;	/* not a default route of this family */
-			if (ns->routes[k].protocol == BOXNET_RTPROT)
-				ours = &ns->routes[k];
-			else
+			if (ns->routes[k].dst.len || fam(ns->routes[k].dst.family) != f || wanted(c, n, &ns->routes[k]))
+				continue;	/* not a default route of this family, or a static one */
+			if (ns->routes[k].protocol != BOXNET_RTPROT)
 				foreign_route = &ns->routes[k];
+			else if (gw_route(&ns->routes[k]))
+				ours = &ns->routes[k];
 		}
 		if (gw->family) {
 			if (ours && in && ip_eq(&ours->gw, gw) && ours->oif == in->index && !again)
@@ -483,6 +502,7 @@ static void plan_route(struct plan *p, const struct netns *n, struct ns_state *n
 			}
 			struct op *o = emit(p, OP_ROUTE_ADD, ns, n->ifname, &n->o);
 			o->addr = *gw;
+			o->dst.family = gw->family;
 			o->index = index;
 			if (ours) {
 				o->has_old = true;	/* replaced, and put back if up fails later */
@@ -491,10 +511,79 @@ static void plan_route(struct plan *p, const struct netns *n, struct ns_state *n
 		} else if (ours) {
 			struct op *o = emit(p, OP_ROUTE_DEL, ns, n->ifname, &n->o);
 			o->addr = ours->gw;
-			o->addr.family = ours->dst.family;	/* of the route, gateway or not */
+			o->addr.family = o->dst.family = ours->dst.family;	/* of the route, gateway or not */
 			o->has_old = true;
 			o->old_route = *ours;
 		}
+	}
+}
+
+const struct route *route_like(const struct ns_state *where, const struct sroute *r)
+{
+	for (size_t k = 0; k < where->nroutes; k++)
+		if (prefix_eq(&where->routes[k].dst, &r->to) && where->routes[k].metric == r->metric)
+			return &where->routes[k];
+	return NULL;
+}
+
+/* Does the plan take the link of that index down or away, or addresses from it? The routes
+ * through it go with them. */
+static bool touched(const struct plan *p, const struct ns_state *where, int index)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct op *o = &p->ops[i];
+		if (o->where == where && ((o->type == OP_LINK_PARK && o->old_link.index == index) ||
+					  (o->type == OP_ADDR_DEL && o->index == index)))
+			return true;
+	}
+	return false;
+}
+
+/* The static routes of namespace n (NULL: the host): missing or changed ones are set, and
+ * boxnet's others deleted (all of the host's, without a config: down). index: n's link; 0 to
+ * find a segment's by name when it is done. */
+static void plan_statics(struct plan *p, const struct config *c, struct ns_state *where, const struct netns *n,
+			 int index)
+{
+	char a[IP_STRLEN];
+	struct op *o;
+	for (size_t i = 0; c && i < c->objs[KIND_ROUTE].n; i++) {
+		const struct sroute *r = conf_route_at(c, i);
+		if (r->ns != n)
+			continue;
+		const struct route *have = route_like(where, r);
+		const struct link *l = state_link(where, r->ifname);
+		if (have && have->protocol != BOXNET_RTPROT) {
+			conflict(p, "%s has a route to %s, with the same metric, that boxnet did not set; delete it",
+				 ns_label(where), r->to.len ? prefix_str(&r->to, a) : "default");
+			continue;
+		}
+		if (have && l && have->oif == l->index && ip_eq(&have->gw, &r->via) && !touched(p, where, l->index))
+			continue;
+		o = emit(p, OP_ROUTE_ADD, where, r->ifname, &r->o);
+		o->addr = r->via;
+		o->dst = r->to;
+		o->metric = r->metric;
+		o->index = index;
+		if (have) {
+			o->has_old = true;
+			o->old_route = *have;
+		}
+	}
+	/* boxnet's that no static route wants: in a namespace, all but its gateway routes
+	 * (plan_route's); on the host, only those through boxnet's own links: a boxnet inside
+	 * another box's namespace leaves that box's. */
+	for (size_t k = 0; k < where->nroutes; k++) {
+		const struct route *rt = &where->routes[k];
+		const struct link *l = state_link_by_index(where, rt->oif);
+		if (rt->protocol != BOXNET_RTPROT || wanted(c, n, rt) || (n ? gw_route(rt) : !l || !l->ours))
+			continue;
+		o = emit(p, OP_ROUTE_DEL, where, NULL, n ? &n->o : NULL);
+		o->addr.family = rt->dst.family;
+		o->dst = rt->dst;
+		o->metric = rt->metric;
+		o->has_old = true;
+		o->old_route = *rt;
 	}
 }
 
@@ -530,7 +619,19 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 			remember(o, in);
 		}
 		bool dropped = plan_addrs_at(p, ns, n->ifname, in, index, n->addrs.v, n->addrs.n, &n->o);
-		plan_route(p, n, ns, in, index, dropped);
+		plan_route(p, c, n, ns, in, index, dropped);
+		plan_statics(p, c, ns, n, index);
+		/* Forwarding, for each family it has. A new namespace takes IPv4's from the host's
+		 * (net.core.devconf_inherit_init_net), or not: switched on whenever wanted, off
+		 * when the host's is on. */
+		for (unsigned f = 0; f < FAM_COUNT; f++) {
+			bool want = n->forwarding > 0;
+			int have = ns->exists ? ns->fwd[f] : !want && st->known && st->ip_forward[f] == 1;
+			if (!has_family(n->addrs.v, n->addrs.n, fam_af(f)) || have == want)
+				continue;
+			o = emit(p, want ? OP_FORWARD_ON : OP_FORWARD_OFF, ns, NULL, &n->o);
+			o->addr.family = fam_af(f);
+		}
 	}
 }
 
@@ -612,6 +713,7 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	plan_bridges(p, c, st);
 	plan_inside(p, c, st);
 	plan_host_ends(p, c, st);
+	plan_statics(p, c, &st->host, NULL, 0);
 	for (unsigned f = 0; f < FAM_COUNT; f++) {
 		if (!c->forwarding[f] || (st->known && st->ip_forward[f] != 0))
 			continue;
@@ -653,6 +755,8 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 		emit(p, OP_NFT_DEL, host, NULL, NULL)->legacy = st->legacy_table;
 	if (st->table_exists && !st->table_ours)
 		note(p, "nftables table %s %s was not created by boxnet: left alone", NFT_FAMILY, NFT_TABLE);
+	/* The host's routes go before their links: a down that fails later puts them back. */
+	plan_statics(p, NULL, host, NULL, 0);
 	/* Links go explicitly, all in one request: the kernel frees a namespace, and the veths
 	 * in it, only later. */
 	for (size_t i = 0; i < host->nlinks; i++) {

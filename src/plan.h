@@ -44,7 +44,10 @@ struct op {
 	bool nodad;			/* OP_LINK_SET: a host link of an IPv6 segment comes up */
 	bool has_mac;			/* OP_LINK_ADD, OP_LINK_SET of a bridge: set mac */
 	unsigned char mac[6];
-	struct prefix addr;		/* OP_ADDR_*, OP_NET_ROUTE_ADD; OP_ROUTE_*: the gateway in addr.addr */
+	struct prefix addr;		/* OP_ADDR_*, OP_NET_ROUTE_ADD; OP_ROUTE_*: the gateway in addr.addr;
+					 * OP_FORWARD_*: the family (where: a namespace, or the host) */
+	struct prefix dst;		/* OP_ROUTE_*: the route's network; len 0 for default */
+	uint32_t metric;		/* OP_ROUTE_*: 0, or the route's metric */
 	/* What to restore if up fails later: the link's settings or the route before. */
 	bool has_old;
 	bool purge;			/* OP_LINK_PARK: needs a purge of its own namespace */
@@ -83,6 +86,9 @@ int plan_up(struct plan *p, const struct config *c, struct state *st);
 /* What `down` must do: remove what boxnet built for this config, and nothing else. */
 int plan_down(struct plan *p, const struct config *c, struct state *st);
 void plan_free(struct plan *p);
+
+/* The route of where to r's network with r's metric, if any: the one r would replace. */
+const struct route *route_like(const struct ns_state *where, const struct sroute *r);
 
 /* print.c: the plan as a shell script of ip and nft commands; what says what it is. -1 when
  * out of memory, and nothing printed. */

@@ -57,7 +57,7 @@ static const char *section(const struct op *o)
 		return "firewall: one nftables transaction";
 	case OP_FORWARD_ON:
 	case OP_FORWARD_OFF:
-		return "forwarding, once the firewall is in place";
+		return o->where->name ? NULL : "forwarding, once the firewall is in place";
 	case OP_DNS_WRITE:
 	case OP_DNS_DEL:
 		return "the namespaces' resolv.conf";
@@ -79,7 +79,13 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 	/* OP_FORWARD_*: the family's switch, and boxnet's note that it turned it on. */
 	const char *sw = v6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward";
 	const char *note = v6 ? FORWARD6_NOTE : FORWARD_NOTE;
+	const char *dst = o->dst.len ? prefix_str(&o->dst, b) : "default";
 
+	/* A namespace's forwarding is boxnet's alone: no note, no test. */
+	if (o->where->name && (o->type == OP_FORWARD_ON || o->type == OP_FORWARD_OFF)) {
+		sbuf_addf(out, "ip netns exec %s sh -c 'echo %d > %s'\n", o->where->name, o->type == OP_FORWARD_ON, sw);
+		return;
+	}
 	switch (o->type) {
 	case OP_NETNS_ADD:
 		sbuf_addf(out, "ip netns add %s\nip -n %s link set dev lo alias \"$mark\" up\n", o->where->name,
@@ -147,11 +153,15 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		break;
 	}
 	case OP_ROUTE_ADD:
-		sbuf_addf(out, "%s%s route %s default via %s dev %s proto %d\n", ip, f6, o->has_old ? "replace" : "add",
-			ip_str(&o->addr, a), o->ifname, BOXNET_RTPROT);
-		break;
 	case OP_ROUTE_DEL:
-		sbuf_addf(out, "%s%s route delete default proto %d\n", ip, f6, BOXNET_RTPROT);
+		sbuf_addf(out, "%s%s route %s %s", ip, f6, o->type == OP_ROUTE_DEL ? "delete" : o->has_old ? "replace" : "add",
+			dst);
+		if (o->type == OP_ROUTE_ADD)
+			sbuf_addf(out, " via %s dev %s", ip_str(&o->addr, a), o->ifname);
+		sbuf_addf(out, " proto %d", BOXNET_RTPROT);
+		if (o->metric)
+			sbuf_addf(out, " metric %u", o->metric);
+		sbuf_addf(out, "\n");
 		break;
 	case OP_NFT_LOAD:
 		print_nft(p, o, out);

@@ -72,8 +72,18 @@ static void json_owner(FILE *out, const struct obj *o)
 static NOINLINE bool obj_foreign(const struct config *c, const struct state *st, const struct obj *o)
 {
 	const struct link *l;
+	const struct ns_state *where = &st->host;
 	if (o->kind == KIND_BRIDGE)
 		return (l = state_link(&st->host, o->name)) && !l->ours;
+	if (o->kind == KIND_ROUTE) {
+		/* A route to the same network with the same metric, not boxnet's (see plan_statics). */
+		const struct sroute *r = (const struct sroute *)o;
+		for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+			if (conf_ns_at(c, i) == r->ns)
+				where = &st->ns[i];
+		const struct route *rt = route_like(where, r);
+		return rt && rt->protocol != BOXNET_RTPROT;
+	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		const struct ns_state *ns = &st->ns[i];
 		const struct netns *n = conf_ns_at(c, i);
@@ -227,6 +237,8 @@ static void show_ns(FILE *out, const struct config *c, const struct state *st, c
 	}
 	if (sep[1] == 'g')
 		fputs(", no gateway", out);
+	if (n->forwarding > 0)
+		fputs(", forwarding", out);
 	verdict(out, c, st, p, &n->o);
 }
 

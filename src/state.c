@@ -226,6 +226,7 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 	}
 	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == ip_size(family))
 		memcpy(r->dst.a, mnl_attr_get_payload(tb[RTA_DST]), ip_size(family));
+	get_u32(tb[RTA_PRIORITY], &r->metric);
 	return 0;
 }
 
@@ -468,9 +469,10 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 		return err;
 	st->host.rt.fault = st->fault;
 	talk_share_rx(&st->host.rt, &st->rx);
-	/* The host's routes, for up and status: the connected routes of boxnet's links, and the
-	 * host's own networks, which a segment must not overlap. */
-	if ((err = state_read_ns(&st->host, stale)) < 0) {
+	/* The host's routes: the connected routes of boxnet's links, the host's own networks,
+	 * which a segment must not overlap, and boxnet's static routes, which down deletes (and
+	 * puts back if it fails). */
+	if ((err = state_read_ns(&st->host, true)) < 0) {
 		*why = st->host.rt.error;
 		return err;
 	}
@@ -490,6 +492,9 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 			*why = ns->rt.error;
 			return err;
 		}
+		/* Inside it still: its own forwarding. */
+		for (unsigned f = 0; f < FAM_COUNT; f++)
+			ns->fwd[f] = read_forward(f);
 		ns->ours = ns_is_ours(ns) && !ns_is_self(st, ns->name);
 	}
 	if ((err = read_stale(st, c, stale)) < 0)
@@ -549,6 +554,18 @@ int read_forward(unsigned f)
 int write_forward(unsigned f, int on)
 {
 	return sysctl_io(forward_path[f], on);
+}
+
+int write_forward_in(const struct state *st, const struct ns_state *ns, unsigned f, int on)
+{
+	int fd = netns_open(ns->name);
+	int err = fd < 0 ? fd : netns_enter(fd);
+	if (fd >= 0)
+		close(fd);
+	if (!err)
+		err = write_forward(f, on);
+	int back = netns_enter(st->host_fd);
+	return err ? err : back;
 }
 
 /* net.ipv6.conf.IFNAME.KEY: read with a value of -1, else written. */

@@ -63,6 +63,7 @@ struct route {			/* a unicast route in the main table */
 	struct prefix gw;	/* family 0: none */
 	unsigned char protocol;
 	struct prefix dst;	/* dst.len 0: a default route */
+	uint32_t metric;	/* RTA_PRIORITY */
 };
 
 /* One network namespace: the host's, or one named in the config. */
@@ -79,6 +80,7 @@ struct ns_state {
 	size_t naddrs, addrs_cap;
 	struct route *routes;
 	size_t nroutes, routes_cap;
+	int fwd[FAM_COUNT];	/* a namespace's forwarding, per family: 0, 1, or -errno */
 	/* How to reach it (owned here, used by the executor). */
 	int fd;			/* -1 until opened */
 	struct talk rt;		/* rtnetlink socket inside; rt.nl NULL until opened */
@@ -141,6 +143,8 @@ bool state_has_addr(const struct ns_state *ns, int index, const struct prefix *p
 /* Forwarding of a family: 0, 1, or -errno; and the same for an interface's IPv6 accept_ra. */
 int read_forward(unsigned f);
 int write_forward(unsigned f, int on);
+/* The same inside a namespace, entered for it and left again. */
+int write_forward_in(const struct state *st, const struct ns_state *ns, unsigned f, int on);
 int read_accept_ra(const char *ifname);
 int write_accept_ra(const char *ifname, int value);
 int write_ipv6_conf(const char *ifname, const char *key, int value);	/* net.ipv6.conf.IFNAME.KEY */

@@ -27,6 +27,15 @@ static bool is_bad(const struct obj *o, enum key_id k)
 }
 
 
+/* Key k of o names an object of that kind which the file does not have. */
+static void unknown_ref(const struct obj *o, enum key_id k, enum kind kind, const char *name, struct diag *d)
+{
+	char key[KEYNAME_SIZE];
+	const char *noun = conf_kinds[kind].noun;
+	diag_err(d, o->at[k], "unknown %s in %s: '%s' (expected a %s that has %s.%s.* keys in this file)", noun,
+		 keyname(o, k, key), name, noun, conf_kinds[kind].name, name);
+}
+
 /* ---- host interface names must be distinct ---- */
 
 struct host_name {
@@ -243,30 +252,39 @@ static void check_ns_addresses(struct netns *ns, const struct prefix *nets, unsi
 	}
 }
 
-/* One family's gateway, given: a neighbour's address in one of the namespace's subnets. */
-static void check_gateway(struct netns *ns, const struct prefix *gw, struct diag *d)
+/* Is gw a neighbour's address in one of the subnets of v (a namespace's addresses, or the host
+ * side of the segment the host reaches it on)? If not, key k of o says why. */
+static bool check_hop(const struct obj *o, enum key_id k, const struct prefix *v, unsigned n, const struct prefix *gw,
+		      bool host, struct diag *d)
 {
 	char key[KEYNAME_SIZE], list[160], a[IP_STRLEN];
-	const struct prefix *net = containing(ns->addrs.v, ns->addrs.n, gw);
+	const struct prefix *net = containing(v, n, gw);
 	const char *why = NULL;
-	for (unsigned i = 0; i < ns->addrs.n; i++)
-		if (ip_eq(&ns->addrs.v[i], gw))
-			why = "it is the namespace's own address";
+	for (unsigned i = 0; i < n; i++)
+		if (ip_eq(&v[i], gw))
+			why = host ? "it is the host's own address" : "it is the namespace's own address";
 	if (!net) {
-		why = ns->addrs.n ? "not in a local subnet" : "the namespace has no address";
+		why = n ? "not in a local subnet" : host ? "not in a segment's subnet" : "the namespace has no address";
 	} else {
 		struct prefix in = *gw;
 		in.len = net->len;
 		const char *end = ip_subnet_end(&in);
 		why = end ? end : why;
 	}
-	if (!why) {
+	if (!why)
+		return true;
+	list_subnets(list, sizeof(list), v, n);
+	diag_err(d, line_of(o, k), "bad %s for %s: '%s' (%s; expected a neighbour's address in %s)", conf_keys[k].attr,
+		 keyname(o, k, key), ip_str(gw, a), why,
+		 n ? list : host ? "a bridge's or peer's subnet" : "a subnet of ns.NAME.address");
+	return false;
+}
+
+/* One family's gateway, given: a neighbour's address in one of the namespace's subnets. */
+static void check_gateway(struct netns *ns, const struct prefix *gw, struct diag *d)
+{
+	if (check_hop(&ns->o, KEY_NS_GATEWAY, ns->addrs.v, ns->addrs.n, gw, false, d))
 		ns->gateway[fam(gw->family)] = *gw;
-		return;
-	}
-	list_subnets(list, sizeof(list), ns->addrs.v, ns->addrs.n);
-	diag_err(d, line_of(&ns->o, KEY_NS_GATEWAY), "bad gateway for %s: '%s' (%s; expected a neighbour's address in %s)",
-		 keyname(&ns->o, KEY_NS_GATEWAY, key), ip_str(gw, a), why, ns->addrs.n ? list : "a subnet of ns.NAME.address");
 }
 
 /* Per family: the gateway given, or by default the segment's host-side address in the
@@ -330,9 +348,7 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 	if (has_bridge && !is_bad(o, KEY_NS_BRIDGE)) {
 		ns->bridge = conf_bridge(c, ns->bridge_name);
 		if (!ns->bridge)
-			diag_err(d, o->at[KEY_NS_BRIDGE],
-				 "unknown bridge in %s: '%s' (expected a bridge that has bridge.%s.* keys in this file)",
-				 keyname(o, KEY_NS_BRIDGE, key), ns->bridge_name, ns->bridge_name);
+			unknown_ref(o, KEY_NS_BRIDGE, KIND_BRIDGE, ns->bridge_name, d);
 		else if (++ns->bridge->nports == BRIDGE_MAX_PORTS + 1)
 			diag_err(d, o->at[KEY_NS_BRIDGE],
 				 "bridge full in %s: '%s' (expected at most %d namespaces on one bridge, the kernel's limit)",
@@ -539,12 +555,82 @@ static void derive_segments(struct config *c, struct diag *d)
 	}
 }
 
+/* ---- static routes ---- */
+
+/* Key k of route o is wrong: why, and what would do. */
+static void bad_route(const struct obj *o, enum key_id k, const char *why, const char *expect, struct diag *d)
+{
+	char key[KEYNAME_SIZE];
+	diag_err(d, line_of(o, k), "bad %s for %s: '%s' (%s; expected %s)", conf_keys[k].attr, keyname(o, k, key), o->raw[k],
+		 why, expect);
+}
+
+void check_route(struct config *c, struct obj *o, struct diag *d)
+{
+	struct sroute *r = (struct sroute *)o;
+	const struct netns *ns = NULL;
+	bool bad = is_bad(o, KEY_RT_TO) || is_bad(o, KEY_RT_VIA) || is_bad(o, KEY_RT_NS);
+	if (o->at[KEY_RT_NS] && !bad && !(ns = r->ns = conf_ns(c, r->ns_name))) {
+		unknown_ref(o, KEY_RT_NS, KIND_NS, r->ns_name, d);
+		bad = true;
+	}
+	for (enum key_id k = KEY_RT_TO; k <= KEY_RT_VIA; k++) {
+		if (o->at[k] || o->unknown_key)
+			continue;
+		diag_err(d, o->line, "route has no %s: '%s' (expected route.%s.%s = %s)", conf_keys[k].attr, o->name, o->name,
+			 conf_keys[k].attr, conf_keys[k].expect);
+		bad = true;
+	}
+	if (bad || (ns && is_bad(&ns->o, KEY_NS_ADDRESS)))
+		return;
+	unsigned f = fam(r->via.family);
+	if (!r->to.family)
+		r->to.family = r->via.family;	/* default */
+	if (!r->metric && f == FAM_V6)
+		r->metric = 1024;	/* what the kernel makes of 0 */
+	if (r->to.family != r->via.family) {
+		bad_route(o, KEY_RT_VIA, "not of to's family", "an address of the family of route.NAME.to", d);
+		return;
+	}
+	/* Its next hop is in a subnet of the namespace, or of the segment the host reaches it on. */
+	const struct prefix *v = ns ? ns->addrs.v : NULL;
+	unsigned n = ns ? ns->addrs.n : 0;
+	const char *ifname = ns ? ns->ifname : NULL;
+	for (size_t i = 0; i < c->nsegs && !ns; i++) {
+		if (containing(c->segs[i].nets, c->segs[i].nnets, &r->via)) {
+			v = c->segs[i].nets;
+			n = c->segs[i].nnets;
+			ifname = c->segs[i].ifname;
+		}
+	}
+	if (!check_hop(o, KEY_RT_VIA, v, n, &r->via, !ns, d))
+		return;
+	if (!r->to.len && ns && ns->gateway[f].family) {
+		bad_route(o, KEY_RT_TO, "the namespace has a default gateway", "ns.NAME.gateway = none, or no default route", d);
+		return;
+	}
+	for (size_t i = 0; conf_route_at(c, i) != r; i++) {
+		const struct sroute *q = conf_route_at(c, i);
+		if (q->ifname && q->ns == ns && prefix_eq(&q->to, &r->to) && q->metric == r->metric) {
+			char why[KEYNAME_SIZE + 32];
+			snprintf(why, sizeof(why), "as route.%s on line %u", q->o.name, line_of(&q->o, KEY_RT_TO));
+			bad_route(o, KEY_RT_TO, why, "one route per network and metric in a namespace", d);
+			return;
+		}
+	}
+	r->ifname = ifname;	/* valid */
+}
+
 void conf_validate(struct config *c, struct diag *d)
 {
-	for (int k = KIND_GLOBAL + 1; k < KIND_COUNT; k++)
+	for (int k = KIND_GLOBAL + 1; k < KIND_COUNT; k++) {
+		/* The kinds after namespaces use the segments. */
+		if (k == KIND_NS + 1) {
+			check_host_names(c, d);
+			check_addresses(c, d);
+			derive_segments(c, d);
+		}
 		for (size_t i = 0; i < c->objs[k].n; i++)
 			conf_kinds[k].check(c, c->objs[k].v[i], d);
-	check_host_names(c, d);
-	check_addresses(c, d);
-	derive_segments(c, d);
+	}
 }

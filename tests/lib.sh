@@ -261,6 +261,9 @@ snapshot() {
 	for ns in $(ls /run/netns 2>/dev/null | sort); do
 		echo "== netns $ns"
 		dump_ns "$ns" "$exact"
+		# Its forwarding, IPv4 and IPv6 (ns.NAME.forwarding).
+		echo "forwarding" $(ip netns exec "$ns" cat /proc/sys/net/ipv4/ip_forward \
+			/proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null)
 	done
 	echo "== nft"
 	nft -j list ruleset | norm_nft "$exact"

@@ -244,4 +244,87 @@ done
 same "forwards removed: no nat chain but postrouting's" "postrouting" \
 	"$(nft -j list table inet boxnet | jq -r '[.nftables[].chain | select(.type == "nat") | .name] | join(" ")')"
 ok "down" "$BOXNET" -c "$TMP/f4-none-again.conf" down
+
+# ---- static routes and namespace forwarding: added, a next hop and a metric changed, one
+# dropped, a namespace router switched off and on, a namespace's default route turned static,
+# all gone again. Each up converges to a fresh build, and a second up changes nothing. ----
+R='bridge.br0.address = 10.0.0.1/24 fd00:10::1/64
+ns.vpn.bridge = br0
+ns.vpn.address = 10.0.0.2/24 fd00:10::2/64
+ns.red.bridge = br0
+ns.red.address = 10.0.0.3/24 fd00:10::3/64
+ns.blue.peer = 10.5.0.1/30 fd00:5::1/64
+ns.blue.address = 10.5.0.2/30 fd00:5::2/64'
+step r1-no-routes <<<"$R"
+step r2-routes <<EOC
+$R
+ns.vpn.forwarding = yes
+route.lan4.to = 10.99.0.0/24
+route.lan4.via = 10.0.0.2
+route.lan6.to = fd00:99::/64
+route.lan6.via = fd00:10::2
+route.far.to = 10.98.0.0/16
+route.far.via = 10.0.0.2
+route.far.metric = 5
+route.inred.ns = red
+route.inred.to = 10.97.0.0/16
+route.inred.via = 10.0.0.2
+EOC
+step r3-changed <<EOC
+$R
+ns.red.gateway = none
+route.lan4.to = 10.99.0.0/24
+route.lan4.via = 10.0.0.3
+route.far.to = 10.98.0.0/16
+route.far.via = 10.0.0.2
+route.far.metric = 7
+route.inred.ns = red
+route.inred.to = 10.97.0.0/16
+route.inred.via = 10.0.0.2
+route.reddefault.ns = red
+route.reddefault.to = ::/0
+route.reddefault.via = fd00:10::2
+EOC
+step r4-peer <<EOC
+$R
+ns.vpn.forwarding = yes
+ns.blue.forwarding = yes
+route.lan4.to = 10.99.0.0/24
+route.lan4.via = 10.5.0.2
+route.lan6.to = fd00:99::/64
+route.lan6.via = fd00:5::2
+EOC
+cp "$TMP/r1-no-routes.conf" "$TMP/r5-no-routes-again.conf"
+routes98() { { ip -j route show proto 98; ip -j -6 route show proto 98; } | jq -r '.[] | "\(.dst) \(.gateway) \(.dev)"'; }
+ok "routes: up, none" "$BOXNET" -c "$TMP/r1-no-routes.conf" up
+for c in r2-routes r3-changed r4-peer r5-no-routes-again; do
+	ok "$c: up" "$BOXNET" -c "$TMP/$c.conf" up
+	same "$c: the box is what a fresh build of this config gives" "$(fresh_box "$TMP/$c.conf")" "$(snapshot)"
+	expect_exit "$c: status is content" 0 "$BOXNET" -c "$TMP/$c.conf" status
+	built=$(snapshot 1)
+	ok "$c: up again" "$BOXNET" -c "$TMP/$c.conf" up
+	same "$c: up again changes nothing" "$built" "$(snapshot 1)"
+	case $c in
+	r2-routes)
+		same "$c: the host's routes" "10.98.0.0/16 10.0.0.2 br0
+10.99.0.0/24 10.0.0.2 br0
+fd00:99::/64 fd00:10::2 br0" "$(routes98)"
+		same "$c: vpn forwards" "1 1" "$(ip netns exec vpn cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding | xargs)" ;;
+	r3-changed)
+		same "$c: the host's routes: a next hop and a metric changed, one gone" "10.98.0.0/16 10.0.0.2 br0
+10.99.0.0/24 10.0.0.3 br0" "$(routes98)"
+		ok "$c: the metric is the new one" ip route show 10.98.0.0/16 metric 7 proto 98
+		same "$c: red's default routes: only the static IPv6 one" "fd00:10::2" \
+			"$({ ip -n red -j route show default; ip -n red -j -6 route show default; } | jq -r '.[].gateway')"
+		same "$c: vpn forwards no more" "0 0" "$(ip netns exec vpn cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding | xargs)" ;;
+	r4-peer)
+		same "$c: the host's routes, through the peer" "10.99.0.0/24 10.5.0.2 bx-blue
+fd00:99::/64 fd00:5::2 bx-blue" "$(routes98)"
+		same "$c: red's static routes gone" "" "$(ip -n red -j route show proto 98 | jq -r '.[] | select(.dst != "default") | .dst')" ;;
+	r5-no-routes-again)
+		same "$c: no route of boxnet's on the host" "" "$(routes98)" ;;
+	esac
+done
+ok "down" "$BOXNET" -c "$TMP/r5-no-routes-again.conf" down
+same "down leaves only the test's own objects" "inet" "$(ls /run/netns)"
 done_testing

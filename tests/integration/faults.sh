@@ -262,4 +262,52 @@ same "forwards: the run that had no such operation gave what a fresh build of th
 	"$(fresh_box "$F2")" "$(snapshot)"
 ok "forwards: down" "$BOXNET" -c "$F2" down
 same "forwards: and down leaves the box clean" "$clean" "$(snapshot)"
+
+# ---- static routes and namespace forwarding: added, replaced, deleted and switched like the
+# rest, and undone whichever operation fails ----
+R=$ROOT/tests/plan/routes.conf
+# From routes.conf: a next hop moved, a metric changed, a route gone, one new in a namespace,
+# vpn no router, desk one, printer's static default route gone with its gateway back.
+R2=$(conf routes2 <<'EOC'
+uplink = eth0
+bridge.lan.address = 10.60.0.1/24 fd00:60::1/64
+bridge.lan.isolate = no
+ns.vpn.bridge = lan
+ns.vpn.address = 10.60.0.2/24 fd00:60::2/64
+bridge.office.address = 10.61.0.1/24 fd00:61::1/64
+bridge.office.isolate = no
+ns.desk.bridge = office
+ns.desk.address = 10.61.0.2/24 fd00:61::2/64
+ns.desk.forwarding = yes
+ns.printer.bridge = office
+ns.printer.address = 10.61.0.3/24
+route.remote.to = 10.99.0.0/24
+route.remote.via = 10.60.0.3
+route.lab.to = 10.98.0.0/16
+route.lab.via = 10.60.0.2
+route.lab.metric = 60
+route.indesk.ns = desk
+route.indesk.to = fd00:97::/64
+route.indesk.via = fd00:61::9
+EOC
+)
+n=$(ops "$R" up)
+ok "routes: a fresh build of routes.conf takes some operations ($n)" test "${n:-0}" -gt 20
+ok "routes: down" "$BOXNET" -c "$R" down
+same "routes: which leaves the box clean" "$clean" "$(snapshot)"
+failing "$n" "$R" "$clean" "routes, fresh build"
+same "routes: the run that had no such operation built what a fresh build gives" "$(fresh_box "$R")" "$(snapshot)"
+built_r=$(snapshot)
+n=$(ops "$R2" up)
+"$BOXNET" -c "$R" up
+failing "$n" "$R2" "$built_r" "routes changed"
+same "routes changed: the run that had no such operation gave a fresh build" "$(fresh_box "$R2")" "$(snapshot)"
+built_r2=$(snapshot)
+n=$(ops "$R" up)
+"$BOXNET" -c "$R2" up
+failing "$n" "$R" "$built_r2" "routes changed back"
+n=$(ops "$R" down)
+"$BOXNET" -c "$R" up
+failing "$n" "$R" "$built_r" "routes, down" down
+same "routes: the down that had no such operation left the box clean" "$clean" "$(snapshot)"
 done_testing

@@ -102,4 +102,16 @@ drwxr-xr-x /etc/netns/web
   nameserver 2001:db8:1::1" "$(cat "$TMP/etc-netns")"
 ok "seed (IPv4 only): IPv6 forwarding left off" grep -qx "== ipv6 forwarding 0 note: " <<<"${built[seed]}"
 ok "seed (IPv4 only): accept_ra left alone" grep -qx "== eth0 accept_ra 1" <<<"${built[seed]}"
+# routes: the static routes and the namespace router, the same both ways (compared above).
+rsection() { awk -v h="== $1" '/^== / {on = ($0 == h)} on && !/^== /' <<<"${built[routes]}"; }
+rhas() { grep -qF -- "$2" <<<"$(rsection "$1")"; }
+ok "routes: the host's IPv4 route through vpn, boxnet's" \
+	rhas host '{"dst":"10.99.0.0/24","gateway":"10.60.0.2","dev":"lan","protocol":"98"'
+ok "routes: the host's IPv6 route, metric 1024" \
+	rhas host '{"dst":"fd00:99::/64","gateway":"fd00:60::2","dev":"lan","protocol":"98","metric":1024'
+ok "routes: a route with a metric" rhas host '{"dst":"10.98.0.0/16","gateway":"10.60.0.2","dev":"lan","protocol":"98","metric":50'
+ok "routes: printer's static default route, metric 10" \
+	rhas "netns printer" '{"dst":"default","gateway":"10.61.0.1","dev":"eth0","protocol":"98","metric":10'
+ok "routes: vpn forwards both families" rhas "netns vpn" "forwarding 1 1"
+ok "routes: desk forwards neither" rhas "netns desk" "forwarding 0 0"
 done_testing

@@ -64,6 +64,15 @@ vg "status, forwards up to date" -c "$F" status
 vg "status -j, forwards" -c "$F" status -j
 vg "show, forwards" -c "$F" show
 vg "down, forwards" -c "$F" down
+# Static routes and namespace forwarding: validated, planned, applied, reported, converged, removed.
+R=$ROOT/tests/plan/routes.conf
+vg "check, bad routes" -c "$ROOT/tests/bad/route-twice.conf" check
+vg "up, routes" -c "$R" up
+vg "status -j, routes" -j -c "$R" status
+vg "show, routes" -c "$R" show
+vg "up, routes converging to another config" -c "$A" up
+vg "up, routes back" -c "$R" up
+vg "down, routes" -c "$R" down
 # The paths that undo: a failure midway and near the end (the test build's hook).
 FB=$ROOT/build/faults/boxnet
 if [ -x "$FB" ]; then

@@ -74,11 +74,12 @@ static bool ns_has_gateway(const struct netns *n, unsigned f)
 	return n->gateway[f].family != 0;
 }
 
-/* The default route boxnet sets for namespace n, through the link of that index. */
+/* The default route boxnet sets for namespace n, through the link of that index; the kernel
+ * gives an IPv6 one metric 1024. */
 static struct route our_default(const struct netns *n, unsigned f, int oif)
 {
 	return (struct route){.oif = oif, .gw = n->gateway[f], .protocol = BOXNET_RTPROT,
-			      .dst = P(f == FAM_V6 ? "::/0" : "0.0.0.0/0")};
+			      .dst = P(f == FAM_V6 ? "::/0" : "0.0.0.0/0"), .metric = f == FAM_V6 ? 1024 : 0};
 }
 
 static bool is_default(const struct route *r)
@@ -274,6 +275,19 @@ static void converged(struct state *st, const struct config *c)
 			dns_text(n, "\n", &ns->dns_text);
 		}
 	}
+	/* Static routes, through the link their next hop is on; namespaces that forward. */
+	for (size_t i = 0; i < c->objs[KIND_ROUTE].n; i++) {
+		const struct sroute *r = conf_route_at(c, i);
+		struct ns_state *ns = &st->host;
+		for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
+			if (conf_ns_at(c, k) == r->ns)
+				ns = &st->ns[k];
+		l = state_link(ns, r->ifname);
+		add_route(ns, (struct route){.oif = l ? l->index : 0, .gw = r->via, .protocol = BOXNET_RTPROT, .dst = r->to,
+					     .metric = r->metric});
+	}
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		st->ns[i].fwd[FAM_V4] = st->ns[i].fwd[FAM_V6] = conf_ns_at(c, i)->forwarding > 0;
 	struct ruleset rs;
 	if (rules_build(c, &rs) == 0 && rs.n) {
 		st->table_exists = st->table_ours = true;
@@ -332,8 +346,17 @@ static void op_text(const struct op *o, struct sbuf *s)
 	case OP_NET_ROUTE_ADD:
 		sbuf_addf(s, " %s #%d", prefix_text(&o->addr, a), o->index);
 		break;
+	case OP_FORWARD_ON:
+	case OP_FORWARD_OFF:
+		if (o->where->name)
+			sbuf_addf(s, " ipv%c", o->addr.family == AF_INET6 ? '6' : '4');
+		break;
 	case OP_ROUTE_ADD:
 	case OP_ROUTE_DEL:
+		if (o->dst.len)
+			sbuf_addf(s, " to %s", prefix_text(&o->dst, a));
+		if (o->metric)
+			sbuf_addf(s, " metric %u", o->metric);
 		sbuf_addf(s, " via %s", gw_text(op_gw(o), a));
 		if (o->index)
 			sbuf_addf(s, " #%d", o->index);
@@ -701,7 +724,8 @@ static void test_links(struct unit *u)
 	fx_free(&x);
 
 	/* ip netns delete a, while a process still holds it: a's end lives on, unnamed, and
-	 * so does bx-a. */
+	 * so does bx-a. Made anew while the host forwards, a takes the host's IPv4 forwarding,
+	 * which goes off again. */
 	fx_init(u, &x, box_conf);
 	ns_of(&x, "a")->exists = ns_of(&x, "a")->ours = false;
 	del_link(ns_of(&x, "a"), "lo");
@@ -714,6 +738,7 @@ static void test_links(struct unit *u)
 		  "LINK_SET a eth0\n"
 		  "ADDR_ADD a eth0 10.0.0.2/24 #1000\n"
 		  "ROUTE_ADD a eth0 via 10.0.0.1 #1000\n"
+		  "FORWARD_OFF a ipv4\n"
 		  "LINK_SET host bx-a master br0\n"
 		  "LINK_PURGE host\n", NULL);
 	/* ...and once it is freed, bx-a goes with it. */
@@ -725,6 +750,7 @@ static void test_links(struct unit *u)
 		  "LINK_SET a eth0\n"
 		  "ADDR_ADD a eth0 10.0.0.2/24 #1000\n"
 		  "ROUTE_ADD a eth0 via 10.0.0.1 #1000\n"
+		  "FORWARD_OFF a ipv4\n"
 		  "LINK_SET host bx-a master br0\n", NULL);
 	fx_free(&x);
 
@@ -1467,6 +1493,226 @@ static void test_dual_stack(struct unit *u)
 	fx_free(&x);
 }
 
+/* ---- static routes and namespace routers ---- */
+
+static const char *const routes_conf =
+	"uplink = eth0\n"
+	"bridge.lan.address = 10.0.0.1/24 fd00::1/64\n"
+	"ns.vpn.bridge = lan\n"
+	"ns.vpn.address = 10.0.0.2/24 fd00::2/64\n"
+	"ns.vpn.forwarding = yes\n"
+	"ns.q.bridge = lan\n"
+	"ns.q.address = 10.0.0.3/24\n"
+	"ns.q.gateway = none\n"
+	"ns.p.peer = 10.9.0.1/30\n"
+	"ns.p.address = 10.9.0.2/30\n"
+	"route.r4.to = 10.99.0.0/24\n"
+	"route.r4.via = 10.0.0.2\n"
+	"route.r6.to = fd00:99::/64\n"
+	"route.r6.via = fd00::2\n"
+	"route.rp.to = 10.98.0.0/16\n"
+	"route.rp.via = 10.9.0.2\n"
+	"route.rp.metric = 7\n"
+	"route.qd.ns = q\n"
+	"route.qd.to = default\n"
+	"route.qd.via = 10.0.0.2\n"
+	"route.qd.metric = 5\n";
+
+/* The same, r4 through q instead of vpn, rp and r6 dropped, and vpn no longer forwarding. */
+static const char *const routes_conf2 =
+	"uplink = eth0\n"
+	"bridge.lan.address = 10.0.0.1/24 fd00::1/64\n"
+	"ns.vpn.bridge = lan\n"
+	"ns.vpn.address = 10.0.0.2/24 fd00::2/64\n"
+	"ns.q.bridge = lan\n"
+	"ns.q.address = 10.0.0.3/24\n"
+	"ns.q.gateway = none\n"
+	"ns.p.peer = 10.9.0.1/30\n"
+	"ns.p.address = 10.9.0.2/30\n"
+	"route.r4.to = 10.99.0.0/24\n"
+	"route.r4.via = 10.0.0.3\n"
+	"route.qd.ns = q\n"
+	"route.qd.to = default\n"
+	"route.qd.via = 10.0.0.2\n"
+	"route.qd.metric = 5\n";
+
+/* Does the plan's text hold what (want), or not? Says what it holds when not as wanted. */
+static bool plan_has(struct fx *x, const char *what, bool want)
+{
+	struct sbuf s = {0};
+	plan_text(&x->p, &s);
+	bool found = strstr(sbuf_str(&s), what) != NULL;
+	if (found != want)
+		printf("# %s the plan: '%s'\n%s", want ? "not in" : "in", what, sbuf_str(&s));
+	sbuf_free(&s);
+	return found == want;
+}
+
+static void test_routes(struct unit *u)
+{
+	struct fx x;
+
+	fx_init(u, &x, routes_conf);
+	expect_up(u, &x, "routes and a forwarding namespace, converged", "", NULL);
+	fx_free(&x);
+
+	/* plan: a clean box, nothing known. */
+	fx_init(u, &x, routes_conf);
+	state_free(&x.st);
+	state_init(&x.st, &x.c);
+	CHECK(u, plan_up(&x.p, &x.c, &x.st) == 0, "routes, fresh: up plans");
+	CHECK(u, plan_has(&x, "ROUTE_ADD host lan to 10.99.0.0/24 via 10.0.0.2\n", true), "fresh: the host's route via vpn, on lan");
+	CHECK(u, plan_has(&x, "ROUTE_ADD host lan to fd00:99::/64 metric 1024 via fd00::2\n", true),
+	      "fresh: the IPv6 route, with the kernel's metric for 0");
+	CHECK(u, plan_has(&x, "ROUTE_ADD host bx-p to 10.98.0.0/16 metric 7 via 10.9.0.2\n", true),
+	      "fresh: a route via the peer namespace, on its host end");
+	CHECK(u, plan_has(&x, "ROUTE_ADD q eth0 metric 5 via 10.0.0.2 #1000\n", true), "fresh: q's default route, no other");
+	CHECK(u, plan_has(&x, "FORWARD_ON vpn ipv4\nFORWARD_ON vpn ipv6\n", true), "fresh: vpn forwards, both families");
+	size_t host_routes = 0, last_link = 0, first_route = 0;
+	for (size_t i = 0; i < x.p.n; i++) {
+		const struct op *o = &x.p.ops[i];
+		if (o->type == OP_LINK_SET || o->type == OP_ADDR_ADD)
+			last_link = i;
+		if (o->type == OP_ROUTE_ADD && !o->where->name && !host_routes++)
+			first_route = i;
+		CHECK(u, o->type != OP_FORWARD_OFF, "fresh: no forwarding off (%zu)", i);
+	}
+	CHECK(u, host_routes == 3 && first_route > last_link,
+	      "fresh: the host's 3 routes come once every link is up with its addresses");
+	fx_free(&x);
+
+	/* The kernel's state drifted. */
+	fx_init(u, &x, routes_conf);
+	for (size_t i = 0; i < x.st.host.nroutes; i++)
+		if (x.st.host.routes[i].protocol == BOXNET_RTPROT && x.st.host.routes[i].metric == 7)
+			x.st.host.routes[i].gw = G("10.9.0.1");
+	ns_of(&x, "vpn")->fwd[FAM_V6] = 0;
+	expect_up(u, &x, "a route's next hop changed, vpn's IPv6 forwarding off by hand",
+		  "FORWARD_ON vpn ipv6\n"
+		  "ROUTE_ADD host bx-p to 10.98.0.0/16 metric 7 via 10.9.0.2 old via 10.9.0.1 #102\n", NULL);
+	fx_free(&x);
+
+	fx_init(u, &x, routes_conf);
+	for (size_t i = x.st.host.nroutes; i-- > 0;)
+		if (x.st.host.routes[i].dst.family == AF_INET6 && x.st.host.routes[i].protocol == BOXNET_RTPROT)
+			del_route(&x.st.host, i);
+	expect_up(u, &x, "the IPv6 route deleted by hand", "ROUTE_ADD host lan to fd00:99::/64 metric 1024 via fd00::2\n",
+		  NULL);
+	fx_free(&x);
+
+	/* An address of lan goes: the routes through lan are set again. */
+	fx_init(u, &x, routes_conf);
+	add_addrs(&x.st.host, BRIDGE0, (struct prefix[]){P("10.0.7.1/24")}, 1);
+	expect_up(u, &x, "an address of lan the config dropped",
+		  "ADDR_DEL host lan 10.0.7.1/24 #10\n"
+		  "ADDR_ADD host lan 10.0.0.1/24 #10 old\n"
+		  "ADDR_ADD host lan fd00::1/64 #10 old\n"
+		  "ROUTE_ADD host lan to 10.99.0.0/24 via 10.0.0.2 old via 10.0.0.2 #10\n"
+		  "ROUTE_ADD host lan to fd00:99::/64 metric 1024 via fd00::2 old via fd00::2 #10\n", NULL);
+	fx_free(&x);
+
+	/* Someone else's route to the same network with the same metric: a conflict, never
+	 * replaced; with another metric, beside boxnet's. */
+	fx_init(u, &x, routes_conf);
+	for (size_t i = 0; i < x.st.host.nroutes; i++)
+		if (x.st.host.routes[i].protocol == BOXNET_RTPROT && x.st.host.routes[i].dst.len == 24)
+			x.st.host.routes[i].protocol = RTPROT_STATIC;
+	expect_conflict(u, &x, "a foreign route to 10.99.0.0/24, metric 0", 1,
+			"the host has a route to 10.99.0.0/24, with the same metric, that boxnet did not set; delete it");
+	fx_free(&x);
+	fx_init(u, &x, routes_conf);
+	for (size_t i = 0; i < x.st.host.nroutes; i++)
+		if (x.st.host.routes[i].protocol == BOXNET_RTPROT && x.st.host.routes[i].dst.len == 24) {
+			x.st.host.routes[i].protocol = RTPROT_STATIC;
+			x.st.host.routes[i].metric = 20;
+		}
+	expect_up(u, &x, "a foreign route to 10.99.0.0/24, metric 20", "ROUTE_ADD host lan to 10.99.0.0/24 via 10.0.0.2\n",
+		  NULL);
+	fx_free(&x);
+
+	/* Routes of boxnet's protocol that no route names: boxnet's go, through its own links
+	 * only; another box's (a boxnet that runs inside a namespace of another) stay. */
+	fx_init(u, &x, routes_conf);
+	add_route(&x.st.host, (struct route){.oif = BRIDGE0, .gw = G("10.0.0.3"), .protocol = BOXNET_RTPROT,
+					     .dst = P("10.50.0.0/16")});
+	add_route(&x.st.host, (struct route){.oif = UPLINK, .gw = G("192.168.1.1"), .protocol = BOXNET_RTPROT,
+					     .dst = P("10.51.0.0/16")});
+	add_route(ns_of(&x, "q"), (struct route){.oif = INSIDE, .gw = G("10.0.0.2"), .protocol = BOXNET_RTPROT,
+						 .dst = P("10.52.0.0/16"), .metric = 3});
+	expect_up(u, &x, "routes of boxnet's that no route names",
+		  "ROUTE_DEL q to 10.52.0.0/16 metric 3 via 0.0.0.0 old via 10.0.0.2 #1000\n"
+		  "ROUTE_DEL host to 10.50.0.0/16 via 0.0.0.0 old via 10.0.0.3 #10\n", NULL);
+	fx_free(&x);
+
+	/* The config changed: a route through another next hop, two gone, vpn forwards no more. */
+	fx_init(u, &x, routes_conf);
+	expect_up_with(u, &x, routes_conf2, "routes changed, vpn no router",
+		       "FORWARD_OFF vpn ipv4\n"
+		       "FORWARD_OFF vpn ipv6\n"
+		       "ROUTE_ADD host lan to 10.99.0.0/24 via 10.0.0.3 old via 10.0.0.2 #10\n"
+		       "ROUTE_DEL host to fd00:99::/64 metric 1024 via :: old via fd00::2 #10\n"
+		       "ROUTE_DEL host to 10.98.0.0/16 metric 7 via 0.0.0.0 old via 10.9.0.2 #102\n");
+	fx_free(&x);
+
+	/* q's static default route is not taken for a default gateway route: a gateway none
+	 * does not delete it; a default route of boxnet's with another metric goes. */
+	fx_init(u, &x, routes_conf);
+	add_route(ns_of(&x, "q"), default_via("10.0.0.1", INSIDE, BOXNET_RTPROT));
+	expect_up(u, &x, "q: its static default route stays, an old gateway route goes",
+		  "ROUTE_DEL q eth0 via 10.0.0.1 old via 10.0.0.1 #1000\n", NULL);
+	fx_free(&x);
+
+	/* q's static default route (metric 5) dropped, its gateway back: the gateway route
+	 * comes beside it, and it goes. */
+	fx_init(u, &x, routes_conf);
+	expect_up_with(u, &x,
+		       "uplink = eth0\nbridge.lan.address = 10.0.0.1/24 fd00::1/64\nns.vpn.bridge = lan\n"
+		       "ns.vpn.address = 10.0.0.2/24 fd00::2/64\nns.vpn.forwarding = yes\nns.q.bridge = lan\n"
+		       "ns.q.address = 10.0.0.3/24\nns.p.peer = 10.9.0.1/30\nns.p.address = 10.9.0.2/30\n"
+		       "route.r4.to = 10.99.0.0/24\nroute.r4.via = 10.0.0.2\nroute.r6.to = fd00:99::/64\n"
+		       "route.r6.via = fd00::2\nroute.rp.to = 10.98.0.0/16\nroute.rp.via = 10.9.0.2\n"
+		       "route.rp.metric = 7\n",
+		       "q's static default route gone, its gateway back",
+		       "ROUTE_ADD q eth0 via 10.0.0.1 #1000\n"
+		       "ROUTE_DEL q metric 5 via 0.0.0.0 old via 10.0.0.2 #1000\n");
+	fx_free(&x);
+
+	/* down deletes the host's routes before their links go: a down that fails later puts
+	 * them back. */
+	fx_init(u, &x, routes_conf);
+	CHECK(u, plan_down(&x.p, &x.c, &x.st) == 0, "routes, down: plans");
+	size_t dels = 0, first_park = x.p.n, last_del = 0;
+	for (size_t i = 0; i < x.p.n; i++) {
+		const struct op *o = &x.p.ops[i];
+		if (o->type == OP_ROUTE_DEL && !o->where->name && o->has_old) {
+			dels++;
+			last_del = i;
+		}
+		if (o->type == OP_LINK_PARK && first_park == x.p.n)
+			first_park = i;
+	}
+	CHECK(u, dels == 3 && last_del < first_park, "routes, down: the host's 3 routes deleted, before any link goes (%zu)",
+	      dels);
+	fx_free(&x);
+
+	/* A new namespace takes the host's IPv4 forwarding: switched off when the host's is on,
+	 * unless the namespace is to forward. */
+	fx_init(u, &x, routes_conf);
+	ns_of(&x, "q")->exists = false;
+	ns_of(&x, "q")->nlinks = ns_of(&x, "q")->naddrs = ns_of(&x, "q")->nroutes = 0;
+	x.st.ip_forward[FAM_V4] = 1;
+	CHECK(u, plan_up(&x.p, &x.c, &x.st) == 0 && plan_has(&x, "FORWARD_OFF q ipv4\n", true) && plan_has(&x, "q ipv6", false),
+	      "a new namespace, the host forwarding: its IPv4 forwarding off; it has no IPv6");
+	fx_free(&x);
+	fx_init(u, &x, routes_conf);
+	ns_of(&x, "vpn")->exists = false;
+	ns_of(&x, "vpn")->nlinks = ns_of(&x, "vpn")->naddrs = ns_of(&x, "vpn")->nroutes = 0;
+	x.st.ip_forward[FAM_V4] = x.st.ip_forward[FAM_V6] = 1;
+	CHECK(u, plan_up(&x.p, &x.c, &x.st) == 0 && plan_has(&x, "FORWARD_ON vpn ipv4\nFORWARD_ON vpn ipv6\n", true),
+	      "a new namespace that forwards: switched on, whatever the host's");
+	fx_free(&x);
+}
+
 void test_plan(struct unit *u)
 {
 	test_converged(u);
@@ -1482,4 +1728,5 @@ void test_plan(struct unit *u)
 	test_down(u);
 	test_dns(u);
 	test_dual_stack(u);
+	test_routes(u);
 }
