@@ -1,9 +1,10 @@
 #!/bin/bash
-# tests/golden.sh: boxnet plan prints exactly tests/plan/NAME.plan for tests/plan/NAME.conf.
+# tests/golden.sh: boxnet plan prints exactly NAME.plan for each tests/plan/NAME.conf and
+# examples/NAME.conf.
 # Needs no privileges. After an intended change: tests/golden.sh --update, then review the diff.
 cd "$(dirname "$0")/.." || exit 2
 BOXNET=${BOXNET:-./boxnet}
-for f in tests/plan/*.conf; do
+for f in tests/plan/*.conf examples/*.conf; do
 	name=plan/$(basename "$f" .conf)
 	want=${f%.conf}.plan
 	got=$("$BOXNET" -c "$f" plan 2>&1)

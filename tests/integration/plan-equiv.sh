@@ -35,7 +35,7 @@ by_up() {
 }
 
 declare -A built
-for f in "$ROOT"/tests/plan/*.conf; do
+for f in "$ROOT"/tests/plan/*.conf "$ROOT"/examples/*.conf; do
 	name=$(basename "$f" .conf)
 	by_plan=$(by_plan "$f")
 	by_up=$(by_up "$f")
