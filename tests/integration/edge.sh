@@ -13,6 +13,9 @@ expect_exit "a second look finds nothing to change" 0 "$BOXNET" -c "$CONF" statu
 # The remote site behind vpn, made by the test: a namespace with a veth into vpn.
 ip netns add site
 ip -n vpn link add tun0 type veth peer name eth0 netns site
+# No DAD on their link-local addresses either: vpn asks for the site's address from its own.
+ip netns exec vpn sh -c 'echo 0 > /proc/sys/net/ipv6/conf/tun0/accept_dad'
+ip netns exec site sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad'
 ip -n vpn addr add 10.99.0.254/24 dev tun0
 ip -n vpn -6 addr add fd00:99::fe/64 dev tun0 nodad
 ip -n vpn link set tun0 up

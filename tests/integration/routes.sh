@@ -52,6 +52,9 @@ ok "up" "$BOXNET" -c "$ROUTER" up
 # The LAN behind vpn: a namespace the test makes, over a veth it adds to vpn.
 ip netns add remote
 ip -n vpn link add lan0 type veth peer name eth0 netns remote
+# No DAD on their link-local addresses either: vpn asks for remote's address from its own.
+ip netns exec vpn sh -c 'echo 0 > /proc/sys/net/ipv6/conf/lan0/accept_dad'
+ip netns exec remote sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad'
 ip -n vpn addr add 10.99.0.1/24 dev lan0
 ip -n vpn -6 addr add fd00:99::1/64 dev lan0 nodad
 ip -n vpn link set lan0 up
