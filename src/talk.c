@@ -468,12 +468,14 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
 	size_t len = finish_last(t);
 	want_extack(t);
 	t->error = (struct talk_error){0};
+	/* The kernel takes the transaction whole: the test hook counts it as one operation, and
+	 * its failure names the last message, as the kernel's own answer would name one. */
+	if (t->nreqs && inject_fault(t, t->nreqs - 1)) {
+		reset_pending(t);
+		return t->error.err;
+	}
 	for (size_t i = 0, pos = 0; i < t->nreqs; i++) {
 		struct nlmsghdr *nlh = (struct nlmsghdr *)(t->buf + pos);
-		if (inject_fault(t, i)) {
-			reset_pending(t);
-			return t->error.err;
-		}
 		/* No acks: nftables acks each message it is asked to, and errors come anyway. */
 		nlh->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
 		pos += NLMSG_ALIGN(nlh->nlmsg_len);
