@@ -19,7 +19,9 @@ const struct kind_info conf_kinds[KIND_COUNT] = {
 
 #define PORTS_EXPECT "a port from 1 to 65535, or a range like 8000-8010"
 #define SIDE_EXPECT "a bridge or a namespace in this file"
-#define K(kind, attr, type, st, field, expect) {kind, attr, type, offsetof(struct st, field), expect}
+#define K(kind, attr, type, st, field, expect) {attr, expect, offsetof(struct st, field), kind, type}
+
+_Static_assert(sizeof(struct config) < 65536 && sizeof(struct netns) < 65536, "key_info.off is 16 bits");
 
 /* The one list of keys: parser, errors, man page check and fuzz seeds all read it. */
 const struct key_info conf_keys[KEY_COUNT] = {
@@ -410,7 +412,7 @@ static bool set_value(struct line_ctx *x, struct obj *o, enum key_id k, char *v)
 	const struct key_info *ki = &conf_keys[k];
 	void *field = (char *)(ki->kind == KIND_GLOBAL ? (void *)x->c : (void *)o) + ki->off;
 
-	switch (ki->type) {
+	switch ((enum val_type)ki->type) {
 	case VAL_NAME:
 		return set_name(x, k, field, v);
 	case VAL_BOOL:

@@ -95,12 +95,13 @@ enum val_type {
 
 #define DNS_MAX 3	/* the nameservers glibc's and musl's resolvers read (MAXNS) */
 
+/* Packed small: the table is in the binary, one row a key. */
 struct key_info {
-	enum kind kind;
 	const char *attr;
-	enum val_type type;
-	size_t off;		/* of its field in the kind's struct */
 	const char *expect;	/* what a good value looks like, quoted in errors */
+	uint16_t off;		/* of its field in the kind's struct */
+	uint8_t kind;		/* enum kind */
+	uint8_t type;		/* enum val_type */
 };
 
 extern const struct key_info conf_keys[KEY_COUNT];
