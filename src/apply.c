@@ -182,7 +182,7 @@ static int put_route(struct talk *t, uint16_t type, const struct route *r, bool 
 }
 
 /* The route an OP_ROUTE_ADD adds, through the link of that index (0: any). */
-static struct route new_route(const struct op *o, int index)
+static NOINLINE struct route new_route(const struct op *o, int index)
 {
 	return (struct route){.oif = index, .gw = o->addr, .protocol = BOXNET_RTPROT, .dst = o->dst, .metric = o->metric};
 }
@@ -392,7 +392,7 @@ static int await_ns(struct exec *x, struct ns_state *ns)
 
 /* Hears the rest of the helper's reports, all made; or, when stop, after asking it to stop,
  * so that undo knows what it made. */
-static int maker_finish(struct exec *x, bool stop)
+static NOINLINE int maker_finish(struct exec *x, bool stop)
 {
 	if (!x->mk.pid)
 		return 0;
@@ -609,7 +609,7 @@ off:
 
 /* Reverses, newest first, every step the kernel carried out. Best effort: each step alone,
  * errors ignored (a link may already have gone with its namespace). */
-static void undo(struct exec *x)
+static NOINLINE void undo(struct exec *x)
 {
 	struct state *st = x->st;
 	x->cur = NULL;

@@ -113,7 +113,7 @@ static bool has_caps(void)
 /* Two boxnets at once (restart racing reload) would trip over each other's objects. status
  * only reads: it waits for a running up, but creates nothing, and goes on without a lock
  * file (a read-only /run). */
-static int take_lock(bool create)
+static NOINLINE int take_lock(bool create)
 {
 	int err = create ? make_run_dir() : 0, fd;
 	if (err)
