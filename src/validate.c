@@ -574,12 +574,10 @@ void check_route(struct config *c, struct obj *o, struct diag *d)
 		unknown_ref(o, KEY_RT_NS, KIND_NS, r->ns_name, d);
 		bad = true;
 	}
+	/* needs() says what is missing; a route with an unknown key goes on as before. */
 	for (enum key_id k = KEY_RT_TO; k <= KEY_RT_VIA; k++) {
-		if (o->at[k] || o->unknown_key)
-			continue;
-		diag_err(d, o->line, "route has no %s: '%s' (expected route.%s.%s = %s)", conf_keys[k].attr, o->name, o->name,
-			 conf_keys[k].attr, conf_keys[k].expect);
-		bad = true;
+		needs(o, k, d);
+		bad |= !o->at[k] && !o->unknown_key;
 	}
 	if (bad || (ns && is_bad(&ns->o, KEY_NS_ADDRESS)))
 		return;
