@@ -152,15 +152,19 @@ struct line_ctx {
 	const char *key;	/* the whole key as written, for messages */
 };
 
+/* "bad WHAT for KEY: 'VALUE' (WHY; expected EXPECT)", WHY optional: the one shape of a bad
+ * value, the parser's and the validator's. */
+void bad_key(struct diag *d, unsigned line, const char *what, const char *key, const char *value, const char *why,
+	     const char *expect)
+{
+	diag_err(d, line, "bad %s for %s: '%s' (%s%sexpected %s)", what, key, value, why ? why : "", why ? "; " : "",
+		 expect);
+}
+
 static NOINLINE void bad_value(struct line_ctx *x, enum key_id k, const char *what, const char *value,
 			       const char *why)
 {
-	if (why)
-		diag_err(x->d, x->line, "%s for %s: '%s' (%s; expected %s)", what, x->key, value, why,
-			 conf_keys[k].expect);
-	else
-		diag_err(x->d, x->line, "%s for %s: '%s' (expected %s)", what, x->key, value,
-			 conf_keys[k].expect);
+	bad_key(x->d, x->line, what, x->key, value, why, conf_keys[k].expect);
 }
 
 static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], const char *v)
@@ -169,7 +173,7 @@ static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], con
 	if (!why && !strcmp(v, "lo"))
 		why = k == KEY_NS_IFNAME ? "lo is the namespace's loopback" : "lo is the host's loopback";
 	if (why) {
-		bad_value(x, k, "bad name", v, why);
+		bad_value(x, k, "name", v, why);
 		return false;
 	}
 	copy_name(dst, NAME_SIZE, v);
@@ -191,7 +195,7 @@ static bool set_bool(struct line_ctx *x, enum key_id k, int *dst, const char *v)
 {
 	if ((*dst = bool_word(v)) >= 0)
 		return true;
-	bad_value(x, k, "bad boolean", v, NULL);
+	bad_value(x, k, "boolean", v, NULL);
 	return false;
 }
 
@@ -204,7 +208,7 @@ static bool set_masq(struct line_ctx *x, enum key_id k, int *dst, const char *v)
 	else if (on >= 0)
 		*dst = on ? MASQ_ALL : 0;
 	else
-		bad_value(x, k, "bad masquerade", v, NULL);
+		bad_value(x, k, "masquerade", v, NULL);
 	return *dst >= 0;
 }
 
@@ -213,7 +217,7 @@ static bool set_num(struct line_ctx *x, enum key_id k, unsigned *dst, const char
 {
 	bool mtu = conf_keys[k].type == VAL_MTU;
 	if (!parse_num(v, mtu ? 65535 : UINT32_MAX, dst) || *dst < (mtu ? 68 : 0)) {
-		bad_value(x, k, mtu ? "bad MTU" : "bad metric", v, NULL);
+		bad_value(x, k, mtu ? "MTU" : "metric", v, NULL);
 		return false;
 	}
 	return true;
@@ -227,12 +231,12 @@ static bool set_ip(struct line_ctx *x, enum key_id k, struct prefix *p, const ch
 	if (net && !strcmp(v, "default"))
 		return true;
 	if (!(net ? prefix_parse(v, p) : ip_parse(v, p))) {
-		bad_value(x, k, "bad address", v, NULL);
+		bad_value(x, k, "address", v, NULL);
 		return false;
 	}
 	first = prefix_net(p);
 	if (net && !prefix_eq(&first, p)) {
-		bad_value(x, k, "bad network", v, "host bits set");
+		bad_value(x, k, "network", v, "host bits set");
 		return false;
 	}
 	return true;
@@ -245,7 +249,7 @@ static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, 
 	enum val_type type = conf_keys[k].type;
 	bool net = type == VAL_NETS;
 	if (type == VAL_IPS ? !ip_parse(v, p) : !prefix_parse(v, p) && !(net && ip_parse(v, p))) {
-		bad_value(x, k, "bad address", v, NULL);
+		bad_value(x, k, "address", v, NULL);
 		return false;
 	}
 	if (net) {
@@ -254,7 +258,7 @@ static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, 
 	}
 	const char *why = ip_host_problem(p);
 	if (why) {
-		bad_value(x, k, "bad address", v, why);
+		bad_value(x, k, "address", v, why);
 		return false;
 	}
 	return true;
@@ -333,7 +337,7 @@ static bool set_gateway(struct line_ctx *x, enum key_id k, struct gateway *gw, c
 	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		struct prefix p;
 		if (!ip_parse(tok, &p)) {
-			bad_value(x, k, "bad gateway", tok, NULL);
+			bad_value(x, k, "gateway", tok, NULL);
 			return false;
 		}
 		if (family_twice(x, "gateway", &gw->set[fam(p.family)], &p, tok))
@@ -358,7 +362,7 @@ static bool set_ports(struct line_ctx *x, enum key_id k, struct ports *p, char *
 		*dash = '\0';
 	if (parse_port(v, &p->lo) && parse_port(dash ? dash + 1 : v, &p->hi) && p->lo <= p->hi)
 		return true;
-	bad_value(x, k, "bad port", raw, NULL);
+	bad_value(x, k, "port", raw, NULL);
 	return false;
 }
 
@@ -385,7 +389,7 @@ static bool set_target(struct line_ctx *x, enum key_id k, struct target *t, char
 	}
 	if (ok && (!colon || parse_port(colon + 1, &t->port)))
 		return true;
-	bad_value(x, k, "bad target", raw, NULL);
+	bad_value(x, k, "target", raw, NULL);
 	return false;
 }
 
@@ -399,7 +403,7 @@ static bool set_proto(struct line_ctx *x, enum key_id k, unsigned *dst, char *v)
 		for (i = 0; i < n && strcmp(tok, names[i]); i++)
 			;
 		if (i == n) {
-			bad_value(x, k, "bad protocol", tok, NULL);
+			bad_value(x, k, "protocol", tok, NULL);
 			return false;
 		}
 		*dst |= 1u << i;

@@ -281,6 +281,10 @@ static inline struct sroute *conf_route_at(const struct config *c, size_t i)
 	return (struct sroute *)c->objs[KIND_ROUTE].v[i];
 }
 
+/* "bad WHAT for KEY: 'VALUE' (WHY; expected EXPECT)"; why may be NULL. */
+void bad_key(struct diag *d, unsigned line, const char *what, const char *key, const char *value, const char *why,
+	     const char *expect);
+
 /* Why a name cannot be an interface or namespace name, or NULL when it can. */
 const char *name_problem(const char *s, size_t len);
 

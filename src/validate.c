@@ -257,7 +257,7 @@ static void check_ns_addresses(struct netns *ns, const struct prefix *nets, unsi
 static bool check_hop(const struct obj *o, enum key_id k, const struct prefix *v, unsigned n, const struct prefix *gw,
 		      bool host, struct diag *d)
 {
-	char key[KEYNAME_SIZE], list[160], a[IP_STRLEN];
+	char key[KEYNAME_SIZE], list[160], expect[192], a[IP_STRLEN];
 	const struct prefix *net = containing(v, n, gw);
 	const char *why = NULL;
 	for (unsigned i = 0; i < n; i++)
@@ -274,9 +274,9 @@ static bool check_hop(const struct obj *o, enum key_id k, const struct prefix *v
 	if (!why)
 		return true;
 	list_subnets(list, sizeof(list), v, n);
-	diag_err(d, line_of(o, k), "bad %s for %s: '%s' (%s; expected a neighbour's address in %s)", conf_keys[k].attr,
-		 keyname(o, k, key), ip_str(gw, a), why,
+	snprintf(expect, sizeof(expect), "a neighbour's address in %s",
 		 n ? list : host ? "a bridge's or peer's subnet" : "a subnet of ns.NAME.address");
+	bad_key(d, line_of(o, k), conf_keys[k].attr, keyname(o, k, key), ip_str(gw, a), why, expect);
 	return false;
 }
 
@@ -561,8 +561,7 @@ static void derive_segments(struct config *c, struct diag *d)
 static void bad_route(const struct obj *o, enum key_id k, const char *why, const char *expect, struct diag *d)
 {
 	char key[KEYNAME_SIZE];
-	diag_err(d, line_of(o, k), "bad %s for %s: '%s' (%s; expected %s)", conf_keys[k].attr, keyname(o, k, key), o->raw[k],
-		 why, expect);
+	bad_key(d, line_of(o, k), conf_keys[k].attr, keyname(o, k, key), o->raw[k], why, expect);
 }
 
 void check_route(struct config *c, struct obj *o, struct diag *d)
