@@ -136,6 +136,7 @@ struct gateway {
 
 /* The kernel numbers a bridge's ports 1 to 1023. */
 #define BRIDGE_MAX_PORTS 1023
+#define BRIDGE_MAX_PORTS_STR "1023"	/* the same, in a message's text */
 
 struct bridge {
 	struct obj o;

@@ -27,6 +27,16 @@ static bool is_bad(const struct obj *o, enum key_id k)
 }
 
 
+/* "WHAT in KEY: 'VALUE' (WHY; expected EXPECT)", WHY optional: the shape of most messages
+ * about one key, said in one place. */
+static NOINLINE void in_key(const struct obj *o, enum key_id k, const char *what, const char *value, const char *why,
+			    const char *expect, struct diag *d)
+{
+	char key[KEYNAME_SIZE];
+	diag_err(d, line_of(o, k), "%s in %s: '%s' (%s%sexpected %s)", what, keyname(o, k, key), value, why ? why : "",
+		 why ? "; " : "", expect);
+}
+
 /* Key k of o names an object of that kind which the file does not have. */
 static void unknown_ref(const struct obj *o, enum key_id k, enum kind kind, const char *name, struct diag *d)
 {
@@ -317,14 +327,12 @@ static void derive_gateway(struct netns *ns, const struct prefix *nets, unsigned
 static void segment_defaults(const struct config *c, const struct obj *o, enum key_id k, int *masq, int *isolate,
 			     struct diag *d)
 {
-	char key[KEYNAME_SIZE];
 	if (*masq < 0)
 		*masq = c->uplink[0] ? MASQ_ALL : 0;
 	if (*isolate < 0)
 		*isolate = 1;
 	if (*masq && !c->uplink[0] && !c->uplink_bad && !is_bad(o, k))
-		diag_err(d, o->at[k], "masquerade needs an uplink in %s: '%s' (expected a global uplink = IFNAME)",
-			 keyname(o, k, key), o->raw[k]);
+		in_key(o, k, "masquerade needs an uplink", o->raw[k], NULL, "a global uplink = IFNAME", d);
 }
 
 void check_ns(struct config *c, struct obj *o, struct diag *d)
@@ -350,9 +358,8 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 		if (!ns->bridge)
 			unknown_ref(o, KEY_NS_BRIDGE, KIND_BRIDGE, ns->bridge_name, d);
 		else if (++ns->bridge->nports == BRIDGE_MAX_PORTS + 1)
-			diag_err(d, o->at[KEY_NS_BRIDGE],
-				 "bridge full in %s: '%s' (expected at most %d namespaces on one bridge, the kernel's limit)",
-				 keyname(o, KEY_NS_BRIDGE, key), ns->bridge_name, BRIDGE_MAX_PORTS);
+			in_key(o, KEY_NS_BRIDGE, "bridge full", ns->bridge_name, NULL,
+			       "at most " BRIDGE_MAX_PORTS_STR " namespaces on one bridge, the kernel's limit", d);
 	}
 	if (has_bridge) {
 		ns->has_peer = false;	/* reported above when both were set */
@@ -459,8 +466,7 @@ void check_forward(struct config *c, struct obj *o, struct diag *d)
 		why = "a range moved to other ports is one rule a port: at most 256, ending at 65535";
 	if (why) {
 		memset(f->addr, 0, sizeof(f->addr));	/* forwards nothing: no clash with later ones */
-		diag_err(d, o->at[KEY_FWD_TO], "bad target in %s: '%s' (%s; expected %s)", keyname(o, KEY_FWD_TO, key),
-			 o->raw[KEY_FWD_TO], why, conf_keys[KEY_FWD_TO].expect);
+		in_key(o, KEY_FWD_TO, "bad target", o->raw[KEY_FWD_TO], why, conf_keys[KEY_FWD_TO].expect, d);
 		return;
 	}
 	/* Per family and protocol, a port goes to one target only. */
@@ -481,7 +487,6 @@ void check_forward(struct config *c, struct obj *o, struct diag *d)
 void check_allow(struct config *c, struct obj *o, struct diag *d)
 {
 	struct allow *al = (struct allow *)o;
-	char key[KEYNAME_SIZE];
 	unsigned has[2] = {0, 0};	/* families with an address, per side */
 	if (!al->proto)
 		al->proto = PROTO_TCP | PROTO_UDP;
@@ -502,22 +507,18 @@ void check_allow(struct config *c, struct obj *o, struct diag *d)
 			has[s] |= 1u << f;
 		}
 		if (!al->seg[s]) {
-			diag_err(d, o->at[k], "unknown segment in %s: '%s' (expected %s)", keyname(o, k, key), name,
-				 conf_keys[k].expect);
+			in_key(o, k, "unknown segment", name, NULL, conf_keys[k].expect, d);
 			ok = false;
 		}
 	}
-	const char *why = !ok ? NULL
-			  : !strcmp(al->seg[0], al->seg[1]) ? "one segment, whose neighbours talk freely; expected two segments"
-			  : has[0] && has[1] && !(has[0] & has[1])
-			  ? "the two namespaces have no address family in common; expected addresses of one family on both"
-			  : NULL;
-	if (why)
-		diag_err(d, o->at[KEY_AL_TO], "bad opening in %s: '%s' (%s)", keyname(o, KEY_AL_TO, key), o->raw[KEY_AL_TO],
-			 why);
+	if (ok && !strcmp(al->seg[0], al->seg[1]))
+		in_key(o, KEY_AL_TO, "bad opening", o->raw[KEY_AL_TO], "one segment, whose neighbours talk freely",
+		       "two segments", d);
+	else if (ok && has[0] && has[1] && !(has[0] & has[1]))
+		in_key(o, KEY_AL_TO, "bad opening", o->raw[KEY_AL_TO], "the two namespaces have no address family in common",
+		       "addresses of one family on both", d);
 	if (al->port.lo && al->proto & PROTO_ICMP)
-		diag_err(d, o->at[KEY_AL_PORT], "port with icmp in %s: '%s' (expected tcp or udp only with a port)",
-			 keyname(o, KEY_AL_PORT, key), o->raw[KEY_AL_PORT]);
+		in_key(o, KEY_AL_PORT, "port with icmp", o->raw[KEY_AL_PORT], NULL, "tcp or udp only with a port", d);
 }
 
 static void derive_segments(struct config *c, struct diag *d)
