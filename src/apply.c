@@ -485,13 +485,6 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 		if (o->peer_ns)
 			forget_link(o->peer_ns, o->peer);
 		break;
-	case OP_LINK_DEL:
-		if ((err = use(x, ns)) || (err = put_link_del(t, o->ifname, o)))
-			break;
-		talk_track(t, done);
-		talk_fine(t, -ENODEV);	/* gone by itself (see OP_LINK_PARK) */
-		forget_link(ns, o->ifname);
-		break;
 	case OP_LINK_SET:
 		if (o->master && (err = resolve(x, ns, o->master, &master)))
 			break;
@@ -704,8 +697,7 @@ static NOINLINE void undo(struct exec *x)
 				netns_restore(o->where->name, o->where->fd);
 			break;
 		case OP_LINK_PURGE:
-		case OP_LINK_DEL:
-			break;	/* what is gone stays gone: these come last, once all else is done */
+			break;	/* what is gone stays gone: it comes last, once all else is done */
 		}
 	}
 	/* Putting addresses back may have dropped routes through them again (a deleted primary
@@ -732,7 +724,6 @@ void op_describe(const struct op *o, struct sbuf *s)
 		[OP_NETNS_ADD] = "create namespace %s",
 		[OP_LINK_PARK] = "take interface %s%s%s down, out of the way",
 		[OP_LINK_PURGE] = "delete the interfaces boxnet no longer needs",
-		[OP_LINK_DEL] = "delete interface %s",
 		[OP_LINK_ADD] = "create %s %s",
 		[OP_LINK_SET] = "set up interface %s",
 		[OP_ADDR_DEL] = "delete address %s from %s",

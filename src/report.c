@@ -8,7 +8,7 @@
 
 static const char *const op_names[] = {
 	[OP_FORWARD_OFF] = "forward_off", [OP_NFT_DEL] = "nft_del",	  [OP_NETNS_ADD] = "netns_add",
-	[OP_LINK_PARK] = "link_park",	  [OP_LINK_PURGE] = "link_purge", [OP_LINK_DEL] = "link_del",
+	[OP_LINK_PARK] = "link_park",	  [OP_LINK_PURGE] = "link_purge",
 	[OP_LINK_ADD] = "link_add",	  [OP_LINK_SET] = "link_set",	  [OP_ADDR_DEL] = "addr_del",
 	[OP_ADDR_ADD] = "addr_add",	  [OP_NET_ROUTE_ADD] = "net_route_add", [OP_ROUTE_DEL] = "route_del",
 	[OP_ROUTE_ADD] = "route_add",	  [OP_NFT_LOAD] = "nft_load",	  [OP_FORWARD_ON] = "forward_on",
