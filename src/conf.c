@@ -671,28 +671,30 @@ void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 		char *s = trim(buf, hash ? hash : buf + n);
 		if (!*s)
 			continue;
-		char *eq = strchr(s, '=');
-		struct line_ctx x = {.c = c, .d = d, .line = lineno};
-		if (!eq) {
-			diag_err(d, lineno, "not a setting: '%s' (expected KEY = VALUE)", s);
+		char *eq = strchr(s, '='), *key = s, *value = NULL;
+		/* What is wrong with the line's shape, in one message format. */
+		const char *what = "not a setting", *shown = s, *expect = "KEY = VALUE";
+		if (eq) {
+			key = trim(s, eq);
+			value = trim(eq + 1, eq + 1 + strlen(eq + 1));
+			what = NULL;
+			shown = key;
+			if (!*key) {
+				*eq = '=';
+				what = "missing key";
+				shown = s;
+			} else if (strpbrk(key, " \t")) {
+				what = "bad key";
+				expect = "no spaces inside a key";
+			} else if (!*value) {
+				what = "missing value";
+			}
+		}
+		if (what) {
+			diag_err(d, lineno, "%s: '%s' (expected %s)", what, shown, expect);
 			continue;
 		}
-		char *key = trim(s, eq);
-		char *value = trim(eq + 1, eq + 1 + strlen(eq + 1));
-		x.key = key;
-		if (!*key) {
-			*eq = '=';
-			diag_err(d, lineno, "missing key: '%s' (expected KEY = VALUE)", s);
-			continue;
-		}
-		if (strpbrk(key, " \t")) {
-			diag_err(d, lineno, "bad key: '%s' (expected no spaces inside a key)", key);
-			continue;
-		}
-		if (!*value) {
-			diag_err(d, lineno, "missing value: '%s' (expected KEY = VALUE)", key);
-			continue;
-		}
+		struct line_ctx x = {.c = c, .d = d, .line = lineno, .key = key};
 		parse_setting(&x, &globals, key, value);
 	}
 	c->uplink_line = globals.at[KEY_UPLINK];
