@@ -19,7 +19,7 @@ const struct kind_info conf_kinds[KIND_COUNT] = {
 
 #define PORTS_EXPECT "a port from 1 to 65535, or a range like 8000-8010"
 #define SIDE_EXPECT "a bridge or a namespace in this file"
-#define K(kind, attr, type, st, field, expect) {attr, expect, offsetof(struct st, field), kind, type}
+#define K(kind, attr, type, st, field, expect) {attr, kind, type, offsetof(struct st, field), expect}
 
 _Static_assert(sizeof(struct config) < 65536 && sizeof(struct netns) < 65536, "key_info.off is 16 bits");
 
@@ -183,8 +183,8 @@ static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], con
 /* 1 for yes, 0 for no, -1 for neither. */
 static int bool_word(const char *v)
 {
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
+	static const char yes[][5] = {"yes", "true", "on", "1"};	/* arrays, not pointers: smaller */
+	static const char no[][6] = {"no", "false", "off", "0"};
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
 		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i]))
 			return !strcasecmp(v, yes[i]);
@@ -265,7 +265,7 @@ static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, 
 }
 
 /* A space-separated list of CIDRs. v is writable: it is the line buffer. */
-static const char *const family_names[FAM_COUNT] = {"IPv4", "IPv6"};
+static const char family_names[FAM_COUNT][5] = {"IPv4", "IPv6"};
 
 /* One per family: a peer's host end, a namespace's gateway. */
 static bool family_twice(struct line_ctx *x, const char *what, const struct prefix *seen, const struct prefix *p,
@@ -396,7 +396,7 @@ static bool set_target(struct line_ctx *x, enum key_id k, struct target *t, char
 /* Protocols: tcp, udp and, for allow, icmp (both families' ICMP). */
 static bool set_proto(struct line_ctx *x, enum key_id k, unsigned *dst, char *v)
 {
-	static const char *const names[] = {"tcp", "udp", "icmp"};
+	static const char names[][5] = {"tcp", "udp", "icmp"};
 	unsigned n = ARRAY_SIZE(names) - (k == KEY_FWD_PROTO), i;
 	char *save = NULL;
 	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {

@@ -97,11 +97,11 @@ enum val_type {
 
 /* Packed small: the table is in the binary, one row a key. */
 struct key_info {
-	const char *attr;
-	const char *expect;	/* what a good value looks like, quoted in errors */
-	uint16_t off;		/* of its field in the kind's struct */
+	char attr[11];		/* in the row: no pointer to it */
 	uint8_t kind;		/* enum kind */
 	uint8_t type;		/* enum val_type */
+	uint16_t off;		/* of its field in the kind's struct */
+	const char *expect;	/* what a good value looks like, quoted in errors */
 };
 
 extern const struct key_info conf_keys[KEY_COUNT];
