@@ -104,13 +104,18 @@ struct addr_use {
 	size_t seg;		/* segment index, for the overlap check */
 };
 
+/* The tie-break of both orders: the earlier line first. */
+static NOINLINE int by_line(const struct addr_use *x, const struct addr_use *y)
+{
+	unsigned lx = line_of(x->o, x->k), ly = line_of(y->o, y->k);
+	return (lx > ly) - (lx < ly);
+}
+
 static int by_addr(const void *a, const void *b)
 {
 	const struct addr_use *x = a, *y = b;
 	int r = ip_cmp(&x->p, &y->p);
-	if (r)
-		return r;
-	return (line_of(x->o, x->k) > line_of(y->o, y->k)) - (line_of(x->o, x->k) < line_of(y->o, y->k));
+	return r ? r : by_line(x, y);
 }
 
 static int by_subnet(const void *a, const void *b)
@@ -122,7 +127,7 @@ static int by_subnet(const void *a, const void *b)
 		return r;
 	if (x->p.len != y->p.len)
 		return x->p.len < y->p.len ? -1 : 1;	/* wider first */
-	return (line_of(x->o, x->k) > line_of(y->o, y->k)) - (line_of(x->o, x->k) < line_of(y->o, y->k));
+	return by_line(x, y);
 }
 
 /* Every address (all), and the segments' host-side ones (segs), which define their subnets. */
@@ -246,19 +251,20 @@ static void check_ns_addresses(struct netns *ns, const struct prefix *nets, unsi
 		bool family = false;
 		for (unsigned k = 0; k < nnets; k++)
 			family |= nets[k].family == p->family;
+		/* What all three messages say, worked out once. */
+		unsigned line = line_of(&ns->o, KEY_NS_ADDRESS);
+		const char *kn = keyname(&ns->o, KEY_NS_ADDRESS, key), *as = prefix_str(p, a);
+		char v = p->family == AF_INET6 ? '6' : '4';
 		if (!family)
-			diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
+			diag_err(d, line,
 				 "%s has no IPv%c subnet for %s: '%s' (expected an address in %s, or an IPv%c address on %s too)",
-				 segname, p->family == AF_INET6 ? '6' : '4', keyname(&ns->o, KEY_NS_ADDRESS, key),
-				 prefix_str(p, a), list, p->family == AF_INET6 ? '6' : '4', segname);
+				 segname, v, kn, as, list, v, segname);
 		else if (net)
-			diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
-				 "prefix length differs from %s's subnet in %s: '%s' (expected /%u, as in %s)", segname,
-				 keyname(&ns->o, KEY_NS_ADDRESS, key), prefix_str(p, a), net->len, prefix_str(net, b));
+			diag_err(d, line, "prefix length differs from %s's subnet in %s: '%s' (expected /%u, as in %s)", segname,
+				 kn, as, net->len, prefix_str(net, b));
 		else
-			diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
-				 "address outside %s's subnet in %s: '%s' (expected an address in %s)", segname,
-				 keyname(&ns->o, KEY_NS_ADDRESS, key), prefix_str(p, a), list);
+			diag_err(d, line, "address outside %s's subnet in %s: '%s' (expected an address in %s)", segname, kn,
+				 as, list);
 	}
 }
 
