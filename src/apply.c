@@ -182,7 +182,7 @@ static int put_route(struct talk *t, uint16_t type, const struct route *r, bool 
 }
 
 /* The route an OP_ROUTE_ADD adds, through the link of that index (0: any). */
-static struct route new_route(const struct op *o, int index)
+static NOINLINE struct route new_route(const struct op *o, int index)
 {
 	return (struct route){.oif = index, .gw = o->addr, .protocol = BOXNET_RTPROT, .dst = o->dst, .metric = o->metric};
 }
@@ -392,7 +392,7 @@ static int await_ns(struct exec *x, struct ns_state *ns)
 
 /* Hears the rest of the helper's reports, all made; or, when stop, after asking it to stop,
  * so that undo knows what it made. */
-static int maker_finish(struct exec *x, bool stop)
+static NOINLINE int maker_finish(struct exec *x, bool stop)
 {
 	if (!x->mk.pid)
 		return 0;
@@ -422,13 +422,21 @@ static void undo_forward_on(const struct state *st, const struct op *o)
 	forward_note(st, f, false, NULL);
 }
 
+/* The request just queued: done once acked; fine, an error that means done all the same. */
+static NOINLINE void track(struct talk *t, bool *done, int fine)
+{
+	talk_track(t, done);
+	if (fine)
+		talk_fine(t, fine);
+}
+
 static NOINLINE int run_op(struct exec *x, const struct op *o)
 {
 	struct state *st = x->st;
 	struct ns_state *ns = o->where;
 	struct talk *t = &ns->rt;
 	unsigned f = fam(o->addr.family);
-	int err = 0, index = 0, master = -1;
+	int err = 0, index = 0, master = -1, fine = 0;
 	struct route route;
 	bool *done = &x->done[o - x->p->ops];
 	char comment[NFT_COMMENT_SIZE], park_name[NAME_SIZE];
@@ -458,23 +466,20 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 		if ((err = use(x, ns)) ||
 		    (err = put_link_set(t, o->old_link.index, NULL, 0, 0, -1, NULL, BOXNET_GROUP, NULL, o)))
 			break;
-		talk_track(t, done);
-		talk_fine(t, -ENODEV);
+		track(t, done, -ENODEV);
 		/* A rename waits for an RCU grace period: only when a new link wants the name. */
 		if (!o->keep_name) {
 			if ((err = put_link_set(t, o->old_link.index, park_name, -1, 0, -1, NULL, -1, NULL, o)))
 				break;
-			talk_track(t, done);
-			talk_fine(t, -ENODEV);
+			track(t, done, -ENODEV);
 		}
 		forget_link(ns, o->ifname);
 		break;
 	case OP_LINK_PURGE:
 		if ((err = use(x, ns)) || (err = put_link_del(t, NULL, o)))
 			break;
-		talk_track(t, done);
-		talk_fine(t, -ENODEV);	/* gone already, with their veth peers */
-		break;
+		fine = -ENODEV;	/* gone already, with their veth peers */
+		goto track;
 	case OP_LINK_ADD:
 		if ((err = use(x, ns)) ||
 		    (err = put_link_add(t, o, o->peer_ns == &st->host ? st->host_fd : o->peer_ns ? o->peer_ns->fd : -1)))
@@ -484,13 +489,6 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 		forget_link(ns, o->ifname);
 		if (o->peer_ns)
 			forget_link(o->peer_ns, o->peer);
-		break;
-	case OP_LINK_DEL:
-		if ((err = use(x, ns)) || (err = put_link_del(t, o->ifname, o)))
-			break;
-		talk_track(t, done);
-		talk_fine(t, -ENODEV);	/* gone by itself (see OP_LINK_PARK) */
-		forget_link(ns, o->ifname);
 		break;
 	case OP_LINK_SET:
 		if (o->master && (err = resolve(x, ns, o->master, &master)))
@@ -508,40 +506,32 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 					 !o->mark ? NULL : ns->name ? st->mark : BOXNET_MARK,
 					 o->mark ? 0 : -1, o->has_mac ? o->mac : NULL, o)))
 			break;
-		talk_track(t, done);
-		break;
+		goto track;
 	case OP_ADDR_ADD:
 	case OP_ADDR_DEL:
-		if ((index = o->index) == 0 && (err = resolve(x, ns, o->ifname, &index)))
-			break;
-		if ((err = use(x, ns)))
-			break;
-		err = put_addr(t, o->type == OP_ADDR_ADD ? RTM_NEWADDR : RTM_DELADDR, index, &o->addr, o->has_old, o);
-		talk_track(t, done);
-		break;
 	case OP_ROUTE_ADD:
+		/* On a link by index, the one known or asked for. */
 		if ((index = o->index) == 0 && (err = resolve(x, ns, o->ifname, &index)))
 			break;
 		if ((err = use(x, ns)))
 			break;
 		route = new_route(o, index);
-		err = put_route(t, RTM_NEWROUTE, &route, o->has_old, o);
-		talk_track(t, done);
-		break;
+		err = o->type == OP_ROUTE_ADD
+			? put_route(t, RTM_NEWROUTE, &route, o->has_old, o)
+			: put_addr(t, o->type == OP_ADDR_ADD ? RTM_NEWADDR : RTM_DELADDR, index, &o->addr, o->has_old, o);
+		goto track;
 	case OP_NET_ROUTE_ADD:
 		if ((err = use(x, ns)) || (err = put_net_route(t, RTM_NEWROUTE, o->index, &o->addr, o)))
 			break;
-		talk_track(t, done);
 		/* Made again by the kernel meanwhile: an address of the subnet was added anew. */
-		talk_fine(t, -EEXIST);
-		break;
+		fine = -EEXIST;
+		goto track;
 	case OP_ROUTE_DEL:
 		if ((err = use(x, ns)))
 			break;
 		err = put_route(t, RTM_DELROUTE, &o->old_route, false, o);
-		talk_track(t, done);
-		talk_fine(t, -ESRCH);	/* gone already, with the link it went through */
-		break;
+		fine = -ESRCH;	/* gone already, with the link it went through */
+		goto track;
 	case OP_NFT_LOAD:
 	case OP_NFT_DEL:
 		if ((err = flush(x)))
@@ -603,13 +593,16 @@ off:
 	}
 	}
 	return err;
+track:
+	track(t, done, fine);
+	return err;
 }
 
 /* ---- undo ---- */
 
 /* Reverses, newest first, every step the kernel carried out. Best effort: each step alone,
  * errors ignored (a link may already have gone with its namespace). */
-static void undo(struct exec *x)
+static NOINLINE void undo(struct exec *x)
 {
 	struct state *st = x->st;
 	x->cur = NULL;
@@ -704,8 +697,7 @@ static void undo(struct exec *x)
 				netns_restore(o->where->name, o->where->fd);
 			break;
 		case OP_LINK_PURGE:
-		case OP_LINK_DEL:
-			break;	/* what is gone stays gone: these come last, once all else is done */
+			break;	/* what is gone stays gone: it comes last, once all else is done */
 		}
 	}
 	/* Putting addresses back may have dropped routes through them again (a deleted primary
@@ -732,7 +724,6 @@ void op_describe(const struct op *o, struct sbuf *s)
 		[OP_NETNS_ADD] = "create namespace %s",
 		[OP_LINK_PARK] = "take interface %s%s%s down, out of the way",
 		[OP_LINK_PURGE] = "delete the interfaces boxnet no longer needs",
-		[OP_LINK_DEL] = "delete interface %s",
 		[OP_LINK_ADD] = "create %s %s",
 		[OP_LINK_SET] = "set up interface %s",
 		[OP_ADDR_DEL] = "delete address %s from %s",

@@ -19,7 +19,9 @@ const struct kind_info conf_kinds[KIND_COUNT] = {
 
 #define PORTS_EXPECT "a port from 1 to 65535, or a range like 8000-8010"
 #define SIDE_EXPECT "a bridge or a namespace in this file"
-#define K(kind, attr, type, st, field, expect) {kind, attr, type, offsetof(struct st, field), expect}
+#define K(kind, attr, type, st, field, expect) {attr, kind, type, offsetof(struct st, field), expect}
+
+_Static_assert(sizeof(struct config) < 65536 && sizeof(struct netns) < 65536, "key_info.off is 16 bits");
 
 /* The one list of keys: parser, errors, man page check and fuzz seeds all read it. */
 const struct key_info conf_keys[KEY_COUNT] = {
@@ -150,15 +152,19 @@ struct line_ctx {
 	const char *key;	/* the whole key as written, for messages */
 };
 
+/* "bad WHAT for KEY: 'VALUE' (WHY; expected EXPECT)", WHY optional: the one shape of a bad
+ * value, the parser's and the validator's. */
+void bad_key(struct diag *d, unsigned line, const char *what, const char *key, const char *value, const char *why,
+	     const char *expect)
+{
+	diag_err(d, line, "bad %s for %s: '%s' (%s%sexpected %s)", what, key, value, why ? why : "", why ? "; " : "",
+		 expect);
+}
+
 static NOINLINE void bad_value(struct line_ctx *x, enum key_id k, const char *what, const char *value,
 			       const char *why)
 {
-	if (why)
-		diag_err(x->d, x->line, "%s for %s: '%s' (%s; expected %s)", what, x->key, value, why,
-			 conf_keys[k].expect);
-	else
-		diag_err(x->d, x->line, "%s for %s: '%s' (expected %s)", what, x->key, value,
-			 conf_keys[k].expect);
+	bad_key(x->d, x->line, what, x->key, value, why, conf_keys[k].expect);
 }
 
 static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], const char *v)
@@ -167,7 +173,7 @@ static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], con
 	if (!why && !strcmp(v, "lo"))
 		why = k == KEY_NS_IFNAME ? "lo is the namespace's loopback" : "lo is the host's loopback";
 	if (why) {
-		bad_value(x, k, "bad name", v, why);
+		bad_value(x, k, "name", v, why);
 		return false;
 	}
 	copy_name(dst, NAME_SIZE, v);
@@ -177,8 +183,8 @@ static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], con
 /* 1 for yes, 0 for no, -1 for neither. */
 static int bool_word(const char *v)
 {
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
+	static const char yes[][5] = {"yes", "true", "on", "1"};	/* arrays, not pointers: smaller */
+	static const char no[][6] = {"no", "false", "off", "0"};
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
 		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i]))
 			return !strcasecmp(v, yes[i]);
@@ -189,7 +195,7 @@ static bool set_bool(struct line_ctx *x, enum key_id k, int *dst, const char *v)
 {
 	if ((*dst = bool_word(v)) >= 0)
 		return true;
-	bad_value(x, k, "bad boolean", v, NULL);
+	bad_value(x, k, "boolean", v, NULL);
 	return false;
 }
 
@@ -202,7 +208,7 @@ static bool set_masq(struct line_ctx *x, enum key_id k, int *dst, const char *v)
 	else if (on >= 0)
 		*dst = on ? MASQ_ALL : 0;
 	else
-		bad_value(x, k, "bad masquerade", v, NULL);
+		bad_value(x, k, "masquerade", v, NULL);
 	return *dst >= 0;
 }
 
@@ -211,7 +217,7 @@ static bool set_num(struct line_ctx *x, enum key_id k, unsigned *dst, const char
 {
 	bool mtu = conf_keys[k].type == VAL_MTU;
 	if (!parse_num(v, mtu ? 65535 : UINT32_MAX, dst) || *dst < (mtu ? 68 : 0)) {
-		bad_value(x, k, mtu ? "bad MTU" : "bad metric", v, NULL);
+		bad_value(x, k, mtu ? "MTU" : "metric", v, NULL);
 		return false;
 	}
 	return true;
@@ -225,12 +231,12 @@ static bool set_ip(struct line_ctx *x, enum key_id k, struct prefix *p, const ch
 	if (net && !strcmp(v, "default"))
 		return true;
 	if (!(net ? prefix_parse(v, p) : ip_parse(v, p))) {
-		bad_value(x, k, "bad address", v, NULL);
+		bad_value(x, k, "address", v, NULL);
 		return false;
 	}
 	first = prefix_net(p);
 	if (net && !prefix_eq(&first, p)) {
-		bad_value(x, k, "bad network", v, "host bits set");
+		bad_value(x, k, "network", v, "host bits set");
 		return false;
 	}
 	return true;
@@ -243,7 +249,7 @@ static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, 
 	enum val_type type = conf_keys[k].type;
 	bool net = type == VAL_NETS;
 	if (type == VAL_IPS ? !ip_parse(v, p) : !prefix_parse(v, p) && !(net && ip_parse(v, p))) {
-		bad_value(x, k, "bad address", v, NULL);
+		bad_value(x, k, "address", v, NULL);
 		return false;
 	}
 	if (net) {
@@ -252,14 +258,14 @@ static bool parse_host_prefix(struct line_ctx *x, enum key_id k, const char *v, 
 	}
 	const char *why = ip_host_problem(p);
 	if (why) {
-		bad_value(x, k, "bad address", v, why);
+		bad_value(x, k, "address", v, why);
 		return false;
 	}
 	return true;
 }
 
 /* A space-separated list of CIDRs. v is writable: it is the line buffer. */
-static const char *const family_names[FAM_COUNT] = {"IPv4", "IPv6"};
+static const char family_names[FAM_COUNT][5] = {"IPv4", "IPv6"};
 
 /* One per family: a peer's host end, a namespace's gateway. */
 static bool family_twice(struct line_ctx *x, const char *what, const struct prefix *seen, const struct prefix *p,
@@ -331,7 +337,7 @@ static bool set_gateway(struct line_ctx *x, enum key_id k, struct gateway *gw, c
 	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		struct prefix p;
 		if (!ip_parse(tok, &p)) {
-			bad_value(x, k, "bad gateway", tok, NULL);
+			bad_value(x, k, "gateway", tok, NULL);
 			return false;
 		}
 		if (family_twice(x, "gateway", &gw->set[fam(p.family)], &p, tok))
@@ -356,7 +362,7 @@ static bool set_ports(struct line_ctx *x, enum key_id k, struct ports *p, char *
 		*dash = '\0';
 	if (parse_port(v, &p->lo) && parse_port(dash ? dash + 1 : v, &p->hi) && p->lo <= p->hi)
 		return true;
-	bad_value(x, k, "bad port", raw, NULL);
+	bad_value(x, k, "port", raw, NULL);
 	return false;
 }
 
@@ -383,21 +389,21 @@ static bool set_target(struct line_ctx *x, enum key_id k, struct target *t, char
 	}
 	if (ok && (!colon || parse_port(colon + 1, &t->port)))
 		return true;
-	bad_value(x, k, "bad target", raw, NULL);
+	bad_value(x, k, "target", raw, NULL);
 	return false;
 }
 
 /* Protocols: tcp, udp and, for allow, icmp (both families' ICMP). */
 static bool set_proto(struct line_ctx *x, enum key_id k, unsigned *dst, char *v)
 {
-	static const char *const names[] = {"tcp", "udp", "icmp"};
+	static const char names[][5] = {"tcp", "udp", "icmp"};
 	unsigned n = ARRAY_SIZE(names) - (k == KEY_FWD_PROTO), i;
 	char *save = NULL;
 	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		for (i = 0; i < n && strcmp(tok, names[i]); i++)
 			;
 		if (i == n) {
-			bad_value(x, k, "bad protocol", tok, NULL);
+			bad_value(x, k, "protocol", tok, NULL);
 			return false;
 		}
 		*dst |= 1u << i;
@@ -410,7 +416,7 @@ static bool set_value(struct line_ctx *x, struct obj *o, enum key_id k, char *v)
 	const struct key_info *ki = &conf_keys[k];
 	void *field = (char *)(ki->kind == KIND_GLOBAL ? (void *)x->c : (void *)o) + ki->off;
 
-	switch (ki->type) {
+	switch ((enum val_type)ki->type) {
 	case VAL_NAME:
 		return set_name(x, k, field, v);
 	case VAL_BOOL:
@@ -665,28 +671,30 @@ void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 		char *s = trim(buf, hash ? hash : buf + n);
 		if (!*s)
 			continue;
-		char *eq = strchr(s, '=');
-		struct line_ctx x = {.c = c, .d = d, .line = lineno};
-		if (!eq) {
-			diag_err(d, lineno, "not a setting: '%s' (expected KEY = VALUE)", s);
+		char *eq = strchr(s, '='), *key = s, *value = NULL;
+		/* What is wrong with the line's shape, in one message format. */
+		const char *what = "not a setting", *shown = s, *expect = "KEY = VALUE";
+		if (eq) {
+			key = trim(s, eq);
+			value = trim(eq + 1, eq + 1 + strlen(eq + 1));
+			what = NULL;
+			shown = key;
+			if (!*key) {
+				*eq = '=';
+				what = "missing key";
+				shown = s;
+			} else if (strpbrk(key, " \t")) {
+				what = "bad key";
+				expect = "no spaces inside a key";
+			} else if (!*value) {
+				what = "missing value";
+			}
+		}
+		if (what) {
+			diag_err(d, lineno, "%s: '%s' (expected %s)", what, shown, expect);
 			continue;
 		}
-		char *key = trim(s, eq);
-		char *value = trim(eq + 1, eq + 1 + strlen(eq + 1));
-		x.key = key;
-		if (!*key) {
-			*eq = '=';
-			diag_err(d, lineno, "missing key: '%s' (expected KEY = VALUE)", s);
-			continue;
-		}
-		if (strpbrk(key, " \t")) {
-			diag_err(d, lineno, "bad key: '%s' (expected no spaces inside a key)", key);
-			continue;
-		}
-		if (!*value) {
-			diag_err(d, lineno, "missing value: '%s' (expected KEY = VALUE)", key);
-			continue;
-		}
+		struct line_ctx x = {.c = c, .d = d, .line = lineno, .key = key};
 		parse_setting(&x, &globals, key, value);
 	}
 	c->uplink_line = globals.at[KEY_UPLINK];

@@ -95,11 +95,12 @@ enum val_type {
 
 #define DNS_MAX 3	/* the nameservers glibc's and musl's resolvers read (MAXNS) */
 
+/* Packed small: the table is in the binary, one row a key. */
 struct key_info {
-	enum kind kind;
-	const char *attr;
-	enum val_type type;
-	size_t off;		/* of its field in the kind's struct */
+	char attr[11];		/* in the row: no pointer to it */
+	uint8_t kind;		/* enum kind */
+	uint8_t type;		/* enum val_type */
+	uint16_t off;		/* of its field in the kind's struct */
 	const char *expect;	/* what a good value looks like, quoted in errors */
 };
 
@@ -135,6 +136,7 @@ struct gateway {
 
 /* The kernel numbers a bridge's ports 1 to 1023. */
 #define BRIDGE_MAX_PORTS 1023
+#define BRIDGE_MAX_PORTS_STR "1023"	/* the same, in a message's text */
 
 struct bridge {
 	struct obj o;
@@ -279,6 +281,10 @@ static inline struct sroute *conf_route_at(const struct config *c, size_t i)
 {
 	return (struct sroute *)c->objs[KIND_ROUTE].v[i];
 }
+
+/* "bad WHAT for KEY: 'VALUE' (WHY; expected EXPECT)"; why may be NULL. */
+void bad_key(struct diag *d, unsigned line, const char *what, const char *key, const char *value, const char *why,
+	     const char *expect);
 
 /* Why a name cannot be an interface or namespace name, or NULL when it can. */
 const char *name_problem(const char *s, size_t len);

@@ -41,9 +41,9 @@ struct run {
 enum { NEEDS_KERNEL = 1, TAKES_JSON = 2, TAKES_ALL = 4 };
 
 struct command {
-	const char *name;
+	char name[7];		/* in the row, with flags: 24 bytes a command */
+	uint8_t flags;
 	int (*run)(const struct config *c, const struct run *r);
-	unsigned flags;
 	const char *help;
 };
 
@@ -52,18 +52,18 @@ static int run_check(const struct config *c, const struct run *r);
 static int run_plan(const struct config *c, const struct run *r);
 
 static const struct command commands[] = {
-	[CMD_UP] = {"up", run_kernel, NEEDS_KERNEL, "build the box; running it again changes nothing"},
-	[CMD_DOWN] = {"down", run_kernel, NEEDS_KERNEL | TAKES_ALL,
+	[CMD_UP] = {"up", NEEDS_KERNEL, run_kernel, "build the box; running it again changes nothing"},
+	[CMD_DOWN] = {"down", NEEDS_KERNEL | TAKES_ALL, run_kernel,
 		      "remove what boxnet built for this config, and nothing else;\n"
 		      "with --all, all that carries boxnet's marks, without a config"},
-	[CMD_STATUS] = {"status", run_kernel, NEEDS_KERNEL | TAKES_JSON,
+	[CMD_STATUS] = {"status", NEEDS_KERNEL | TAKES_JSON, run_kernel,
 			"print what up would change, as ip and nft commands (-j: each\n"
 			"object's state, as JSON); exit 0 when nothing, 3 when something"},
-	[CMD_SHOW] = {"show", run_kernel, NEEDS_KERNEL,
+	[CMD_SHOW] = {"show", NEEDS_KERNEL, run_kernel,
 		      "each segment, its namespaces and addresses, and whether they\n"
 		      "are as configured; exits as status"},
-	[CMD_CHECK] = {"check", run_check, 0, "validate the config only"},
-	[CMD_PLAN] = {"plan", run_plan, TAKES_JSON,
+	[CMD_CHECK] = {"check", 0, run_check, "validate the config only"},
+	[CMD_PLAN] = {"plan", TAKES_JSON, run_plan,
 		      "print what up does on a clean box, as ip and nft commands\n"
 		      "(-j: the operations, as JSON)"},
 };
@@ -113,7 +113,7 @@ static bool has_caps(void)
 /* Two boxnets at once (restart racing reload) would trip over each other's objects. status
  * only reads: it waits for a running up, but creates nothing, and goes on without a lock
  * file (a read-only /run). */
-static int take_lock(bool create)
+static NOINLINE int take_lock(bool create)
 {
 	int err = create ? make_run_dir() : 0, fd;
 	if (err)

@@ -14,7 +14,6 @@ enum op_type {
 	OP_NETNS_ADD,
 	OP_LINK_PARK,		/* down, renamed, into BOXNET_GROUP: out of the way, undoably */
 	OP_LINK_PURGE,		/* every parked link, in one request */
-	OP_LINK_DEL,
 	OP_LINK_ADD,		/* a bridge, or a veth pair with its peer born in peer_ns */
 	OP_LINK_SET,		/* mtu, master, alias and up on a link found by name */
 	OP_ADDR_DEL,

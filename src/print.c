@@ -110,9 +110,6 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		mtu_arg(out, o->mtu);
 		sbuf_addf(out, " type %s\n", o->kind);
 		break;
-	case OP_LINK_DEL:
-		sbuf_addf(out, "%s link delete dev %s\n", ip, o->ifname);
-		break;
 	case OP_LINK_PARK:
 		sbuf_addf(out, "%s link set dev %s down group %u\n", ip, o->ifname, BOXNET_GROUP);
 		if (!o->keep_name)

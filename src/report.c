@@ -6,16 +6,17 @@
 
 #include "apply.h"
 
-static const char *const op_names[] = {
+/* Names in arrays of their own, not pointers to them: smaller. */
+static const char op_names[][14] = {
 	[OP_FORWARD_OFF] = "forward_off", [OP_NFT_DEL] = "nft_del",	  [OP_NETNS_ADD] = "netns_add",
-	[OP_LINK_PARK] = "link_park",	  [OP_LINK_PURGE] = "link_purge", [OP_LINK_DEL] = "link_del",
+	[OP_LINK_PARK] = "link_park",	  [OP_LINK_PURGE] = "link_purge",
 	[OP_LINK_ADD] = "link_add",	  [OP_LINK_SET] = "link_set",	  [OP_ADDR_DEL] = "addr_del",
 	[OP_ADDR_ADD] = "addr_add",	  [OP_NET_ROUTE_ADD] = "net_route_add", [OP_ROUTE_DEL] = "route_del",
 	[OP_ROUTE_ADD] = "route_add",	  [OP_NFT_LOAD] = "nft_load",	  [OP_FORWARD_ON] = "forward_on",
 	[OP_NETNS_DEL] = "netns_del",	  [OP_DNS_WRITE] = "dns_write",	  [OP_DNS_DEL] = "dns_del",
 };
 
-static const char *const state_names[] = {"ok", "missing", "different", "foreign"};
+static const char state_names[][10] = {"ok", "missing", "different", "foreign"};
 
 /* ---- a small JSON writer: strings escaped, nothing else needs it ---- */
 
@@ -244,7 +245,7 @@ static void show_ns(FILE *out, const struct config *c, const struct state *st, c
 
 void report_show(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
 {
-	static const char *const onoff[] = {"unknown", "off", "on"};
+	static const char onoff[][8] = {"unknown", "off", "on"};
 	fprintf(out, "box %s: uplink %s%s, forwarding %s", c->file, c->uplink[0] ? c->uplink : "(none)",
 		c->uplink[0] && !state_link(&st->host, c->uplink) ? " (missing)" : "",
 		onoff[st->ip_forward[FAM_V4] < 0 ? 0 : st->ip_forward[FAM_V4] + 1]);
@@ -256,7 +257,7 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 		const struct bridge *b = sg->bridged ? conf_bridge(c, sg->ifname) : NULL;
 		fprintf(out, "%s %s:", b ? "bridge" : "peer", sg->ifname);
 		addrs(out, sg->nets, sg->nnets);
-		static const char *const nat[] = {"off", "ipv4", "ipv6", "on"};
+		static const char nat[][5] = {"off", "ipv4", "ipv6", "on"};
 		fprintf(out, ", nat %s, isolate %s", nat[sg->masquerade & MASQ_ALL], sg->isolate ? "on" : "off");
 		if (b)
 			verdict(out, c, st, p, &b->o);

@@ -27,6 +27,16 @@ static bool is_bad(const struct obj *o, enum key_id k)
 }
 
 
+/* "WHAT in KEY: 'VALUE' (WHY; expected EXPECT)", WHY optional: the shape of most messages
+ * about one key, said in one place. */
+static NOINLINE void in_key(const struct obj *o, enum key_id k, const char *what, const char *value, const char *why,
+			    const char *expect, struct diag *d)
+{
+	char key[KEYNAME_SIZE];
+	diag_err(d, line_of(o, k), "%s in %s: '%s' (%s%sexpected %s)", what, keyname(o, k, key), value, why ? why : "",
+		 why ? "; " : "", expect);
+}
+
 /* Key k of o names an object of that kind which the file does not have. */
 static void unknown_ref(const struct obj *o, enum key_id k, enum kind kind, const char *name, struct diag *d)
 {
@@ -94,13 +104,18 @@ struct addr_use {
 	size_t seg;		/* segment index, for the overlap check */
 };
 
+/* The tie-break of both orders: the earlier line first. */
+static NOINLINE int by_line(const struct addr_use *x, const struct addr_use *y)
+{
+	unsigned lx = line_of(x->o, x->k), ly = line_of(y->o, y->k);
+	return (lx > ly) - (lx < ly);
+}
+
 static int by_addr(const void *a, const void *b)
 {
 	const struct addr_use *x = a, *y = b;
 	int r = ip_cmp(&x->p, &y->p);
-	if (r)
-		return r;
-	return (line_of(x->o, x->k) > line_of(y->o, y->k)) - (line_of(x->o, x->k) < line_of(y->o, y->k));
+	return r ? r : by_line(x, y);
 }
 
 static int by_subnet(const void *a, const void *b)
@@ -112,7 +127,7 @@ static int by_subnet(const void *a, const void *b)
 		return r;
 	if (x->p.len != y->p.len)
 		return x->p.len < y->p.len ? -1 : 1;	/* wider first */
-	return (line_of(x->o, x->k) > line_of(y->o, y->k)) - (line_of(x->o, x->k) < line_of(y->o, y->k));
+	return by_line(x, y);
 }
 
 /* Every address (all), and the segments' host-side ones (segs), which define their subnets. */
@@ -236,19 +251,20 @@ static void check_ns_addresses(struct netns *ns, const struct prefix *nets, unsi
 		bool family = false;
 		for (unsigned k = 0; k < nnets; k++)
 			family |= nets[k].family == p->family;
+		/* What all three messages say, worked out once. */
+		unsigned line = line_of(&ns->o, KEY_NS_ADDRESS);
+		const char *kn = keyname(&ns->o, KEY_NS_ADDRESS, key), *as = prefix_str(p, a);
+		char v = p->family == AF_INET6 ? '6' : '4';
 		if (!family)
-			diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
+			diag_err(d, line,
 				 "%s has no IPv%c subnet for %s: '%s' (expected an address in %s, or an IPv%c address on %s too)",
-				 segname, p->family == AF_INET6 ? '6' : '4', keyname(&ns->o, KEY_NS_ADDRESS, key),
-				 prefix_str(p, a), list, p->family == AF_INET6 ? '6' : '4', segname);
+				 segname, v, kn, as, list, v, segname);
 		else if (net)
-			diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
-				 "prefix length differs from %s's subnet in %s: '%s' (expected /%u, as in %s)", segname,
-				 keyname(&ns->o, KEY_NS_ADDRESS, key), prefix_str(p, a), net->len, prefix_str(net, b));
+			diag_err(d, line, "prefix length differs from %s's subnet in %s: '%s' (expected /%u, as in %s)", segname,
+				 kn, as, net->len, prefix_str(net, b));
 		else
-			diag_err(d, line_of(&ns->o, KEY_NS_ADDRESS),
-				 "address outside %s's subnet in %s: '%s' (expected an address in %s)", segname,
-				 keyname(&ns->o, KEY_NS_ADDRESS, key), prefix_str(p, a), list);
+			diag_err(d, line, "address outside %s's subnet in %s: '%s' (expected an address in %s)", segname, kn,
+				 as, list);
 	}
 }
 
@@ -257,7 +273,7 @@ static void check_ns_addresses(struct netns *ns, const struct prefix *nets, unsi
 static bool check_hop(const struct obj *o, enum key_id k, const struct prefix *v, unsigned n, const struct prefix *gw,
 		      bool host, struct diag *d)
 {
-	char key[KEYNAME_SIZE], list[160], a[IP_STRLEN];
+	char key[KEYNAME_SIZE], list[160], expect[192], a[IP_STRLEN];
 	const struct prefix *net = containing(v, n, gw);
 	const char *why = NULL;
 	for (unsigned i = 0; i < n; i++)
@@ -274,9 +290,9 @@ static bool check_hop(const struct obj *o, enum key_id k, const struct prefix *v
 	if (!why)
 		return true;
 	list_subnets(list, sizeof(list), v, n);
-	diag_err(d, line_of(o, k), "bad %s for %s: '%s' (%s; expected a neighbour's address in %s)", conf_keys[k].attr,
-		 keyname(o, k, key), ip_str(gw, a), why,
+	snprintf(expect, sizeof(expect), "a neighbour's address in %s",
 		 n ? list : host ? "a bridge's or peer's subnet" : "a subnet of ns.NAME.address");
+	bad_key(d, line_of(o, k), conf_keys[k].attr, keyname(o, k, key), ip_str(gw, a), why, expect);
 	return false;
 }
 
@@ -317,14 +333,12 @@ static void derive_gateway(struct netns *ns, const struct prefix *nets, unsigned
 static void segment_defaults(const struct config *c, const struct obj *o, enum key_id k, int *masq, int *isolate,
 			     struct diag *d)
 {
-	char key[KEYNAME_SIZE];
 	if (*masq < 0)
 		*masq = c->uplink[0] ? MASQ_ALL : 0;
 	if (*isolate < 0)
 		*isolate = 1;
 	if (*masq && !c->uplink[0] && !c->uplink_bad && !is_bad(o, k))
-		diag_err(d, o->at[k], "masquerade needs an uplink in %s: '%s' (expected a global uplink = IFNAME)",
-			 keyname(o, k, key), o->raw[k]);
+		in_key(o, k, "masquerade needs an uplink", o->raw[k], NULL, "a global uplink = IFNAME", d);
 }
 
 void check_ns(struct config *c, struct obj *o, struct diag *d)
@@ -350,9 +364,8 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 		if (!ns->bridge)
 			unknown_ref(o, KEY_NS_BRIDGE, KIND_BRIDGE, ns->bridge_name, d);
 		else if (++ns->bridge->nports == BRIDGE_MAX_PORTS + 1)
-			diag_err(d, o->at[KEY_NS_BRIDGE],
-				 "bridge full in %s: '%s' (expected at most %d namespaces on one bridge, the kernel's limit)",
-				 keyname(o, KEY_NS_BRIDGE, key), ns->bridge_name, BRIDGE_MAX_PORTS);
+			in_key(o, KEY_NS_BRIDGE, "bridge full", ns->bridge_name, NULL,
+			       "at most " BRIDGE_MAX_PORTS_STR " namespaces on one bridge, the kernel's limit", d);
 	}
 	if (has_bridge) {
 		ns->has_peer = false;	/* reported above when both were set */
@@ -459,8 +472,7 @@ void check_forward(struct config *c, struct obj *o, struct diag *d)
 		why = "a range moved to other ports is one rule a port: at most 256, ending at 65535";
 	if (why) {
 		memset(f->addr, 0, sizeof(f->addr));	/* forwards nothing: no clash with later ones */
-		diag_err(d, o->at[KEY_FWD_TO], "bad target in %s: '%s' (%s; expected %s)", keyname(o, KEY_FWD_TO, key),
-			 o->raw[KEY_FWD_TO], why, conf_keys[KEY_FWD_TO].expect);
+		in_key(o, KEY_FWD_TO, "bad target", o->raw[KEY_FWD_TO], why, conf_keys[KEY_FWD_TO].expect, d);
 		return;
 	}
 	/* Per family and protocol, a port goes to one target only. */
@@ -481,7 +493,6 @@ void check_forward(struct config *c, struct obj *o, struct diag *d)
 void check_allow(struct config *c, struct obj *o, struct diag *d)
 {
 	struct allow *al = (struct allow *)o;
-	char key[KEYNAME_SIZE];
 	unsigned has[2] = {0, 0};	/* families with an address, per side */
 	if (!al->proto)
 		al->proto = PROTO_TCP | PROTO_UDP;
@@ -502,22 +513,18 @@ void check_allow(struct config *c, struct obj *o, struct diag *d)
 			has[s] |= 1u << f;
 		}
 		if (!al->seg[s]) {
-			diag_err(d, o->at[k], "unknown segment in %s: '%s' (expected %s)", keyname(o, k, key), name,
-				 conf_keys[k].expect);
+			in_key(o, k, "unknown segment", name, NULL, conf_keys[k].expect, d);
 			ok = false;
 		}
 	}
-	const char *why = !ok ? NULL
-			  : !strcmp(al->seg[0], al->seg[1]) ? "one segment, whose neighbours talk freely; expected two segments"
-			  : has[0] && has[1] && !(has[0] & has[1])
-			  ? "the two namespaces have no address family in common; expected addresses of one family on both"
-			  : NULL;
-	if (why)
-		diag_err(d, o->at[KEY_AL_TO], "bad opening in %s: '%s' (%s)", keyname(o, KEY_AL_TO, key), o->raw[KEY_AL_TO],
-			 why);
+	if (ok && !strcmp(al->seg[0], al->seg[1]))
+		in_key(o, KEY_AL_TO, "bad opening", o->raw[KEY_AL_TO], "one segment, whose neighbours talk freely",
+		       "two segments", d);
+	else if (ok && has[0] && has[1] && !(has[0] & has[1]))
+		in_key(o, KEY_AL_TO, "bad opening", o->raw[KEY_AL_TO], "the two namespaces have no address family in common",
+		       "addresses of one family on both", d);
 	if (al->port.lo && al->proto & PROTO_ICMP)
-		diag_err(d, o->at[KEY_AL_PORT], "port with icmp in %s: '%s' (expected tcp or udp only with a port)",
-			 keyname(o, KEY_AL_PORT, key), o->raw[KEY_AL_PORT]);
+		in_key(o, KEY_AL_PORT, "port with icmp", o->raw[KEY_AL_PORT], NULL, "tcp or udp only with a port", d);
 }
 
 static void derive_segments(struct config *c, struct diag *d)
@@ -561,8 +568,7 @@ static void derive_segments(struct config *c, struct diag *d)
 static void bad_route(const struct obj *o, enum key_id k, const char *why, const char *expect, struct diag *d)
 {
 	char key[KEYNAME_SIZE];
-	diag_err(d, line_of(o, k), "bad %s for %s: '%s' (%s; expected %s)", conf_keys[k].attr, keyname(o, k, key), o->raw[k],
-		 why, expect);
+	bad_key(d, line_of(o, k), conf_keys[k].attr, keyname(o, k, key), o->raw[k], why, expect);
 }
 
 void check_route(struct config *c, struct obj *o, struct diag *d)
@@ -574,12 +580,10 @@ void check_route(struct config *c, struct obj *o, struct diag *d)
 		unknown_ref(o, KEY_RT_NS, KIND_NS, r->ns_name, d);
 		bad = true;
 	}
+	/* needs() says what is missing; a route with an unknown key goes on as before. */
 	for (enum key_id k = KEY_RT_TO; k <= KEY_RT_VIA; k++) {
-		if (o->at[k] || o->unknown_key)
-			continue;
-		diag_err(d, o->line, "route has no %s: '%s' (expected route.%s.%s = %s)", conf_keys[k].attr, o->name, o->name,
-			 conf_keys[k].attr, conf_keys[k].expect);
-		bad = true;
+		needs(o, k, d);
+		bad |= !o->at[k] && !o->unknown_key;
 	}
 	if (bad || (ns && is_bad(&ns->o, KEY_NS_ADDRESS)))
 		return;

@@ -17,7 +17,7 @@ void test_docs(struct unit *u)
 	for (int k = 0; k < KEY_COUNT; k++) {
 		char want[64];
 		if (conf_keys[k].kind == KIND_GLOBAL)
-			snprintf(want, sizeof(want), "%s", conf_keys[k].attr);
+			snprintf(want, sizeof(want), "%.*s", (int)sizeof(conf_keys[k].attr), conf_keys[k].attr);
 		else
 			snprintf(want, sizeof(want), "%s.", conf_kinds[conf_keys[k].kind].name);
 		/* The page names the key as KIND.NAME.ATTRIBUTE, in whatever font macros. */

@@ -312,7 +312,7 @@ static void op_text(const struct op *o, struct sbuf *s)
 {
 	static const char *const names[] = {
 		[OP_FORWARD_OFF] = "FORWARD_OFF", [OP_NFT_DEL] = "NFT_DEL", [OP_NETNS_ADD] = "NETNS_ADD",
-		[OP_LINK_PARK] = "LINK_PARK", [OP_LINK_PURGE] = "LINK_PURGE", [OP_LINK_DEL] = "LINK_DEL",
+		[OP_LINK_PARK] = "LINK_PARK", [OP_LINK_PURGE] = "LINK_PURGE",
 		[OP_LINK_ADD] = "LINK_ADD", [OP_LINK_SET] = "LINK_SET", [OP_ADDR_DEL] = "ADDR_DEL",
 		[OP_ADDR_ADD] = "ADDR_ADD", [OP_NET_ROUTE_ADD] = "NET_ROUTE_ADD", [OP_ROUTE_DEL] = "ROUTE_DEL",
 		[OP_ROUTE_ADD] = "ROUTE_ADD", [OP_NFT_LOAD] = "NFT_LOAD", [OP_FORWARD_ON] = "FORWARD_ON",
