@@ -76,10 +76,17 @@ static void put_one_queue(struct msg *m)
 	msg_put_u32(m, IFLA_NUM_RX_QUEUES, 1);
 }
 
-static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
+/* A vlan or a macvlan is made on its parent (the host's link of index link); a macvlan is
+ * born in the namespace of peer_fd. */
+static int put_link_add(struct talk *t, const struct op *o, int peer_fd, int link)
 {
 	/* o->index 0: the kernel picks one */
 	struct msg *m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->index, o->ifname, -1, o);
+	if (link) {
+		msg_put_u32(m, IFLA_LINK, (uint32_t)link);
+		if (peer_fd >= 0)
+			msg_put_u32(m, IFLA_NET_NS_FD, (uint32_t)peer_fd);
+	}
 	if (o->mtu)
 		msg_put_u32(m, IFLA_MTU, o->mtu);
 	if (o->has_mac)
@@ -101,6 +108,14 @@ static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 		put_one_queue(m);
 		msg_put_u32(m, IFLA_NET_NS_FD, (uint32_t)peer_fd);
 		msg_nest_end(m, peer);
+		msg_nest_end(m, data);
+	} else if (link) {
+		struct nlattr *data = msg_nest(m, IFLA_INFO_DATA);
+		uint16_t vid = (uint16_t)o->metric;
+		if (o->kind[0] == 'v')
+			msg_put(m, IFLA_VLAN_ID, sizeof(vid), &vid);
+		else
+			msg_put_u32(m, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
 		msg_nest_end(m, data);
 	}
 	msg_nest_end(m, info);
@@ -124,6 +139,14 @@ static int put_link_set(struct talk *t, int index, const char *name, int up, uns
 		msg_put_u32(m, IFLA_GROUP, (uint32_t)group);
 	if (mac)
 		msg_put(m, IFLA_ADDRESS, 6, mac);
+	return m->overflow ? -EMSGSIZE : 0;
+}
+
+/* Moves the link of that index to the namespace of fd, named name there, in one request. */
+static int put_link_move(struct talk *t, int index, int fd, const char *name, const void *tag)
+{
+	struct msg *m = link_msg(t, RTM_NEWLINK, 0, index, name, -1, tag);
+	msg_put_u32(m, IFLA_NET_NS_FD, (uint32_t)fd);
 	return m->overflow ? -EMSGSIZE : 0;
 }
 
@@ -430,6 +453,43 @@ static NOINLINE void track(struct talk *t, bool *done, int fine)
 		talk_fine(t, fine);
 }
 
+/* An adopted interface back on the host, under its old name, with its old master (if that
+ * is still there), MTU and state; then its record goes. Found nowhere, only the record goes. */
+static int give_back(struct exec *x, const struct op *o, bool *done)
+{
+	const struct adopted *a = o->rec;
+	struct ns_state *host = &x->st->host;
+	int index = o->index, err = 0;
+	if (index && o->where != host) {
+		if ((err = use(x, o->where)) || (err = put_link_move(&o->where->rt, index, x->st->host_fd, a->name, o)))
+			return err;
+		talk_track(&o->where->rt, done);
+		if ((err = flush(x)))
+			return err;
+		forget_link(host, a->name);
+		if ((err = resolve(x, host, a->name, &index)))
+			return err;
+	}
+	if (index) {
+		const struct link *m = a->master[0] ? state_link(host, a->master) : NULL;
+		if ((err = use(x, host)))
+			return err;
+		/* A NIC back from a deleted namespace may be called devN: renamed while down. */
+		if (o->where == host && strcmp(o->old_link.name, a->name) &&
+		    (err = put_link_set(&host->rt, index, a->name, 0, 0, -1, NULL, -1, NULL, o)))
+			return err;
+		if ((err = put_link_set(&host->rt, index, NULL, a->up, a->mtu, m ? m->index : 0, NULL, -1, NULL, o)))
+			return err;
+		talk_track(&host->rt, done);
+		if ((err = flush(x)))
+			return err;
+	}
+	/* Done already when the kernel acked: undo puts the interface back either way. */
+	err = injected(x) ? -EIO : adopt_remove(x->st, a->name);
+	*done |= !err;
+	return err;
+}
+
 static NOINLINE int run_op(struct exec *x, const struct op *o)
 {
 	struct state *st = x->st;
@@ -481,8 +541,21 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 		fine = -ENODEV;	/* gone already, with their veth peers */
 		goto track;
 	case OP_LINK_ADD:
+		if (o->master) {
+			/* A vlan, or a macvlan sent from the host to be born in its namespace. */
+			int fd = ns->name ? netns_open(ns->name) : -1;
+			if (!(err = resolve(x, &st->host, o->master, &master)) && !(err = use(x, &st->host)) &&
+			    !(err = put_link_add(&st->host.rt, o, fd, master))) {
+				talk_track(&st->host.rt, done);
+				err = flush(x);
+			}
+			if (fd >= 0)
+				close(fd);
+			forget_link(ns, o->ifname);
+			break;
+		}
 		if ((err = use(x, ns)) ||
-		    (err = put_link_add(t, o, o->peer_ns == &st->host ? st->host_fd : o->peer_ns ? o->peer_ns->fd : -1)))
+		    (err = put_link_add(t, o, o->peer_ns == &st->host ? st->host_fd : o->peer_ns ? o->peer_ns->fd : -1, 0)))
 			break;
 		talk_track(t, done);
 		x->cur_creates = true;
@@ -580,6 +653,28 @@ off:
 				*done = true;
 		}
 		break;
+	case OP_ADOPT:
+		if ((err = flush(x)) == 0 && (err = injected(x) ? -EIO : adopt_write(st, o->rec)) > 0)
+			*done = true;	/* written now: undo removes it */
+		err = err < 0 ? err : 0;
+		break;
+	case OP_GIVE_BACK:
+		err = give_back(x, o, done);
+		break;
+	case OP_LINK_MOVE: {
+		/* Moved and renamed in one request; the fd must outlive its sending. */
+		int fd = (err = await_ns(x, o->peer_ns)) || (err = use(x, ns)) ? -1 : netns_open(o->peer_ns->name);
+		if (!err && fd < 0)
+			err = fd;
+		if (!err && !(err = put_link_move(t, o->index, fd, o->peer, o))) {
+			talk_track(t, done);
+			err = flush(x);
+		}
+		if (fd >= 0)
+			close(fd);
+		forget_link(ns, o->ifname);
+		break;
+	}
 	case OP_DNS_WRITE:
 	case OP_DNS_DEL: {
 		struct sbuf text = {0};
@@ -599,6 +694,32 @@ track:
 }
 
 /* ---- undo ---- */
+
+/* Undoes a move: the link of that index in from back into where, named and up as old was;
+ * the addresses and routes it had there, which a move takes away, back too. */
+static void move_back(struct exec *x, struct ns_state *from, struct ns_state *where, int index, const struct link *old)
+{
+	int fd = where->name ? netns_open(where->name) : x->st->host_fd;
+	struct talk *t = &from->rt;
+	if (fd >= 0 && !put_link_move(t, index, fd, old->name, NULL))
+		talk_flush(t);
+	if (where->name && fd >= 0)
+		close(fd);
+	t = &where->rt;
+	forget_link(where, old->name);
+	if (resolve(x, where, old->name, &index) ||
+	    put_link_set(t, index, NULL, old->up, 0, -1, NULL, -1, NULL, NULL) || talk_flush(t))
+		return;
+	for (size_t k = 0; k < where->naddrs; k++)
+		if (where->addrs[k].index == old->index && !put_addr(t, RTM_NEWADDR, index, &where->addrs[k].p, true, NULL))
+			talk_flush(t);
+	for (size_t k = 0; old->up && k < where->nroutes; k++) {
+		struct route r = where->routes[k];
+		r.oif = index;
+		if (where->routes[k].oif == old->index && r.protocol != RTPROT_KERNEL && !put_route(t, RTM_NEWROUTE, &r, true, NULL))
+			talk_flush(t);
+	}
+}
 
 /* Reverses, newest first, every step the kernel carried out. Best effort: each step alone,
  * errors ignored (a link may already have gone with its namespace). */
@@ -641,8 +762,8 @@ static NOINLINE void undo(struct exec *x)
 			if (o->has_old &&
 			    !put_link_set(t, 0, o->ifname, old->up, o->mtu ? old->mtu : 0,
 					  o->master || o->nomaster ? old->master : -1,
-					  !old->ours ? "" : old->remark ? BOXNET_MARK : NULL,
-					  old->group, o->has_mac ? old->mac : NULL, NULL))
+					  !o->mark ? NULL : !old->ours ? "" : old->remark ? BOXNET_MARK : NULL,
+					  o->mark ? (long)old->group : -1, o->has_mac ? old->mac : NULL, NULL))
 				talk_flush(t);
 			break;
 		case OP_ADDR_ADD:
@@ -696,6 +817,28 @@ static NOINLINE void undo(struct exec *x)
 			if (o->where->fd >= 0)
 				netns_restore(o->where->name, o->where->fd);
 			break;
+		case OP_ADOPT:
+			adopt_remove(st, o->rec->name);
+			break;
+		case OP_LINK_MOVE:
+			if (!resolve(x, o->peer_ns, o->peer, &index))
+				move_back(x, o->peer_ns, &st->host, index, old);
+			break;
+		case OP_GIVE_BACK:
+			/* Its record back, and the interface as boxnet had it: in its namespace, or
+			 * in its bridge. */
+			adopt_write(st, o->rec);
+			if (!o->index)
+				break;
+			if (resolve(x, &st->host, o->rec->name, &index))
+				break;
+			if (o->where != &st->host) {
+				move_back(x, &st->host, o->where, index, old);
+			} else if (!put_link_set(&st->host.rt, index, old->name, old->up, old->mtu, old->master, NULL, -1,
+						 NULL, NULL)) {
+				talk_flush(&st->host.rt);
+			}
+			break;
 		case OP_LINK_PURGE:
 			break;	/* what is gone stays gone: it comes last, once all else is done */
 		}
@@ -734,6 +877,9 @@ void op_describe(const struct op *o, struct sbuf *s)
 		[OP_NFT_LOAD] = "load nftables table " NFT_FAMILY " " NFT_TABLE,
 		[OP_FORWARD_ON] = "switch IPv%s forwarding on",
 		[OP_NETNS_DEL] = "delete namespace %s",
+		[OP_ADOPT] = "record how interface %s is, for down",
+		[OP_GIVE_BACK] = "give interface %s back as boxnet found it",
+		[OP_LINK_MOVE] = "move interface %s into namespace %s as %s",
 	};
 	char a[IP_STRLEN];
 	const char *ns = o->where->name, *x = o->ifname, *y = o->ifname, *z = NULL;
@@ -777,6 +923,10 @@ void op_describe(const struct op *o, struct sbuf *s)
 	case OP_FORWARD_OFF:
 		x = o->addr.family == AF_INET6 ? "6" : "4";
 		break;
+	case OP_LINK_MOVE:
+		y = o->peer_ns->name;
+		z = o->peer;
+		break;
 	default:
 		break;
 	}
@@ -795,7 +945,8 @@ static const char *feature(const struct op *o, const struct talk_error *e, int e
 	if (o->type == OP_NFT_LOAD)
 		return nft_feature(e);
 	if (o->type == OP_LINK_ADD && err == -EOPNOTSUPP)
-		return o->peer ? "CONFIG_VETH (veth pairs)" : "CONFIG_BRIDGE (bridges)";
+		return o->peer ? "CONFIG_VETH (veth pairs)" : o->kind[0] == 'b' ? "CONFIG_BRIDGE (bridges)"
+		       : o->kind[0] == 'v' ? "802.1Q VLANs (CONFIG_VLAN_8021Q)" : "CONFIG_MACVLAN (macvlans)";
 	if (o->type == OP_NETNS_ADD && err == -EINVAL)
 		return "CONFIG_NET_NS (network namespaces)";
 	return NULL;

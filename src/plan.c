@@ -110,7 +110,7 @@ static int finish(struct plan *p)
 
 static bool is_host_name(const struct config *c, const char *name)
 {
-	if (conf_bridge(c, name))
+	if (conf_bridge(c, name) || conf_vlan(c, name))
 		return true;
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
 		if (!strcmp(conf_ns_at(c, i)->hostif, name))
@@ -129,8 +129,16 @@ static bool has_family(const struct prefix *v, unsigned n, uint8_t family)
 	return false;
 }
 
+/* A port's MTU: the bridge's when set, else its own from before boxnet; 0 when unknown. */
+static unsigned port_mtu(const struct state *st, const struct bridge *b, const char *port)
+{
+	const struct adopted *a = state_adopted(st, port);
+	const struct link *l = state_link(&st->host, port);
+	return b->mtu ? b->mtu : a ? a->mtu : l ? l->mtu : 0;
+}
+
 /* A bridge without an MTU of its own takes its ports' smallest, as the kernel does. */
-static unsigned bridge_mtu(const struct config *c, const struct bridge *b)
+static unsigned bridge_mtu(const struct config *c, const struct state *st, const struct bridge *b)
 {
 	unsigned mtu = 0;
 	if (b->mtu)
@@ -138,6 +146,11 @@ static unsigned bridge_mtu(const struct config *c, const struct bridge *b)
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		unsigned port = conf_ns_at(c, i)->mtu ? conf_ns_at(c, i)->mtu : DEFAULT_MTU;
 		if (conf_ns_at(c, i)->bridge == b && (!mtu || port < mtu))
+			mtu = port;
+	}
+	for (unsigned i = 0; i < b->ports.n; i++) {
+		unsigned port = port_mtu(st, b, b->ports.v[i]);
+		if (port && (!mtu || port < mtu))
 			mtu = port;
 	}
 	return mtu ? mtu : DEFAULT_MTU;
@@ -153,6 +166,20 @@ static void bridge_mac(const char *name, unsigned char mac[6])
 	mac[1] = 0x62;
 	for (int i = 0; i < 4; i++)
 		mac[2 + i] = (unsigned char)(h >> (24 - 8 * i));
+}
+
+/* A bridge with ports sits on a LAN beside other boxes, maybe with a bridge of the same name:
+ * it takes its first port's own address (fixed, whatever ports come and go). Returns the port
+ * when only the shell can tell it (plan). */
+static const char *bridge_addr(const struct state *st, const struct bridge *b, unsigned char mac[6])
+{
+	const char *port = b->ports.n ? b->ports.v[0] : NULL;
+	const struct adopted *a = port ? state_adopted(st, port) : NULL;
+	const struct link *l = port ? state_link(&st->host, port) : NULL;
+	bridge_mac(b->o.name, mac);
+	if (a || l)
+		memcpy(mac, a ? a->mac : link_mac(l), 6);
+	return st->known ? NULL : port;
 }
 
 /* master: the index the link must be enslaved to, 0 for none, -1 when that does not matter. */
@@ -260,6 +287,19 @@ static void plan_namespaces(struct plan *p, const struct config *c, struct state
 	}
 }
 
+/* Is in, inside n, the interface n adopted (its record's address)? */
+static bool adopted_in(const struct state *st, const struct netns *n, const struct link *in)
+{
+	const struct adopted *a = n->link[0] ? state_adopted(st, n->link) : NULL;
+	return a && !memcmp(link_mac(in), a->mac, 6);
+}
+
+/* Is in, boxnet's, the macvlan n wants? (A moved link is no link of boxnet's.) */
+static bool own_link_sound(const struct netns *n, const struct link *in)
+{
+	return n->macvlan[0] && !strcmp(in->kind, "macvlan");
+}
+
 /* Links on the host: what is stale or unsound is parked, what is missing is created. */
 static void plan_host_links(struct plan *p, const struct config *c, struct state *st)
 {
@@ -282,7 +322,28 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 			o = emit(p, OP_LINK_ADD, host, b->o.name, &b->o);
 			o->kind = "bridge";
 			o->has_mac = true;
-			bridge_mac(b->o.name, o->mac);
+			o->mac_port = bridge_addr(st, b, o->mac);
+		}
+	}
+	/* vlans: one on another parent or with another id is made anew. */
+	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++) {
+		const struct vlan *v = conf_vlan_at(c, i);
+		const struct link *l = state_link(host, v->o.name), *par = state_link(host, v->link);
+		if (foreign(p, l, host))
+			continue;
+		bool sound = l && !strcmp(l->kind, "vlan") && l->vid == v->id && par && l->peer == par->index;
+		if (l && !sound)
+			park(p, host, l, false);
+		if (!sound) {
+			o = emit(p, OP_LINK_ADD, host, v->o.name, &v->o);
+			o->kind = "vlan";
+			o->master = v->link;
+			o->metric = v->id;
+		}
+		if (!sound || !l->up || l->remark) {
+			o = emit(p, OP_LINK_SET, host, v->o.name, &v->o);
+			o->up = o->mark = true;
+			remember(o, sound ? l : NULL);
 		}
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
@@ -290,6 +351,14 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 		struct ns_state *ns = &st->ns[i];
 		const struct link *h = state_link(host, n->hostif);
 		const struct link *in = ns->exists ? state_link(ns, n->ifname) : NULL;
+		if (!ns_veth(n)) {
+			/* boxnet's link of another kind, from an earlier config, goes. */
+			if (ns_usable(st, i) && in && in->ours && !own_link_sound(n, in))
+				park(p, ns, in, false);
+			else if (ns_usable(st, i) && in && !in->ours && !adopted_in(st, n, in))
+				foreign(p, in, ns);
+			continue;
+		}
 		if (!ns_usable(st, i) || foreign(p, h, host) || foreign(p, in, ns) || veth_sound(c, st, i))
 			continue;
 		if (h)
@@ -390,6 +459,149 @@ static NOINLINE bool plan_addrs(struct plan *p, struct ns_state *where, const ch
 	return plan_addrs_at(p, where, ifname, l, l ? l->index : 0, want, nwant, owner);
 }
 
+/* ---- adopted interfaces: bridge ports, namespaces' links ---- */
+
+static bool adopts(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		for (unsigned j = 0; j < conf_bridge_at(c, i)->ports.n; j++)
+			if (!strcmp(conf_bridge_at(c, i)->ports.v[j], name) && !conf_vlan(c, name))
+				return true;
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		if (!strcmp(conf_ns_at(c, i)->link, name))
+			return true;
+	return false;
+}
+
+/* A record for each interface up adopts now, made before any op points at one: the records
+ * grow no more after this. */
+static int adopt_prepare(const struct config *c, struct state *st)
+{
+	for (size_t i = 0; st->known && i < st->host.nlinks; i++) {
+		const struct link *l = &st->host.links[i], *m = state_link_by_index(&st->host, l->master);
+		if (!adopts(c, l->name) || state_adopted(st, l->name))
+			continue;
+		if (grow(&st->adopted, &st->adopted_cap, st->nadopted + 1, sizeof(*st->adopted)))
+			return -1;
+		struct adopted *a = &st->adopted[st->nadopted++];
+		*a = (struct adopted){.index = l->index, .mtu = l->mtu, .up = l->up, .fresh = true};
+		copy_name(a->name, NAME_SIZE, l->name);
+		memcpy(a->mac, link_mac(l), 6);
+		if (l->master && m)
+			copy_name(a->master, NAME_SIZE, m->name);
+		for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
+			if (!strcmp(conf_ns_at(c, k)->link, l->name))
+				copy_name(a->ns, NAME_SIZE, conf_ns_at(c, k)->o.name);
+	}
+	return 0;
+}
+
+/* The record of a first adoption is written before the first change. */
+static void adopt(struct plan *p, const struct state *st, struct ns_state *where, const char *name,
+		  const struct obj *owner)
+{
+	const struct adopted *a = state_adopted(st, name);
+	if (!st->known || (a && a->fresh)) {
+		struct op *o = emit(p, OP_ADOPT, where, name, owner);
+		o->rec = a;
+		o->peer = owner->kind == KIND_NS ? owner->name : NULL;	/* where it goes */
+	}
+}
+
+/* Each port of b: adopted, in the bridge, up, with the bridge's MTU if it has one, else its
+ * own from before boxnet. */
+static void plan_ports(struct plan *p, const struct config *c, struct state *st, const struct bridge *b)
+{
+	struct ns_state *host = &st->host;
+	const struct link *br = state_link(host, b->o.name);
+	int master = br && br->ours && !strcmp(br->kind, "bridge") ? br->index : -2;
+	for (unsigned i = 0; i < b->ports.n; i++) {
+		const char *name = b->ports.v[i];
+		const struct link *l = state_link(host, name);
+		unsigned mtu = port_mtu(st, b, name);
+		bool vlan = conf_vlan(c, name);	/* boxnet's own, made above */
+		if (st->known && !l && !vlan) {
+			conflict(p, "interface %s, a port of bridge %s, is missing", name, b->o.name);
+			continue;
+		}
+		if (!vlan)
+			adopt(p, st, host, name, &b->o);
+		if (l && l->up && l->master == master && (!mtu || l->mtu == mtu))
+			continue;
+		struct op *o = emit(p, OP_LINK_SET, host, name, &b->o);
+		o->master = b->o.name;
+		o->up = true;
+		o->mtu = mtu && (!l || l->mtu != mtu) ? mtu : 0;
+		remember(o, l);
+	}
+}
+
+/* Where an adopted interface is now: on the host by index and address; in the namespace
+ * it went to by address; or, that namespace gone, on the host by address, where the kernel
+ * puts a real NIC back (maybe as devN). NULL: gone (a veth dies with its namespace). */
+static const struct link *find_adopted(struct state *st, const struct adopted *a, struct ns_state **where)
+{
+	struct ns_state *ns = NULL;
+	for (size_t i = 0; a->ns[0] && i < st->nns + st->nstale; i++) {
+		struct ns_state *s = i < st->nns ? &st->ns[i] : &st->stale[i - st->nns];
+		if (!strcmp(s->name, a->ns) && s->exists)
+			ns = s;
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		*where = pass == 1 ? ns : &st->host;
+		for (size_t i = 0; *where && i < (*where)->nlinks; i++) {
+			const struct link *l = &(*where)->links[i];
+			if (!memcmp(link_mac(l), a->mac, 6) && (pass || l->index == a->index))
+				return l;
+		}
+	}
+	*where = &st->host;
+	return NULL;
+}
+
+/* The records of interfaces the config no longer adopts (down: all of them): each given
+ * back as it was, the record gone. */
+static void plan_give_back(struct plan *p, const struct config *c, struct state *st, bool down)
+{
+	for (size_t i = 0; i < st->nadopted; i++) {
+		const struct adopted *a = &st->adopted[i];
+		struct ns_state *where;
+		if (a->fresh || (!down && adopts(c, a->name)))
+			continue;
+		const struct link *l = find_adopted(st, a, &where);
+		struct op *o = emit(p, OP_GIVE_BACK, where, a->name, NULL);
+		o->rec = a;
+		if (l) {
+			o->index = l->index;
+			remember(o, l);
+		} else {
+			note(p, "interface %s, adopted by boxnet, is gone (a veth goes with its namespace): its record "
+				"is dropped%s", a->name, "");
+		}
+	}
+}
+
+/* An interface a namespace adopts, into it: found on the host by name, or by its record's
+ * address (back from a namespace deleted behind boxnet's back, maybe as devN). */
+static void plan_move(struct plan *p, struct state *st, const struct netns *n, struct ns_state *ns)
+{
+	const struct adopted *a = state_adopted(st, n->link);
+	struct ns_state *where = &st->host;
+	const struct link *h = state_link(&st->host, n->link);
+	if (a && !a->fresh)
+		h = find_adopted(st, a, &where);
+	if (st->known && (!h || where != &st->host)) {
+		conflict(p, "interface %s, the link of namespace %s, is missing", n->link, n->o.name);
+		return;
+	}
+	adopt(p, st, &st->host, n->link, &n->o);
+	struct op *o = emit(p, OP_LINK_MOVE, &st->host, h ? h->name : n->link, &n->o);
+	o->index = h ? h->index : 0;
+	o->peer = n->ifname;
+	o->peer_ns = ns;
+	remember(o, h);
+}
+
 static void plan_bridges(struct plan *p, const struct config *c, struct state *st)
 {
 	struct ns_state *host = &st->host;
@@ -398,9 +610,9 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
 		const struct bridge *b = conf_bridge_at(c, i);
 		const struct link *l = state_link(host, b->o.name);
-		unsigned mtu = bridge_mtu(c, b);
+		unsigned mtu = bridge_mtu(c, st, b);
 		unsigned char mac[6];
-		bridge_mac(b->o.name, mac);
+		bridge_addr(st, b, mac);
 		if (l && (!l->ours || strcmp(l->kind, "bridge")))
 			l = NULL;	/* made anew above, with its address */
 		bool new_mac = l && memcmp(l->mac, mac, sizeof(mac));
@@ -423,6 +635,8 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 			l = NULL;
 		plan_addrs(p, host, b->o.name, l, b->addrs.v, b->addrs.n, &b->o);
 	}
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		plan_ports(p, c, st, conf_bridge_at(c, i));
 }
 
 /* The host ends, once the namespaces made them: their bridge, state and peer address. */
@@ -433,7 +647,7 @@ static void plan_host_ends(struct plan *p, const struct config *c, struct state 
 
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		const struct netns *n = conf_ns_at(c, i);
-		if (!ns_usable(st, i))
+		if (!ns_usable(st, i) || !ns_veth(n))
 			continue;
 		const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
 		const struct link *br = n->bridge ? state_link(host, n->bridge->o.name) : NULL;
@@ -450,7 +664,7 @@ static void plan_host_ends(struct plan *p, const struct config *c, struct state 
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		const struct netns *n = conf_ns_at(c, i);
-		if (!ns_usable(st, i))
+		if (!ns_usable(st, i) || !ns_veth(n))
 			continue;
 		const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
 		plan_addrs(p, host, n->hostif, h, n->peer.v, n->has_peer ? n->peer.n : 0, &n->o);
@@ -598,7 +812,19 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 		const struct link *lo = state_link(ns, "lo");
 		const struct link *in = veth_sound(c, st, i) ? state_link(ns, n->ifname) : NULL;
 		int index = in ? in->index : new_index(ns);
-		if (!in) {
+		if (!ns_veth(n)) {
+			in = ns->exists ? state_link(ns, n->ifname) : NULL;
+			in = in && (in->ours ? own_link_sound(n, in) : adopted_in(st, n, in)) ? in : NULL;
+			index = in ? in->index : 0;	/* found by name once there */
+			if (!in && n->link[0])
+				plan_move(p, st, n, ns);
+			if (!in && n->macvlan[0]) {
+				o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
+				o->kind = "macvlan";
+				o->master = n->macvlan;
+				o->mtu = n->mtu;
+			}
+		} else if (!in) {
 			/* Made from inside: its end here gets a known index, the peer goes to the host. */
 			o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
 			o->kind = "veth";
@@ -612,10 +838,14 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 			o->up = o->mark = true;
 			remember(o, lo);
 		}
-		if (!in || link_differs(in, n->mtu ? n->mtu : DEFAULT_MTU, -1)) {
+		/* A moved link is no link of boxnet's: no mark, and its own MTU unless set. */
+		bool moved = n->link[0];
+		unsigned mtu = n->mtu ? n->mtu : moved ? 0 : DEFAULT_MTU;
+		if (!in || (moved ? !in->up || (mtu && in->mtu != mtu) : link_differs(in, mtu, -1))) {
 			o = emit(p, OP_LINK_SET, ns, n->ifname, &n->o);
-			o->up = o->mark = true;
-			o->mtu = in ? (n->mtu ? n->mtu : DEFAULT_MTU) : 0;
+			o->up = true;
+			o->mark = !moved;
+			o->mtu = in || moved ? mtu : 0;
 			remember(o, in);
 		}
 		bool dropped = plan_addrs_at(p, ns, n->ifname, in, index, n->addrs.v, n->addrs.n, &n->o);
@@ -697,7 +927,7 @@ static void plan_debris(struct plan *p, struct state *st)
 int plan_up(struct plan *p, const struct config *c, struct state *st)
 {
 	*p = (struct plan){0};
-	if (rules_build(c, &p->rules))
+	if (rules_build(c, &p->rules) || adopt_prepare(c, st))
 		return -1;
 	/* Forwarding goes off first and on last: nothing is routed while the firewall is not in
 	 * place; and only if boxnet switched it on does it go off again. */
@@ -713,6 +943,7 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	plan_bridges(p, c, st);
 	plan_inside(p, c, st);
 	plan_host_ends(p, c, st);
+	plan_give_back(p, c, st, false);
 	plan_statics(p, c, &st->host, NULL, 0);
 	for (unsigned f = 0; f < FAM_COUNT; f++) {
 		if (!c->forwarding[f] || (st->known && st->ip_forward[f] != 0))
@@ -757,6 +988,8 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 		note(p, "nftables table %s %s was not created by boxnet: left alone", NFT_FAMILY, NFT_TABLE);
 	/* The host's routes go before their links: a down that fails later puts them back. */
 	plan_statics(p, NULL, host, NULL, 0);
+	/* Adopted interfaces leave boxnet's bridges and namespaces before those go. */
+	plan_give_back(p, c, st, true);
 	/* Links go explicitly, all in one request: the kernel frees a namespace, and the veths
 	 * in it, only later. */
 	for (size_t i = 0; i < host->nlinks; i++) {

@@ -26,6 +26,9 @@ enum op_type {
 	OP_NETNS_DEL,
 	OP_DNS_WRITE,		/* a namespace's resolv.conf (see DNS_HEAD); has_old: boxnet's was there */
 	OP_DNS_DEL,
+	OP_ADOPT,		/* record how an interface boxnet adopts is, before changing it */
+	OP_GIVE_BACK,		/* an adopted interface back as it was, its record removed */
+	OP_LINK_MOVE,		/* an adopted interface into peer_ns, named peer there */
 };
 
 struct op {
@@ -36,7 +39,8 @@ struct op {
 	const char *kind;		/* OP_LINK_ADD: "bridge" or "veth" */
 	const char *peer;		/* OP_LINK_ADD veth: the other end's name... */
 	struct ns_state *peer_ns;	/* ...and namespace */
-	const char *master;		/* OP_LINK_SET: the bridge to join... */
+	const char *master;		/* OP_LINK_SET: the bridge to join...; OP_LINK_ADD of a vlan or
+					 * macvlan: its parent, on the host */
 	bool nomaster;			/* ...or leave the one it is in */
 	unsigned mtu;			/* 0: leave as is */
 	bool up, mark;			/* OP_LINK_SET */
@@ -46,7 +50,7 @@ struct op {
 	struct prefix addr;		/* OP_ADDR_*, OP_NET_ROUTE_ADD; OP_ROUTE_*: the gateway in addr.addr;
 					 * OP_FORWARD_*: the family (where: a namespace, or the host) */
 	struct prefix dst;		/* OP_ROUTE_*: the route's network; len 0 for default */
-	uint32_t metric;		/* OP_ROUTE_*: 0, or the route's metric */
+	uint32_t metric;		/* OP_ROUTE_*: 0, or the route's metric; OP_LINK_ADD vlan: its id */
 	/* What to restore if up fails later: the link's settings or the route before. */
 	bool has_old;
 	bool purge;			/* OP_LINK_PARK: needs a purge of its own namespace */
@@ -55,6 +59,8 @@ struct op {
 	struct link old_link;
 	struct route old_route;
 	const struct obj *owner;	/* the config object it serves, for messages; NULL: the box */
+	const struct adopted *rec;	/* OP_ADOPT (NULL in plan: read by the shell), OP_GIVE_BACK */
+	const char *mac_port;		/* has_mac: plan's bridge takes this port's address */
 };
 
 /* An OP_LINK_ADD of a veth pair, however it is made (from inside the namespace, or from the
