@@ -13,6 +13,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 
+#include "util.h"
+
 /* libnftnl's user data TLV for a table comment, so that nft shows it. */
 enum { UDATA_TABLE_COMMENT = 0 };
 
@@ -97,6 +99,21 @@ static void expr_end(struct msg *m, struct expr e)
 	msg_nest_end(m, e.elem);
 }
 
+/* Attributes 1 to n (at most 4) of an expression's data, big-endian u32s a, b, c, d: each
+ * expression numbers its registers and keys from 1. One call for a few msg_put_be32s. */
+static NOINLINE void put_u32s(struct msg *m, unsigned n, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+	_Static_assert(NFTA_PAYLOAD_DREG == 1 && NFTA_BITWISE_SREG == 1 && NFTA_CMP_SREG == 1 && NFTA_FIB_DREG == 1 &&
+			       NFTA_NAT_TYPE == 1 && NFTA_HOOK_HOOKNUM == 1,
+		       "the attributes put_u32s() numbers");
+	for (uint16_t type = 1; type <= n; type++) {
+		msg_put_be32(m, type, a);
+		a = b;
+		b = c;
+		c = d;
+	}
+}
+
 static void put_data(struct msg *m, uint16_t type, const void *data, size_t len)
 {
 	struct nlattr *n = msg_nest(m, type);
@@ -123,10 +140,7 @@ static void load_ct(struct msg *m, uint32_t key)
 static void load_payload(struct msg *m, uint32_t base, uint32_t offset, uint32_t len)
 {
 	struct expr e = expr_start(m, "payload");
-	msg_put_be32(m, NFTA_PAYLOAD_DREG, NFT_REG_1);
-	msg_put_be32(m, NFTA_PAYLOAD_BASE, base);
-	msg_put_be32(m, NFTA_PAYLOAD_OFFSET, offset);
-	msg_put_be32(m, NFTA_PAYLOAD_LEN, len);
+	put_u32s(m, NFTA_PAYLOAD_LEN, NFT_REG_1, base, offset, len);	/* DREG, BASE, OFFSET, LEN */
 	expr_end(m, e);
 }
 
@@ -134,9 +148,7 @@ static void bitwise_and(struct msg *m, const void *mask, uint32_t len)
 {
 	static const unsigned char zero[16];
 	struct expr e = expr_start(m, "bitwise");
-	msg_put_be32(m, NFTA_BITWISE_SREG, NFT_REG_1);
-	msg_put_be32(m, NFTA_BITWISE_DREG, NFT_REG_1);
-	msg_put_be32(m, NFTA_BITWISE_LEN, len);
+	put_u32s(m, NFTA_BITWISE_LEN, NFT_REG_1, NFT_REG_1, len, 0);	/* SREG, DREG, LEN */
 	put_data(m, NFTA_BITWISE_MASK, mask, len);
 	put_data(m, NFTA_BITWISE_XOR, zero, len);
 	expr_end(m, e);
@@ -145,8 +157,7 @@ static void bitwise_and(struct msg *m, const void *mask, uint32_t len)
 static void cmp(struct msg *m, uint32_t op, const void *data, size_t len)
 {
 	struct expr e = expr_start(m, "cmp");
-	msg_put_be32(m, NFTA_CMP_SREG, NFT_REG_1);
-	msg_put_be32(m, NFTA_CMP_OP, op);
+	put_u32s(m, NFTA_CMP_OP, NFT_REG_1, op, 0, 0);	/* SREG, OP */
 	put_data(m, NFTA_CMP_DATA, data, len);
 	expr_end(m, e);
 }
@@ -194,9 +205,7 @@ static void put_match(struct msg *m, const struct match *mt, bool known)
 	case M_FIB_LOCAL: {
 		/* the route type of the destination, host order: RTN_LOCAL for the box's own */
 		struct expr e = expr_start(m, "fib");
-		msg_put_be32(m, NFTA_FIB_DREG, NFT_REG_1);
-		msg_put_be32(m, NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
-		msg_put_be32(m, NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR);
+		put_u32s(m, NFTA_FIB_FLAGS, NFT_REG_1, NFT_FIB_RESULT_ADDRTYPE, NFTA_FIB_F_DADDR, 0);	/* DREG, RESULT, FLAGS */
 		expr_end(m, e);
 		bits = RTN_LOCAL;
 		cmp(m, NFT_CMP_EQ, &bits, 4);
@@ -263,10 +272,9 @@ static void put_verdict(struct msg *m, const struct rule *r)
 		if (port)
 			immediate(m, NFT_REG_2, &port, 2, 0);
 		struct expr e = expr_start(m, "nat");
-		msg_put_be32(m, NFTA_NAT_TYPE, NFT_NAT_DNAT);
-		msg_put_be32(m, NFTA_NAT_FAMILY, r->to.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
-		msg_put_be32(m, NFTA_NAT_REG_ADDR_MIN, NFT_REG_1);
-		msg_put_be32(m, NFTA_NAT_REG_ADDR_MAX, NFT_REG_1);
+		/* TYPE, FAMILY, REG_ADDR_MIN, REG_ADDR_MAX */
+		put_u32s(m, NFTA_NAT_REG_ADDR_MAX, NFT_NAT_DNAT, r->to.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
+			 NFT_REG_1, NFT_REG_1);
 		if (port) {
 			msg_put_be32(m, NFTA_NAT_REG_PROTO_MIN, NFT_REG_2);
 			msg_put_be32(m, NFTA_NAT_REG_PROTO_MAX, NFT_REG_2);
@@ -328,8 +336,7 @@ static bool put_chain(struct talk *t, uint8_t family, const char *name, const ch
 	msg_put_str(m, NFTA_CHAIN_NAME, name);
 	if (type) {
 		struct nlattr *h = msg_nest(m, NFTA_CHAIN_HOOK);
-		msg_put_be32(m, NFTA_HOOK_HOOKNUM, hook);
-		msg_put_be32(m, NFTA_HOOK_PRIORITY, (uint32_t)prio);
+		put_u32s(m, NFTA_HOOK_PRIORITY, hook, (uint32_t)prio, 0, 0);	/* HOOKNUM, PRIORITY */
 		msg_nest_end(m, h);
 		msg_put_be32(m, NFTA_CHAIN_POLICY, policy);
 		msg_put_str(m, NFTA_CHAIN_TYPE, type);
