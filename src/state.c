@@ -116,6 +116,14 @@ static int collect_attrs(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* A dump message's attributes after its fixed header of hdr bytes, into tb[64], zeroed first;
+ * false when it is malformed. One copy for on_link, on_addr and on_route. */
+static NOINLINE bool parse_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb)
+{
+	memset(tb, 0, 64 * sizeof(*tb));
+	return mnl_nlmsg_get_payload_len(nlh) >= hdr && mnl_attr_parse(nlh, (unsigned)hdr, collect_attrs, tb) >= 0;
+}
+
 static bool get_str(const struct nlattr *a, char *dst, size_t size)
 {
 	if (!a || mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
@@ -136,13 +144,11 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ns_state *ns = arg;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[64] = {0}, *info[64] = {0};
+	const struct nlattr *tb[64], *info[64] = {0};
 	char alias[64] = "";
 	uint32_t v;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
-		return -EBADMSG;
-	if (mnl_attr_parse(nlh, sizeof(*ifi), collect_attrs, tb) < 0)
+	if (nlh->nlmsg_type != RTM_NEWLINK || !parse_attrs(nlh, sizeof(*ifi), tb))
 		return -EBADMSG;
 	if (grow(&ns->links, &ns->links_cap, ns->nlinks + 1, sizeof(*ns->links)))
 		return -ENOMEM;
@@ -178,9 +184,8 @@ static int on_addr(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ns_state *ns = arg;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[64] = {0};
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
-	    mnl_attr_parse(nlh, sizeof(*ifa), collect_attrs, tb) < 0)
+	const struct nlattr *tb[64];
+	if (!parse_attrs(nlh, sizeof(*ifa), tb))
 		return -EBADMSG;
 	const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	struct prefix p = {.family = ifa->ifa_family, .len = ifa->ifa_prefixlen};
@@ -202,10 +207,9 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ns_state *ns = arg;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[64] = {0};
+	const struct nlattr *tb[64];
 	uint32_t table, oif = 0;
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) ||
-	    mnl_attr_parse(nlh, sizeof(*rtm), collect_attrs, tb) < 0)
+	if (!parse_attrs(nlh, sizeof(*rtm), tb))
 		return -EBADMSG;
 	if (!get_u32(tb[RTA_TABLE], &table))
 		table = rtm->rtm_table;
