@@ -45,11 +45,10 @@ static int on_table(const struct nlmsghdr *nlh, void *arg)
 	struct table_reply *r = arg;
 	const struct nlattr *a;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		if ((mnl_attr_get_type(a) == NFTA_TABLE_FLAGS || mnl_attr_get_type(a) == NFTA_TABLE_USE) &&
-		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			*(mnl_attr_get_type(a) == NFTA_TABLE_FLAGS ? &r->copy->flags : &r->copy->use) =
-				ntohl(mnl_attr_get_u32(a));
-		if (mnl_attr_get_type(a) != NFTA_TABLE_USERDATA)
+		uint16_t type = mnl_attr_get_type(a);	/* once: a call into libmnl each time */
+		if ((type == NFTA_TABLE_FLAGS || type == NFTA_TABLE_USE) && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			*(type == NFTA_TABLE_FLAGS ? &r->copy->flags : &r->copy->use) = ntohl(mnl_attr_get_u32(a));
+		if (type != NFTA_TABLE_USERDATA)
 			continue;
 		const unsigned char *p = mnl_attr_get_payload(a);
 		size_t len = mnl_attr_get_payload_len(a);
@@ -474,11 +473,12 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 		case NFTA_CHAIN_HOOK:
 			ch.base = true;
 			mnl_attr_for_each_nested(h, a) {
+				uint16_t type = mnl_attr_get_type(h);
 				if (mnl_attr_validate(h, MNL_TYPE_U32) < 0)
 					continue;
-				if (mnl_attr_get_type(h) == NFTA_HOOK_HOOKNUM)
+				if (type == NFTA_HOOK_HOOKNUM)
 					ch.hook = ntohl(mnl_attr_get_u32(h));
-				if (mnl_attr_get_type(h) == NFTA_HOOK_PRIORITY)
+				if (type == NFTA_HOOK_PRIORITY)
 					ch.prio = (int32_t)ntohl(mnl_attr_get_u32(h));
 			}
 			break;
@@ -609,11 +609,12 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 	char table[32] = "";
 	bool bad = false;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		if (mnl_attr_get_type(a) == NFTA_RULE_TABLE && !attr_str(a, table, sizeof(table)))
+		uint16_t type = mnl_attr_get_type(a);
+		if (type == NFTA_RULE_TABLE && !attr_str(a, table, sizeof(table)))
 			table[0] = '\0';
-		else if (mnl_attr_get_type(a) == NFTA_RULE_CHAIN && !attr_str(a, r.chain, sizeof(r.chain)))
+		else if (type == NFTA_RULE_CHAIN && !attr_str(a, r.chain, sizeof(r.chain)))
 			bad = true;
-		else if (mnl_attr_get_type(a) == NFTA_RULE_EXPRESSIONS)
+		else if (type == NFTA_RULE_EXPRESSIONS)
 			exprs = a;
 	}
 	if (bad)
