@@ -756,11 +756,11 @@ void nft_check_others(const struct nft_copy *cp, const struct segment *segs, siz
 				continue;
 			sbuf_addf(out, "nftables chain %s %s %s (policy drop) blocks %s %s%s: add e.g. ", fname, o->table,
 				  o->name, in ? "traffic from" : "forwarded traffic of segment", x, in ? " to the box" : "");
-			if (!from)
-				sbuf_addf(out, "nft insert rule %s %s %s iifname \"%s\" accept%s", fname, o->table, o->name, x,
-					  to ? "" : " and ");
-			if (!to)
-				sbuf_addf(out, "nft insert rule %s %s %s oifname \"%s\" accept", fname, o->table, o->name, x);
+			/* The rule that lets in what comes from the segment, and the one for what goes to it. */
+			for (int out_if = 0; out_if < 2; out_if++)
+				if (!(out_if ? to : from))
+					sbuf_addf(out, "nft insert rule %s %s %s %cifname \"%s\" accept%s", fname, o->table, o->name,
+						  out_if ? 'o' : 'i', x, out_if || to ? "" : " and ");
 			if (o->family == NFPROTO_INET && !strcmp(o->table, "fw4"))
 				sbuf_addf(out, " (with OpenWrt's fw4: a zone covering %s in /etc/config/firewall)", x);
 			sbuf_add(out, "\n", 1);
