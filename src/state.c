@@ -418,9 +418,10 @@ static int read_stale(struct state *st, const struct config *c, bool stale)
 	int err = 0;
 	size_t cap = 0;
 	for (struct dirent *e; (e = readdir(dir)) && !err;) {
-		bool debris = e->d_name[0] != '.' && !(stale && conf_ns(c, e->d_name)) && netns_is_debris(e->d_name);
-		if (!debris && (!stale || e->d_name[0] == '.' || conf_ns(c, e->d_name) ||
-				!netns_exists(e->d_name) || ns_is_self(st, e->d_name)))
+		/* Named in the config (for up): looked up once. */
+		bool dot = e->d_name[0] == '.', named = !dot && stale && conf_ns(c, e->d_name);
+		bool debris = !dot && !named && netns_is_debris(e->d_name);
+		if (!debris && (!stale || dot || named || !netns_exists(e->d_name) || ns_is_self(st, e->d_name)))
 			continue;
 		if (grow(&st->stale, &cap, st->nstale + 1, sizeof(*st->stale))) {
 			err = -ENOMEM;
