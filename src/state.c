@@ -467,9 +467,10 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 	if (st->host_fd < 0 || fstat(st->host_fd, &self) < 0)
 		return -errno;
 	st->self_ino = (unsigned long long)self.st_ino;
-	snprintf(st->mark, sizeof(st->mark), "%s:%llu", BOXNET_MARK, st->self_ino);
-	snprintf(st->fwd_note[FAM_V4], sizeof(st->fwd_note[FAM_V4]), "%s.%llu", FORWARD_NOTE, st->self_ino);
-	snprintf(st->fwd_note[FAM_V6], sizeof(st->fwd_note[FAM_V6]), "%s.%llu", FORWARD6_NOTE, st->self_ino);
+	snprintf(st->mark, sizeof(st->mark), BOXNET_MARK ":%llu", st->self_ino);
+	for (unsigned f = 0; f < FAM_COUNT; f++)
+		snprintf(st->fwd_note[f], sizeof(st->fwd_note[f]), "%s.%llu", f == FAM_V6 ? FORWARD6_NOTE : FORWARD_NOTE,
+			 st->self_ino);
 	if ((err = talk_open(&st->host.rt, NETLINK_ROUTE, "")) < 0)
 		return err;
 	st->host.rt.fault = st->fault;
