@@ -305,15 +305,18 @@ static void put_exprs(struct msg *m, const struct rule *r)
 /* Delete, create afresh: one transaction replaces the whole table. Without a table there,
  * only the creation: deleting a table costs the kernel an RCU grace period when the socket
  * closes, and there is nothing to delete. */
-static void put_table_head(struct talk *t, uint8_t family, const void *tag, const char *comment, uint32_t flags,
-			   bool exists, bool *overflow)
+/* True when it overflowed: a result, not a flag through a pointer, which would cost each
+ * caller a stack-protector check. */
+static bool put_table_head(struct talk *t, uint8_t family, const void *tag, const char *comment, uint32_t flags,
+			   bool exists)
 {
+	bool overflow = false;
 	unsigned char udata[2 + NFT_COMMENT_SIZE];
 	size_t clen = strnlen(comment, NFT_COMMENT_SIZE - 1) + 1;
 	struct msg *m;
 	if (exists) {
 		m = nft_msg_of(t, family, NFT_MSG_DELTABLE, 0, tag);
-		*overflow |= m->overflow;
+		overflow = m->overflow;
 	}
 	m = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
 	if (flags)
@@ -323,7 +326,7 @@ static void put_table_head(struct talk *t, uint8_t family, const void *tag, cons
 	memcpy(udata + 2, comment, clen - 1);
 	udata[1 + clen] = '\0';
 	msg_put(m, NFTA_TABLE_USERDATA, 2 + clen, udata);
-	*overflow |= m->overflow;
+	return overflow | m->overflow;
 }
 
 /* A chain; a base chain (type not NULL) with its hook, priority and policy. True when it
@@ -355,7 +358,7 @@ int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, 
 {
 	bool overflow = legacy && nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs)->overflow;
 
-	put_table_head(t, NFPROTO_INET, rs, comment, 0, exists, &overflow);
+	overflow |= put_table_head(t, NFPROTO_INET, rs, comment, 0, exists);
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
 		const struct chain_info *ci = &rule_chains[ch];
 		if (rs->chains & (1u << ch))
@@ -897,7 +900,7 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 	/* The table first made sure of: undoing a load finds it, undoing a delete does not. */
 	bool overflow = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL)->overflow;
 	/* A dormant table comes back dormant; an owner would be this process, gone at its exit. */
-	put_table_head(t, family, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true, &overflow);
+	overflow |= put_table_head(t, family, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true);
 	for (size_t i = 0; i < copy->nchains; i++) {
 		const struct nft_chain_copy *ch = &copy->chains[i];
 		overflow |= put_chain(t, family, ch->name, !ch->base ? NULL : ch->type[0] ? ch->type : "filter", ch->hook,
