@@ -421,12 +421,6 @@ static size_t count_attrs(const void *p, size_t len)
 	return n;
 }
 
-/* What a dump reads into, and for whom. */
-struct reading {
-	struct nft_copy *cp;
-	bool ours, others;
-};
-
 static bool is_ours(const struct nlmsghdr *nlh, const char *table, const struct nft_copy *cp)
 {
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
@@ -450,8 +444,7 @@ static bool other_table(const struct nft_copy *cp, uint8_t family, const char *t
 
 static int on_chain(const struct nlmsghdr *nlh, void *arg)
 {
-	struct reading *rd = arg;
-	struct nft_copy *cp = rd->cp;
+	struct nft_copy *cp = arg;
 	struct nft_chain_copy ch = {0};
 	const struct nlattr *a, *h;
 	char table[32] = "";
@@ -493,14 +486,14 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 	if (bad)
 		return is_ours(nlh, table, cp) ? -EBADMSG : 0;
 	if (is_ours(nlh, table, cp)) {
-		if (!rd->ours)
+		if (!cp->ours)
 			return 0;
 		if (grow(&cp->chains, &cp->chains_cap, cp->nchains + 1, sizeof(ch)))
 			return -ENOMEM;
 		cp->chains[cp->nchains++] = ch;
 		return 0;
 	}
-	if (!rd->others || !ch.base || ch.policy != NF_DROP || !table[0] || !ip_family(family) ||
+	if (!cp->others_too || !ch.base || ch.policy != NF_DROP || !table[0] || !ip_family(family) ||
 	    (ch.hook != NF_INET_FORWARD && ch.hook != NF_INET_POST_ROUTING && ch.hook != NF_INET_LOCAL_IN))
 		return 0;
 	if (grow(&cp->others, &cp->others_cap, cp->nothers + 1, sizeof(*cp->others)))
@@ -605,8 +598,7 @@ static bool summarize(const unsigned char *p, size_t len, struct nft_other_rule 
 
 static int on_rule(const struct nlmsghdr *nlh, void *arg)
 {
-	struct reading *rd = arg;
-	struct nft_copy *cp = rd->cp;
+	struct nft_copy *cp = arg;
 	struct nft_rule_copy r = {0};
 	const struct nlattr *a, *exprs = NULL;
 	char table[32] = "";
@@ -626,7 +618,7 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 		uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
 		struct nft_other_rule o = {.family = family};
 		/* Only the tables that drop by default: their rules may make up for it. */
-		if (!rd->others || !exprs || !table[0] || !other_table(cp, family, table) ||
+		if (!cp->others_too || !exprs || !table[0] || !other_table(cp, family, table) ||
 		    !summarize(mnl_attr_get_payload(exprs), mnl_attr_get_payload_len(exprs), &o))
 			return 0;
 		if (grow(&cp->orules, &cp->orules_cap, cp->norules + 1, sizeof(o)))
@@ -636,7 +628,7 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 		cp->orules[cp->norules++] = o;
 		return 0;
 	}
-	if (!rd->ours)
+	if (!cp->ours)
 		return 0;
 	if (!exprs || grow(&cp->rules, &cp->rules_cap, cp->nrules + 1, sizeof(r)))
 		return exprs ? -ENOMEM : -EBADMSG;
@@ -652,13 +644,13 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 /* Before a dump, and again after it raced a change: none of what it reads. */
 static void reset_chains(void *arg)
 {
-	struct nft_copy *copy = ((struct reading *)arg)->cp;
+	struct nft_copy *copy = arg;
 	copy->nchains = copy->nothers = 0;
 }
 
 static void reset_rules(void *arg)
 {
-	struct nft_copy *copy = ((struct reading *)arg)->cp;
+	struct nft_copy *copy = arg;
 	for (size_t i = 0; i < copy->nrules; i++)
 		free(copy->rules[i].exprs);
 	copy->nrules = copy->norules = 0;
@@ -666,16 +658,19 @@ static void reset_rules(void *arg)
 
 int nft_read_table(struct talk *t, struct nft_copy *copy, bool ours, bool others)
 {
-	/* All families: the table is ip's, the chains that may drop its traffic also inet's. */
-	struct nfgenmsg g = {.nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0};
-	struct reading rd = {copy, ours, others};
-	reset_chains(&rd);
-	reset_rules(&rd);
+	/* All families: the table is ip's, the chains that may drop its traffic also inet's. A
+	 * constant, and the copy itself as the callbacks' argument: no local whose address is
+	 * taken, which would cost a stack-protector check. */
+	static const struct nfgenmsg g = {.nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0};
+	copy->ours = ours;
+	copy->others_too = others;
+	reset_chains(copy);
+	reset_rules(copy);
 	int err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, &g, sizeof(g), on_chain, reset_chains,
-			    &rd);
+			    copy);
 	if (!err && (ours || copy->nothers))
 		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, &g, sizeof(g), on_rule, reset_rules,
-				&rd);
+				copy);
 	return err;
 }
 
