@@ -34,20 +34,14 @@ static struct msg *nft_msg_of(struct talk *t, uint8_t family, uint16_t type, uin
 
 /* ---- reading the table ---- */
 
-struct table_reply {
-	char *comment;
-	size_t size;
-	struct nft_copy *copy;
-};
-
 static int on_table(const struct nlmsghdr *nlh, void *arg)
 {
-	struct table_reply *r = arg;
+	struct nft_copy *cp = arg;
 	const struct nlattr *a;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
 		uint16_t type = mnl_attr_get_type(a);	/* once: a call into libmnl each time */
 		if ((type == NFTA_TABLE_FLAGS || type == NFTA_TABLE_USE) && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			*(type == NFTA_TABLE_FLAGS ? &r->copy->flags : &r->copy->use) = ntohl(mnl_attr_get_u32(a));
+			*(type == NFTA_TABLE_FLAGS ? &cp->flags : &cp->use) = ntohl(mnl_attr_get_u32(a));
 		if (type != NFTA_TABLE_USERDATA)
 			continue;
 		const unsigned char *p = mnl_attr_get_payload(a);
@@ -56,10 +50,10 @@ static int on_table(const struct nlmsghdr *nlh, void *arg)
 			if (p[off] != UDATA_TABLE_COMMENT || !p[off + 1])
 				continue;
 			size_t n = strnlen((const char *)p + off + 2, p[off + 1]);
-			if (n >= r->size)
-				n = r->size - 1;
-			memcpy(r->comment, p + off + 2, n);
-			r->comment[n] = '\0';
+			if (n >= cp->comment_size)
+				n = cp->comment_size - 1;
+			memcpy(cp->comment, p + off + 2, n);
+			cp->comment[n] = '\0';
 		}
 	}
 	return 0;
@@ -67,13 +61,15 @@ static int on_table(const struct nlmsghdr *nlh, void *arg)
 
 int nft_get_table(struct talk *t, bool legacy, char *comment, size_t size, struct nft_copy *copy)
 {
-	struct table_reply r = {comment, size, copy};
+	/* The copy itself as the callback's argument: no local whose address is taken. */
+	copy->comment = comment;
+	copy->comment_size = size;
 	comment[0] = '\0';
 	copy->flags = copy->use = 0;
 	struct msg *m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_GETTABLE, 0, NULL);
 	if (m->overflow)
 		return -ENOMEM;
-	talk_on_reply(t, on_table, &r);
+	talk_on_reply(t, on_table, copy);
 	return talk_flush(t);
 }
 
