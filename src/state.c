@@ -317,6 +317,16 @@ static bool ns_is_self(const struct state *st, const char *name)
 	return stat(netns_path(name), &sb) == 0 && (unsigned long long)sb.st_ino == st->self_ino;
 }
 
+/* A socket of the run: the test hook's count and the shared answer buffer, whatever
+ * talk_open() returns. */
+static NOINLINE int open_talk(struct state *st, struct talk *t, int proto, const char *where)
+{
+	int err = talk_open(t, proto, where);
+	t->fault = st->fault;
+	talk_share_rx(t, &st->rx);
+	return err;
+}
+
 /* Opens the namespace's socket from inside it, and stays there: one after another, the
  * namespaces need no setns() back home in between. */
 static int open_ns(struct state *st, struct ns_state *ns, bool keep_fd)
@@ -332,10 +342,7 @@ static int open_ns(struct state *st, struct ns_state *ns, bool keep_fd)
 	if (keep_fd)
 		ns->fd = fd;
 	ns->mark = st->mark;
-	err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
-	ns->rt.fault = st->fault;
-	talk_share_rx(&ns->rt, &st->rx);
-	return err;
+	return open_talk(st, &ns->rt, NETLINK_ROUTE, ns->name);
 }
 
 static int go_home(struct state *st)
@@ -471,10 +478,8 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 	for (unsigned f = 0; f < FAM_COUNT; f++)
 		snprintf(st->fwd_note[f], sizeof(st->fwd_note[f]), "%s.%llu", f == FAM_V6 ? FORWARD6_NOTE : FORWARD_NOTE,
 			 st->self_ino);
-	if ((err = talk_open(&st->host.rt, NETLINK_ROUTE, "")) < 0)
+	if ((err = open_talk(st, &st->host.rt, NETLINK_ROUTE, "")) < 0)
 		return err;
-	st->host.rt.fault = st->fault;
-	talk_share_rx(&st->host.rt, &st->rx);
 	/* The host's routes: the connected routes of boxnet's links, the host's own networks,
 	 * which a segment must not overlap, and boxnet's static routes, which down deletes (and
 	 * puts back if it fails). */
@@ -506,10 +511,8 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 	if ((err = read_stale(st, c, stale)) < 0)
 		return err;
 	/* Home for the rest: the nftables socket and the sysctl are the host's. */
-	if ((err = go_home(st)) < 0 || (err = talk_open(&st->nf, NETLINK_NETFILTER, "")) < 0)
+	if ((err = go_home(st)) < 0 || (err = open_talk(st, &st->nf, NETLINK_NETFILTER, "")) < 0)
 		return err;
-	st->nf.fault = st->fault;
-	talk_share_rx(&st->nf, &st->rx);
 	if ((err = read_table(st, stale)) < 0) {
 		*why = st->nf.error;
 		return err;
