@@ -132,12 +132,11 @@ static bool get_str(const struct nlattr *a, char *dst, size_t size)
 	return true;
 }
 
-static bool get_u32(const struct nlattr *a, uint32_t *v)
+/* The attribute's u32, or dflt without a valid one: a result, no out parameter whose
+ * address each caller would take. */
+static uint32_t get_u32(const struct nlattr *a, uint32_t dflt)
 {
-	if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-		return false;
-	*v = mnl_attr_get_u32(a);
-	return true;
+	return !a || mnl_attr_validate(a, MNL_TYPE_U32) < 0 ? dflt : mnl_attr_get_u32(a);
 }
 
 static int on_link(const struct nlmsghdr *nlh, void *arg)
@@ -146,7 +145,6 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[64], *info[64] = {0};
 	char alias[64] = "";
-	uint32_t v;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || !parse_attrs(nlh, sizeof(*ifi), tb))
 		return -EBADMSG;
@@ -156,14 +154,10 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	*l = (struct link){.index = ifi->ifi_index, .up = ifi->ifi_flags & IFF_UP};
 	if (!get_str(tb[IFLA_IFNAME], l->name, sizeof(l->name)))
 		return -EBADMSG;
-	if (get_u32(tb[IFLA_MTU], &v))
-		l->mtu = v;
-	if (get_u32(tb[IFLA_MASTER], &v))
-		l->master = (int)v;
-	if (get_u32(tb[IFLA_GROUP], &v))
-		l->group = v;
-	if (get_u32(tb[IFLA_LINK], &v))
-		l->peer = (int)v;
+	l->mtu = get_u32(tb[IFLA_MTU], 0);
+	l->master = (int)get_u32(tb[IFLA_MASTER], 0);
+	l->group = get_u32(tb[IFLA_GROUP], 0);
+	l->peer = (int)get_u32(tb[IFLA_LINK], 0);
 	l->peer_away = tb[IFLA_LINK_NETNSID] != NULL;
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac))
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(l->mac));
@@ -208,16 +202,15 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 	struct ns_state *ns = arg;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[64];
-	uint32_t table, oif = 0;
+	uint32_t table, oif;
 	if (!parse_attrs(nlh, sizeof(*rtm), tb))
 		return -EBADMSG;
-	if (!get_u32(tb[RTA_TABLE], &table))
-		table = rtm->rtm_table;
+	table = get_u32(tb[RTA_TABLE], rtm->rtm_table);
 	uint8_t family = rtm->rtm_family;
 	if ((family != AF_INET && family != AF_INET6) || rtm->rtm_dst_len > ip_size(family) * 8 ||
 	    table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
 		return 0;
-	get_u32(tb[RTA_OIF], &oif);
+	oif = get_u32(tb[RTA_OIF], 0);
 	if (grow(&ns->routes, &ns->routes_cap, ns->nroutes + 1, sizeof(*ns->routes)))
 		return -ENOMEM;
 	struct route *r = &ns->routes[ns->nroutes++];
@@ -230,7 +223,7 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 	}
 	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == ip_size(family))
 		memcpy(r->dst.a, mnl_attr_get_payload(tb[RTA_DST]), ip_size(family));
-	get_u32(tb[RTA_PRIORITY], &r->metric);
+	r->metric = get_u32(tb[RTA_PRIORITY], 0);
 	return 0;
 }
 
