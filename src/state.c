@@ -183,10 +183,10 @@ static int on_addr(const struct nlmsghdr *nlh, void *arg)
 		return -EBADMSG;
 	const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	struct prefix p = {.family = ifa->ifa_family, .len = ifa->ifa_prefixlen};
-	if ((p.family != AF_INET && p.family != AF_INET6) || !a || mnl_attr_get_payload_len(a) != ip_size(p.family) ||
-	    p.len > ip_size(p.family) * 8)
+	unsigned size = ip_size(p.family);	/* once: a call each time */
+	if ((p.family != AF_INET && p.family != AF_INET6) || !a || mnl_attr_get_payload_len(a) != size || p.len > size * 8)
 		return 0;
-	memcpy(p.a, mnl_attr_get_payload(a), ip_size(p.family));
+	memcpy(p.a, mnl_attr_get_payload(a), size);
 	/* IPv6 links have addresses of the kernel's own: the link-local one, and those that
 	 * router advertisements give (not permanent). Neither is boxnet's to keep or remove. */
 	if (p.family == AF_INET6 && (!(ifa->ifa_flags & IFA_F_PERMANENT) || (p.a[0] == 0xfe && (p.a[1] & 0xc0) == 0x80)))
@@ -207,7 +207,8 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 		return -EBADMSG;
 	table = get_u32(tb[RTA_TABLE], rtm->rtm_table);
 	uint8_t family = rtm->rtm_family;
-	if ((family != AF_INET && family != AF_INET6) || rtm->rtm_dst_len > ip_size(family) * 8 ||
+	unsigned size = ip_size(family);	/* once: a call each time */
+	if ((family != AF_INET && family != AF_INET6) || rtm->rtm_dst_len > size * 8 ||
 	    table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
 		return 0;
 	oif = get_u32(tb[RTA_OIF], 0);
@@ -216,13 +217,13 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 	struct route *r = &ns->routes[ns->nroutes++];
 	*r = (struct route){.oif = (int)oif, .protocol = rtm->rtm_protocol,
 			    .dst = {.family = family, .len = rtm->rtm_dst_len}};
-	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == ip_size(family)) {
+	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == size) {
 		r->gw.family = family;
-		r->gw.len = (uint8_t)(ip_size(family) * 8);
-		memcpy(r->gw.a, mnl_attr_get_payload(tb[RTA_GATEWAY]), ip_size(family));
+		r->gw.len = (uint8_t)(size * 8);
+		memcpy(r->gw.a, mnl_attr_get_payload(tb[RTA_GATEWAY]), size);
 	}
-	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == ip_size(family))
-		memcpy(r->dst.a, mnl_attr_get_payload(tb[RTA_DST]), ip_size(family));
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == size)
+		memcpy(r->dst.a, mnl_attr_get_payload(tb[RTA_DST]), size);
 	r->metric = get_u32(tb[RTA_PRIORITY], 0);
 	return 0;
 }
