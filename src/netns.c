@@ -13,9 +13,10 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
+
+#include "talk.h"
 
 /* One buffer for every caller: a path on each caller's stack cost each a stack-protector
  * check. Nothing runs concurrently here (the helper process that creates namespaces has a copy
@@ -53,30 +54,23 @@ static bool is_netns(const char *path)
 }
 
 /* lo up with the alias mark, from inside the namespace, before anything else can see it. A
- * socket of its own and libmnl alone: the helper process that calls this shares no state. */
-static int mark_lo(const char *mark)
+ * talk of its own: the helper process that calls this shares no state. */
+static int mark_lo(const char *name, const char *mark)
 {
-	char buf[512] = {0};	/* the request, and its ack with the request echoed */
-	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
-	h->nlmsg_type = RTM_NEWLINK;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	h->nlmsg_seq = 1;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	struct talk t;
+	int err = talk_open(&t, NETLINK_ROUTE, name);
+	if (err)
+		return err;
+	t.seq = 0;			/* the request's seq is 1, as it always was */
+	t.rx.size = 512;		/* the ack, with the request echoed */
+	struct msg *m = talk_add(&t, RTM_NEWLINK, 0, NULL);
+	struct ifinfomsg *ifi = msg_reserve(m, sizeof(*ifi));
 	/* lo is ifindex 1 in every namespace */
-	*ifi = (struct ifinfomsg){.ifi_family = AF_UNSPEC, .ifi_index = 1, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
-	if (!mnl_attr_put_check(h, sizeof(buf), IFLA_IFALIAS, strlen(mark), mark))
-		return -EINVAL;
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl)
-		return -errno;
-	int err = 0;
-	ssize_t n;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 || mnl_socket_sendto(nl, h, h->nlmsg_len) < 0 ||
-	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0)
-		err = -errno;
-	else if (mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(nl), NULL, NULL) < 0)
-		err = -errno;
-	mnl_socket_close(nl);
+	if (ifi)
+		*ifi = (struct ifinfomsg){.ifi_family = AF_UNSPEC, .ifi_index = 1, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
+	msg_put(m, IFLA_IFALIAS, strlen(mark), mark);
+	err = m->overflow ? -ENOMEM : talk_flush(&t);	/* the mark fits: out of memory */
+	talk_close(&t);
 	return err;
 }
 
@@ -92,7 +86,7 @@ int netns_create(const char *name, const char *mark)
 	/* Marked before it is mounted: a namespace in /run/netns is boxnet's, or not at all. */
 	if (unshare(CLONE_NEWNET) < 0)
 		err = -errno;
-	else if ((err = mark_lo(mark)) == 0 && mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
+	else if ((err = mark_lo(name, mark)) == 0 && mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
 		err = -errno;
 	if (err)
 		unlink(path);

@@ -13,6 +13,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 
+#include "util.h"
+
 /* libnftnl's user data TLV for a table comment, so that nft shows it. */
 enum { UDATA_TABLE_COMMENT = 0 };
 
@@ -32,22 +34,15 @@ static struct msg *nft_msg_of(struct talk *t, uint8_t family, uint16_t type, uin
 
 /* ---- reading the table ---- */
 
-struct table_reply {
-	char *comment;
-	size_t size;
-	struct nft_copy *copy;
-};
-
 static int on_table(const struct nlmsghdr *nlh, void *arg)
 {
-	struct table_reply *r = arg;
+	struct nft_copy *cp = arg;
 	const struct nlattr *a;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		if ((mnl_attr_get_type(a) == NFTA_TABLE_FLAGS || mnl_attr_get_type(a) == NFTA_TABLE_USE) &&
-		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			*(mnl_attr_get_type(a) == NFTA_TABLE_FLAGS ? &r->copy->flags : &r->copy->use) =
-				ntohl(mnl_attr_get_u32(a));
-		if (mnl_attr_get_type(a) != NFTA_TABLE_USERDATA)
+		uint16_t type = mnl_attr_get_type(a);	/* once: a call into libmnl each time */
+		if ((type == NFTA_TABLE_FLAGS || type == NFTA_TABLE_USE) && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			*(type == NFTA_TABLE_FLAGS ? &cp->flags : &cp->use) = ntohl(mnl_attr_get_u32(a));
+		if (type != NFTA_TABLE_USERDATA)
 			continue;
 		const unsigned char *p = mnl_attr_get_payload(a);
 		size_t len = mnl_attr_get_payload_len(a);
@@ -55,10 +50,10 @@ static int on_table(const struct nlmsghdr *nlh, void *arg)
 			if (p[off] != UDATA_TABLE_COMMENT || !p[off + 1])
 				continue;
 			size_t n = strnlen((const char *)p + off + 2, p[off + 1]);
-			if (n >= r->size)
-				n = r->size - 1;
-			memcpy(r->comment, p + off + 2, n);
-			r->comment[n] = '\0';
+			if (n >= cp->comment_size)
+				n = cp->comment_size - 1;
+			memcpy(cp->comment, p + off + 2, n);
+			cp->comment[n] = '\0';
 		}
 	}
 	return 0;
@@ -66,13 +61,15 @@ static int on_table(const struct nlmsghdr *nlh, void *arg)
 
 int nft_get_table(struct talk *t, bool legacy, char *comment, size_t size, struct nft_copy *copy)
 {
-	struct table_reply r = {comment, size, copy};
+	/* The copy itself as the callback's argument: no local whose address is taken. */
+	copy->comment = comment;
+	copy->comment_size = size;
 	comment[0] = '\0';
 	copy->flags = copy->use = 0;
 	struct msg *m = nft_msg_of(t, legacy ? NFPROTO_IPV4 : NFPROTO_INET, NFT_MSG_GETTABLE, 0, NULL);
 	if (m->overflow)
 		return -ENOMEM;
-	talk_on_reply(t, on_table, &r);
+	talk_on_reply(t, on_table, copy);
 	return talk_flush(t);
 }
 
@@ -95,6 +92,21 @@ static void expr_end(struct msg *m, struct expr e)
 {
 	msg_nest_end(m, e.data);
 	msg_nest_end(m, e.elem);
+}
+
+/* Attributes 1 to n (at most 4) of an expression's data, big-endian u32s a, b, c, d: each
+ * expression numbers its registers and keys from 1. One call for a few msg_put_be32s. */
+static NOINLINE void put_u32s(struct msg *m, unsigned n, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+	_Static_assert(NFTA_PAYLOAD_DREG == 1 && NFTA_BITWISE_SREG == 1 && NFTA_CMP_SREG == 1 && NFTA_FIB_DREG == 1 &&
+			       NFTA_NAT_TYPE == 1 && NFTA_HOOK_HOOKNUM == 1,
+		       "the attributes put_u32s() numbers");
+	for (uint16_t type = 1; type <= n; type++) {
+		msg_put_be32(m, type, a);
+		a = b;
+		b = c;
+		c = d;
+	}
 }
 
 static void put_data(struct msg *m, uint16_t type, const void *data, size_t len)
@@ -123,10 +135,7 @@ static void load_ct(struct msg *m, uint32_t key)
 static void load_payload(struct msg *m, uint32_t base, uint32_t offset, uint32_t len)
 {
 	struct expr e = expr_start(m, "payload");
-	msg_put_be32(m, NFTA_PAYLOAD_DREG, NFT_REG_1);
-	msg_put_be32(m, NFTA_PAYLOAD_BASE, base);
-	msg_put_be32(m, NFTA_PAYLOAD_OFFSET, offset);
-	msg_put_be32(m, NFTA_PAYLOAD_LEN, len);
+	put_u32s(m, NFTA_PAYLOAD_LEN, NFT_REG_1, base, offset, len);	/* DREG, BASE, OFFSET, LEN */
 	expr_end(m, e);
 }
 
@@ -134,9 +143,7 @@ static void bitwise_and(struct msg *m, const void *mask, uint32_t len)
 {
 	static const unsigned char zero[16];
 	struct expr e = expr_start(m, "bitwise");
-	msg_put_be32(m, NFTA_BITWISE_SREG, NFT_REG_1);
-	msg_put_be32(m, NFTA_BITWISE_DREG, NFT_REG_1);
-	msg_put_be32(m, NFTA_BITWISE_LEN, len);
+	put_u32s(m, NFTA_BITWISE_LEN, NFT_REG_1, NFT_REG_1, len, 0);	/* SREG, DREG, LEN */
 	put_data(m, NFTA_BITWISE_MASK, mask, len);
 	put_data(m, NFTA_BITWISE_XOR, zero, len);
 	expr_end(m, e);
@@ -145,8 +152,7 @@ static void bitwise_and(struct msg *m, const void *mask, uint32_t len)
 static void cmp(struct msg *m, uint32_t op, const void *data, size_t len)
 {
 	struct expr e = expr_start(m, "cmp");
-	msg_put_be32(m, NFTA_CMP_SREG, NFT_REG_1);
-	msg_put_be32(m, NFTA_CMP_OP, op);
+	put_u32s(m, NFTA_CMP_OP, NFT_REG_1, op, 0, 0);	/* SREG, OP */
 	put_data(m, NFTA_CMP_DATA, data, len);
 	expr_end(m, e);
 }
@@ -194,9 +200,7 @@ static void put_match(struct msg *m, const struct match *mt, bool known)
 	case M_FIB_LOCAL: {
 		/* the route type of the destination, host order: RTN_LOCAL for the box's own */
 		struct expr e = expr_start(m, "fib");
-		msg_put_be32(m, NFTA_FIB_DREG, NFT_REG_1);
-		msg_put_be32(m, NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
-		msg_put_be32(m, NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR);
+		put_u32s(m, NFTA_FIB_FLAGS, NFT_REG_1, NFT_FIB_RESULT_ADDRTYPE, NFTA_FIB_F_DADDR, 0);	/* DREG, RESULT, FLAGS */
 		expr_end(m, e);
 		bits = RTN_LOCAL;
 		cmp(m, NFT_CMP_EQ, &bits, 4);
@@ -263,10 +267,9 @@ static void put_verdict(struct msg *m, const struct rule *r)
 		if (port)
 			immediate(m, NFT_REG_2, &port, 2, 0);
 		struct expr e = expr_start(m, "nat");
-		msg_put_be32(m, NFTA_NAT_TYPE, NFT_NAT_DNAT);
-		msg_put_be32(m, NFTA_NAT_FAMILY, r->to.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
-		msg_put_be32(m, NFTA_NAT_REG_ADDR_MIN, NFT_REG_1);
-		msg_put_be32(m, NFTA_NAT_REG_ADDR_MAX, NFT_REG_1);
+		/* TYPE, FAMILY, REG_ADDR_MIN, REG_ADDR_MAX */
+		put_u32s(m, NFTA_NAT_REG_ADDR_MAX, NFT_NAT_DNAT, r->to.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
+			 NFT_REG_1, NFT_REG_1);
 		if (port) {
 			msg_put_be32(m, NFTA_NAT_REG_PROTO_MIN, NFT_REG_2);
 			msg_put_be32(m, NFTA_NAT_REG_PROTO_MAX, NFT_REG_2);
@@ -298,15 +301,18 @@ static void put_exprs(struct msg *m, const struct rule *r)
 /* Delete, create afresh: one transaction replaces the whole table. Without a table there,
  * only the creation: deleting a table costs the kernel an RCU grace period when the socket
  * closes, and there is nothing to delete. */
-static void put_table_head(struct talk *t, uint8_t family, const void *tag, const char *comment, uint32_t flags,
-			   bool exists, bool *overflow)
+/* True when it overflowed: a result, not a flag through a pointer, which would cost each
+ * caller a stack-protector check. */
+static bool put_table_head(struct talk *t, uint8_t family, const void *tag, const char *comment, uint32_t flags,
+			   bool exists)
 {
+	bool overflow = false;
 	unsigned char udata[2 + NFT_COMMENT_SIZE];
 	size_t clen = strnlen(comment, NFT_COMMENT_SIZE - 1) + 1;
 	struct msg *m;
 	if (exists) {
 		m = nft_msg_of(t, family, NFT_MSG_DELTABLE, 0, tag);
-		*overflow |= m->overflow;
+		overflow = m->overflow;
 	}
 	m = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tag);
 	if (flags)
@@ -316,7 +322,7 @@ static void put_table_head(struct talk *t, uint8_t family, const void *tag, cons
 	memcpy(udata + 2, comment, clen - 1);
 	udata[1 + clen] = '\0';
 	msg_put(m, NFTA_TABLE_USERDATA, 2 + clen, udata);
-	*overflow |= m->overflow;
+	return overflow | m->overflow;
 }
 
 /* A chain; a base chain (type not NULL) with its hook, priority and policy. True when it
@@ -328,8 +334,7 @@ static bool put_chain(struct talk *t, uint8_t family, const char *name, const ch
 	msg_put_str(m, NFTA_CHAIN_NAME, name);
 	if (type) {
 		struct nlattr *h = msg_nest(m, NFTA_CHAIN_HOOK);
-		msg_put_be32(m, NFTA_HOOK_HOOKNUM, hook);
-		msg_put_be32(m, NFTA_HOOK_PRIORITY, (uint32_t)prio);
+		put_u32s(m, NFTA_HOOK_PRIORITY, hook, (uint32_t)prio, 0, 0);	/* HOOKNUM, PRIORITY */
 		msg_nest_end(m, h);
 		msg_put_be32(m, NFTA_CHAIN_POLICY, policy);
 		msg_put_str(m, NFTA_CHAIN_TYPE, type);
@@ -349,7 +354,7 @@ int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, 
 {
 	bool overflow = legacy && nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs)->overflow;
 
-	put_table_head(t, NFPROTO_INET, rs, comment, 0, exists, &overflow);
+	overflow |= put_table_head(t, NFPROTO_INET, rs, comment, 0, exists);
 	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
 		const struct chain_info *ci = &rule_chains[ch];
 		if (rs->chains & (1u << ch))
@@ -412,12 +417,6 @@ static size_t count_attrs(const void *p, size_t len)
 	return n;
 }
 
-/* What a dump reads into, and for whom. */
-struct reading {
-	struct nft_copy *cp;
-	bool ours, others;
-};
-
 static bool is_ours(const struct nlmsghdr *nlh, const char *table, const struct nft_copy *cp)
 {
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
@@ -441,8 +440,7 @@ static bool other_table(const struct nft_copy *cp, uint8_t family, const char *t
 
 static int on_chain(const struct nlmsghdr *nlh, void *arg)
 {
-	struct reading *rd = arg;
-	struct nft_copy *cp = rd->cp;
+	struct nft_copy *cp = arg;
 	struct nft_chain_copy ch = {0};
 	const struct nlattr *a, *h;
 	char table[32] = "";
@@ -467,11 +465,12 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 		case NFTA_CHAIN_HOOK:
 			ch.base = true;
 			mnl_attr_for_each_nested(h, a) {
+				uint16_t type = mnl_attr_get_type(h);
 				if (mnl_attr_validate(h, MNL_TYPE_U32) < 0)
 					continue;
-				if (mnl_attr_get_type(h) == NFTA_HOOK_HOOKNUM)
+				if (type == NFTA_HOOK_HOOKNUM)
 					ch.hook = ntohl(mnl_attr_get_u32(h));
-				if (mnl_attr_get_type(h) == NFTA_HOOK_PRIORITY)
+				if (type == NFTA_HOOK_PRIORITY)
 					ch.prio = (int32_t)ntohl(mnl_attr_get_u32(h));
 			}
 			break;
@@ -483,14 +482,14 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 	if (bad)
 		return is_ours(nlh, table, cp) ? -EBADMSG : 0;
 	if (is_ours(nlh, table, cp)) {
-		if (!rd->ours)
+		if (!cp->ours)
 			return 0;
 		if (grow(&cp->chains, &cp->chains_cap, cp->nchains + 1, sizeof(ch)))
 			return -ENOMEM;
 		cp->chains[cp->nchains++] = ch;
 		return 0;
 	}
-	if (!rd->others || !ch.base || ch.policy != NF_DROP || !table[0] || !ip_family(family) ||
+	if (!cp->others_too || !ch.base || ch.policy != NF_DROP || !table[0] || !ip_family(family) ||
 	    (ch.hook != NF_INET_FORWARD && ch.hook != NF_INET_POST_ROUTING && ch.hook != NF_INET_LOCAL_IN))
 		return 0;
 	if (grow(&cp->others, &cp->others_cap, cp->nothers + 1, sizeof(*cp->others)))
@@ -595,18 +594,18 @@ static bool summarize(const unsigned char *p, size_t len, struct nft_other_rule 
 
 static int on_rule(const struct nlmsghdr *nlh, void *arg)
 {
-	struct reading *rd = arg;
-	struct nft_copy *cp = rd->cp;
+	struct nft_copy *cp = arg;
 	struct nft_rule_copy r = {0};
 	const struct nlattr *a, *exprs = NULL;
 	char table[32] = "";
 	bool bad = false;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		if (mnl_attr_get_type(a) == NFTA_RULE_TABLE && !attr_str(a, table, sizeof(table)))
+		uint16_t type = mnl_attr_get_type(a);
+		if (type == NFTA_RULE_TABLE && !attr_str(a, table, sizeof(table)))
 			table[0] = '\0';
-		else if (mnl_attr_get_type(a) == NFTA_RULE_CHAIN && !attr_str(a, r.chain, sizeof(r.chain)))
+		else if (type == NFTA_RULE_CHAIN && !attr_str(a, r.chain, sizeof(r.chain)))
 			bad = true;
-		else if (mnl_attr_get_type(a) == NFTA_RULE_EXPRESSIONS)
+		else if (type == NFTA_RULE_EXPRESSIONS)
 			exprs = a;
 	}
 	if (bad)
@@ -615,7 +614,7 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 		uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
 		struct nft_other_rule o = {.family = family};
 		/* Only the tables that drop by default: their rules may make up for it. */
-		if (!rd->others || !exprs || !table[0] || !other_table(cp, family, table) ||
+		if (!cp->others_too || !exprs || !table[0] || !other_table(cp, family, table) ||
 		    !summarize(mnl_attr_get_payload(exprs), mnl_attr_get_payload_len(exprs), &o))
 			return 0;
 		if (grow(&cp->orules, &cp->orules_cap, cp->norules + 1, sizeof(o)))
@@ -625,7 +624,7 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 		cp->orules[cp->norules++] = o;
 		return 0;
 	}
-	if (!rd->ours)
+	if (!cp->ours)
 		return 0;
 	if (!exprs || grow(&cp->rules, &cp->rules_cap, cp->nrules + 1, sizeof(r)))
 		return exprs ? -ENOMEM : -EBADMSG;
@@ -641,13 +640,13 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 /* Before a dump, and again after it raced a change: none of what it reads. */
 static void reset_chains(void *arg)
 {
-	struct nft_copy *copy = ((struct reading *)arg)->cp;
+	struct nft_copy *copy = arg;
 	copy->nchains = copy->nothers = 0;
 }
 
 static void reset_rules(void *arg)
 {
-	struct nft_copy *copy = ((struct reading *)arg)->cp;
+	struct nft_copy *copy = arg;
 	for (size_t i = 0; i < copy->nrules; i++)
 		free(copy->rules[i].exprs);
 	copy->nrules = copy->norules = 0;
@@ -655,16 +654,19 @@ static void reset_rules(void *arg)
 
 int nft_read_table(struct talk *t, struct nft_copy *copy, bool ours, bool others)
 {
-	/* All families: the table is ip's, the chains that may drop its traffic also inet's. */
-	struct nfgenmsg g = {.nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0};
-	struct reading rd = {copy, ours, others};
-	reset_chains(&rd);
-	reset_rules(&rd);
+	/* All families: the table is ip's, the chains that may drop its traffic also inet's. A
+	 * constant, and the copy itself as the callbacks' argument: no local whose address is
+	 * taken, which would cost a stack-protector check. */
+	static const struct nfgenmsg g = {.nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0};
+	copy->ours = ours;
+	copy->others_too = others;
+	reset_chains(copy);
+	reset_rules(copy);
 	int err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, &g, sizeof(g), on_chain, reset_chains,
-			    &rd);
+			    copy);
 	if (!err && (ours || copy->nothers))
 		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, &g, sizeof(g), on_rule, reset_rules,
-				&rd);
+				copy);
 	return err;
 }
 
@@ -748,11 +750,11 @@ void nft_check_others(const struct nft_copy *cp, const struct segment *segs, siz
 				continue;
 			sbuf_addf(out, "nftables chain %s %s %s (policy drop) blocks %s %s%s: add e.g. ", fname, o->table,
 				  o->name, in ? "traffic from" : "forwarded traffic of segment", x, in ? " to the box" : "");
-			if (!from)
-				sbuf_addf(out, "nft insert rule %s %s %s iifname \"%s\" accept%s", fname, o->table, o->name, x,
-					  to ? "" : " and ");
-			if (!to)
-				sbuf_addf(out, "nft insert rule %s %s %s oifname \"%s\" accept", fname, o->table, o->name, x);
+			/* The rule that lets in what comes from the segment, and the one for what goes to it. */
+			for (int out_if = 0; out_if < 2; out_if++)
+				if (!(out_if ? to : from))
+					sbuf_addf(out, "nft insert rule %s %s %s %cifname \"%s\" accept%s", fname, o->table, o->name,
+						  out_if ? 'o' : 'i', x, out_if || to ? "" : " and ");
 			if (o->family == NFPROTO_INET && !strcmp(o->table, "fw4"))
 				sbuf_addf(out, " (with OpenWrt's fw4: a zone covering %s in /etc/config/firewall)", x);
 			sbuf_add(out, "\n", 1);
@@ -889,7 +891,7 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 	/* The table first made sure of: undoing a load finds it, undoing a delete does not. */
 	bool overflow = nft_msg_of(t, family, NFT_MSG_NEWTABLE, NLM_F_CREATE, NULL)->overflow;
 	/* A dormant table comes back dormant; an owner would be this process, gone at its exit. */
-	put_table_head(t, family, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true, &overflow);
+	overflow |= put_table_head(t, family, NULL, comment, copy->flags & NFT_TABLE_F_DORMANT, true);
 	for (size_t i = 0; i < copy->nchains; i++) {
 		const struct nft_chain_copy *ch = &copy->chains[i];
 		overflow |= put_chain(t, family, ch->name, !ch->base ? NULL : ch->type[0] ? ch->type : "filter", ch->hook,

@@ -52,8 +52,11 @@ struct nft_other_rule {
 
 struct nft_copy {
 	bool legacy;		/* of table ip boxnet, an older boxnet's, not table inet boxnet */
+	bool ours, others_too;	/* what nft_read_table was asked to read, for its callbacks */
 	uint32_t flags;		/* NFTA_TABLE_FLAGS: dormant... */
 	uint32_t use;		/* NFTA_TABLE_USE: its chains, sets, objects and flowtables */
+	char *comment;		/* where nft_get_table puts the table's comment, for its callback */
+	size_t comment_size;
 	struct nft_chain_copy *chains;
 	size_t nchains, chains_cap;
 	struct nft_rule_copy *rules;

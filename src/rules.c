@@ -17,22 +17,27 @@ const struct chain_info rule_chains[CHAIN_COUNT] = {
 /* What add() fills in once memory ran out, so that callers need no check: rs->oom says it. */
 static struct rule sink;
 
+/* A rule's chain, verdict and first matches in one number: add()'s callers pass four
+ * arguments, not eight, each a few bytes less. */
+#define SPEC(chain, v, n, t0, t1) ((chain) | (v) << 4 | (n) << 8 | (t0) << 12 | (t1) << 16)
+_Static_assert(CHAIN_COUNT <= 16 && V_DNAT < 16 && M_DPORT < 16, "each field of a SPEC takes 4 bits");
+
 /* Appends a rule whose n matches (none, one or two) are on interface names or conntrack
- * state: types t0 and t1, names if0 and if1 (NULL for conntrack); more() adds others. */
-static NOINLINE struct rule *add(struct ruleset *rs, enum chain_id chain, enum verdict v, unsigned n, enum match_type t0,
-			const char *if0, enum match_type t1, const char *if1)
+ * state: types t0 and t1 of spec, names if0 and if1 (NULL for conntrack); more() adds
+ * others. */
+static NOINLINE struct rule *add(struct ruleset *rs, unsigned spec, const char *if0, const char *if1)
 {
 	struct rule *r = &sink;
 	if (grow(&rs->v, &rs->cap, rs->n + 1, sizeof(*rs->v)))
 		rs->oom = true;
 	else
 		r = &rs->v[rs->n++];
-	*r = (struct rule){.chain = chain, .verdict = v, .nmatch = n};
-	r->m[0].type = t0;
+	*r = (struct rule){.chain = spec & 15, .verdict = spec >> 4 & 15, .nmatch = spec >> 8 & 15};
+	r->m[0].type = spec >> 12 & 15;
 	r->m[0].ifname = if0;
-	r->m[1].type = t1;
+	r->m[1].type = spec >> 16 & 15;
 	r->m[1].ifname = if1;
-	rs->chains |= 1u << chain;
+	rs->chains |= 1u << r->chain;
 	return r;
 }
 
@@ -85,7 +90,7 @@ static void forwards(const struct config *c, struct ruleset *rs)
 	for (size_t i = 0; i <= c->nsegs && nf; i++) {
 		const struct prefix *v = i < c->nsegs ? c->segs[i].nets : loopback;
 		for (unsigned k = 0; k < (i < c->nsegs ? c->segs[i].nnets : 2); k++) {
-			struct match *m = more(add(rs, CHAIN_PREROUTING, V_RETURN, 0, 0, NULL, 0, NULL), M_DADDR);
+			struct match *m = more(add(rs, SPEC(CHAIN_PREROUTING, V_RETURN, 0, 0, 0), NULL, NULL), M_DADDR);
 			m->net = v[k];
 			if (i < c->nsegs)
 				m->net.len = (uint8_t)(ip_size(v[k].family) * 8);
@@ -100,14 +105,14 @@ static void forwards(const struct config *c, struct ruleset *rs)
 			unsigned proto = x & 1 ? IPPROTO_UDP : IPPROTO_TCP;
 			if (!t->family || !(f->proto >> (x & 1) & 1))
 				continue;
-			struct rule *r = add(rs, CHAIN_FORWARD, V_ACCEPT, 1, M_CT_DNAT, NULL, 0, NULL);
+			struct rule *r = add(rs, SPEC(CHAIN_FORWARD, V_ACCEPT, 1, M_CT_DNAT, 0), NULL, NULL);
 			addr_match(r, M_DADDR, t);
 			port_match(r, proto, to ? to : lo, to ? to + hi - lo : hi);
 			for (unsigned p = lo; p <= hi; p = each ? p + 1 : hi + 1) {
 				for (unsigned j = 0; j < (f->from.n ? f->from.n : 1); j++) {
 					if (f->from.n && fam(f->from.v[j].family) != x / 2)
 						continue;
-					r = add(rs, CHAIN_PREROUTING, V_DNAT, 1, M_FIB_LOCAL, NULL, 0, NULL);
+					r = add(rs, SPEC(CHAIN_PREROUTING, V_DNAT, 1, M_FIB_LOCAL, 0), NULL, NULL);
 					if (f->from.n)
 						more(r, M_SADDR)->net = f->from.v[j];
 					port_match(r, proto, p, each ? p : hi);
@@ -123,7 +128,7 @@ static void forwards(const struct config *c, struct ruleset *rs)
 			continue;
 		struct rule r = rs->v[i];	/* add() may move the rules */
 		r.chain = CHAIN_OUTPUT;
-		*add(rs, CHAIN_OUTPUT, V_ACCEPT, 0, 0, NULL, 0, NULL) = r;
+		*add(rs, SPEC(CHAIN_OUTPUT, V_ACCEPT, 0, 0, 0), NULL, NULL) = r;
 	}
 	for (size_t i = 0; i < c->nsegs; i++) {
 		const struct segment *s = &c->segs[i];
@@ -133,7 +138,7 @@ static void forwards(const struct config *c, struct ruleset *rs)
 				target |= prefix_contains(&s->nets[k], &forward_at(c, j)->addr[fam(s->nets[k].family)]);
 			if (!target)
 				continue;
-			struct rule *r = add(rs, CHAIN_POSTROUTING, V_MASQUERADE, 1, M_CT_DNAT, NULL, 0, NULL);
+			struct rule *r = add(rs, SPEC(CHAIN_POSTROUTING, V_MASQUERADE, 1, M_CT_DNAT, 0), NULL, NULL);
 			struct prefix net = prefix_net(&s->nets[k]);
 			addr_match(r, M_SADDR, &net);
 			addr_match(r, M_DADDR, &net);
@@ -163,7 +168,7 @@ static void allows(const struct config *c, struct ruleset *rs, const char *to)
 				/* icmp alone: each family's; with an address, that family's only */
 				if (!(al->proto >> (pr < 2 ? pr : 2) & 1) || (pr >= 2 && (has[0] || has[1]) && pr - 2 != k))
 					continue;
-				struct rule *r = add(rs, CHAIN_FORWARD, V_ACCEPT, 1, M_IIFNAME, al->seg[0], 0, NULL);
+				struct rule *r = add(rs, SPEC(CHAIN_FORWARD, V_ACCEPT, 1, M_IIFNAME, 0), al->seg[0], NULL);
 				addr_match(r, M_SADDR, &al->addr[0][k]);
 				more(r, M_OIFNAME)->ifname = to;
 				addr_match(r, M_DADDR, &al->addr[1][k]);
@@ -198,27 +203,27 @@ int rules_build(const struct config *c, struct ruleset *rs)
 	for (size_t i = 0; i < c->nsegs; i++) {
 		const struct segment *s = &c->segs[i];
 		const char *x = s->ifname;
-		add(rs, CHAIN_FORWARD, V_DROP, 2, M_IIFNAME, x, M_CT_INVALID, NULL);
-		add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_OIFNAME, x, M_CT_ESTABLISHED, NULL);
+		add(rs, SPEC(CHAIN_FORWARD, V_DROP, 2, M_IIFNAME, M_CT_INVALID), x, NULL);
+		add(rs, SPEC(CHAIN_FORWARD, V_ACCEPT, 2, M_OIFNAME, M_CT_ESTABLISHED), x, NULL);
 		if (s->bridged)
-			add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_IIFNAME, x, M_OIFNAME, x);
+			add(rs, SPEC(CHAIN_FORWARD, V_ACCEPT, 2, M_IIFNAME, M_OIFNAME), x, x);
 		for (size_t j = 0; j < c->nsegs && !s->isolate; j++) {
 			if (j == i || c->segs[j].isolate)
 				continue;
-			add(rs, CHAIN_FORWARD, V_ACCEPT, 2, M_IIFNAME, c->segs[j].ifname, M_OIFNAME, x);
+			add(rs, SPEC(CHAIN_FORWARD, V_ACCEPT, 2, M_IIFNAME, M_OIFNAME), c->segs[j].ifname, x);
 		}
 		allows(c, rs, x);
-		add(rs, CHAIN_FORWARD, V_DROP, 1, M_OIFNAME, x, 0, NULL);
+		add(rs, SPEC(CHAIN_FORWARD, V_DROP, 1, M_OIFNAME, 0), x, NULL);
 		for (unsigned k = 0; k < s->nnets && c->uplink[0]; k++)
 			masq |= s->masquerade & (1u << fam(s->nets[k].family));
 	}
 	for (size_t i = 0; i < c->nsegs && masq; i++)
-		add(rs, CHAIN_POSTROUTING, V_ACCEPT, 1, M_OIFNAME, c->segs[i].ifname, 0, NULL);
+		add(rs, SPEC(CHAIN_POSTROUTING, V_ACCEPT, 1, M_OIFNAME, 0), c->segs[i].ifname, NULL);
 	for (size_t i = 0; i < c->nsegs && masq; i++) {
 		const struct segment *s = &c->segs[i];
 		for (unsigned k = 0; k < s->nnets; k++)
 			if (s->masquerade & (1u << fam(s->nets[k].family)))
-				add(rs, CHAIN_POSTROUTING, V_MASQUERADE, 1, M_SADDR, NULL, 0, NULL)->m[0].net =
+				add(rs, SPEC(CHAIN_POSTROUTING, V_MASQUERADE, 1, M_SADDR, 0), NULL, NULL)->m[0].net =
 					prefix_net(&s->nets[k]);
 	}
 

@@ -117,6 +117,14 @@ static int collect_attrs(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* A dump message's attributes after its fixed header of hdr bytes, into tb[64], zeroed first;
+ * false when it is malformed. One copy for on_link, on_addr and on_route. */
+static NOINLINE bool parse_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb)
+{
+	memset(tb, 0, 64 * sizeof(*tb));
+	return mnl_nlmsg_get_payload_len(nlh) >= hdr && mnl_attr_parse(nlh, (unsigned)hdr, collect_attrs, tb) >= 0;
+}
+
 static bool get_str(const struct nlattr *a, char *dst, size_t size)
 {
 	if (!a || mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
@@ -125,25 +133,21 @@ static bool get_str(const struct nlattr *a, char *dst, size_t size)
 	return true;
 }
 
-static bool get_u32(const struct nlattr *a, uint32_t *v)
+/* The attribute's u32, or dflt without a valid one: a result, no out parameter whose
+ * address each caller would take. */
+static uint32_t get_u32(const struct nlattr *a, uint32_t dflt)
 {
-	if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-		return false;
-	*v = mnl_attr_get_u32(a);
-	return true;
+	return !a || mnl_attr_validate(a, MNL_TYPE_U32) < 0 ? dflt : mnl_attr_get_u32(a);
 }
 
 static int on_link(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ns_state *ns = arg;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[64] = {0}, *info[64] = {0};
+	const struct nlattr *tb[64], *info[64] = {0};
 	char alias[64] = "";
-	uint32_t v;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
-		return -EBADMSG;
-	if (mnl_attr_parse(nlh, sizeof(*ifi), collect_attrs, tb) < 0)
+	if (nlh->nlmsg_type != RTM_NEWLINK || !parse_attrs(nlh, sizeof(*ifi), tb))
 		return -EBADMSG;
 	if (grow(&ns->links, &ns->links_cap, ns->nlinks + 1, sizeof(*ns->links)))
 		return -ENOMEM;
@@ -151,14 +155,10 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	*l = (struct link){.index = ifi->ifi_index, .up = ifi->ifi_flags & IFF_UP};
 	if (!get_str(tb[IFLA_IFNAME], l->name, sizeof(l->name)))
 		return -EBADMSG;
-	if (get_u32(tb[IFLA_MTU], &v))
-		l->mtu = v;
-	if (get_u32(tb[IFLA_MASTER], &v))
-		l->master = (int)v;
-	if (get_u32(tb[IFLA_GROUP], &v))
-		l->group = v;
-	if (get_u32(tb[IFLA_LINK], &v))
-		l->peer = (int)v;
+	l->mtu = get_u32(tb[IFLA_MTU], 0);
+	l->master = (int)get_u32(tb[IFLA_MASTER], 0);
+	l->group = get_u32(tb[IFLA_GROUP], 0);
+	l->peer = (int)get_u32(tb[IFLA_LINK], 0);
 	l->peer_away = tb[IFLA_LINK_NETNSID] != NULL;
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac))
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(l->mac));
@@ -186,16 +186,15 @@ static int on_addr(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ns_state *ns = arg;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[64] = {0};
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
-	    mnl_attr_parse(nlh, sizeof(*ifa), collect_attrs, tb) < 0)
+	const struct nlattr *tb[64];
+	if (!parse_attrs(nlh, sizeof(*ifa), tb))
 		return -EBADMSG;
 	const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	struct prefix p = {.family = ifa->ifa_family, .len = ifa->ifa_prefixlen};
-	if ((p.family != AF_INET && p.family != AF_INET6) || !a || mnl_attr_get_payload_len(a) != ip_size(p.family) ||
-	    p.len > ip_size(p.family) * 8)
+	unsigned size = ip_size(p.family);	/* once: a call each time */
+	if ((p.family != AF_INET && p.family != AF_INET6) || !a || mnl_attr_get_payload_len(a) != size || p.len > size * 8)
 		return 0;
-	memcpy(p.a, mnl_attr_get_payload(a), ip_size(p.family));
+	memcpy(p.a, mnl_attr_get_payload(a), size);
 	/* IPv6 links have addresses of the kernel's own: the link-local one, and those that
 	 * router advertisements give (not permanent). Neither is boxnet's to keep or remove. */
 	if (p.family == AF_INET6 && (!(ifa->ifa_flags & IFA_F_PERMANENT) || (p.a[0] == 0xfe && (p.a[1] & 0xc0) == 0x80)))
@@ -210,31 +209,30 @@ static int on_route(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ns_state *ns = arg;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[64] = {0};
-	uint32_t table, oif = 0;
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) ||
-	    mnl_attr_parse(nlh, sizeof(*rtm), collect_attrs, tb) < 0)
+	const struct nlattr *tb[64];
+	uint32_t table, oif;
+	if (!parse_attrs(nlh, sizeof(*rtm), tb))
 		return -EBADMSG;
-	if (!get_u32(tb[RTA_TABLE], &table))
-		table = rtm->rtm_table;
+	table = get_u32(tb[RTA_TABLE], rtm->rtm_table);
 	uint8_t family = rtm->rtm_family;
-	if ((family != AF_INET && family != AF_INET6) || rtm->rtm_dst_len > ip_size(family) * 8 ||
+	unsigned size = ip_size(family);	/* once: a call each time */
+	if ((family != AF_INET && family != AF_INET6) || rtm->rtm_dst_len > size * 8 ||
 	    table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
 		return 0;
-	get_u32(tb[RTA_OIF], &oif);
+	oif = get_u32(tb[RTA_OIF], 0);
 	if (grow(&ns->routes, &ns->routes_cap, ns->nroutes + 1, sizeof(*ns->routes)))
 		return -ENOMEM;
 	struct route *r = &ns->routes[ns->nroutes++];
 	*r = (struct route){.oif = (int)oif, .protocol = rtm->rtm_protocol,
 			    .dst = {.family = family, .len = rtm->rtm_dst_len}};
-	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == ip_size(family)) {
+	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == size) {
 		r->gw.family = family;
-		r->gw.len = (uint8_t)(ip_size(family) * 8);
-		memcpy(r->gw.a, mnl_attr_get_payload(tb[RTA_GATEWAY]), ip_size(family));
+		r->gw.len = (uint8_t)(size * 8);
+		memcpy(r->gw.a, mnl_attr_get_payload(tb[RTA_GATEWAY]), size);
 	}
-	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == ip_size(family))
-		memcpy(r->dst.a, mnl_attr_get_payload(tb[RTA_DST]), ip_size(family));
-	get_u32(tb[RTA_PRIORITY], &r->metric);
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == size)
+		memcpy(r->dst.a, mnl_attr_get_payload(tb[RTA_DST]), size);
+	r->metric = get_u32(tb[RTA_PRIORITY], 0);
 	return 0;
 }
 
@@ -321,6 +319,16 @@ static bool ns_is_self(const struct state *st, const char *name)
 	return stat(netns_path(name), &sb) == 0 && (unsigned long long)sb.st_ino == st->self_ino;
 }
 
+/* A socket of the run: the test hook's count and the shared answer buffer, whatever
+ * talk_open() returns. */
+static NOINLINE int open_talk(struct state *st, struct talk *t, int proto, const char *where)
+{
+	int err = talk_open(t, proto, where);
+	t->fault = st->fault;
+	talk_share_rx(t, &st->rx);
+	return err;
+}
+
 /* Opens the namespace's socket from inside it, and stays there: one after another, the
  * namespaces need no setns() back home in between. */
 static int open_ns(struct state *st, struct ns_state *ns, bool keep_fd)
@@ -336,10 +344,7 @@ static int open_ns(struct state *st, struct ns_state *ns, bool keep_fd)
 	if (keep_fd)
 		ns->fd = fd;
 	ns->mark = st->mark;
-	err = talk_open(&ns->rt, NETLINK_ROUTE, ns->name);
-	ns->rt.fault = st->fault;
-	talk_share_rx(&ns->rt, &st->rx);
-	return err;
+	return open_talk(st, &ns->rt, NETLINK_ROUTE, ns->name);
 }
 
 static int go_home(struct state *st)
@@ -422,9 +427,10 @@ static int read_stale(struct state *st, const struct config *c, bool stale)
 	int err = 0;
 	size_t cap = 0;
 	for (struct dirent *e; (e = readdir(dir)) && !err;) {
-		bool debris = e->d_name[0] != '.' && !(stale && conf_ns(c, e->d_name)) && netns_is_debris(e->d_name);
-		if (!debris && (!stale || e->d_name[0] == '.' || conf_ns(c, e->d_name) ||
-				!netns_exists(e->d_name) || ns_is_self(st, e->d_name)))
+		/* Named in the config (for up): looked up once. */
+		bool dot = e->d_name[0] == '.', named = !dot && stale && conf_ns(c, e->d_name);
+		bool debris = !dot && !named && netns_is_debris(e->d_name);
+		if (!debris && (!stale || dot || named || !netns_exists(e->d_name) || ns_is_self(st, e->d_name)))
 			continue;
 		if (grow(&st->stale, &cap, st->nstale + 1, sizeof(*st->stale))) {
 			err = -ENOMEM;
@@ -588,16 +594,15 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 	if (st->host_fd < 0 || fstat(st->host_fd, &self) < 0)
 		return -errno;
 	st->self_ino = (unsigned long long)self.st_ino;
-	snprintf(st->mark, sizeof(st->mark), "%s:%llu", BOXNET_MARK, st->self_ino);
-	snprintf(st->fwd_note[FAM_V4], sizeof(st->fwd_note[FAM_V4]), "%s.%llu", FORWARD_NOTE, st->self_ino);
-	snprintf(st->fwd_note[FAM_V6], sizeof(st->fwd_note[FAM_V6]), "%s.%llu", FORWARD6_NOTE, st->self_ino);
+	snprintf(st->mark, sizeof(st->mark), BOXNET_MARK ":%llu", st->self_ino);
+	for (unsigned f = 0; f < FAM_COUNT; f++)
+		snprintf(st->fwd_note[f], sizeof(st->fwd_note[f]), "%s.%llu", f == FAM_V6 ? FORWARD6_NOTE : FORWARD_NOTE,
+			 st->self_ino);
 	snprintf(st->adopt_dir, sizeof(st->adopt_dir), "%s.%llu", ADOPT_DIR, st->self_ino);
 	if ((err = read_adopted_all(st)) < 0)
 		return err;
-	if ((err = talk_open(&st->host.rt, NETLINK_ROUTE, "")) < 0)
+	if ((err = open_talk(st, &st->host.rt, NETLINK_ROUTE, "")) < 0)
 		return err;
-	st->host.rt.fault = st->fault;
-	talk_share_rx(&st->host.rt, &st->rx);
 	/* The host's routes: the connected routes of boxnet's links, the host's own networks,
 	 * which a segment must not overlap, and boxnet's static routes, which down deletes (and
 	 * puts back if it fails). */
@@ -629,10 +634,8 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 	if ((err = read_stale(st, c, stale)) < 0)
 		return err;
 	/* Home for the rest: the nftables socket and the sysctl are the host's. */
-	if ((err = go_home(st)) < 0 || (err = talk_open(&st->nf, NETLINK_NETFILTER, "")) < 0)
+	if ((err = go_home(st)) < 0 || (err = open_talk(st, &st->nf, NETLINK_NETFILTER, "")) < 0)
 		return err;
-	st->nf.fault = st->fault;
-	talk_share_rx(&st->nf, &st->rx);
 	if ((err = read_table(st, stale)) < 0) {
 		*why = st->nf.error;
 		return err;

@@ -410,13 +410,19 @@ static int exchange(struct talk *t, const struct iovec *iov, size_t niov, struct
 	return err ? err : t->error.err;
 }
 
+/* What both flushes do first; the length of what is pending. */
+static NOINLINE size_t flush_start(struct talk *t)
+{
+	want_extack(t);
+	t->error = (struct talk_error){0};
+	return finish_last(t);
+}
+
 int talk_flush(struct talk *t)
 {
 	int err = 0;
 	size_t i = 0, pos = 0;
-	finish_last(t);
-	want_extack(t);
-	t->error = (struct talk_error){0};
+	flush_start(t);
 	while (i < t->nreqs && !err) {
 		/* One send: at most SEND_MAX_MSGS messages and SEND_MAX_BYTES bytes. */
 		size_t start = i, from = pos;
@@ -465,9 +471,7 @@ int talk_flush_batch(struct talk *t, uint16_t res_id, bool commit)
 {
 	char begin[NLMSG_HDRLEN + 16], end[NLMSG_HDRLEN + 16];
 	int err = 0;
-	size_t len = finish_last(t);
-	want_extack(t);
-	t->error = (struct talk_error){0};
+	size_t len = flush_start(t);
 	/* The kernel takes the transaction whole: the test hook counts it as one operation, and
 	 * its failure names the last message, as the kernel's own answer would name one. */
 	if (t->nreqs && inject_fault(t, t->nreqs - 1)) {
