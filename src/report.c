@@ -238,7 +238,7 @@ static void show_ns(FILE *out, const struct config *c, const struct state *st, c
 			sep = " and";
 		}
 	}
-	if (sep[1] == 'g')
+	if (*sep == ',')
 		fputs(", no gateway", out);
 	if (n->forwarding > 0)
 		fputs(", forwarding", out);

@@ -85,6 +85,7 @@ ok "a deleted veth: what differs is said" sh -c "'$BOXNET' -c '$CONF' status -j 
 expect_exit "a deleted veth: status -j exits 3" 3 "$BOXNET" -c "$CONF" status -j
 ok "show after a deleted veth: its line says what differs" sh -c "'$BOXNET' -c '$CONF' show | grep -q '^  ns a: eth0 10.10.0.2/24 fd00:10::2/64, gateway 10.10.0.1 and fd00:10::1  different: create veth pair bx-a'"
 expect_exit "show after an interference: exit 3" 3 "$BOXNET" -c "$CONF" show
+ok "show: a namespace without a default route says so" sh -c "'$BOXNET' -c '$ROOT/tests/plan/routes.conf' show | grep -q '^  ns printer: eth0 10.61.0.3/24, no gateway  missing'"
 ip netns del b
 same "a deleted namespace: missing" "missing" "$(state b)"
 "$BOXNET" -c "$CONF" up
