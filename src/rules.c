@@ -14,9 +14,6 @@ const struct chain_info rule_chains[CHAIN_COUNT] = {
 	[CHAIN_OUTPUT] = {"output", "nat", NF_INET_LOCAL_OUT, -100, "-100"},
 };
 
-/* What add() fills in once memory ran out, so that callers need no check: rs->oom says it. */
-static struct rule sink;
-
 /* A rule's chain, verdict and first matches in one number: add()'s callers pass four
  * arguments, not eight, each a few bytes less. */
 #define SPEC(chain, v, n, t0, t1) ((chain) | (v) << 4 | (n) << 8 | (t0) << 12 | (t1) << 16)
@@ -27,7 +24,7 @@ _Static_assert(CHAIN_COUNT <= 16 && V_DNAT < 16 && M_DPORT < 16, "each field of 
  * others. */
 static NOINLINE struct rule *add(struct ruleset *rs, unsigned spec, const char *if0, const char *if1)
 {
-	struct rule *r = &sink;
+	struct rule *r = &rs->sink;
 	if (grow(&rs->v, &rs->cap, rs->n + 1, sizeof(*rs->v)))
 		rs->oom = true;
 	else

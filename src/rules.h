@@ -57,6 +57,7 @@ struct ruleset {
 	unsigned chains;	/* bit per chain_id that has rules */
 	uint32_t digest;	/* of the rendered text: tells an up-to-date table apart */
 	bool oom;
+	struct rule sink;	/* what add() fills in once memory ran out: callers need no check */
 };
 
 int rules_build(const struct config *c, struct ruleset *rs);
