@@ -15,6 +15,7 @@ const struct kind_info conf_kinds[KIND_COUNT] = {
 	[KIND_FORWARD] = {"forward", "forward", sizeof(struct forward), check_forward},
 	[KIND_ALLOW] = {"allow", "allow", sizeof(struct allow), check_allow},
 	[KIND_ROUTE] = {"route", "route", sizeof(struct sroute), check_route},
+	[KIND_VLAN] = {"vlan", "vlan", sizeof(struct vlan), check_vlan},
 };
 
 #define PORTS_EXPECT "a port from 1 to 65535, or a range like 8000-8010"
@@ -58,6 +59,12 @@ const struct key_info conf_keys[KEY_COUNT] = {
 	[KEY_RT_NS] = K(KIND_ROUTE, "ns", VAL_NAME, sroute, ns_name, "the name of a namespace in this file"),
 	[KEY_RT_METRIC] = K(KIND_ROUTE, "metric", VAL_METRIC, sroute, metric, "a number from 0 to 4294967295"),
 	[KEY_NS_FORWARDING] = K(KIND_NS, "forwarding", VAL_BOOL, netns, forwarding, "yes or no"),
+	[KEY_BR_PORTS] = K(KIND_BRIDGE, "ports", VAL_NAMES, bridge, ports, "interface names, like eth1 eth2"),
+	[KEY_VLAN_LINK] = K(KIND_VLAN, "link", VAL_NAME, vlan, link, "an interface name"),
+	[KEY_VLAN_ID] = K(KIND_VLAN, "id", VAL_VLAN_ID, vlan, id, "a number from 1 to 4094"),
+	[KEY_NS_LINK] = K(KIND_NS, "link", VAL_NAME, netns, link, "an interface name"),
+	[KEY_NS_MACVLAN] = K(KIND_NS, "macvlan", VAL_NAME, netns, macvlan, "an interface name"),
+	[KEY_WAIT] = K(KIND_GLOBAL, "wait", VAL_SECONDS, config, wait, "a number of seconds from 1 to 600"),
 };
 
 /* ---- names ---- */
@@ -206,14 +213,45 @@ static bool set_masq(struct line_ctx *x, enum key_id k, int *dst, const char *v)
 	return *dst >= 0;
 }
 
-/* An MTU, or a route's metric. */
+/* A number: an MTU, a route's metric, a VLAN id, seconds to wait. */
 static bool set_num(struct line_ctx *x, enum key_id k, unsigned *dst, const char *v)
 {
-	bool mtu = conf_keys[k].type == VAL_MTU;
-	if (!parse_num(v, mtu ? 65535 : UINT32_MAX, dst) || *dst < (mtu ? 68 : 0)) {
-		bad_value(x, k, mtu ? "bad MTU" : "bad metric", v, NULL);
+	static const struct {
+		unsigned lo, hi;
+		const char *what;
+	} range[] = {{68, 65535, "bad MTU"}, {0, UINT32_MAX, "bad metric"}, {1, 4094, "bad VLAN id"}, {1, 600, "bad wait"}};
+	enum val_type t = conf_keys[k].type;
+	unsigned i = t == VAL_MTU ? 0 : t == VAL_METRIC ? 1 : t == VAL_VLAN_ID ? 2 : 3;
+	if (!parse_num(v, range[i].hi, dst) || *dst < range[i].lo) {
+		bad_value(x, k, range[i].what, v, NULL);
 		return false;
 	}
+	return true;
+}
+
+/* Interface names, each once. v is writable: it is the line buffer. */
+static bool set_names(struct line_ctx *x, enum key_id k, struct names *dst, char *v)
+{
+	char (*tmp)[NAME_SIZE] = arena_alloc(&x->c->arena, (strlen(v) / 2 + 1) * NAME_SIZE);
+	char *save = NULL;
+	unsigned n = 0;
+	if (!tmp) {
+		diag_err(x->d, x->line, "out of memory");
+		return false;
+	}
+	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (!set_name(x, k, tmp[n], tok))
+			return false;
+		for (unsigned i = 0; i < n; i++) {
+			if (!strcmp(tmp[i], tok)) {
+				bad_value(x, k, "name listed twice", tok, "each interface once");
+				return false;
+			}
+		}
+		n++;
+	}
+	dst->v = tmp;
+	dst->n = n;
 	return true;
 }
 
@@ -423,7 +461,11 @@ static bool set_value(struct line_ctx *x, struct obj *o, enum key_id k, char *v)
 		return set_proto(x, k, field, v);
 	case VAL_MTU:
 	case VAL_METRIC:
+	case VAL_VLAN_ID:
+	case VAL_SECONDS:
 		return set_num(x, k, field, v);
+	case VAL_NAMES:
+		return set_names(x, k, field, v);
 	case VAL_NET:
 	case VAL_IP:
 		return set_ip(x, k, field, v);
@@ -579,7 +621,7 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 		const char *name = first + 1;
 		size_t len = (size_t)(last - name);
 		const char *why = name_problem(name, len);
-		if (!why && kind == KIND_BRIDGE && len == 2 && !strncmp(name, "lo", 2))
+		if (!why && (kind == KIND_BRIDGE || kind == KIND_VLAN) && len == 2 && !strncmp(name, "lo", 2))
 			why = "lo is the host's loopback";
 		/* The scan for stale namespaces skips hidden names, so such a one would leak. */
 		if (!why && kind == KIND_NS && name[0] == '.')

@@ -18,7 +18,7 @@
 
 /* The kinds of object a config names: KIND.NAME.ATTRIBUTE = VALUE. The globals (uplink) are
  * a kind of their own with one unnamed object. */
-enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_FORWARD, KIND_ALLOW, KIND_ROUTE, KIND_COUNT };
+enum kind { KIND_GLOBAL, KIND_BRIDGE, KIND_NS, KIND_FORWARD, KIND_ALLOW, KIND_ROUTE, KIND_VLAN, KIND_COUNT };
 
 struct config;
 struct obj;
@@ -40,6 +40,7 @@ void check_ns(struct config *c, struct obj *o, struct diag *d);
 void check_forward(struct config *c, struct obj *o, struct diag *d);
 void check_allow(struct config *c, struct obj *o, struct diag *d);
 void check_route(struct config *c, struct obj *o, struct diag *d);
+void check_vlan(struct config *c, struct obj *o, struct diag *d);
 
 /* Every key boxnet knows; conf_keys[] describes each one. */
 enum key_id {
@@ -71,6 +72,12 @@ enum key_id {
 	KEY_RT_NS,
 	KEY_RT_METRIC,
 	KEY_NS_FORWARDING,
+	KEY_BR_PORTS,
+	KEY_VLAN_LINK,
+	KEY_VLAN_ID,
+	KEY_NS_LINK,
+	KEY_NS_MACVLAN,
+	KEY_WAIT,
 	KEY_COUNT
 };
 
@@ -91,6 +98,9 @@ enum val_type {
 	VAL_NET,	/* struct prefix: a network, host bits clear; family 0 for default */
 	VAL_IP,		/* struct prefix: one address */
 	VAL_METRIC,	/* unsigned */
+	VAL_NAMES,	/* struct names: interface names */
+	VAL_VLAN_ID,	/* unsigned: 1 to 4094 */
+	VAL_SECONDS,	/* unsigned: 1 to 600 */
 };
 
 #define DNS_MAX 3	/* the nameservers glibc's and musl's resolvers read (MAXNS) */
@@ -136,9 +146,16 @@ struct gateway {
 /* The kernel numbers a bridge's ports 1 to 1023. */
 #define BRIDGE_MAX_PORTS 1023
 
+/* Interface names (bridge.NAME.ports). */
+struct names {
+	char (*v)[NAME_SIZE];
+	unsigned n;
+};
+
 struct bridge {
 	struct obj o;
 	struct addrs addrs;
+	struct names ports;		/* existing interfaces (or vlans) boxnet adopts as ports */
 	int masquerade;			/* -1 until validated, then MASQ_* bits */
 	int isolate;			/* -1 until validated, then 0 or 1 */
 	unsigned mtu;			/* 0: kernel default */
@@ -161,6 +178,22 @@ struct netns {
 	unsigned mtu;			/* of both veth ends; default the bridge's */
 	struct addrs dns;		/* its resolv.conf's nameservers; none: no file */
 	int forwarding;			/* -1 until validated, then 0 or 1 */
+	char link[NAME_SIZE];		/* an existing interface moved in (adopted), or "" */
+	char macvlan[NAME_SIZE];	/* the parent of a macvlan born in it, or "" */
+};
+
+/* A namespace on a veth pair (bridge or peer), not on a link of its own (link, macvlan): only
+ * those are behind the box, and have a host end. */
+static inline bool ns_veth(const struct netns *n)
+{
+	return !n->link[0] && !n->macvlan[0];
+}
+
+/* An 802.1Q interface NAME on link, made by boxnet on the host. */
+struct vlan {
+	struct obj o;
+	char link[NAME_SIZE];
+	unsigned id;
 };
 
 /* Port forwards and openings between segments (forward.NAME.*, allow.NAME.*). */
@@ -239,6 +272,7 @@ struct config {
 	char uplink[NAME_SIZE];
 	unsigned uplink_line;
 	bool uplink_bad;
+	unsigned wait;			/* seconds to wait for missing interfaces; 0: none */
 	bool truncated;			/* past a limit: objects are missing, so no cross-checks */
 	struct obj_list objs[KIND_COUNT];	/* KIND_GLOBAL's holds nothing */
 	/* Derived by validation. */
@@ -274,6 +308,14 @@ static inline struct bridge *conf_bridge_at(const struct config *c, size_t i)
 static inline struct netns *conf_ns_at(const struct config *c, size_t i)
 {
 	return (struct netns *)c->objs[KIND_NS].v[i];
+}
+static inline struct vlan *conf_vlan(const struct config *c, const char *name)
+{
+	return (struct vlan *)conf_find(c, KIND_VLAN, name);
+}
+static inline struct vlan *conf_vlan_at(const struct config *c, size_t i)
+{
+	return (struct vlan *)c->objs[KIND_VLAN].v[i];
 }
 static inline struct sroute *conf_route_at(const struct config *c, size_t i)
 {

@@ -54,16 +54,18 @@ static int by_name(const void *a, const void *b)
 static void check_host_names(struct config *c, struct diag *d)
 {
 	size_t n = 0;
-	struct host_name *v = calloc(c->objs[KIND_BRIDGE].n + c->objs[KIND_NS].n + 1, sizeof(*v));
+	struct host_name *v = calloc(c->objs[KIND_BRIDGE].n + c->objs[KIND_NS].n + c->objs[KIND_VLAN].n + 1, sizeof(*v));
 	char *owners = calloc(c->objs[KIND_NS].n + 1, 32);
 	if (!v || !owners) {
 		diag_err(d, 0, "out of memory");
 		goto out;
 	}
-	if (c->uplink[0])
+	if (c->uplink[0] && !conf_vlan(c, c->uplink))	/* a vlan boxnet makes may be the uplink */
 		v[n++] = (struct host_name){c->uplink, "the uplink", c->uplink_line};
 	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
 		v[n++] = (struct host_name){conf_bridge_at(c, i)->o.name, "a bridge", conf_bridge_at(c, i)->o.line};
+	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++)
+		v[n++] = (struct host_name){conf_vlan_at(c, i)->o.name, "a vlan", conf_vlan_at(c, i)->o.line};
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		struct netns *ns = conf_ns_at(c, i);
 		if (!ns->hostif[0])
@@ -334,16 +336,41 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 	bool has_bridge = o->at[KEY_NS_BRIDGE] != 0;
 	ns->has_peer = ns->peer.n > 0;
 
-	if (!has_bridge && !o->at[KEY_NS_PEER] && !o->unknown_key) {
+	/* Exactly one link: a veth pair (on a bridge, or routed: peer), or one of its own. */
+	static const enum key_id links[] = {KEY_NS_BRIDGE, KEY_NS_PEER, KEY_NS_LINK, KEY_NS_MACVLAN};
+	unsigned nlinks = 0, later = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		nlinks += o->at[links[i]] != 0;
+		later = o->at[links[i]] > later ? o->at[links[i]] : later;
+	}
+	if (!nlinks && !o->unknown_key)
 		diag_err(d, o->line,
-			 "namespace has neither bridge nor peer: '%s' (expected ns.%s.bridge = BRIDGE or ns.%s.peer = CIDR)",
-			 o->name, o->name, o->name);
-	} else if (has_bridge && o->at[KEY_NS_PEER]) {
-		unsigned later = o->at[KEY_NS_BRIDGE] > o->at[KEY_NS_PEER] ? o->at[KEY_NS_BRIDGE]
-									    : o->at[KEY_NS_PEER];
+			 "namespace has no bridge, peer, link or macvlan: '%s' (expected one of ns.%s.bridge = BRIDGE, "
+			 "ns.%s.peer = CIDR, ns.%s.link = IFNAME or ns.%s.macvlan = IFNAME)",
+			 o->name, o->name, o->name, o->name, o->name);
+	else if (nlinks > 1)
 		diag_err(d, later,
-			 "namespace has both bridge and peer: '%s' (expected exactly one of ns.%s.bridge and ns.%s.peer)",
-			 o->name, o->name, o->name);
+			 "namespace has more than one of bridge, peer, link and macvlan: '%s' (expected exactly one of "
+			 "ns.%s.bridge, ns.%s.peer, ns.%s.link and ns.%s.macvlan)",
+			 o->name, o->name, o->name, o->name, o->name);
+	if (!ns_veth(ns)) {
+		/* On the parent's network itself, not behind the box: nothing to route or NAT, no
+		 * host end, and no gateway but one given. */
+		static const enum key_id veth_only[] = {KEY_NS_MASQUERADE, KEY_NS_ISOLATE, KEY_NS_HOSTIF};
+		for (size_t i = 0; i < ARRAY_SIZE(veth_only); i++) {
+			enum key_id k = veth_only[i];
+			if (o->at[k] && !is_bad(o, k))
+				diag_err(d, o->at[k],
+					 "%s does not apply to a namespace with a link of its own: '%s' (boxnet neither "
+					 "routes nor NATs for it; expected no ns.%s.%s)",
+					 keyname(o, k, key), o->raw[k], o->name, conf_keys[k].attr);
+		}
+		ns->has_peer = false;
+		ns->hostif[0] = '\0';
+		if (!ns->ifname[0])
+			copy_name(ns->ifname, NAME_SIZE, "eth0");
+		derive_gateway(ns, NULL, 0, d);
+		return;
 	}
 	if (has_bridge && !is_bad(o, KEY_NS_BRIDGE)) {
 		ns->bridge = conf_bridge(c, ns->bridge_name);
@@ -621,6 +648,118 @@ void check_route(struct config *c, struct obj *o, struct diag *d)
 	r->ifname = ifname;	/* valid */
 }
 
+/* ---- interfaces boxnet does not make: ports, moved links, vlan and macvlan parents ---- */
+
+/* A host interface o's key k names: a vlan's, a port's, a namespace's link or macvlan parent. */
+struct iface_use {
+	const char *name;
+	const struct obj *o;
+	enum key_id k;
+};
+
+static NOINLINE void bad_iface(const struct iface_use *u, const char *why, const char *expect, struct diag *d)
+{
+	char key[KEYNAME_SIZE];
+	diag_err(d, line_of(u->o, u->k), "bad interface in %s: '%s' (%s; expected %s)", keyname(u->o, u->k, key),
+		 u->name, why, expect);
+}
+
+void check_vlan(struct config *c, struct obj *o, struct diag *d)
+{
+	struct vlan *v = (struct vlan *)o;
+	if (!needs(o, KEY_VLAN_LINK, d) | !needs(o, KEY_VLAN_ID, d))
+		return;
+	for (size_t i = 0; conf_vlan_at(c, i) != v; i++) {
+		const struct vlan *w = conf_vlan_at(c, i);
+		if (w->id == v->id && !strcmp(w->link, v->link)) {
+			char why[KEYNAME_SIZE + 32];
+			snprintf(why, sizeof(why), "vlan %s on line %u is that VLAN of %s already", w->o.name,
+				 line_of(&w->o, KEY_VLAN_ID), v->link);
+			bad_route(o, KEY_VLAN_ID, why, "one vlan per link and id", d);
+			return;
+		}
+	}
+}
+
+/* What an interface named in the config is: 0 an interface boxnet does not make, else what
+ * boxnet makes under that name. */
+static const char *made_by_boxnet(const struct config *c, const char *name)
+{
+	if (conf_bridge(c, name))
+		return "it is a bridge boxnet makes";
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		if (!strcmp(conf_ns_at(c, i)->hostif, name))
+			return "it is the host end of a namespace's veth pair";
+	return NULL;
+}
+
+/* Each interface boxnet adopts (a port, a moved link) has one use only; vlans and macvlans
+ * may share a parent, but not with a moved link, which leaves the host. */
+static void check_ifaces(struct config *c, struct diag *d)
+{
+	size_t n = 0, cap = c->objs[KIND_VLAN].n + 2 * c->objs[KIND_NS].n + 1;
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		cap += conf_bridge_at(c, i)->ports.n;
+	struct iface_use *v = calloc(cap, sizeof(*v));
+	if (!v) {
+		diag_err(d, 0, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
+		const struct bridge *b = conf_bridge_at(c, i);
+		for (unsigned j = 0; j < b->ports.n; j++)
+			v[n++] = (struct iface_use){b->ports.v[j], &b->o, KEY_BR_PORTS};
+	}
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		const struct netns *ns = conf_ns_at(c, i);
+		if (ns->link[0] && !is_bad(&ns->o, KEY_NS_LINK))
+			v[n++] = (struct iface_use){ns->link, &ns->o, KEY_NS_LINK};
+		if (ns->macvlan[0] && !is_bad(&ns->o, KEY_NS_MACVLAN))
+			v[n++] = (struct iface_use){ns->macvlan, &ns->o, KEY_NS_MACVLAN};
+	}
+	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++) {
+		const struct vlan *w = conf_vlan_at(c, i);
+		if (w->link[0] && !is_bad(&w->o, KEY_VLAN_LINK))
+			v[n++] = (struct iface_use){w->link, &w->o, KEY_VLAN_LINK};
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct iface_use *u = &v[i];
+		const char *made = made_by_boxnet(c, u->name);
+		bool moved = u->k == KEY_NS_LINK, port = u->k == KEY_BR_PORTS;
+		if (made && (u->k != KEY_NS_MACVLAN || conf_bridge(c, u->name))) {
+			bad_iface(u, made, "an interface boxnet does not make", d);
+			continue;
+		}
+		if ((moved || port) && !strcmp(u->name, c->uplink)) {
+			bad_iface(u, "it is the uplink", "another interface than the uplink", d);
+			continue;
+		}
+		if (u->k == KEY_VLAN_LINK && conf_vlan(c, u->name)) {
+			bad_iface(u, "a vlan on a vlan (802.1ad, QinQ) is not supported", "an interface boxnet does not make", d);
+			continue;
+		}
+		if (moved && conf_vlan(c, u->name)) {
+			bad_iface(u, "a vlan cannot be moved into a namespace", "an interface boxnet does not make", d);
+			continue;
+		}
+		/* The earlier use that this one cannot share the interface with. */
+		for (size_t j = 0; j < i; j++) {
+			const struct iface_use *e = &v[j];
+			/* A bridge port may carry vlans; a bridge and macvlans cannot share one
+			 * (the kernel gives an interface's frames to one of them). */
+			bool adopted = moved || port || e->k == KEY_NS_LINK || e->k == KEY_BR_PORTS;
+			bool vlan_on_port = (port && e->k == KEY_VLAN_LINK) || (u->k == KEY_VLAN_LINK && e->k == KEY_BR_PORTS);
+			if (strcmp(e->name, u->name) || !adopted || vlan_on_port)
+				continue;
+			char why[2 * KEYNAME_SIZE], key[KEYNAME_SIZE];
+			snprintf(why, sizeof(why), "already in %s on line %u", keyname(e->o, e->k, key), line_of(e->o, e->k));
+			bad_iface(u, why, moved ? "an interface no other key names" : "an interface in one key only", d);
+			break;
+		}
+	}
+	free(v);
+}
+
 void conf_validate(struct config *c, struct diag *d)
 {
 	for (int k = KIND_GLOBAL + 1; k < KIND_COUNT; k++) {
@@ -633,4 +772,5 @@ void conf_validate(struct config *c, struct diag *d)
 		for (size_t i = 0; i < c->objs[k].n; i++)
 			conf_kinds[k].check(c, c->objs[k].v[i], d);
 	}
+	check_ifaces(c, d);
 }

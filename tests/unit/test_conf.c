@@ -368,8 +368,49 @@ static void test_family_checks(struct unit *u)
 #undef WITH_BR
 }
 
+/* Issue 14's keys: ports, vlans, moved links, macvlans and wait reach their fields; a
+ * namespace with a link of its own has no host end and no gateway unless given. */
+static void test_own_links(struct unit *u)
+{
+	struct config c;
+	struct diag d;
+	unsigned errors = load(&c, &d,
+			       "uplink = wan\n"
+			       "wait = 30\n"
+			       "vlan.wan.link = eth0\n"
+			       "vlan.wan.id = 7\n"
+			       "vlan.lan7.link = eth3\n"
+			       "vlan.lan7.id = 4094\n"
+			       "bridge.lan.address = 10.0.0.1/24\n"
+			       "bridge.lan.ports = eth1 eth2 lan7\n"
+			       "ns.mgmt.link = eth4\n"
+			       "ns.mgmt.address = 192.168.9.2/24\n"
+			       "ns.mv.macvlan = wan\n"
+			       "ns.mv.ifname = mv0\n"
+			       "ns.mv.address = 192.168.8.2/24\n"
+			       "ns.mv.gateway = 192.168.8.1\n");
+	CHECK(u, errors == 0, "a config with ports, vlans, a moved link and a macvlan validates (%s)", first_error(&d));
+	CHECK(u, c.wait == 30, "wait");
+	struct bridge *b = conf_bridge(&c, "lan");
+	CHECK(u, b && b->ports.n == 3 && !strcmp(b->ports.v[0], "eth1") && !strcmp(b->ports.v[2], "lan7"), "ports");
+	struct vlan *v = conf_vlan(&c, "wan");
+	CHECK(u, v && v->id == 7 && !strcmp(v->link, "eth0"), "vlan link and id");
+	struct netns *m = conf_ns(&c, "mgmt"), *mv = conf_ns(&c, "mv");
+	CHECK(u, m && !strcmp(m->link, "eth4") && !ns_veth(m) && !m->hostif[0] && !strcmp(m->ifname, "eth0"),
+	      "a moved link: no host end, eth0 inside");
+	CHECK(u, m && !m->gateway[FAM_V4].family, "no gateway derived for a moved link");
+	CHECK(u, mv && !strcmp(mv->macvlan, "wan") && !strcmp(mv->ifname, "mv0") && is_addr(&mv->gateway[FAM_V4], "192.168.8.1/32"),
+	      "a macvlan: its parent, its name, the gateway given");
+	CHECK(u, c.nsegs == 1 && c.forwarding[FAM_V4], "only the bridge is a segment; it forwards to the uplink");
+	done(&c, &d);
+	errors = load(&c, &d, "bridge.a.address = 10.0.0.1/24\nbridge.a.ports = eth1\nvlan.v.link = eth1\nvlan.v.id = 5\n");
+	CHECK(u, errors == 0, "a bridge port may carry a vlan (%s)", first_error(&d));
+	done(&c, &d);
+}
+
 void test_conf(struct unit *u)
 {
+	test_own_links(u);
 	test_every_key(u);
 	test_defaults(u);
 	test_errors(u);
