@@ -71,17 +71,24 @@ await_mac() {
 	return 1
 }
 
+# Is $1 the name the kernel gives a NIC that it takes back from a dying namespace while the
+# name the NIC had there (eth0) is taken: devIFINDEX?
+returned() { case $1 in dev[0-9]*) return 0 ;; *) return 1 ;; esac; }
+
 # One line of boxnet's record of adopted interface $1 (/run/boxnet/adopted.INUM/NAME): key $2.
 record_of() { awk -v k="$2" '$1 == k {print $2}' /run/boxnet/adopted.*/"$1" 2>/dev/null; }
 
 # A sysctl of the box's own namespace.
 sysctl_of() { cat "/proc/sys/net/$1"; }
 
-# The address a TCP server in namespace $1 sees for a connection from namespace $2.
+# The address a TCP server in namespace $1 sees for a connection from namespace $2. A server
+# nobody reached is stopped: waiting for it would hang the checks until QEMU's timeout.
 seen_source() {
 	in_ns "$1" nc -l -p 7000 -e /test/peer &
+	pid=$!
 	sleep 0.3
 	in_ns "$2" nc -w 3 "$3" 7000 </dev/null
+	kill $pid 2>/dev/null
 	wait 2>/dev/null
 }
 
