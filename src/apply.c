@@ -127,6 +127,14 @@ static int put_link_set(struct talk *t, int index, const char *name, int up, uns
 	return m->overflow ? -EMSGSIZE : 0;
 }
 
+/* Moves the link of that index to the namespace of fd, named name there, in one request. */
+static int put_link_move(struct talk *t, int index, int fd, const char *name, const void *tag)
+{
+	struct msg *m = link_msg(t, RTM_NEWLINK, 0, index, name, -1, tag);
+	msg_put_u32(m, IFLA_NET_NS_FD, (uint32_t)fd);
+	return m->overflow ? -EMSGSIZE : 0;
+}
+
 /* By name; or, without one, every link of BOXNET_GROUP at once: parked links go together, or
  * none does. */
 static int put_link_del(struct talk *t, const char *name, const void *tag)
@@ -422,6 +430,41 @@ static void undo_forward_on(const struct state *st, const struct op *o)
 	forward_note(st, f, false, NULL);
 }
 
+/* An adopted interface back on the host, under its old name, with its old master (if that
+ * is still there), MTU and state; then its record goes. Found nowhere, only the record goes. */
+static int give_back(struct exec *x, const struct op *o, bool *done)
+{
+	const struct adopted *a = o->rec;
+	struct ns_state *host = &x->st->host;
+	int index = o->index, err = 0;
+	if (index && o->where != host) {
+		if ((err = use(x, o->where)) || (err = put_link_move(&o->where->rt, index, x->st->host_fd, a->name, o)) ||
+		    (err = flush(x)))
+			return err;
+		forget_link(host, a->name);
+		if ((err = resolve(x, host, a->name, &index)))
+			return err;
+	}
+	if (index) {
+		const struct link *m = a->master[0] ? state_link(host, a->master) : NULL;
+		if ((err = use(x, host)))
+			return err;
+		/* A NIC back from a deleted namespace may be called devN: renamed while down. */
+		if (o->where == host && strcmp(o->old_link.name, a->name) &&
+		    (err = put_link_set(&host->rt, index, a->name, 0, 0, -1, NULL, -1, NULL, o)))
+			return err;
+		if ((err = put_link_set(&host->rt, index, NULL, a->up, a->mtu, m ? m->index : 0, NULL, -1, NULL, o)))
+			return err;
+		talk_track(&host->rt, done);
+		if ((err = flush(x)))
+			return err;
+	}
+	/* Done already when the kernel acked: undo puts the interface back either way. */
+	err = injected(x) ? -EIO : adopt_remove(x->st, a->name);
+	*done |= !err;
+	return err;
+}
+
 static NOINLINE int run_op(struct exec *x, const struct op *o)
 {
 	struct state *st = x->st;
@@ -590,6 +633,14 @@ off:
 				*done = true;
 		}
 		break;
+	case OP_ADOPT:
+		if ((err = flush(x)) == 0 && (err = injected(x) ? -EIO : adopt_write(st, o->rec)) > 0)
+			*done = true;	/* written now: undo removes it */
+		err = err < 0 ? err : 0;
+		break;
+	case OP_GIVE_BACK:
+		err = give_back(x, o, done);
+		break;
 	case OP_DNS_WRITE:
 	case OP_DNS_DEL: {
 		struct sbuf text = {0};
@@ -648,8 +699,8 @@ static void undo(struct exec *x)
 			if (o->has_old &&
 			    !put_link_set(t, 0, o->ifname, old->up, o->mtu ? old->mtu : 0,
 					  o->master || o->nomaster ? old->master : -1,
-					  !old->ours ? "" : old->remark ? BOXNET_MARK : NULL,
-					  old->group, o->has_mac ? old->mac : NULL, NULL))
+					  !o->mark ? NULL : !old->ours ? "" : old->remark ? BOXNET_MARK : NULL,
+					  o->mark ? (long)old->group : -1, o->has_mac ? old->mac : NULL, NULL))
 				talk_flush(t);
 			break;
 		case OP_ADDR_ADD:
@@ -703,6 +754,28 @@ static void undo(struct exec *x)
 			if (o->where->fd >= 0)
 				netns_restore(o->where->name, o->where->fd);
 			break;
+		case OP_ADOPT:
+			adopt_remove(st, o->rec->name);
+			break;
+		case OP_GIVE_BACK:
+			/* Its record back, and the interface as boxnet had it: in its namespace, or
+			 * in its bridge. */
+			adopt_write(st, o->rec);
+			if (!o->index)
+				break;
+			if (resolve(x, &st->host, o->rec->name, &index))
+				break;
+			if (o->where != &st->host) {
+				int fd = netns_open(o->where->name);
+				if (fd >= 0 && !put_link_move(&st->host.rt, index, fd, old->name, NULL))
+					talk_flush(&st->host.rt);
+				if (fd >= 0)
+					close(fd);
+			} else if (!put_link_set(&st->host.rt, index, old->name, old->up, old->mtu, old->master, NULL, -1,
+						 NULL, NULL)) {
+				talk_flush(&st->host.rt);
+			}
+			break;
 		case OP_LINK_PURGE:
 		case OP_LINK_DEL:
 			break;	/* what is gone stays gone: these come last, once all else is done */
@@ -743,6 +816,8 @@ void op_describe(const struct op *o, struct sbuf *s)
 		[OP_NFT_LOAD] = "load nftables table " NFT_FAMILY " " NFT_TABLE,
 		[OP_FORWARD_ON] = "switch IPv%s forwarding on",
 		[OP_NETNS_DEL] = "delete namespace %s",
+		[OP_ADOPT] = "record how interface %s is, for down",
+		[OP_GIVE_BACK] = "give interface %s back as boxnet found it",
 	};
 	char a[IP_STRLEN];
 	const char *ns = o->where->name, *x = o->ifname, *y = o->ifname, *z = NULL;

@@ -129,8 +129,16 @@ static bool has_family(const struct prefix *v, unsigned n, uint8_t family)
 	return false;
 }
 
+/* A port's MTU: the bridge's when set, else its own from before boxnet; 0 when unknown. */
+static unsigned port_mtu(const struct state *st, const struct bridge *b, const char *port)
+{
+	const struct adopted *a = state_adopted(st, port);
+	const struct link *l = state_link(&st->host, port);
+	return b->mtu ? b->mtu : a ? a->mtu : l ? l->mtu : 0;
+}
+
 /* A bridge without an MTU of its own takes its ports' smallest, as the kernel does. */
-static unsigned bridge_mtu(const struct config *c, const struct bridge *b)
+static unsigned bridge_mtu(const struct config *c, const struct state *st, const struct bridge *b)
 {
 	unsigned mtu = 0;
 	if (b->mtu)
@@ -138,6 +146,11 @@ static unsigned bridge_mtu(const struct config *c, const struct bridge *b)
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		unsigned port = conf_ns_at(c, i)->mtu ? conf_ns_at(c, i)->mtu : DEFAULT_MTU;
 		if (conf_ns_at(c, i)->bridge == b && (!mtu || port < mtu))
+			mtu = port;
+	}
+	for (unsigned i = 0; i < b->ports.n; i++) {
+		unsigned port = port_mtu(st, b, b->ports.v[i]);
+		if (port && (!mtu || port < mtu))
 			mtu = port;
 	}
 	return mtu ? mtu : DEFAULT_MTU;
@@ -153,6 +166,20 @@ static void bridge_mac(const char *name, unsigned char mac[6])
 	mac[1] = 0x62;
 	for (int i = 0; i < 4; i++)
 		mac[2 + i] = (unsigned char)(h >> (24 - 8 * i));
+}
+
+/* A bridge with ports sits on a LAN beside other boxes, maybe with a bridge of the same name:
+ * it takes its first port's own address (fixed, whatever ports come and go). Returns the port
+ * when only the shell can tell it (plan). */
+static const char *bridge_addr(const struct state *st, const struct bridge *b, unsigned char mac[6])
+{
+	const char *port = b->ports.n ? b->ports.v[0] : NULL;
+	const struct adopted *a = port ? state_adopted(st, port) : NULL;
+	const struct link *l = port ? state_link(&st->host, port) : NULL;
+	bridge_mac(b->o.name, mac);
+	if (a || l)
+		memcpy(mac, a ? a->mac : link_mac(l), 6);
+	return st->known ? NULL : port;
 }
 
 /* master: the index the link must be enslaved to, 0 for none, -1 when that does not matter. */
@@ -282,7 +309,7 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 			o = emit(p, OP_LINK_ADD, host, b->o.name, &b->o);
 			o->kind = "bridge";
 			o->has_mac = true;
-			bridge_mac(b->o.name, o->mac);
+			o->mac_port = bridge_addr(st, b, o->mac);
 		}
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
@@ -390,6 +417,120 @@ static NOINLINE bool plan_addrs(struct plan *p, struct ns_state *where, const ch
 	return plan_addrs_at(p, where, ifname, l, l ? l->index : 0, want, nwant, owner);
 }
 
+/* ---- adopted interfaces: bridge ports, namespaces' links ---- */
+
+static bool adopts(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		for (unsigned j = 0; j < conf_bridge_at(c, i)->ports.n; j++)
+			if (!strcmp(conf_bridge_at(c, i)->ports.v[j], name) && !conf_vlan(c, name))
+				return true;
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		if (!strcmp(conf_ns_at(c, i)->link, name))
+			return true;
+	return false;
+}
+
+/* A record for each interface up adopts now, made before any op points at one: the records
+ * grow no more after this. */
+static int adopt_prepare(const struct config *c, struct state *st)
+{
+	for (size_t i = 0; st->known && i < st->host.nlinks; i++) {
+		const struct link *l = &st->host.links[i], *m = state_link_by_index(&st->host, l->master);
+		if (!adopts(c, l->name) || state_adopted(st, l->name))
+			continue;
+		if (grow(&st->adopted, &st->adopted_cap, st->nadopted + 1, sizeof(*st->adopted)))
+			return -1;
+		struct adopted *a = &st->adopted[st->nadopted++];
+		*a = (struct adopted){.index = l->index, .mtu = l->mtu, .up = l->up, .fresh = true};
+		copy_name(a->name, NAME_SIZE, l->name);
+		memcpy(a->mac, link_mac(l), 6);
+		if (l->master && m)
+			copy_name(a->master, NAME_SIZE, m->name);
+	}
+	return 0;
+}
+
+/* The record of a first adoption is written before the first change. */
+static void adopt(struct plan *p, const struct state *st, struct ns_state *where, const char *name,
+		  const struct obj *owner)
+{
+	const struct adopted *a = state_adopted(st, name);
+	if (!st->known || (a && a->fresh))
+		emit(p, OP_ADOPT, where, name, owner)->rec = a;
+}
+
+/* Each port of b: adopted, in the bridge, up, with the bridge's MTU if it has one, else its
+ * own from before boxnet. */
+static void plan_ports(struct plan *p, struct state *st, const struct bridge *b)
+{
+	struct ns_state *host = &st->host;
+	const struct link *br = state_link(host, b->o.name);
+	int master = br && br->ours && !strcmp(br->kind, "bridge") ? br->index : -2;
+	for (unsigned i = 0; i < b->ports.n; i++) {
+		const char *name = b->ports.v[i];
+		const struct link *l = state_link(host, name);
+		unsigned mtu = port_mtu(st, b, name);
+		if (st->known && !l) {
+			conflict(p, "interface %s, a port of bridge %s, is missing", name, b->o.name);
+			continue;
+		}
+		adopt(p, st, host, name, &b->o);
+		if (l && l->up && l->master == master && (!mtu || l->mtu == mtu))
+			continue;
+		struct op *o = emit(p, OP_LINK_SET, host, name, &b->o);
+		o->master = b->o.name;
+		o->up = true;
+		o->mtu = mtu && (!l || l->mtu != mtu) ? mtu : 0;
+		remember(o, l);
+	}
+}
+
+/* Where an adopted interface is now: on the host by index and address; in the namespace
+ * it went to by address; or, that namespace gone, on the host by address, where the kernel
+ * puts a real NIC back (maybe as devN). NULL: gone (a veth dies with its namespace). */
+static const struct link *find_adopted(struct state *st, const struct adopted *a, struct ns_state **where)
+{
+	struct ns_state *ns = NULL;
+	for (size_t i = 0; a->ns[0] && i < st->nns + st->nstale; i++) {
+		struct ns_state *s = i < st->nns ? &st->ns[i] : &st->stale[i - st->nns];
+		if (!strcmp(s->name, a->ns) && s->exists)
+			ns = s;
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		*where = pass == 1 ? ns : &st->host;
+		for (size_t i = 0; *where && i < (*where)->nlinks; i++) {
+			const struct link *l = &(*where)->links[i];
+			if (!memcmp(link_mac(l), a->mac, 6) && (pass || l->index == a->index))
+				return l;
+		}
+	}
+	*where = &st->host;
+	return NULL;
+}
+
+/* The records of interfaces the config no longer adopts (down: all of them): each given
+ * back as it was, the record gone. */
+static void plan_give_back(struct plan *p, const struct config *c, struct state *st, bool down)
+{
+	for (size_t i = 0; i < st->nadopted; i++) {
+		const struct adopted *a = &st->adopted[i];
+		struct ns_state *where;
+		if (a->fresh || (!down && adopts(c, a->name)))
+			continue;
+		const struct link *l = find_adopted(st, a, &where);
+		struct op *o = emit(p, OP_GIVE_BACK, where, a->name, NULL);
+		o->rec = a;
+		if (l) {
+			o->index = l->index;
+			remember(o, l);
+		} else {
+			note(p, "interface %s, adopted by boxnet, is gone (a veth goes with its namespace): its record "
+				"is dropped%s", a->name, "");
+		}
+	}
+}
+
 static void plan_bridges(struct plan *p, const struct config *c, struct state *st)
 {
 	struct ns_state *host = &st->host;
@@ -398,9 +539,9 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
 		const struct bridge *b = conf_bridge_at(c, i);
 		const struct link *l = state_link(host, b->o.name);
-		unsigned mtu = bridge_mtu(c, b);
+		unsigned mtu = bridge_mtu(c, st, b);
 		unsigned char mac[6];
-		bridge_mac(b->o.name, mac);
+		bridge_addr(st, b, mac);
 		if (l && (!l->ours || strcmp(l->kind, "bridge")))
 			l = NULL;	/* made anew above, with its address */
 		bool new_mac = l && memcmp(l->mac, mac, sizeof(mac));
@@ -423,6 +564,8 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 			l = NULL;
 		plan_addrs(p, host, b->o.name, l, b->addrs.v, b->addrs.n, &b->o);
 	}
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		plan_ports(p, st, conf_bridge_at(c, i));
 }
 
 /* The host ends, once the namespaces made them: their bridge, state and peer address. */
@@ -697,7 +840,7 @@ static void plan_debris(struct plan *p, struct state *st)
 int plan_up(struct plan *p, const struct config *c, struct state *st)
 {
 	*p = (struct plan){0};
-	if (rules_build(c, &p->rules))
+	if (rules_build(c, &p->rules) || adopt_prepare(c, st))
 		return -1;
 	/* Forwarding goes off first and on last: nothing is routed while the firewall is not in
 	 * place; and only if boxnet switched it on does it go off again. */
@@ -713,6 +856,7 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	plan_bridges(p, c, st);
 	plan_inside(p, c, st);
 	plan_host_ends(p, c, st);
+	plan_give_back(p, c, st, false);
 	plan_statics(p, c, &st->host, NULL, 0);
 	for (unsigned f = 0; f < FAM_COUNT; f++) {
 		if (!c->forwarding[f] || (st->known && st->ip_forward[f] != 0))
@@ -757,6 +901,8 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 		note(p, "nftables table %s %s was not created by boxnet: left alone", NFT_FAMILY, NFT_TABLE);
 	/* The host's routes go before their links: a down that fails later puts them back. */
 	plan_statics(p, NULL, host, NULL, 0);
+	/* Adopted interfaces leave boxnet's bridges and namespaces before those go. */
+	plan_give_back(p, c, st, true);
 	/* Links go explicitly, all in one request: the kernel frees a namespace, and the veths
 	 * in it, only later. */
 	for (size_t i = 0; i < host->nlinks; i++) {

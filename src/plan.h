@@ -27,6 +27,8 @@ enum op_type {
 	OP_NETNS_DEL,
 	OP_DNS_WRITE,		/* a namespace's resolv.conf (see DNS_HEAD); has_old: boxnet's was there */
 	OP_DNS_DEL,
+	OP_ADOPT,		/* record how an interface boxnet adopts is, before changing it */
+	OP_GIVE_BACK,		/* an adopted interface back as it was, its record removed */
 };
 
 struct op {
@@ -56,6 +58,8 @@ struct op {
 	struct link old_link;
 	struct route old_route;
 	const struct obj *owner;	/* the config object it serves, for messages; NULL: the box */
+	const struct adopted *rec;	/* OP_ADOPT (NULL in plan: read by the shell), OP_GIVE_BACK */
+	const char *mac_port;		/* has_mac: plan's bridge takes this port's address */
 };
 
 /* An OP_LINK_ADD of a veth pair, however it is made (from inside the namespace, or from the

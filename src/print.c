@@ -24,7 +24,9 @@ static NOINLINE void mtu_arg(struct sbuf *out, unsigned mtu)
 static void mac_arg(struct sbuf *out, const struct op *o)
 {
 	const unsigned char *m = o->mac;
-	if (o->has_mac)
+	if (o->mac_port)
+		sbuf_addf(out, " address $(cat /sys/class/net/%s/address)", o->mac_port);
+	else if (o->has_mac)
 		sbuf_addf(out, " address %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
@@ -191,6 +193,25 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		dns_text((const struct netns *)o->owner, "\\n", out);
 		sbuf_addf(out, "' > " DNS_DIR "/%s/resolv.conf\n", o->where->name);
 		break;
+	case OP_ADOPT:
+		/* The record up writes (see ADOPT_FMT in state.c), as the shell finds the interface. */
+		sbuf_addf(out, "s=/sys/class/net/%s d=" ADOPT_DIR ".%s\nm=$(readlink $s/master) || m=none\n"
+			  "mkdir -p -m 0700 $d && [ -e $d/%s ] || printf 'index %%s\\nmac %%s\\nmaster %%s\\nmtu %%s\\nup %%s\\nns %%s\\n' "
+			  "$(cat $s/ifindex $s/address) ${m##*/} $(cat $s/mtu) $(($(cat $s/flags) & 1)) %s > $d/%s\n",
+			  o->ifname, inum, o->ifname, o->peer ? o->peer : "none", o->ifname);
+		break;
+	case OP_GIVE_BACK: {
+		const struct adopted *r = o->rec;
+		if (o->index && o->where->name)
+			sbuf_addf(out, "%s link set dev %s netns $$ name %s\n", ip, o->old_link.name, r->name);
+		else if (o->index && strcmp(o->old_link.name, r->name))
+			sbuf_addf(out, "ip link set dev %s down name %s\n", o->old_link.name, r->name);
+		if (o->index)
+			sbuf_addf(out, "ip link set dev %s %s%s mtu %u %s\n", r->name, r->master[0] ? "master " : "nomaster",
+				  r->master, r->mtu, r->up ? "up" : "down");
+		sbuf_addf(out, "rm -f " ADOPT_DIR ".%s/%s\n", inum, r->name);
+		break;
+	}
 	case OP_DNS_DEL:
 		sbuf_addf(out, "rm -f " DNS_DIR "/%s/resolv.conf\nrmdir " DNS_DIR "/%s 2>/dev/null || true\n", o->where->name,
 			o->where->name);

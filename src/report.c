@@ -13,6 +13,7 @@ static const char *const op_names[] = {
 	[OP_ADDR_ADD] = "addr_add",	  [OP_NET_ROUTE_ADD] = "net_route_add", [OP_ROUTE_DEL] = "route_del",
 	[OP_ROUTE_ADD] = "route_add",	  [OP_NFT_LOAD] = "nft_load",	  [OP_FORWARD_ON] = "forward_on",
 	[OP_NETNS_DEL] = "netns_del",	  [OP_DNS_WRITE] = "dns_write",	  [OP_DNS_DEL] = "dns_del",
+	[OP_ADOPT] = "adopt",		  [OP_GIVE_BACK] = "give_back",
 };
 
 static const char *const state_names[] = {"ok", "missing", "different", "foreign"};

@@ -74,6 +74,7 @@ void state_free(struct state *st)
 	talk_rx_free(&st->rx);
 	nft_copy_free(&st->table);
 	nft_copy_free(&st->legacy);
+	free(st->adopted);
 	if (st->host_fd >= 0)
 		close(st->host_fd);
 	*st = (struct state){.host_fd = -1};
@@ -161,6 +162,8 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	l->peer_away = tb[IFLA_LINK_NETNSID] != NULL;
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac))
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(l->mac));
+	if (tb[IFLA_PERM_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_PERM_ADDRESS]) == sizeof(l->perm))
+		memcpy(l->perm, mnl_attr_get_payload(tb[IFLA_PERM_ADDRESS]), sizeof(l->perm));
 	/* The plain mark inside a namespace is from a boxnet before marks named their box: taken
 	 * as ours, and marked again. Another box's mark is foreign, like no mark at all. */
 	if (get_str(tb[IFLA_IFALIAS], alias, sizeof(alias))) {
@@ -452,6 +455,124 @@ static int read_stale(struct state *st, const struct config *c, bool stale)
 
 static void read_ra_note(struct state *st);
 
+static const unsigned char no_mac[6];
+
+const unsigned char *link_mac(const struct link *l)
+{
+	return memcmp(l->perm, no_mac, 6) ? l->perm : l->mac;
+}
+
+struct adopted *state_adopted(const struct state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nadopted; i++)
+		if (!strcmp(st->adopted[i].name, name))
+			return &st->adopted[i];
+	return NULL;
+}
+
+#define ADOPT_FMT "index %d\nmac %02x:%02x:%02x:%02x:%02x:%02x\nmaster %s\nmtu %u\nup %d\nns %s\n"
+
+/* One record: `key value` lines, as ADOPT_FMT writes them; a file that is not one (a name
+ * that is none, a line missing) is skipped. strtoul, not sscanf: linked already. */
+static int read_adopted(struct state *st, const char *name)
+{
+	char path[sizeof(st->adopt_dir) + 258], text[256];
+	static const char *const keys[] = {"index", "mac", "master", "mtu", "up", "ns"};
+	struct adopted a = {0};
+	unsigned seen = 0;
+	snprintf(path, sizeof(path), "%s/%s", st->adopt_dir, name);
+	if (name_problem(name, strlen(name)) || read_small(path, text, sizeof(text)) <= 0)
+		return 0;
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(line, ' ');
+		unsigned k = 0;
+		if (!v)
+			continue;
+		*v++ = '\0';
+		while (k < ARRAY_SIZE(keys) && strcmp(line, keys[k]))
+			k++;
+		seen |= 1u << k;
+		unsigned long n = strtoul(v, NULL, 10);
+		bool none = !strcmp(v, "none") || name_problem(v, strlen(v));
+		switch (k) {
+		case 0:
+			a.index = (int)n;
+			break;
+		case 1:
+			for (int i = 0; i < 6; i++) {
+				char *end;
+				a.mac[i] = (unsigned char)strtoul(v, &end, 16);
+				v = *end ? end + 1 : end;
+			}
+			break;
+		case 2:
+			copy_name(a.master, NAME_SIZE, none ? "" : v);
+			break;
+		case 3:
+			a.mtu = (unsigned)n;
+			break;
+		case 4:
+			a.up = n == 1;
+			break;
+		case 5:
+			copy_name(a.ns, NAME_SIZE, none ? "" : v);
+			break;
+		}
+	}
+	if ((seen & 63) != 63 || !a.index)
+		return 0;
+	copy_name(a.name, NAME_SIZE, name);
+	if (grow(&st->adopted, &st->adopted_cap, st->nadopted + 1, sizeof(*st->adopted)))
+		return -ENOMEM;
+	st->adopted[st->nadopted++] = a;
+	return 0;
+}
+
+static int read_adopted_all(struct state *st)
+{
+	DIR *dir = opendir(st->adopt_dir);
+	int err = 0;
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	for (struct dirent *e; !err && (e = readdir(dir));)
+		if (e->d_name[0] != '.')
+			err = read_adopted(st, e->d_name);
+	closedir(dir);
+	return err;
+}
+
+int adopt_write(const struct state *st, const struct adopted *a)
+{
+	char path[sizeof(st->adopt_dir) + NAME_SIZE + 1], tmp[sizeof(path) + 8], text[256];
+	const unsigned char *m = a->mac;
+	int err = make_run_dir(), fd, len;
+	if (err || (mkdir(st->adopt_dir, 0700) < 0 && errno != EEXIST))
+		return err ? err : -errno;
+	snprintf(path, sizeof(path), "%s/%s", st->adopt_dir, a->name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.new", st->adopt_dir, a->name);
+	len = snprintf(text, sizeof(text), ADOPT_FMT, a->index, m[0], m[1], m[2], m[3], m[4], m[5],
+		       a->master[0] ? a->master : "none", a->mtu, a->up, a->ns[0] ? a->ns : "none");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	errno = EIO;	/* a short write sets none */
+	if (fd < 0 || write(fd, text, (size_t)len) != len || fsync(fd) < 0)
+		err = -errno;
+	else if (link(tmp, path) < 0)
+		err = errno == EEXIST ? 0 : -errno;	/* the first record stays */
+	else
+		err = 1;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return err;
+}
+
+int adopt_remove(const struct state *st, const char *name)
+{
+	char path[sizeof(st->adopt_dir) + NAME_SIZE + 1];
+	snprintf(path, sizeof(path), "%s/%s", st->adopt_dir, name);
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
 static int read_all(struct state *st, const struct config *c, bool stale, struct talk_error *why)
 {
 	int err;
@@ -465,6 +586,9 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 	snprintf(st->mark, sizeof(st->mark), "%s:%llu", BOXNET_MARK, st->self_ino);
 	snprintf(st->fwd_note[FAM_V4], sizeof(st->fwd_note[FAM_V4]), "%s.%llu", FORWARD_NOTE, st->self_ino);
 	snprintf(st->fwd_note[FAM_V6], sizeof(st->fwd_note[FAM_V6]), "%s.%llu", FORWARD6_NOTE, st->self_ino);
+	snprintf(st->adopt_dir, sizeof(st->adopt_dir), "%s.%llu", ADOPT_DIR, st->self_ino);
+	if ((err = read_adopted_all(st)) < 0)
+		return err;
 	if ((err = talk_open(&st->host.rt, NETLINK_ROUTE, "")) < 0)
 		return err;
 	st->host.rt.fault = st->fault;

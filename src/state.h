@@ -51,6 +51,22 @@ struct link {
 	bool up, ours;		/* ours: carries boxnet's mark (see ns_state.mark) */
 	bool remark;		/* ours, by a plain BOXNET_MARK inside a namespace: marked again */
 	unsigned char mac[6];	/* IFLA_ADDRESS; zeros when it has none of that length */
+	unsigned char perm[6];	/* IFLA_PERM_ADDRESS (a NIC's own); zeros when none */
+};
+
+/* An interface boxnet adopted (a bridge port, a namespace's link): how boxnet found it, in
+ * ADOPT_DIR.INUM/NAME, written once before its first change, so that down gives it back as
+ * it was. /run lives exactly as long as the kernel state it describes. */
+#define ADOPT_DIR RUN_DIR "/adopted"
+struct adopted {
+	char name[NAME_SIZE];	/* on the host, before boxnet */
+	int index;
+	unsigned char mac[6];	/* permanent, or else current, address: how it is found again */
+	char master[NAME_SIZE];	/* "" for none */
+	unsigned mtu;
+	bool up;
+	char ns[NAME_SIZE];	/* the namespace boxnet moved it to; "" for none */
+	bool fresh;		/* made by this plan, not yet written */
 };
 
 struct addr {
@@ -113,6 +129,9 @@ struct state {
 	char table_comment[NFT_COMMENT_SIZE];
 	int ip_forward[FAM_COUNT];	/* -1 when unknown */
 	struct fault *fault;	/* test hook, NULL in normal runs */
+	char adopt_dir[sizeof(ADOPT_DIR) + 24];	/* ADOPT_DIR.INUM */
+	struct adopted *adopted;	/* the records, then those plan_up makes (fresh) */
+	size_t nadopted, adopted_cap;
 };
 
 /* An empty state: what `plan` assumes. */
@@ -151,6 +170,14 @@ int write_ipv6_conf(const char *ifname, const char *key, int value);	/* net.ipv6
 /* Creates (naming the uplink whose accept_ra went to 2, or NULL) or removes a family's note. */
 int forward_note(const struct state *st, unsigned f, bool on, const char *ra_uplink);
 int make_run_dir(void);
+/* The record of an interface named name, or NULL. */
+struct adopted *state_adopted(const struct state *st, const char *name);
+/* Writes a record whole (a temporary file, fsync, a link that never replaces): one that is
+ * there already stays. Returns 1 when written, 0 when there, or -errno. */
+int adopt_write(const struct state *st, const struct adopted *a);
+int adopt_remove(const struct state *st, const char *name);
+/* A link's own address: permanent, or else current. */
+const unsigned char *link_mac(const struct link *l);
 /* The resolv.conf the config wants for n, lines ended by nl ("\n", or "\\n" for printf). */
 void dns_text(const struct netns *n, const char *nl, struct sbuf *s);
 /* Writes DNS_DIR/NAME/resolv.conf (and its directory), atomically; text NULL: removes it,
