@@ -438,8 +438,10 @@ static int give_back(struct exec *x, const struct op *o, bool *done)
 	struct ns_state *host = &x->st->host;
 	int index = o->index, err = 0;
 	if (index && o->where != host) {
-		if ((err = use(x, o->where)) || (err = put_link_move(&o->where->rt, index, x->st->host_fd, a->name, o)) ||
-		    (err = flush(x)))
+		if ((err = use(x, o->where)) || (err = put_link_move(&o->where->rt, index, x->st->host_fd, a->name, o)))
+			return err;
+		talk_track(&o->where->rt, done);
+		if ((err = flush(x)))
 			return err;
 		forget_link(host, a->name);
 		if ((err = resolve(x, host, a->name, &index)))
@@ -641,6 +643,20 @@ off:
 	case OP_GIVE_BACK:
 		err = give_back(x, o, done);
 		break;
+	case OP_LINK_MOVE: {
+		/* Moved and renamed in one request; the fd must outlive its sending. */
+		int fd = (err = await_ns(x, o->peer_ns)) || (err = use(x, ns)) ? -1 : netns_open(o->peer_ns->name);
+		if (!err && fd < 0)
+			err = fd;
+		if (!err && !(err = put_link_move(t, o->index, fd, o->peer, o))) {
+			talk_track(t, done);
+			err = flush(x);
+		}
+		if (fd >= 0)
+			close(fd);
+		forget_link(ns, o->ifname);
+		break;
+	}
 	case OP_DNS_WRITE:
 	case OP_DNS_DEL: {
 		struct sbuf text = {0};
@@ -657,6 +673,32 @@ off:
 }
 
 /* ---- undo ---- */
+
+/* Undoes a move: the link of that index in from back into where, named and up as old was;
+ * the addresses and routes it had there, which a move takes away, back too. */
+static void move_back(struct exec *x, struct ns_state *from, struct ns_state *where, int index, const struct link *old)
+{
+	int fd = where->name ? netns_open(where->name) : x->st->host_fd;
+	struct talk *t = &from->rt;
+	if (fd >= 0 && !put_link_move(t, index, fd, old->name, NULL))
+		talk_flush(t);
+	if (where->name && fd >= 0)
+		close(fd);
+	t = &where->rt;
+	forget_link(where, old->name);
+	if (resolve(x, where, old->name, &index) ||
+	    put_link_set(t, index, NULL, old->up, 0, -1, NULL, -1, NULL, NULL) || talk_flush(t))
+		return;
+	for (size_t k = 0; k < where->naddrs; k++)
+		if (where->addrs[k].index == old->index && !put_addr(t, RTM_NEWADDR, index, &where->addrs[k].p, true, NULL))
+			talk_flush(t);
+	for (size_t k = 0; old->up && k < where->nroutes; k++) {
+		struct route r = where->routes[k];
+		r.oif = index;
+		if (where->routes[k].oif == old->index && r.protocol != RTPROT_KERNEL && !put_route(t, RTM_NEWROUTE, &r, true, NULL))
+			talk_flush(t);
+	}
+}
 
 /* Reverses, newest first, every step the kernel carried out. Best effort: each step alone,
  * errors ignored (a link may already have gone with its namespace). */
@@ -757,6 +799,10 @@ static void undo(struct exec *x)
 		case OP_ADOPT:
 			adopt_remove(st, o->rec->name);
 			break;
+		case OP_LINK_MOVE:
+			if (!resolve(x, o->peer_ns, o->peer, &index))
+				move_back(x, o->peer_ns, &st->host, index, old);
+			break;
 		case OP_GIVE_BACK:
 			/* Its record back, and the interface as boxnet had it: in its namespace, or
 			 * in its bridge. */
@@ -766,11 +812,7 @@ static void undo(struct exec *x)
 			if (resolve(x, &st->host, o->rec->name, &index))
 				break;
 			if (o->where != &st->host) {
-				int fd = netns_open(o->where->name);
-				if (fd >= 0 && !put_link_move(&st->host.rt, index, fd, old->name, NULL))
-					talk_flush(&st->host.rt);
-				if (fd >= 0)
-					close(fd);
+				move_back(x, &st->host, o->where, index, old);
 			} else if (!put_link_set(&st->host.rt, index, old->name, old->up, old->mtu, old->master, NULL, -1,
 						 NULL, NULL)) {
 				talk_flush(&st->host.rt);
@@ -818,6 +860,7 @@ void op_describe(const struct op *o, struct sbuf *s)
 		[OP_NETNS_DEL] = "delete namespace %s",
 		[OP_ADOPT] = "record how interface %s is, for down",
 		[OP_GIVE_BACK] = "give interface %s back as boxnet found it",
+		[OP_LINK_MOVE] = "move interface %s into namespace %s as %s",
 	};
 	char a[IP_STRLEN];
 	const char *ns = o->where->name, *x = o->ifname, *y = o->ifname, *z = NULL;
@@ -860,6 +903,10 @@ void op_describe(const struct op *o, struct sbuf *s)
 	case OP_FORWARD_ON:
 	case OP_FORWARD_OFF:
 		x = o->addr.family == AF_INET6 ? "6" : "4";
+		break;
+	case OP_LINK_MOVE:
+		y = o->peer_ns->name;
+		z = o->peer;
 		break;
 	default:
 		break;

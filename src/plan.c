@@ -287,6 +287,19 @@ static void plan_namespaces(struct plan *p, const struct config *c, struct state
 	}
 }
 
+/* Is in, inside n, the interface n adopted (its record's address)? */
+static bool adopted_in(const struct state *st, const struct netns *n, const struct link *in)
+{
+	const struct adopted *a = n->link[0] ? state_adopted(st, n->link) : NULL;
+	return a && !memcmp(link_mac(in), a->mac, 6);
+}
+
+/* Is in, boxnet's, the macvlan n wants? (A moved link is no link of boxnet's.) */
+static bool own_link_sound(const struct netns *n, const struct link *in)
+{
+	return n->macvlan[0] && !strcmp(in->kind, "macvlan");
+}
+
 /* Links on the host: what is stale or unsound is parked, what is missing is created. */
 static void plan_host_links(struct plan *p, const struct config *c, struct state *st)
 {
@@ -317,6 +330,14 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 		struct ns_state *ns = &st->ns[i];
 		const struct link *h = state_link(host, n->hostif);
 		const struct link *in = ns->exists ? state_link(ns, n->ifname) : NULL;
+		if (!ns_veth(n)) {
+			/* boxnet's link of another kind, from an earlier config, goes. */
+			if (ns_usable(st, i) && in && in->ours && !own_link_sound(n, in))
+				park(p, ns, in, false);
+			else if (ns_usable(st, i) && in && !in->ours && !adopted_in(st, n, in))
+				foreign(p, in, ns);
+			continue;
+		}
 		if (!ns_usable(st, i) || foreign(p, h, host) || foreign(p, in, ns) || veth_sound(c, st, i))
 			continue;
 		if (h)
@@ -447,6 +468,9 @@ static int adopt_prepare(const struct config *c, struct state *st)
 		memcpy(a->mac, link_mac(l), 6);
 		if (l->master && m)
 			copy_name(a->master, NAME_SIZE, m->name);
+		for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
+			if (!strcmp(conf_ns_at(c, k)->link, l->name))
+				copy_name(a->ns, NAME_SIZE, conf_ns_at(c, k)->o.name);
 	}
 	return 0;
 }
@@ -456,8 +480,11 @@ static void adopt(struct plan *p, const struct state *st, struct ns_state *where
 		  const struct obj *owner)
 {
 	const struct adopted *a = state_adopted(st, name);
-	if (!st->known || (a && a->fresh))
-		emit(p, OP_ADOPT, where, name, owner)->rec = a;
+	if (!st->known || (a && a->fresh)) {
+		struct op *o = emit(p, OP_ADOPT, where, name, owner);
+		o->rec = a;
+		o->peer = owner->kind == KIND_NS ? owner->name : NULL;	/* where it goes */
+	}
 }
 
 /* Each port of b: adopted, in the bridge, up, with the bridge's MTU if it has one, else its
@@ -531,6 +558,27 @@ static void plan_give_back(struct plan *p, const struct config *c, struct state 
 	}
 }
 
+/* An interface a namespace adopts, into it: found on the host by name, or by its record's
+ * address (back from a namespace deleted behind boxnet's back, maybe as devN). */
+static void plan_move(struct plan *p, struct state *st, const struct netns *n, struct ns_state *ns)
+{
+	const struct adopted *a = state_adopted(st, n->link);
+	struct ns_state *where = &st->host;
+	const struct link *h = state_link(&st->host, n->link);
+	if (a && !a->fresh)
+		h = find_adopted(st, a, &where);
+	if (st->known && (!h || where != &st->host)) {
+		conflict(p, "interface %s, the link of namespace %s, is missing", n->link, n->o.name);
+		return;
+	}
+	adopt(p, st, &st->host, n->link, &n->o);
+	struct op *o = emit(p, OP_LINK_MOVE, &st->host, h ? h->name : n->link, &n->o);
+	o->index = h ? h->index : 0;
+	o->peer = n->ifname;
+	o->peer_ns = ns;
+	remember(o, h);
+}
+
 static void plan_bridges(struct plan *p, const struct config *c, struct state *st)
 {
 	struct ns_state *host = &st->host;
@@ -576,7 +624,7 @@ static void plan_host_ends(struct plan *p, const struct config *c, struct state 
 
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		const struct netns *n = conf_ns_at(c, i);
-		if (!ns_usable(st, i))
+		if (!ns_usable(st, i) || !ns_veth(n))
 			continue;
 		const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
 		const struct link *br = n->bridge ? state_link(host, n->bridge->o.name) : NULL;
@@ -593,7 +641,7 @@ static void plan_host_ends(struct plan *p, const struct config *c, struct state 
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		const struct netns *n = conf_ns_at(c, i);
-		if (!ns_usable(st, i))
+		if (!ns_usable(st, i) || !ns_veth(n))
 			continue;
 		const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
 		plan_addrs(p, host, n->hostif, h, n->peer.v, n->has_peer ? n->peer.n : 0, &n->o);
@@ -741,7 +789,13 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 		const struct link *lo = state_link(ns, "lo");
 		const struct link *in = veth_sound(c, st, i) ? state_link(ns, n->ifname) : NULL;
 		int index = in ? in->index : new_index(ns);
-		if (!in) {
+		if (!ns_veth(n)) {
+			in = ns->exists ? state_link(ns, n->ifname) : NULL;
+			in = in && (in->ours ? own_link_sound(n, in) : adopted_in(st, n, in)) ? in : NULL;
+			index = in ? in->index : 0;	/* found by name once there */
+			if (!in && n->link[0])
+				plan_move(p, st, n, ns);
+		} else if (!in) {
 			/* Made from inside: its end here gets a known index, the peer goes to the host. */
 			o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
 			o->kind = "veth";
@@ -755,10 +809,14 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 			o->up = o->mark = true;
 			remember(o, lo);
 		}
-		if (!in || link_differs(in, n->mtu ? n->mtu : DEFAULT_MTU, -1)) {
+		/* A moved link is no link of boxnet's: no mark, and its own MTU unless set. */
+		bool moved = n->link[0];
+		unsigned mtu = n->mtu ? n->mtu : moved ? 0 : DEFAULT_MTU;
+		if (!in || (moved ? !in->up || (mtu && in->mtu != mtu) : link_differs(in, mtu, -1))) {
 			o = emit(p, OP_LINK_SET, ns, n->ifname, &n->o);
-			o->up = o->mark = true;
-			o->mtu = in ? (n->mtu ? n->mtu : DEFAULT_MTU) : 0;
+			o->up = true;
+			o->mark = !moved;
+			o->mtu = in || moved ? mtu : 0;
 			remember(o, in);
 		}
 		bool dropped = plan_addrs_at(p, ns, n->ifname, in, index, n->addrs.v, n->addrs.n, &n->o);

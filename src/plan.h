@@ -29,6 +29,7 @@ enum op_type {
 	OP_DNS_DEL,
 	OP_ADOPT,		/* record how an interface boxnet adopts is, before changing it */
 	OP_GIVE_BACK,		/* an adopted interface back as it was, its record removed */
+	OP_LINK_MOVE,		/* an adopted interface into peer_ns, named peer there */
 };
 
 struct op {

@@ -200,6 +200,9 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 			  "$(cat $s/ifindex $s/address) ${m##*/} $(cat $s/mtu) $(($(cat $s/flags) & 1)) %s > $d/%s\n",
 			  o->ifname, inum, o->ifname, o->peer ? o->peer : "none", o->ifname);
 		break;
+	case OP_LINK_MOVE:
+		sbuf_addf(out, "ip link set dev %s netns %s name %s\n", o->ifname, o->peer_ns->name, o->peer);
+		break;
 	case OP_GIVE_BACK: {
 		const struct adopted *r = o->rec;
 		if (o->index && o->where->name)

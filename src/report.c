@@ -13,7 +13,7 @@ static const char *const op_names[] = {
 	[OP_ADDR_ADD] = "addr_add",	  [OP_NET_ROUTE_ADD] = "net_route_add", [OP_ROUTE_DEL] = "route_del",
 	[OP_ROUTE_ADD] = "route_add",	  [OP_NFT_LOAD] = "nft_load",	  [OP_FORWARD_ON] = "forward_on",
 	[OP_NETNS_DEL] = "netns_del",	  [OP_DNS_WRITE] = "dns_write",	  [OP_DNS_DEL] = "dns_del",
-	[OP_ADOPT] = "adopt",		  [OP_GIVE_BACK] = "give_back",
+	[OP_ADOPT] = "adopt",		  [OP_GIVE_BACK] = "give_back",	  [OP_LINK_MOVE] = "link_move",
 };
 
 static const char *const state_names[] = {"ok", "missing", "different", "foreign"};
@@ -92,8 +92,9 @@ static NOINLINE bool obj_foreign(const struct config *c, const struct state *st,
 			continue;
 		if ((ns->exists && !ns->ours) || (n->dns.n && ns->dns == DNS_FOREIGN))
 			return true;
+		const struct adopted *a = n->link[0] ? state_adopted(st, n->link) : NULL;
 		if (((l = state_link(&st->host, n->hostif)) && !l->ours) ||
-		    (ns->exists && (l = state_link(ns, n->ifname)) && !l->ours))
+		    (ns->exists && (l = state_link(ns, n->ifname)) && !l->ours && !(a && !memcmp(link_mac(l), a->mac, 6))))
 			return true;
 		/* A default route not boxnet's, where boxnet wants one (see plan_route). */
 		unsigned ours = 0, theirs = 0;	/* a bit per family */

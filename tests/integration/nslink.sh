@@ -1,0 +1,111 @@
+#!/bin/bash
+# nslink.sh: a namespace that owns an interface of the host (ns.NAME.link), simulated by a veth
+# whose far end sits in a "LAN" namespace the test makes: moved in and renamed, addressed,
+# reaching its LAN; given back under its old name with its old settings on down and when the
+# config drops the namespace; its record survives reruns; a veth destroyed with a namespace
+# deleted behind boxnet's back leaves nothing to give back, and up says it is missing.
+. "$(dirname "$0")/../lib.sh"
+sandbox "$@"
+fake_uplink
+
+mklan() {
+	ip netns add lan9
+	ip link add eth3 type veth peer name eth0 netns lan9
+	ip link set eth3 mtu 1400 up
+	ip -n lan9 link set eth0 mtu 1400 up
+	ip -n lan9 link set lo up
+	ip -n lan9 addr add 192.168.9.1/24 dev eth0
+}
+mklan
+CONF=$(conf link <<'C'
+uplink = eth0
+bridge.lan.address = 10.71.0.1/24
+ns.mgmt.link = eth3
+ns.mgmt.address = 192.168.9.2/24
+ns.mgmt.gateway = 192.168.9.1
+C
+)
+NONE=$(conf none <<'C'
+uplink = eth0
+bridge.lan.address = 10.71.0.1/24
+C
+)
+INUM=$(stat -L -c %i /proc/self/ns/net)
+# The interface as ip -j shows it, wherever it is: namespace, name, MTU, up, master.
+where() {
+	local ns
+	for ns in "" $(ls /run/netns); do
+		ip ${ns:+-n $ns} -j link show | jq -c --arg ns "${ns:-host}" --arg mac "$MAC" \
+			'.[] | select(.address == $mac) | {ns: $ns, ifname, mtu, up: (.flags | index("UP") != null), master}'
+	done
+}
+MAC=$(ip -j link show eth3 | jq -r '.[0].address')
+before=$(where)
+
+ok "up" "$BOXNET" -c "$CONF" up
+same "eth3 is eth0 in mgmt, up, its MTU kept" '{"ns":"mgmt","ifname":"eth0","mtu":1400,"up":true,"master":null}' "$(where)"
+same "its address" "192.168.9.2/24" "$(ip -n mgmt -j -4 addr show dev eth0 | jq -r '.[0].addr_info[0] | "\(.local)/\(.prefixlen)"')"
+same "its default route, boxnet's" "192.168.9.1 98" "$(ip -n mgmt -j route show default | jq -r '.[0] | "\(.gateway) \(.protocol)"')"
+ok "mgmt reaches its LAN" ping_ok mgmt 192.168.9.1
+same "the record: how boxnet found it, and where it went" "mtu 1400
+up 1
+ns mgmt" "$(grep -E '^(mtu|up|ns)' /run/boxnet/adopted.$INUM/eth3)"
+expect_exit "status: nothing to change" 0 "$BOXNET" -c "$CONF" status
+same "status -j: mgmt ok" ok "$("$BOXNET" -c "$CONF" -j status | jq -r '.objects[] | select(.name == "mgmt") | .state')"
+rec=$(cat /run/boxnet/adopted.$INUM/eth3)
+ip -n mgmt link set eth0 down
+ok "up again (eth0 taken down by hand)" "$BOXNET" -c "$CONF" up
+same "up again: it is up" true "$(where | jq .up)"
+same "the record survives reruns unchanged" "$rec" "$(cat /run/boxnet/adopted.$INUM/eth3)"
+
+ok "down" "$BOXNET" -c "$CONF" down
+same "eth3 back on the host as before" "$before" "$(where)"
+same "no record" "" "$(ls /run/boxnet/adopted.$INUM 2>/dev/null)"
+same "no namespace mgmt" "" "$(ls /run/netns | grep mgmt)"
+
+# The namespace dropped from the config: given back by up, then the namespace goes.
+ok "up" "$BOXNET" -c "$CONF" up
+ok "up without mgmt" "$BOXNET" -c "$NONE" up
+same "eth3 back on the host as before" "$before" "$(where)"
+same "no record" "" "$(ls /run/boxnet/adopted.$INUM 2>/dev/null)"
+ok "down" "$BOXNET" -c "$NONE" down
+
+# mgmt deleted behind boxnet's back: a veth dies with it (a real NIC would come back; the
+# QEMU test covers that).
+ok "up" "$BOXNET" -c "$CONF" up
+ip netns delete mgmt
+for _ in $(seq 50); do ip -n lan9 link show eth0 >/dev/null 2>&1 || break; sleep 0.1; done
+out=$("$BOXNET" -c "$CONF" up 2>&1)
+same "up: the link is missing, nothing changed" "boxnet: interface eth3, the link of namespace mgmt, is missing
+boxnet: nothing was changed" "$out"
+out=$("$BOXNET" -c "$CONF" down 2>&1)
+same "down: nothing to give back, said" "boxnet: note: interface eth3, adopted by boxnet, is gone (a veth goes with its namespace): its record is dropped" "$out"
+same "the record dropped" "" "$(ls /run/boxnet/adopted.$INUM 2>/dev/null)"
+ip netns delete lan9
+mklan
+MAC=$(ip -j link show eth3 | jq -r '.[0].address')
+before=$(where)
+
+# Each operation of up, then of down, failing in turn: the box as before.
+FB=${BOXNET_FAULTS_BIN:-$ROOT/build/faults/boxnet}
+if [ -x "$FB" ]; then
+	for cmd in up down; do
+		[ $cmd = down ] && "$BOXNET" -c "$CONF" up >/dev/null
+		start=$(snapshot) at=$(where)
+		bad=0
+		for k in $(seq 1 60); do
+			out=$(BOXNET_FAIL_AT=$k "$FB" -c "$CONF" $cmd 2>&1) && break
+			if [ "$(where)" != "$at" ] || [ "$(snapshot)" != "$start" ]; then
+				fail "operation $k of $cmd failing: the box changed" "$out"
+				diff <(echo "$start") <(snapshot) | head -10 | sed 's/^/#   /'
+				bad=1
+				break
+			fi
+		done
+		[ $bad = 0 ] && pass "each of the $((k - 1)) operations of $cmd failing in turn left the box as before"
+	done
+	same "after the last down, eth3 as before" "$before" "$(where)"
+else
+	echo "ok - # SKIP no fault-injection build (make faults)"
+fi
+done_testing
