@@ -126,7 +126,7 @@ state() {
 	# IPv6 one says (the uplink whose accept_ra boxnet raised).
 	notes=""
 	for f in /run/boxnet/*.[0-9]*; do
-		[ -e "$f" ] || continue
+		[ -f "$f" ] || continue	# a note, not the directory of adopted.INUM records
 		f=${f##*/}
 		notes="$notes ${f%.*}"
 	done
