@@ -76,10 +76,17 @@ static void put_one_queue(struct msg *m)
 	msg_put_u32(m, IFLA_NUM_RX_QUEUES, 1);
 }
 
-static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
+/* A vlan or a macvlan is made on its parent (the host's link of index link); a macvlan is
+ * born in the namespace of peer_fd. */
+static int put_link_add(struct talk *t, const struct op *o, int peer_fd, int link)
 {
 	/* o->index 0: the kernel picks one */
 	struct msg *m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->index, o->ifname, -1, o);
+	if (link) {
+		msg_put_u32(m, IFLA_LINK, (uint32_t)link);
+		if (peer_fd >= 0)
+			msg_put_u32(m, IFLA_NET_NS_FD, (uint32_t)peer_fd);
+	}
 	if (o->mtu)
 		msg_put_u32(m, IFLA_MTU, o->mtu);
 	if (o->has_mac)
@@ -101,6 +108,14 @@ static int put_link_add(struct talk *t, const struct op *o, int peer_fd)
 		put_one_queue(m);
 		msg_put_u32(m, IFLA_NET_NS_FD, (uint32_t)peer_fd);
 		msg_nest_end(m, peer);
+		msg_nest_end(m, data);
+	} else if (link) {
+		struct nlattr *data = msg_nest(m, IFLA_INFO_DATA);
+		uint16_t vid = (uint16_t)o->metric;
+		if (o->kind[0] == 'v')
+			msg_put(m, IFLA_VLAN_ID, sizeof(vid), &vid);
+		else
+			msg_put_u32(m, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
 		msg_nest_end(m, data);
 	}
 	msg_nest_end(m, info);
@@ -521,8 +536,21 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 		talk_fine(t, -ENODEV);	/* gone already, with their veth peers */
 		break;
 	case OP_LINK_ADD:
+		if (o->master) {
+			/* A vlan, or a macvlan sent from the host to be born in its namespace. */
+			int fd = ns->name ? netns_open(ns->name) : -1;
+			if (!(err = resolve(x, &st->host, o->master, &master)) && !(err = use(x, &st->host)) &&
+			    !(err = put_link_add(&st->host.rt, o, fd, master))) {
+				talk_track(&st->host.rt, done);
+				err = flush(x);
+			}
+			if (fd >= 0)
+				close(fd);
+			forget_link(ns, o->ifname);
+			break;
+		}
 		if ((err = use(x, ns)) ||
-		    (err = put_link_add(t, o, o->peer_ns == &st->host ? st->host_fd : o->peer_ns ? o->peer_ns->fd : -1)))
+		    (err = put_link_add(t, o, o->peer_ns == &st->host ? st->host_fd : o->peer_ns ? o->peer_ns->fd : -1, 0)))
 			break;
 		talk_track(t, done);
 		x->cur_creates = true;
@@ -926,7 +954,8 @@ static const char *feature(const struct op *o, const struct talk_error *e, int e
 	if (o->type == OP_NFT_LOAD)
 		return nft_feature(e);
 	if (o->type == OP_LINK_ADD && err == -EOPNOTSUPP)
-		return o->peer ? "CONFIG_VETH (veth pairs)" : "CONFIG_BRIDGE (bridges)";
+		return o->peer ? "CONFIG_VETH (veth pairs)" : o->kind[0] == 'b' ? "CONFIG_BRIDGE (bridges)"
+		       : o->kind[0] == 'v' ? "802.1Q VLANs (CONFIG_VLAN_8021Q)" : "CONFIG_MACVLAN (macvlans)";
 	if (o->type == OP_NETNS_ADD && err == -EINVAL)
 		return "CONFIG_NET_NS (network namespaces)";
 	return NULL;

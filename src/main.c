@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -193,6 +196,73 @@ static void print_lines(FILE *out, const char *prefix, const char *text)
 		fprintf(out, "boxnet: %s%.*s\n", prefix, (int)(nl - text), text);
 }
 
+/* The interfaces the config names and does not make (ports, parents of vlans and macvlans,
+ * namespaces' links) that the host lacks, a name each after a space; a namespace's link
+ * with a record was adopted, and is found by its address wherever it went. */
+static void missing_links(const struct config *c, const char *records, struct sbuf *out)
+{
+	char path[128];
+	for (size_t k = KIND_BRIDGE; k < KIND_COUNT; k++) {
+		for (size_t i = 0; i < c->objs[k].n; i++) {
+			const struct obj *o = c->objs[k].v[i];
+			const struct bridge *b = k == KIND_BRIDGE ? (const struct bridge *)o : NULL;
+			const struct netns *n = k == KIND_NS ? (const struct netns *)o : NULL;
+			unsigned count = b ? b->ports.n : k == KIND_VLAN || n ? 2 : 0;
+			for (unsigned j = 0; j < count; j++) {
+				const char *name = b ? b->ports.v[j] : n ? (j ? n->link : n->macvlan) : ((const struct vlan *)o)->link;
+				snprintf(path, sizeof(path), "%s/%s", records, name);
+				if (!name[0] || (k == KIND_VLAN && j) || conf_vlan(c, name) || if_nametoindex(name) ||
+				    (n && j && access(path, F_OK) == 0))
+					continue;
+				sbuf_addf(out, " %s", name);
+			}
+		}
+	}
+}
+
+/* Missing interfaces: an error at once; with wait = SECONDS, waited for by listening to the
+ * kernel's link events (subscribed before the first look, so none is missed), each event a
+ * new look, until the time is up. */
+static int await_links(const struct config *c, const struct run *r)
+{
+	struct sbuf miss = {0};
+	struct stat self;
+	char records[64];
+	struct timespec t0;
+	struct mnl_socket *nl = c->wait ? mnl_socket_open(NETLINK_ROUTE) : NULL;
+	int ret = 0;
+	if (nl && mnl_socket_bind(nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(nl);
+		nl = NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(records, sizeof(records), "%s.%llu", ADOPT_DIR,
+		 stat("/proc/self/ns/net", &self) ? 0ULL : (unsigned long long)self.st_ino);
+	for (;;) {
+		miss.len = 0;
+		missing_links(c, records, &miss);
+		long long left = (long long)c->wait * 1000 - us_since(&t0) / 1000;
+		if (!miss.len || !nl || left <= 0)
+			break;
+		struct pollfd pfd = {.fd = mnl_socket_get_fd(nl), .events = POLLIN};
+		if (poll(&pfd, 1, (int)left) > 0) {
+			char buf[8192];
+			while (recv(pfd.fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;	/* which link changed does not matter: all are looked at again */
+		}
+	}
+	if (miss.len) {
+		fprintf(r->err, "boxnet: missing interface%s:%s (the config names %s; %s)\nboxnet: nothing was changed\n",
+			strchr(miss.buf + 1, ' ') ? "s" : "", sbuf_str(&miss), strchr(miss.buf + 1, ' ') ? "them" : "it",
+			c->wait ? "waited for wait's seconds" : "wait = SECONDS waits for them");
+		ret = -1;
+	}
+	if (nl)
+		mnl_socket_close(nl);
+	sbuf_free(&miss);
+	return ret;
+}
+
 /* up, down, status and show: read the kernel's state, plan, then apply or print. down --all
  * is up with an empty config: all that carries boxnet's mark is stale, and goes. */
 static int run_kernel(const struct config *c, const struct run *r)
@@ -215,7 +285,7 @@ static int run_kernel(const struct config *c, const struct run *r)
 		fprintf(r->err, "boxnet: cannot lock %s: %s\n", LOCK_FILE, strerror(-lock));
 		return EXIT_KERNEL;
 	}
-	if (raise_file_limit(c, r) < 0)
+	if (raise_file_limit(c, r) < 0 || (r->cmd == CMD_UP && !r->all && await_links(c, r) < 0))
 		goto out_lock;
 	if (state_init(&st, c) < 0) {
 		fprintf(r->err, "boxnet: out of memory\n");

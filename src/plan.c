@@ -795,6 +795,12 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 			index = in ? in->index : 0;	/* found by name once there */
 			if (!in && n->link[0])
 				plan_move(p, st, n, ns);
+			if (!in && n->macvlan[0]) {
+				o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
+				o->kind = "macvlan";
+				o->master = n->macvlan;
+				o->mtu = n->mtu;
+			}
 		} else if (!in) {
 			/* Made from inside: its end here gets a known index, the peer goes to the host. */
 			o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);

@@ -40,7 +40,8 @@ struct op {
 	const char *kind;		/* OP_LINK_ADD: "bridge" or "veth" */
 	const char *peer;		/* OP_LINK_ADD veth: the other end's name... */
 	struct ns_state *peer_ns;	/* ...and namespace */
-	const char *master;		/* OP_LINK_SET: the bridge to join... */
+	const char *master;		/* OP_LINK_SET: the bridge to join...; OP_LINK_ADD of a vlan or
+					 * macvlan: its parent, on the host */
 	bool nomaster;			/* ...or leave the one it is in */
 	unsigned mtu;			/* 0: leave as is */
 	bool up, mark;			/* OP_LINK_SET */
@@ -50,7 +51,7 @@ struct op {
 	struct prefix addr;		/* OP_ADDR_*, OP_NET_ROUTE_ADD; OP_ROUTE_*: the gateway in addr.addr;
 					 * OP_FORWARD_*: the family (where: a namespace, or the host) */
 	struct prefix dst;		/* OP_ROUTE_*: the route's network; len 0 for default */
-	uint32_t metric;		/* OP_ROUTE_*: 0, or the route's metric */
+	uint32_t metric;		/* OP_ROUTE_*: 0, or the route's metric; OP_LINK_ADD vlan: its id */
 	/* What to restore if up fails later: the link's settings or the route before. */
 	bool has_old;
 	bool purge;			/* OP_LINK_PARK: needs a purge of its own namespace */

@@ -107,6 +107,18 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 			sbuf_addf(out, " netns %s\n", e.ns);
 			break;
 		}
+		if (o->master) {
+			/* A vlan, or a macvlan born in its namespace: made on the host's parent. */
+			sbuf_addf(out, "ip link add link %s name %s", o->master, o->ifname);
+			mtu_arg(out, o->mtu);
+			if (o->where->name)
+				sbuf_addf(out, " netns %s", o->where->name);
+			if (o->kind[0] == 'v')
+				sbuf_addf(out, " type vlan id %u\n", (unsigned)o->metric);
+			else
+				sbuf_addf(out, " type macvlan mode bridge\n");
+			break;
+		}
 		sbuf_addf(out, "%s link add name %s", ip, o->ifname);
 		mac_arg(out, o);
 		mtu_arg(out, o->mtu);

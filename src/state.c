@@ -173,6 +173,11 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	l->ours |= l->group == BOXNET_GROUP || l->group == BOXNET_GROUP_NEW;
 	if (tb[IFLA_LINKINFO] && mnl_attr_parse_nested(tb[IFLA_LINKINFO], collect_attrs, info) >= 0)
 		get_str(info[IFLA_INFO_KIND], l->kind, sizeof(l->kind));
+	const struct nlattr *data[64] = {0};
+	if (!strcmp(l->kind, "vlan") && info[IFLA_INFO_DATA] &&
+	    mnl_attr_parse_nested(info[IFLA_INFO_DATA], collect_attrs, data) >= 0 && data[IFLA_VLAN_ID] &&
+	    mnl_attr_validate(data[IFLA_VLAN_ID], MNL_TYPE_U16) >= 0)
+		l->vid = mnl_attr_get_u16(data[IFLA_VLAN_ID]);
 	ns->nlinks++;
 	return 0;
 }

@@ -52,6 +52,7 @@ struct link {
 	bool remark;		/* ours, by a plain BOXNET_MARK inside a namespace: marked again */
 	unsigned char mac[6];	/* IFLA_ADDRESS; zeros when it has none of that length */
 	unsigned char perm[6];	/* IFLA_PERM_ADDRESS (a NIC's own); zeros when none */
+	unsigned short vid;	/* a vlan's id */
 };
 
 /* An interface boxnet adopted (a bridge port, a namespace's link): how boxnet found it, in

@@ -1,0 +1,32 @@
+#!/bin/bash
+# macvlan.sh: a namespace on its parent's network itself (ns.NAME.macvlan): it reaches a host
+# on that network; the box itself cannot reach it through the parent (macvlan traffic to and
+# from the parent's own addresses does not pass); down removes it.
+. "$(dirname "$0")/../lib.sh"
+sandbox "$@"
+fake_uplink
+# eth6: the parent, with the host's own address on the LAN; lanhost on its far end.
+ip netns add lanhost
+ip link add eth6 type veth peer name eth0 netns lanhost
+ip addr add 192.168.6.1/24 dev eth6
+ip link set eth6 up
+ip -n lanhost addr add 192.168.6.50/24 dev eth0
+ip -n lanhost link set eth0 up
+CONF=$(conf mv <<'C'
+uplink = eth0
+ns.mv.macvlan = eth6
+ns.mv.address = 192.168.6.2/24
+ns.mv.gateway = 192.168.6.50
+C
+)
+ok "up" "$BOXNET" -c "$CONF" up
+same "a macvlan eth0 in mv, on eth6, mode bridge, boxnet's" "macvlan bridge true true" \
+	"$(ip -n mv -j -d link show eth0 | jq -r '.[0] | "\(.linkinfo.info_kind) \(.linkinfo.info_data.mode) \(.link_netnsid != null) \(.ifalias | startswith("boxnet:"))"')"
+ok "mv reaches a host on eth6's network" ping_ok mv 192.168.6.50
+ok "the host on that network reaches mv" ping_ok lanhost 192.168.6.2
+not "the box cannot reach mv through the parent" ping -c 1 -W 1 192.168.6.2
+expect_exit "status: nothing to change" 0 "$BOXNET" -c "$CONF" status
+ok "down" "$BOXNET" -c "$CONF" down
+same "no namespace mv" "" "$(ls /run/netns | grep mv)"
+same "eth6 untouched" "192.168.6.1 true" "$(ip -j addr show eth6 | jq -r '.[0] | "\(.addr_info[0].local) \(.flags | index("UP") != null)"')"
+done_testing
