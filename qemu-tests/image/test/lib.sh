@@ -81,10 +81,14 @@ record_of() { awk -v k="$2" '$1 == k {print $2}' /run/boxnet/adopted.*/"$1" 2>/d
 # A sysctl of the box's own namespace.
 sysctl_of() { cat "/proc/sys/net/$1"; }
 
+# The servers below run as `ip netns exec` itself (which execs nc), not through a function,
+# whose subshell would be the one killed, leaving nc behind.
+
 # The address a TCP server in namespace $1 sees for a connection from namespace $2. A server
-# nobody reached is stopped: waiting for it would hang the checks until QEMU's timeout.
+# nobody reached is stopped: waiting for it would hang the checks until QEMU's timeout. Its
+# own output goes elsewhere: it must not hold the pipe of the caller's $(...) open.
 seen_source() {
-	in_ns "$1" nc -l -p 7000 -e /test/peer &
+	/usr/sbin/ip netns exec "$1" nc -l -p 7000 -e /test/peer >/dev/null 2>&1 &
 	pid=$!
 	sleep 0.3
 	in_ns "$2" nc -w 3 "$3" 7000 </dev/null
@@ -94,7 +98,7 @@ seen_source() {
 
 # Can namespace $2 open a TCP connection to a server in namespace $1 at $3?
 tcp_connects() {
-	in_ns "$1" nc -l -p 7001 -e /test/hello &
+	/usr/sbin/ip netns exec "$1" nc -l -p 7001 -e /test/hello >/dev/null 2>&1 &
 	pid=$!
 	sleep 0.3
 	got=$(in_ns "$2" nc -w 2 "$3" 7001 </dev/null 2>/dev/null)
