@@ -110,7 +110,7 @@ static int finish(struct plan *p)
 
 static bool is_host_name(const struct config *c, const char *name)
 {
-	if (conf_bridge(c, name))
+	if (conf_bridge(c, name) || conf_vlan(c, name))
 		return true;
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
 		if (!strcmp(conf_ns_at(c, i)->hostif, name))
@@ -325,6 +325,27 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 			o->mac_port = bridge_addr(st, b, o->mac);
 		}
 	}
+	/* vlans: one on another parent or with another id is made anew. */
+	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++) {
+		const struct vlan *v = conf_vlan_at(c, i);
+		const struct link *l = state_link(host, v->o.name), *par = state_link(host, v->link);
+		if (foreign(p, l, host))
+			continue;
+		bool sound = l && !strcmp(l->kind, "vlan") && l->vid == v->id && par && l->peer == par->index;
+		if (l && !sound)
+			park(p, host, l, false);
+		if (!sound) {
+			o = emit(p, OP_LINK_ADD, host, v->o.name, &v->o);
+			o->kind = "vlan";
+			o->master = v->link;
+			o->metric = v->id;
+		}
+		if (!sound || !l->up || l->remark) {
+			o = emit(p, OP_LINK_SET, host, v->o.name, &v->o);
+			o->up = o->mark = true;
+			remember(o, sound ? l : NULL);
+		}
+	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		const struct netns *n = conf_ns_at(c, i);
 		struct ns_state *ns = &st->ns[i];
@@ -489,7 +510,7 @@ static void adopt(struct plan *p, const struct state *st, struct ns_state *where
 
 /* Each port of b: adopted, in the bridge, up, with the bridge's MTU if it has one, else its
  * own from before boxnet. */
-static void plan_ports(struct plan *p, struct state *st, const struct bridge *b)
+static void plan_ports(struct plan *p, const struct config *c, struct state *st, const struct bridge *b)
 {
 	struct ns_state *host = &st->host;
 	const struct link *br = state_link(host, b->o.name);
@@ -498,11 +519,13 @@ static void plan_ports(struct plan *p, struct state *st, const struct bridge *b)
 		const char *name = b->ports.v[i];
 		const struct link *l = state_link(host, name);
 		unsigned mtu = port_mtu(st, b, name);
-		if (st->known && !l) {
+		bool vlan = conf_vlan(c, name);	/* boxnet's own, made above */
+		if (st->known && !l && !vlan) {
 			conflict(p, "interface %s, a port of bridge %s, is missing", name, b->o.name);
 			continue;
 		}
-		adopt(p, st, host, name, &b->o);
+		if (!vlan)
+			adopt(p, st, host, name, &b->o);
 		if (l && l->up && l->master == master && (!mtu || l->mtu == mtu))
 			continue;
 		struct op *o = emit(p, OP_LINK_SET, host, name, &b->o);
@@ -613,7 +636,7 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 		plan_addrs(p, host, b->o.name, l, b->addrs.v, b->addrs.n, &b->o);
 	}
 	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
-		plan_ports(p, st, conf_bridge_at(c, i));
+		plan_ports(p, c, st, conf_bridge_at(c, i));
 }
 
 /* The host ends, once the namespaces made them: their bridge, state and peer address. */
