@@ -114,10 +114,11 @@ check:
 		build/mkseeds faults
 	@tests/run
 
+# SCENARIOS="vlan nicback" runs only those (qemu-tests/README.md); all of them by default.
 qemu-check:
 	@tests/deps qemu
 	@$(MAKE) --no-print-directory -s boxnet
-	@qemu-tests/run
+	@qemu-tests/run $(SCENARIOS)
 
 demo:
 	@tests/deps test

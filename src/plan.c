@@ -171,9 +171,14 @@ static void bridge_mac(const char *name, unsigned char mac[6])
 /* A bridge with ports sits on a LAN beside other boxes, maybe with a bridge of the same name:
  * it takes its first port's own address (fixed, whatever ports come and go). Returns the port
  * when only the shell can tell it (plan). */
-static const char *bridge_addr(const struct state *st, const struct bridge *b, unsigned char mac[6])
+static const char *bridge_addr(const struct config *c, const struct state *st, const struct bridge *b,
+			       unsigned char mac[6])
 {
 	const char *port = b->ports.n ? b->ports.v[0] : NULL;
+	/* A vlan of the config carries its parent's address, and the parent is there before it. */
+	const struct vlan *v = port ? conf_vlan(c, port) : NULL;
+	if (v)
+		port = v->link;
 	const struct adopted *a = port ? state_adopted(st, port) : NULL;
 	const struct link *l = port ? state_link(&st->host, port) : NULL;
 	bridge_mac(b->o.name, mac);
@@ -322,7 +327,7 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 			o = emit(p, OP_LINK_ADD, host, b->o.name, &b->o);
 			o->kind = "bridge";
 			o->has_mac = true;
-			o->mac_port = bridge_addr(st, b, o->mac);
+			o->mac_port = bridge_addr(c, st, b, o->mac);
 		}
 	}
 	/* vlans: one on another parent or with another id is made anew. */
@@ -612,7 +617,7 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 		const struct link *l = state_link(host, b->o.name);
 		unsigned mtu = bridge_mtu(c, st, b);
 		unsigned char mac[6];
-		bridge_addr(st, b, mac);
+		bridge_addr(c, st, b, mac);
 		if (l && (!l->ours || strcmp(l->kind, "bridge")))
 			l = NULL;	/* made anew above, with its address */
 		bool new_mac = l && memcmp(l->mac, mac, sizeof(mac));

@@ -650,6 +650,9 @@ static int read_all(struct state *st, const struct config *c, bool stale, struct
 	read_ra_note(st);
 	if (c->uplink[0])
 		st->accept_ra = read_accept_ra(c->uplink);
+	/* An uplink that is a vlan boxnet is about to make starts with the kernel's default. */
+	if (c->uplink[0] && st->accept_ra < 0 && conf_vlan(c, c->uplink))
+		st->accept_ra = read_accept_ra("default");
 	return 0;
 }
 

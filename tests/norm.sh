@@ -15,7 +15,8 @@ def links: map({ifname,
 	+ (if $exact == 1 then {ifindex} else {} end)) | sort_by(.ifname) | .[];
 # The kernel'"'"'s own IPv6 link-local addresses (fe80::, from random MACs) are left out; whether
 # an IPv6 address skips duplicate address detection (nodad, as boxnet adds them) is kept.
-def addrs: map(.ifname as $i | .addr_info[] | select(.local | startswith("fe80:") | not)
+# `ip -j addr show scope global` leaves an empty object for each address its filter dropped.
+def addrs: map(.ifname as $i | .addr_info[] | select(has("local") and (.local | startswith("fe80:") | not))
 	| {dev: $i, local, prefixlen, broadcast, scope}
 	+ (if .family == "inet6" then {nodad: (.nodad // false)} else {} end))
 	| sort_by(.dev, .local) | .[];

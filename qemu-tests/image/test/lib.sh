@@ -9,6 +9,8 @@ INET=198.51.100.1
 UPLINK=198.51.100.2
 INET6=2001:db8:1::1
 UPLINK6=2001:db8:1::2
+# The nicback scenario's third NIC, eth2 (qemu-tests/run gives it this MAC address).
+MGMT_MAC=52:54:00:00:0b:02
 
 pass() { echo "ok - $1" >&3; }
 fail() {
@@ -44,20 +46,59 @@ ping6_ok() { in_ns "$1" ping -6 -c 1 -W 2 "$2"; }
 # Does namespace $1's traceroute reach $2? The last hop answers with an ICMPv6 port
 # unreachable: an error about the probe's connection, which must come back through the box.
 traced6() { in_ns "$1" traceroute -6 -n -q 1 -w 2 -m 4 "$2" 2>&1 | grep -qE "^ *[0-9]+ +$2 "; }
+# The vlan scenario: what a DHCP client on the uplink would do once boxnet made it (VLAN 7 of
+# eth0, named wan): the uplink's addresses and default routes.
+lease() {
+	ip addr add $UPLINK/24 dev wan && ip addr add $UPLINK6/64 dev wan nodad &&
+		ip route add default via $INET && ip -6 route add default via $INET6
+}
+
+# The name of the link with MAC address $2 in namespace $1 ("" for the box's own), or nothing.
+name_of_mac() {
+	ip ${1:+-n $1} -o link show | awk -v m="link/ether $2 " 'index($0, m) {sub(/:$/, "", $2); sub(/@.*/, "", $2); print $2; exit}'
+}
+
+# Waits up to 10 s for a link with MAC address $1 in the box's own namespace; prints its name.
+# The kernel dismantles a deleted namespace in a work queue, after `ip netns del` returned.
+await_mac() {
+	i=0
+	while [ $i -lt 50 ]; do
+		n=$(name_of_mac "" "$1")
+		[ -n "$n" ] && echo "$n" && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# Is $1 the name the kernel gives a NIC that it takes back from a dying namespace while the
+# name the NIC had there (eth0) is taken: devIFINDEX?
+returned() { case $1 in dev[0-9]*) return 0 ;; *) return 1 ;; esac; }
+
+# One line of boxnet's record of adopted interface $1 (/run/boxnet/adopted.INUM/NAME): key $2.
+record_of() { awk -v k="$2" '$1 == k {print $2}' /run/boxnet/adopted.*/"$1" 2>/dev/null; }
+
 # A sysctl of the box's own namespace.
 sysctl_of() { cat "/proc/sys/net/$1"; }
 
-# The address a TCP server in namespace $1 sees for a connection from namespace $2.
+# The servers below run as `ip netns exec` itself (which execs nc), not through a function,
+# whose subshell would be the one killed, leaving nc behind.
+
+# The address a TCP server in namespace $1 sees for a connection from namespace $2. A server
+# nobody reached is stopped: waiting for it would hang the checks until QEMU's timeout. Its
+# own output goes elsewhere: it must not hold the pipe of the caller's $(...) open.
 seen_source() {
-	in_ns "$1" nc -l -p 7000 -e /test/peer &
+	/usr/sbin/ip netns exec "$1" nc -l -p 7000 -e /test/peer >/dev/null 2>&1 &
+	pid=$!
 	sleep 0.3
 	in_ns "$2" nc -w 3 "$3" 7000 </dev/null
+	kill $pid 2>/dev/null
 	wait 2>/dev/null
 }
 
 # Can namespace $2 open a TCP connection to a server in namespace $1 at $3?
 tcp_connects() {
-	in_ns "$1" nc -l -p 7001 -e /test/hello &
+	/usr/sbin/ip netns exec "$1" nc -l -p 7001 -e /test/hello >/dev/null 2>&1 &
 	pid=$!
 	sleep 0.3
 	got=$(in_ns "$2" nc -w 2 "$3" 7001 </dev/null 2>/dev/null)
@@ -89,12 +130,18 @@ state() {
 	# IPv6 one says (the uplink whose accept_ra boxnet raised).
 	notes=""
 	for f in /run/boxnet/*.[0-9]*; do
-		[ -e "$f" ] || continue
+		[ -f "$f" ] || continue	# a note, not the directory of adopted.INUM records
 		f=${f##*/}
 		notes="$notes ${f%.*}"
 	done
 	echo "STATE $tag box notes$notes" >&3
 	echo "STATE $tag box note6 $(cat /run/boxnet/ipv6_forward.* 2>/dev/null)" >&3
+	# The interfaces boxnet adopted and records (the names they had before boxnet).
+	adopted=""
+	for f in /run/boxnet/adopted.*/*; do
+		[ -e "$f" ] && adopted="$adopted ${f##*/}"
+	done
+	echo "STATE $tag box adopted$adopted" >&3
 }
 
 done_testing() {
