@@ -439,6 +439,8 @@ static NOINLINE int maker_finish(struct exec *x, bool stop)
 static void undo_forward_on(const struct state *st, const struct op *o)
 {
 	unsigned f = fam(o->addr.family);
+	if (o->has_old)
+		return;	/* on before, for an uplink made anew: that link goes with its own undo */
 	write_forward(f, 0);
 	if (o->ifname)
 		write_accept_ra(o->ifname, 1);

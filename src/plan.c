@@ -564,6 +564,15 @@ static const struct link *find_adopted(struct state *st, const struct adopted *a
 	return NULL;
 }
 
+/* Whether the plan so far makes a link of that name on the host. */
+static bool makes(const struct plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ops[i].type == OP_LINK_ADD && !p->ops[i].where->name && !strcmp(p->ops[i].ifname, name))
+			return true;
+	return false;
+}
+
 /* The records of interfaces the config no longer adopts (down: all of them): each given
  * back as it was, the record gone. */
 static void plan_give_back(struct plan *p, const struct config *c, struct state *st, bool down)
@@ -951,9 +960,16 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	plan_give_back(p, c, st, false);
 	plan_statics(p, c, &st->host, NULL, 0);
 	for (unsigned f = 0; f < FAM_COUNT; f++) {
-		if (!c->forwarding[f] || (st->known && st->ip_forward[f] != 0))
+		if (!c->forwarding[f])
+			continue;
+		/* Forwarding on already, and the uplink made anew (a vlan): the new link starts with
+		 * accept_ra 1, and must take router advertisements as the old one did. */
+		bool again = f == FAM_V6 && st->known && st->ip_forward[f] == 1 && c->uplink[0] &&
+			     !strcmp(st->ra_uplink, c->uplink) && makes(p, c->uplink);
+		if (st->known && st->ip_forward[f] != 0 && !again)
 			continue;
 		struct op *o = emit(p, OP_FORWARD_ON, &st->host, NULL, NULL);
+		o->has_old = again;	/* forwarding was on: undo leaves it so */
 		o->addr.family = fam_af(f);
 		/* plan prints a test of it; up knows it, and whether it raised it before (forwarding
 		 * switched off by hand since): the note must keep naming it, for down. */

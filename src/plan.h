@@ -22,7 +22,7 @@ enum op_type {
 	OP_ROUTE_DEL,
 	OP_ROUTE_ADD,		/* the default route, replacing any other */
 	OP_NFT_LOAD,		/* the whole table, atomically */
-	OP_FORWARD_ON,
+	OP_FORWARD_ON,		/* has_old: on already, the accept_ra of an uplink made anew only */
 	OP_NETNS_DEL,
 	OP_DNS_WRITE,		/* a namespace's resolv.conf (see DNS_HEAD); has_old: boxnet's was there */
 	OP_DNS_DEL,

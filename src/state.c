@@ -581,7 +581,10 @@ int adopt_remove(const struct state *st, const char *name)
 {
 	char path[sizeof(st->adopt_dir) + NAME_SIZE + 1];
 	snprintf(path, sizeof(path), "%s/%s", st->adopt_dir, name);
-	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	rmdir(st->adopt_dir);	/* once empty: down leaves nothing of boxnet's in /run */
+	return 0;
 }
 
 static int read_all(struct state *st, const struct config *c, bool stale, struct talk_error *why)

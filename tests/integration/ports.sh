@@ -118,6 +118,7 @@ ok "up again" "$BOXNET" -c "$CONF" up
 ok "down" "$BOXNET" -c "$CONF" down
 ok "down again" "$BOXNET" -c "$CONF" down
 same "the ports as before, again" "$before" "$(ports)"
+same "and no record left, nor their directory" "" "$(ls -d /run/boxnet/adopted.* 2>/dev/null)"
 
 # A failed up leaves the ports as they were: each operation of a fresh up failing in turn
 # (the fault-injection build, make faults), with a port in a bridge of its own before.
