@@ -542,9 +542,13 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 		goto track;
 	case OP_LINK_ADD:
 		if (o->master) {
-			/* A vlan, or a macvlan sent from the host to be born in its namespace. */
-			int fd = ns->name ? netns_open(ns->name) : -1;
-			if (!(err = resolve(x, &st->host, o->master, &master)) && !(err = use(x, &st->host)) &&
+			/* A vlan, or a macvlan sent from the host to be born in its namespace: that
+			 * namespace may still be in the making (its file there, not yet mounted: a
+			 * handle on it is no namespace's, and the kernel says EINVAL). */
+			int fd = ns->name && !(err = await_ns(x, ns)) ? netns_open(ns->name) : -1;
+			if (!err && ns->name && fd < 0)
+				err = fd;
+			if (!err && !(err = resolve(x, &st->host, o->master, &master)) && !(err = use(x, &st->host)) &&
 			    !(err = put_link_add(&st->host.rt, o, fd, master))) {
 				talk_track(&st->host.rt, done);
 				err = flush(x);
