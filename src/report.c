@@ -158,7 +158,7 @@ static void json_obj(FILE *out, const char *sep, const struct config *c, const s
 struct adoptee;
 static void json_adoptee(FILE *out, const struct adoptee *e, bool first);
 static void adoptees(const struct config *c, const struct state *st, const struct plan *p,
-		     void (*each)(FILE *, const struct adoptee *, bool), FILE *out);
+		     void (*each)(FILE *, const struct adoptee *, bool), FILE *out, int flag);
 
 void report_status_json(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
 {
@@ -174,7 +174,7 @@ void report_status_json(const struct config *c, const struct state *st, const st
 	/* The table, forwarding and leftovers: the box as a whole, no config line of its own. */
 	json_obj(out, sep, c, st, p, NULL);
 	fputs("],\"adopted\":[", out);
-	adoptees(c, st, p, json_adoptee, out);
+	adoptees(c, st, p, json_adoptee, out, -1);
 	putc(']', out);
 	json_lines(out, "conflicts", sbuf_str(&p->conflicts));
 	json_lines(out, "notes", sbuf_str(&p->notes));
@@ -240,11 +240,12 @@ static void adoptee_find(const struct config *c, const struct state *st, const s
 	}
 }
 
-/* Calls each with every adopted interface, the config's first, then records no longer named. */
+/* Calls each with every adopted interface, the config's first, then records no longer named;
+ * its flag: flag's value (0 or 1), or with flag -1, whether it is the first (JSON's comma). */
 static void adoptees(const struct config *c, const struct state *st, const struct plan *p,
-		     void (*each)(FILE *, const struct adoptee *, bool), FILE *out)
+		     void (*each)(FILE *, const struct adoptee *, bool), FILE *out, int flag)
 {
-	bool first = true;
+	bool first = flag != 0;
 	for (int k = KIND_BRIDGE; k <= KIND_NS; k++) {
 		for (size_t i = 0; i < c->objs[k].n; i++) {
 			const struct bridge *b = k == KIND_BRIDGE ? conf_bridge_at(c, i) : NULL;
@@ -258,7 +259,7 @@ static void adoptees(const struct config *c, const struct state *st, const struc
 					e.rec = NULL;
 				adoptee_find(c, st, p, &e);
 				each(out, &e, first);
-				first = false;
+				first = flag > 0;
 				sbuf_free(&e.differs);
 			}
 		}
@@ -276,7 +277,7 @@ static void adoptees(const struct config *c, const struct state *st, const struc
 		struct adoptee e = {.name = a->name, .rec = a};
 		adoptee_find(c, st, p, &e);
 		each(out, &e, first);
-		first = false;
+		first = flag > 0;
 		sbuf_free(&e.differs);
 	}
 }
@@ -294,10 +295,10 @@ static void json_adoptee(FILE *out, const struct adoptee *e, bool first)
 	putc('}', out);
 }
 
-static void text_adoptee(FILE *out, const struct adoptee *e, bool first)
+/* comment: the lines follow a plan's script, as shell comments. */
+static void text_adoptee(FILE *out, const struct adoptee *e, bool comment)
 {
-	(void)first;
-	fprintf(out, "adopted %s: ", e->name);
+	fprintf(out, "%sadopted %s: ", comment ? "# " : "", e->name);
 	if (!e->owner)
 		fputs("no longer configured, ", out);
 	else
@@ -319,7 +320,8 @@ static void text_adoptee(FILE *out, const struct adoptee *e, bool first)
 
 void report_adopted(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
 {
-	adoptees(c, st, p, text_adoptee, out);
+	/* After the script of what up would change, comments: status | sh still runs. */
+	adoptees(c, st, p, text_adoptee, out, p->n != 0);
 }
 
 int report_plan_json(const struct plan *p, FILE *out)
