@@ -699,8 +699,9 @@ track:
 
 /* ---- undo ---- */
 
-/* Undoes a move: the link of that index in from back into where, named and up as old was;
- * the addresses and routes it had there, which a move takes away, back too. */
+/* Undoes a move: the link of that index in from back into where, named, up and with the MTU
+ * old had (one set where it went, ns.NAME.mtu, has no undo of its own that knows the one from
+ * before); the addresses and routes it had there, which a move takes away, back too. */
 static void move_back(struct exec *x, struct ns_state *from, struct ns_state *where, int index, const struct link *old)
 {
 	int fd = where->name ? netns_open(where->name) : x->st->host_fd;
@@ -712,7 +713,7 @@ static void move_back(struct exec *x, struct ns_state *from, struct ns_state *wh
 	t = &where->rt;
 	forget_link(where, old->name);
 	if (resolve(x, where, old->name, &index) ||
-	    put_link_set(t, index, NULL, old->up, 0, -1, NULL, -1, NULL, NULL) || talk_flush(t))
+	    put_link_set(t, index, NULL, old->up, old->mtu, -1, NULL, -1, NULL, NULL) || talk_flush(t))
 		return;
 	for (size_t k = 0; k < where->naddrs; k++)
 		if (where->addrs[k].index == old->index && !put_addr(t, RTM_NEWADDR, index, &where->addrs[k].p, true, NULL))
