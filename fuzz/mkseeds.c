@@ -49,6 +49,9 @@ static const char *const example[] = {
 	[VAL_NET] = "10.99.0.0/24",
 	[VAL_IP] = "10.9.0.2",
 	[VAL_METRIC] = "100",
+	[VAL_NAMES] = "eth1 eth2",
+	[VAL_VLAN_ID] = "7",
+	[VAL_SECONDS] = "5",
 };
 
 static int conf_seeds(const char *dir)
@@ -62,6 +65,11 @@ static int conf_seeds(const char *dir)
 		return 1;
 	for (int k = 0; k < KEY_COUNT; k++) {
 		const struct key_info *ki = &conf_keys[k];
+		/* A new value type without an example here would read past the table. */
+		if (ki->type >= sizeof(example) / sizeof(*example) || !example[ki->type]) {
+			fprintf(stderr, "mkseeds: no example value for key %s (type %u)\n", ki->attr, ki->type);
+			return 1;
+		}
 		if (ki->kind == KIND_GLOBAL)
 			fprintf(f, "%s = %s\n", ki->attr, example[ki->type]);
 		else

@@ -544,9 +544,13 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 		goto track;
 	case OP_LINK_ADD:
 		if (o->master) {
-			/* A vlan, or a macvlan sent from the host to be born in its namespace. */
-			int fd = ns->name ? netns_open(ns->name) : -1;
-			if (!(err = resolve(x, &st->host, o->master, &master)) && !(err = use(x, &st->host)) &&
+			/* A vlan, or a macvlan sent from the host to be born in its namespace: that
+			 * namespace may still be in the making (its file there, not yet mounted: a
+			 * handle on it is no namespace's, and the kernel says EINVAL). */
+			int fd = ns->name && !(err = await_ns(x, ns)) ? netns_open(ns->name) : -1;
+			if (!err && ns->name && fd < 0)
+				err = fd;
+			if (!err && !(err = resolve(x, &st->host, o->master, &master)) && !(err = use(x, &st->host)) &&
 			    !(err = put_link_add(&st->host.rt, o, fd, master))) {
 				talk_track(&st->host.rt, done);
 				err = flush(x);
@@ -697,8 +701,9 @@ track:
 
 /* ---- undo ---- */
 
-/* Undoes a move: the link of that index in from back into where, named and up as old was;
- * the addresses and routes it had there, which a move takes away, back too. */
+/* Undoes a move: the link of that index in from back into where, named, up and with the MTU
+ * old had (one set where it went, ns.NAME.mtu, has no undo of its own that knows the one from
+ * before); the addresses and routes it had there, which a move takes away, back too. */
 static void move_back(struct exec *x, struct ns_state *from, struct ns_state *where, int index, const struct link *old)
 {
 	int fd = where->name ? netns_open(where->name) : x->st->host_fd;
@@ -710,7 +715,7 @@ static void move_back(struct exec *x, struct ns_state *from, struct ns_state *wh
 	t = &where->rt;
 	forget_link(where, old->name);
 	if (resolve(x, where, old->name, &index) ||
-	    put_link_set(t, index, NULL, old->up, 0, -1, NULL, -1, NULL, NULL) || talk_flush(t))
+	    put_link_set(t, index, NULL, old->up, old->mtu, -1, NULL, -1, NULL, NULL) || talk_flush(t))
 		return;
 	for (size_t k = 0; k < where->naddrs; k++)
 		if (where->addrs[k].index == old->index && !put_addr(t, RTM_NEWADDR, index, &where->addrs[k].p, true, NULL))

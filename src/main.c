@@ -358,6 +358,7 @@ static int run_kernel(const struct config *c, const struct run *r)
 				fputs("boxnet: the box is up as configured\n", stdout);
 			ret = 0;
 		}
+		report_adopted(c, &st, &p, stdout);
 		goto out;
 	}
 	if (apply(c, &st, &p, r->err) == 0) {

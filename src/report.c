@@ -155,6 +155,11 @@ static void json_obj(FILE *out, const char *sep, const struct config *c, const s
 	sbuf_free(&differs);
 }
 
+struct adoptee;
+static void json_adoptee(FILE *out, const struct adoptee *e, bool first);
+static void adoptees(const struct config *c, const struct state *st, const struct plan *p,
+		     void (*each)(FILE *, const struct adoptee *, bool), FILE *out, int flag);
+
 void report_status_json(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
 {
 	const char *sep = "{";
@@ -168,10 +173,155 @@ void report_status_json(const struct config *c, const struct state *st, const st
 			json_obj(out, sep, c, st, p, c->objs[k].v[i]);
 	/* The table, forwarding and leftovers: the box as a whole, no config line of its own. */
 	json_obj(out, sep, c, st, p, NULL);
+	fputs("],\"adopted\":[", out);
+	adoptees(c, st, p, json_adoptee, out, -1);
 	putc(']', out);
 	json_lines(out, "conflicts", sbuf_str(&p->conflicts));
 	json_lines(out, "notes", sbuf_str(&p->notes));
 	fputs("}\n", out);
+}
+
+/* ---- adopted interfaces: bridge ports and namespaces' links, where they are now ---- */
+
+/* One interface the config adopts (owner set) or a record it no longer names (owner NULL):
+ * where it is (its bridge, its namespace, and its name there), and what up would do to it. */
+struct adoptee {
+	const char *name;
+	const struct obj *owner;
+	const struct adopted *rec;
+	const char *master, *ns, *ifname;	/* ifname NULL: not found */
+	enum obj_state state;
+	struct sbuf differs;
+};
+
+static void adoptee_find(const struct config *c, const struct state *st, const struct plan *p, struct adoptee *e)
+{
+	const struct netns *n = e->owner && e->owner->kind == KIND_NS ? (const struct netns *)e->owner : NULL;
+	const struct ns_state *in = NULL, *at = &st->host;	/* its namespace; where it is */
+	const struct link *l = state_link(&st->host, e->name);
+	for (size_t i = 0; n && i < c->objs[KIND_NS].n; i++)
+		if (conf_ns_at(c, i) == n && st->ns[i].exists)
+			in = &st->ns[i];
+	/* Inside its namespace: under the namespace's name for it, with its record's address. */
+	const struct link *m = in ? state_link(in, n->ifname) : NULL;
+	if (m && !m->ours && (!e->rec || !memcmp(link_mac(m), e->rec->mac, 6))) {
+		l = m;
+		at = in;
+		e->ns = n->o.name;
+	}
+	/* A record the config no longer names: on the host with its address, or in the
+	 * namespace the record says. */
+	if (!e->owner && l && memcmp(link_mac(l), e->rec->mac, 6))
+		l = NULL;
+	for (size_t i = 0; !e->owner && !l && e->rec->ns[0] && i < st->nns + st->nstale; i++) {
+		const struct ns_state *s = i < st->nns ? &st->ns[i] : &st->stale[i - st->nns];
+		for (size_t k = 0; s->exists && !strcmp(s->name, e->rec->ns) && k < s->nlinks; k++)
+			if (!memcmp(link_mac(&s->links[k]), e->rec->mac, 6)) {
+				l = &s->links[k];
+				at = s;
+				e->ns = s->name;
+			}
+	}
+	const struct link *br = l ? state_link_by_index(at, l->master) : NULL;
+	e->ifname = l ? l->name : NULL;
+	e->master = l && l->master && br ? br->name : NULL;
+	e->state = l ? OBJ_OK : OBJ_MISSING;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct op *o = &p->ops[i];
+		bool host = !o->where->name && o->ifname && (!strcmp(o->ifname, e->name) || (l && !e->ns && o->index == l->index));
+		bool inside = in && o->where == in && o->type == OP_LINK_SET && !strcmp(o->ifname, n->ifname);
+		if ((e->rec && o->rec == e->rec) ||
+		    (host && (o->type == OP_LINK_SET || o->type == OP_LINK_MOVE)) || inside) {
+			if (e->state == OBJ_OK)
+				e->state = OBJ_DIFFERENT;
+			op_describe(o, &e->differs);
+			sbuf_add(&e->differs, "\n", 1);
+		}
+	}
+}
+
+/* Calls each with every adopted interface, the config's first, then records no longer named;
+ * its flag: flag's value (0 or 1), or with flag -1, whether it is the first (JSON's comma). */
+static void adoptees(const struct config *c, const struct state *st, const struct plan *p,
+		     void (*each)(FILE *, const struct adoptee *, bool), FILE *out, int flag)
+{
+	bool first = flag != 0;
+	for (int k = KIND_BRIDGE; k <= KIND_NS; k++) {
+		for (size_t i = 0; i < c->objs[k].n; i++) {
+			const struct bridge *b = k == KIND_BRIDGE ? conf_bridge_at(c, i) : NULL;
+			const struct netns *n = b ? NULL : conf_ns_at(c, i);
+			for (unsigned j = 0; j < (b ? b->ports.n : n->link[0] != 0); j++) {
+				const char *name = b ? b->ports.v[j] : n->link;
+				if (conf_vlan(c, name))	/* boxnet's own, not adopted */
+					continue;
+				struct adoptee e = {.name = name, .owner = b ? &b->o : &n->o, .rec = state_adopted(st, name)};
+				if (e.rec && e.rec->fresh)
+					e.rec = NULL;
+				adoptee_find(c, st, p, &e);
+				each(out, &e, first);
+				first = flag > 0;
+				sbuf_free(&e.differs);
+			}
+		}
+	}
+	for (size_t i = 0; i < st->nadopted; i++) {
+		const struct adopted *a = &st->adopted[i];
+		bool named = false;
+		for (size_t k = 0; k < c->objs[KIND_BRIDGE].n; k++)
+			for (unsigned j = 0; j < conf_bridge_at(c, k)->ports.n; j++)
+				named |= !strcmp(conf_bridge_at(c, k)->ports.v[j], a->name);
+		for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
+			named |= !strcmp(conf_ns_at(c, k)->link, a->name);
+		if (named || a->fresh)
+			continue;
+		struct adoptee e = {.name = a->name, .rec = a};
+		adoptee_find(c, st, p, &e);
+		each(out, &e, first);
+		first = flag > 0;
+		sbuf_free(&e.differs);
+	}
+}
+
+static void json_adoptee(FILE *out, const struct adoptee *e, bool first)
+{
+	json_key(out, first ? "{" : ",{", "name", e->name);
+	json_owner(out, e->owner);
+	json_key(out, ",", "interface", e->ifname);
+	json_key(out, ",", "master", e->master);
+	json_key(out, ",", "namespace", e->ns);
+	fprintf(out, ",\"recorded\":%s", e->rec ? "true" : "false");
+	json_key(out, ",", "state", state_names[e->state]);
+	json_lines(out, "differs", sbuf_str(&e->differs));
+	putc('}', out);
+}
+
+/* comment: the lines follow a plan's script, as shell comments. */
+static void text_adoptee(FILE *out, const struct adoptee *e, bool comment)
+{
+	fprintf(out, "%sadopted %s: ", comment ? "# " : "", e->name);
+	if (!e->owner)
+		fputs("no longer configured, ", out);
+	else
+		fprintf(out, "%s of %s %s, ", e->owner->kind == KIND_NS ? "link" : "port",
+			conf_kinds[e->owner->kind].name, e->owner->name);
+	if (!e->ifname)
+		fputs("not found", out);
+	else if (e->ns)
+		fprintf(out, "in namespace %s as %s", e->ns, e->ifname);
+	else
+		fprintf(out, "on the host as %s", e->ifname);
+	if (e->master)
+		fprintf(out, ", in bridge %s", e->master);
+	fprintf(out, "  %s", state_names[e->state]);
+	for (const char *t = sbuf_str(&e->differs), *nl, *sep = ": "; (nl = strchr(t, '\n')); t = nl + 1, sep = "; ")
+		fprintf(out, "%s%.*s", sep, (int)(nl - t), t);
+	putc('\n', out);
+}
+
+void report_adopted(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
+{
+	/* After the script of what up would change, comments: status | sh still runs. */
+	adoptees(c, st, p, text_adoptee, out, p->n != 0);
 }
 
 int report_plan_json(const struct plan *p, FILE *out)

@@ -451,6 +451,13 @@ static int read_stale(struct state *st, const struct config *c, bool stale)
 			err = state_read_links(ns);
 		if (!err && (ns->ours = ns_is_ours(ns)))
 			err = read_dns(ns);
+		/* An interface boxnet moved in goes back to the host: should that fail, undo moves it
+		 * in again, with the addresses and routes it had here. */
+		for (size_t k = 0; !err && ns->ours && k < st->nadopted; k++)
+			if (!strcmp(st->adopted[k].ns, ns->name)) {
+				err = state_read_ns(ns, true);
+				break;
+			}
 		if (!err && !ns->ours) {
 			/* Someone else's: never touched, so not held open either. */
 			talk_close(&ns->rt);

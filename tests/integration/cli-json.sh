@@ -44,6 +44,10 @@ same "status -j on a built box: all ok" "br1=ok a=ok b=ok p=ok box=ok" "$(states
 same "status -j: each object's kind and line" "bridge br1 2,ns a 3,ns b 5,ns p 7" \
 	"$("$BOXNET" -c "$CONF" status -j | jq -r '[.objects[] | select(.kind != "box") | "\(.kind) \(.name) \(.line)"] | join(",")')"
 same "status -j: the top state" "ok" "$("$BOXNET" -c "$CONF" status -j | jq -r .state)"
+same "status -j: the top-level keys" "config state uplink uplink_present objects adopted conflicts notes" \
+	"$("$BOXNET" -c "$CONF" status -j | jq -r 'keys_unsorted | join(" ")')"
+same "status -j: no ports, no moved interface: adopted is empty" "[]" "$("$BOXNET" -c "$CONF" status -j | jq -c .adopted)"
+not "status: no adopted lines without adopted interfaces" grep -q ^adopted <<<"$("$BOXNET" -c "$CONF" status)"
 shown=$("$BOXNET" -c "$CONF" show)
 same "show on a built box: IPv6 addresses and gateways beside IPv4 ones" "box $CONF: uplink eth0, forwarding on, IPv6 forwarding on  ok
 bridge br1: 10.10.0.1/24 fd00:10::1/64, nat on, isolate on  ok

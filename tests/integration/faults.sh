@@ -56,7 +56,7 @@ failing() {
 killed() {
 	local what=$1 conf=$2 n=$3 fresh k rc rc2 out
 	shift 3
-	fresh=$(fresh_box "$conf")
+	fresh=$(fresh_box "$conf" "${SETUP:-}")	# SETUP: what the box has before (ports)
 	for k; do
 		# Through sh, so that it is sh that sees the kill, and bash says nothing of it.
 		sh -c 'BOXNET_KILL_AT=$1 "$2" -c "$3" up >/dev/null 2>&1; exit $?' _ "$k" "$FB" "$conf"
@@ -310,4 +310,53 @@ n=$(ops "$R" down)
 "$BOXNET" -c "$R" up
 failing "$n" "$R" "$built_r" "routes, down" down
 same "routes: the down that had no such operation left the box clean" "$clean" "$(snapshot)"
+
+# ---- adopted interfaces: bridge ports, a namespace's link and a macvlan (tests/plan/ports.conf).
+# Their records are part of the box: whichever operation fails, the ports and the records are
+# as before (given back, or still adopted) ----
+# Fixed addresses: the bridge takes eth1's, the same in a fresh box.
+SETUP='ip link add eth1 address 02:42:00:00:00:01 mtu 1400 type veth peer name far-eth1 address 02:42:00:00:01:01
+ip link add eth2 address 02:42:00:00:00:02 type veth peer name far-eth2 address 02:42:00:00:01:02
+ip link add oldbr address 02:42:00:00:02:01 type bridge
+ip link set eth2 master oldbr up
+ip link add eth3 address 02:42:00:00:00:03 type veth peer name far-eth3 address 02:42:00:00:01:03
+ip link add eth4 address 02:42:00:00:00:04 type veth peer name far-eth4 address 02:42:00:00:01:04
+ip link set eth4 up'
+eval "$SETUP"
+eval "plain_$(declare -f snapshot)"
+snapshot() { plain_snapshot "$@"; echo "== adopted"; cat /run/boxnet/adopted.*/* 2>/dev/null; }
+clean=$(snapshot)
+P=$ROOT/tests/plan/ports.conf
+# A change: eth2 and mgmt's eth3 given back, the bridge's MTU onto eth1.
+P2=$(sed '/^ns\.mgmt\./d; s/^bridge.lan.ports = .*/bridge.lan.ports = eth1\nbridge.lan.mtu = 1450/' "$P" | conf ports2)
+n=$(ops "$P" up)
+ok "ports: a fresh build takes some operations ($n)" test "${n:-0}" -gt 15
+ok "ports: down" "$BOXNET" -c "$P" down
+same "ports: which leaves the ports and the box as before" "$clean" "$(snapshot)"
+failing "$n" "$P" "$clean" "ports, fresh build"
+same "ports: the run that had no such operation built what a fresh build gives" "$(fresh_box "$P" "$SETUP")" \
+	"$(plain_snapshot)"
+built_p=$(snapshot)
+n=$(ops "$P2" up)
+"$BOXNET" -c "$P" up
+failing "$n" "$P2" "$built_p" "ports given back and changed"
+same "ports changed: eth2 back in oldbr, eth3 back on the host, no record of theirs" "oldbr eth3 none" \
+	"$(ip -j link show eth2 | jq -r '.[0].master') $(ip -j link show eth3 | jq -r '.[0].ifname') $(ls /run/boxnet/adopted.*/ | grep -E 'eth[23]' || echo none)"
+built_p2=$(snapshot)
+n=$(ops "$P" up)
+"$BOXNET" -c "$P2" up
+failing "$n" "$P" "$built_p2" "ports adopted again"
+n=$(ops "$P" down)
+"$BOXNET" -c "$P" up
+failing "$n" "$P" "$built_p" "ports, down" down
+same "ports: the down that had no such operation gave every port back" "$clean" "$(snapshot)"
+n=$(ops "$P" up)
+"$BOXNET" -c "$P" down
+same "ports: down after the count leaves them as before" "$clean" "$(snapshot)"
+# killed compares with fresh_box, whose dump has no records: the plain one again, the records
+# checked after.
+eval "$(declare -f plain_snapshot | sed '1s/plain_//')"
+clean=$(snapshot)
+killed "ports: " "$P" "$n" 3 $((n / 2)) $((n - 1))
+same "ports: killed, up and down: no record left" "" "$(cat /run/boxnet/adopted.*/* 2>/dev/null)"
 done_testing

@@ -52,8 +52,14 @@ up 1
 ns mgmt" "$(grep -E '^(mtu|up|ns)' /run/boxnet/adopted.$INUM/eth3)"
 expect_exit "status: nothing to change" 0 "$BOXNET" -c "$CONF" status
 same "status -j: mgmt ok" ok "$("$BOXNET" -c "$CONF" -j status | jq -r '.objects[] | select(.name == "mgmt") | .state')"
+adopted() { "$BOXNET" -c "$CONF" status -j 2>/dev/null | jq -c '.adopted[] | {name, interface, namespace, master, recorded, state, owner: "\(.owner.kind) \(.owner.name)"}'; }
+same "status -j: eth3 adopted, in mgmt as eth0, as ip -j shows" \
+	"{\"name\":\"eth3\",\"interface\":\"$(where | jq -r .ifname)\",\"namespace\":\"$(where | jq -r .ns)\",\"master\":null,\"recorded\":true,\"state\":\"ok\",\"owner\":\"ns mgmt\"}" \
+	"$(adopted)"
+same "status: its line" "adopted eth3: link of ns mgmt, in namespace mgmt as eth0  ok" "$("$BOXNET" -c "$CONF" status | grep ^adopted)"
 rec=$(cat /run/boxnet/adopted.$INUM/eth3)
 ip -n mgmt link set eth0 down
+same "status -j: eth0 taken down by hand: eth3 differs" "different" "$(adopted | jq -r .state)"
 ok "up again (eth0 taken down by hand)" "$BOXNET" -c "$CONF" up
 same "up again: it is up" true "$(where | jq .up)"
 same "the record survives reruns unchanged" "$rec" "$(cat /run/boxnet/adopted.$INUM/eth3)"
@@ -65,6 +71,8 @@ same "no namespace mgmt" "" "$(ls /run/netns | grep mgmt)"
 
 # The namespace dropped from the config: given back by up, then the namespace goes.
 ok "up" "$BOXNET" -c "$CONF" up
+same "status -j with a config without mgmt: eth3 listed, to be given back" "eth3 mgmt null different" \
+	"$("$BOXNET" -c "$NONE" status -j | jq -r '.adopted[] | "\(.name) \(.namespace) \(.owner) \(.state)"')"
 ok "up without mgmt" "$BOXNET" -c "$NONE" up
 same "eth3 back on the host as before" "$before" "$(where)"
 same "no record" "" "$(ls /run/boxnet/adopted.$INUM 2>/dev/null)"

@@ -1,6 +1,9 @@
 #!/bin/bash
 # plan-equiv.sh: for each config in tests/plan, `boxnet plan | sh` in one fresh box and
-# `boxnet up` in another build the same box, as iproute2 and nft see it.
+# `boxnet up` in another build the same box, as iproute2 and nft see it. A config's "physical"
+# interfaces (bridge ports, namespaces' links, macvlan parents) are made first in both, as
+# veth pairs with fixed addresses (the far ends stay on the host, down; this kernel may have no
+# dummy driver), so that both boxes adopt the same ones.
 . "$(dirname "$0")/../lib.sh"
 sandbox "$@"
 
@@ -11,13 +14,18 @@ by_plan() {
 	unshare -m -n --propagation private env BOXNET_SANDBOX=1 bash -c '
 		. "$1"
 		sandbox
+		# The plan reads adopted interfaces in /sys/class/net: that of this namespace.
+		mount -t sysfs sysfs /sys
 		fake_uplink
 		eval "$3"
 		set -o pipefail
 		"$BOXNET" -c "$2" plan | sh -e || echo "== plan FAILED"
+		echo "== adopted"
+		cat /run/boxnet/adopted.*/* 2>/dev/null
 		snapshot
 		"$BOXNET" -c "$2" down || echo "== down FAILED"
 		echo "== after down"
+		ls /run/boxnet/adopted.*/* 2>/dev/null
 		snapshot' _ "$ROOT/tests/lib.sh" "$1" "${2:-}" 2>&1
 }
 # by_up CONF [SETUP]: the same with up.
@@ -25,20 +33,37 @@ by_up() {
 	unshare -m -n --propagation private env BOXNET_SANDBOX=1 bash -c '
 		. "$1"
 		sandbox
+		# The plan reads adopted interfaces in /sys/class/net: that of this namespace.
+		mount -t sysfs sysfs /sys
 		fake_uplink
 		eval "$3"
 		"$BOXNET" -c "$2" up || echo "== up FAILED"
+		echo "== adopted"
+		cat /run/boxnet/adopted.*/* 2>/dev/null
 		snapshot
 		"$BOXNET" -c "$2" down || echo "== down FAILED"
 		echo "== after down"
+		ls /run/boxnet/adopted.*/* 2>/dev/null
 		snapshot' _ "$ROOT/tests/lib.sh" "$1" "${2:-}" 2>&1
+}
+
+# ports CONF: the commands that make CONF's physical interfaces (not the uplink, not its
+# vlans): veth ends, the first down with MTU 1400, the others up, each with its own address.
+ports() {
+	local i=0 n
+	for n in $(sed -nE 's/^[[:space:]]*(bridge\.[^.]+\.ports|ns\.[^.]+\.(link|macvlan))[[:space:]]*=(.*)/\3/p' "$1" | tr ' \t' '\n\n' | sort -u); do
+		[ "$n" = eth0 ] || grep -qE "^[[:space:]]*vlan\.$n\." "$1" && continue
+		i=$((i + 1))
+		echo "ip link add $n address 02:42:00:00:00:0$i type veth peer name far-$n address 02:42:00:00:01:0$i"
+		[ $i = 1 ] && echo "ip link set $n mtu 1400" || echo "ip link set $n up"
+	done
 }
 
 declare -A built
 for f in "$ROOT"/tests/plan/*.conf "$ROOT"/examples/*.conf; do
 	name=$(basename "$f" .conf)
-	by_plan=$(by_plan "$f")
-	by_up=$(by_up "$f")
+	by_plan=$(by_plan "$f" "$(ports "$f")")
+	by_up=$(by_up "$f" "$(ports "$f")")
 	built[$name]=$(sed '/^== after down$/,$d' <<<"$by_up")
 	ok "$name: the box is not empty" grep -q "boxnet" <<<"${built[$name]}"
 	same "$name: plan | sh and up build the same box, and down takes either away alike" "$by_plan" "$by_up"

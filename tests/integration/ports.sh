@@ -78,6 +78,17 @@ ok "the second LAN host reaches the namespace" ping_ok lanhost2 10.70.0.2
 ok "the LAN host reaches the internet" ping_ok lanhost $INET_ADDR
 same "through NAT: the internet sees the uplink's address" $UPLINK_ADDR "$(seen_source inet lanhost $INET_ADDR)"
 expect_exit "status: nothing to change" 0 "$BOXNET" -c "$CONF" status
+# status lists each adopted port: where ip -j sees it, and ok.
+adopted() { "$BOXNET" -c "${2:-$CONF}" status -j 2>/dev/null | jq -c --arg n "$1" '.adopted[] | select(.name == $n) | {interface, master, namespace, recorded, state, owner: .owner.name}'; }
+same "status -j: eth1 adopted, in the bridge ip -j shows" \
+	"{\"interface\":\"eth1\",\"master\":\"$(port eth1 | jq -r .master)\",\"namespace\":null,\"recorded\":true,\"state\":\"ok\",\"owner\":\"lan\"}" \
+	"$(adopted eth1)"
+same "status -j: eth2 too" "lan ok" "$(adopted eth2 | jq -r '"\(.master) \(.state)"')"
+same "status -j: one entry per port" "eth1 eth2" "$("$BOXNET" -c "$CONF" status -j | jq -r '[.adopted[].name] | join(" ")')"
+same "status: a line per port" "adopted eth1: port of bridge lan, on the host as eth1, in bridge lan  ok
+adopted eth2: port of bridge lan, on the host as eth2, in bridge lan  ok" "$("$BOXNET" -c "$CONF" status | grep ^adopted)"
+same "status with a config that drops eth2: eth2 to be given back" "null different" \
+	"$(adopted eth2 "$ONE" | jq -r '"\(.owner) \(.state)"')"
 state=$(snapshot)
 ok "up again" "$BOXNET" -c "$CONF" up
 same "changes nothing" "$state" "$(snapshot)"
@@ -88,6 +99,9 @@ ip link set eth2 mtu 1300
 expect_exit "status sees the drift" 3 "$BOXNET" -c "$CONF" status
 same "status -j: the bridge differs" different \
 	"$("$BOXNET" -c "$CONF" -j status | jq -r '.objects[] | select(.kind == "bridge") | .state')"
+same "status -j: eth1 out of the bridge, as ip -j shows" "null different" "$(adopted eth1 | jq -r '"\(.master) \(.state)"')"
+same "status -j: eth2's MTU differs" "different" "$(adopted eth2 | jq -r .state)"
+ok "status: says what up does to eth1, after the script, as a comment" grep -q "^# adopted eth1: .*  different: " <<<"$("$BOXNET" -c "$CONF" status)"
 ok "up repairs it" "$BOXNET" -c "$CONF" up
 same "ports back in lan, MTU as before boxnet" '{"ifname":"eth1","master":"lan","up":true,"mtu":1450}
 {"ifname":"eth2","master":"lan","up":true,"mtu":1500}' "$(ports | jq -c 'del(.ifindex)')"

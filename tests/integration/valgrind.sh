@@ -106,4 +106,22 @@ if [ -x "$FB" ]; then
 	same "and they are back" "2" "$(grep -l 'generated for namespace' /etc/netns/*/resolv.conf | wc -l)"
 	"$BOXNET" -c "$N" down
 fi
+
+# Adopted interfaces: ports, a moved interface and a macvlan recorded, changed, reported
+# (status's adopted lines and array, a record the config no longer names) and given back.
+ip link add eth1 mtu 1400 type veth peer name far-eth1
+ip link add eth2 type veth peer name far-eth2
+ip link add eth3 type veth peer name far-eth3
+ip link add eth4 type veth peer name far-eth4
+ip link set eth4 up
+P=$ROOT/tests/plan/ports.conf
+P2=$(sed '/^ns\.mgmt\./d' "$P" | conf ports2)
+vg "up, ports" -c "$P" up
+vg "status, ports" -c "$P" status
+vg "status -j, ports, a moved interface no longer named" -c "$P2" status -j
+vg "up, a moved interface given back" -c "$P2" up
+vg "up, adopted again" -c "$P" up
+vg "down, ports given back" -c "$P" down
+same "the ports back on the host, no record" "eth1 eth2 eth3 none" \
+	"$(ip -j link show | jq -r '[.[] | select(.ifname | test("^eth[1-3]$")) | select(.master == null) | .ifname] | join(" ")') $(ls /run/boxnet/adopted.*/ 2>/dev/null | grep . || echo none)"
 done_testing
