@@ -599,17 +599,24 @@ static void plan_give_back(struct plan *p, const struct config *c, struct state 
  * address (back from a namespace deleted behind boxnet's back, maybe as devN). */
 static void plan_move(struct plan *p, struct state *st, const struct netns *n, struct ns_state *ns)
 {
-	const struct adopted *a = state_adopted(st, n->link);
+	struct adopted *a = state_adopted(st, n->link);
 	struct ns_state *where = &st->host;
 	const struct link *h = state_link(&st->host, n->link);
+	const char *name = n->link;
 	if (a && !a->fresh)
 		h = find_adopted(st, a, &where);
 	if (st->known && (!h || where != &st->host)) {
 		conflict(p, "interface %s, the link of namespace %s, is missing", n->link, n->o.name);
 		return;
 	}
+	/* Found as devN: the op keeps that name in the record, which stays put; the state's
+	 * links move when apply reads more of them. */
+	if (a && h && strcmp(h->name, n->link)) {
+		copy_name(a->now, NAME_SIZE, h->name);
+		name = a->now;
+	}
 	adopt(p, st, &st->host, n->link, &n->o);
-	struct op *o = emit(p, OP_LINK_MOVE, &st->host, h ? h->name : n->link, &n->o);
+	struct op *o = emit(p, OP_LINK_MOVE, &st->host, name, &n->o);
 	o->index = h ? h->index : 0;
 	o->peer = n->ifname;
 	o->peer_ns = ns;

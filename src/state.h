@@ -68,6 +68,7 @@ struct adopted {
 	bool up;
 	char ns[NAME_SIZE];	/* the namespace boxnet moved it to; "" for none */
 	bool fresh;		/* made by this plan, not yet written */
+	char now[NAME_SIZE];	/* plan: its name when found under another (devN) */
 };
 
 struct addr {
