@@ -51,6 +51,16 @@ fake_uplink() {
 	ip -n inet link set lo up
 }
 
+# untagged CONF: CONF with its uplink made plain eth0 where the config has it as a vlan of eth0
+# (examples/edge.conf's WAN, VLAN 7), for this machine's kernel, which lacks 802.1Q; the QEMU
+# edge scenario builds the config as shipped. Prints the new file's path.
+untagged() {
+	local up
+	up=$(sed -nE 's/^uplink[[:space:]]*=[[:space:]]*([^[:space:]#]+).*/\1/p' "$1")
+	sed -E "/^vlan\.$up\./d; s/^uplink[[:space:]]*=.*/uplink = eth0/" "$1" >"$TMP/untagged-$(basename "$1")"
+	echo "$TMP/untagged-$(basename "$1")"
+}
+
 # A config file from standard input, in a temporary directory removed at exit.
 TMP=$(mktemp -d)
 SERVERS=()	# serve()'s, which would outlive the sandbox

@@ -1,10 +1,30 @@
 #!/bin/bash
 # edge.sh: the README's edge box (examples/edge.conf), built and checked with real traffic:
-# each promise its comments make, over IPv4 and IPv6, then down leaves nothing.
+# each promise its comments make, over IPv4 and IPv6, then down leaves nothing. This kernel
+# lacks 802.1Q: the WAN is eth0 itself here (untagged); the QEMU edge scenario builds the
+# example as shipped, on VLAN 7. The physical ports are veth pairs: eth1's far end is a LAN
+# host, eth2's is down, eth3's is the management network's gateway.
 . "$(dirname "$0")/../lib.sh"
 sandbox "$@"
 fake_uplink
-CONF=$ROOT/examples/edge.conf
+CONF=$(untagged "$ROOT/examples/edge.conf")
+echo "# built with uplink = eth0: $(grep -c '^vlan\.' "$ROOT/examples/edge.conf") vlan lines left out"
+ip netns add lanhost
+ip link add eth1 type veth peer name eth0 netns lanhost
+ip -n lanhost link set lo up
+ip -n lanhost link set eth0 up
+ip -n lanhost addr add 172.30.0.50/24 dev eth0
+ip -n lanhost -6 addr add fd00:30::50/64 dev eth0 nodad
+ip -n lanhost route add default via 172.30.0.1
+ip -n lanhost -6 route add default via fd00:30::1
+ip link add eth2 mtu 1400 type veth peer name eth2-far
+ip netns add mgmtnet
+ip link add eth3 type veth peer name eth0 netns mgmtnet
+ip link set eth3 up
+ip -n mgmtnet link set lo up
+ip -n mgmtnet link set eth0 up
+ip -n mgmtnet addr add 10.255.0.1/24 dev eth0
+ip -n mgmtnet -6 addr add fd00:255::1/64 dev eth0 nodad
 clean=$(snapshot)
 
 ok "up" "$BOXNET" -c "$CONF" up
@@ -75,6 +95,22 @@ same "vpn forwards, both families" "1 1" \
 # ---- web's nameservers ----
 same "web's resolv.conf names its nameservers" "nameserver 192.0.2.53
 nameserver 2001:db8:53::53" "$(ip netns exec web cat /etc/resolv.conf | grep -v '^#')"
+
+# ---- the physical ports ----
+same "eth1 and eth2 are lan's ports, up" "eth1 lan true
+eth2 lan true" "$(ip -j link show master lan | jq -r '.[] | select(.ifname | test("^eth")) | "\(.ifname) \(.master) \(.flags | index("UP") != null)"')"
+same "the LAN host on eth1 reaches web" "web/80 172.30.0.50" "$(answer lanhost 172.30.0.10 80)"
+same "over IPv6 too" "web/80 fd00:30::50" "$(answer lanhost fd00:30::10 80)"
+same "and the internet through NAT" "$UPLINK_ADDR" "$(seen_source inet lanhost $INET_ADDR)"
+same "over IPv6 too" "$UPLINK6_ADDR" "$(seen_source6 inet lanhost $INET6_ADDR)"
+same "the LAN host does not reach db" "" "$(answer lanhost 172.30.9.2 5432)"
+
+# ---- management: eth3 moved into mgmt ----
+not "eth3 is not on the host" ip link show dev eth3
+ok "mgmt's eth0 reaches the management gateway" ping_ok mgmt 10.255.0.1
+ok "over IPv6 too" ping_ok mgmt fd00:255::1
+same "mgmt's default routes go to the management gateway" "default 10.255.0.1
+default fd00:255::1" "$({ ip -n mgmt -j route show default; ip -n mgmt -j -6 route show default; } | jq -r '.[] | "\(.dst) \(.gateway)"')"
 
 # ---- down ----
 ip netns del site
