@@ -96,12 +96,12 @@ seen_source() {
 	wait 2>/dev/null
 }
 
-# Can namespace $2 open a TCP connection to a server in namespace $1 at $3?
+# Can namespace $2 open a TCP connection to a server in namespace $1 at $3 (port $4, 7001)?
 tcp_connects() {
-	/usr/sbin/ip netns exec "$1" nc -l -p 7001 -e /test/hello >/dev/null 2>&1 &
+	/usr/sbin/ip netns exec "$1" nc -l -p "${4:-7001}" -e /test/hello >/dev/null 2>&1 &
 	pid=$!
 	sleep 0.3
-	got=$(in_ns "$2" nc -w 2 "$3" 7001 </dev/null 2>/dev/null)
+	got=$(in_ns "$2" nc -w 2 "$3" "${4:-7001}" </dev/null 2>/dev/null)
 	kill $pid 2>/dev/null
 	wait 2>/dev/null
 	[ "$got" = hello ]
