@@ -357,6 +357,10 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 		const struct link *h = state_link(host, n->hostif);
 		const struct link *in = ns->exists ? state_link(ns, n->ifname) : NULL;
 		if (!ns_veth(n)) {
+			/* A link born here and not yet named (boxnet was killed in between) goes. */
+			const struct link *born = ns->exists ? state_link(ns, BORN_NAME) : NULL;
+			if (ns_usable(st, i) && born && born->ours)
+				park(p, ns, born, false);
 			/* boxnet's link of another kind, from an earlier config, goes. */
 			if (ns_usable(st, i) && in && in->ours && !own_link_sound(n, in))
 				park(p, ns, in, false);

@@ -63,6 +63,11 @@ struct op {
 	const char *mac_port;		/* has_mac: plan's bridge takes this port's address */
 };
 
+/* A link made from the host to be born in a namespace (a macvlan) has this name until it is
+ * renamed there: kernels before 6.14 look the new name up in the sender's namespace, where
+ * the configured one (eth0) is often taken. */
+#define BORN_NAME "bxborn"
+
 /* An OP_LINK_ADD of a veth pair, however it is made (from inside the namespace, or from the
  * host): its host end, its end inside and that namespace. */
 struct veth_ends {

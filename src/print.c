@@ -109,7 +109,7 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		}
 		if (o->master) {
 			/* A vlan, or a macvlan born in its namespace: made on the host's parent. */
-			sbuf_addf(out, "ip link add link %s name %s", o->master, o->ifname);
+			sbuf_addf(out, "ip link add link %s name %s", o->master, o->where->name ? BORN_NAME : o->ifname);
 			mtu_arg(out, o->mtu);
 			if (o->where->name)
 				sbuf_addf(out, " netns %s", o->where->name);
@@ -117,6 +117,8 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 				sbuf_addf(out, " type vlan id %u\n", (unsigned)o->metric);
 			else
 				sbuf_addf(out, " type macvlan mode bridge\n");
+			if (o->where->name)
+				sbuf_addf(out, "ip -n %s link set dev %s name %s\n", o->where->name, BORN_NAME, o->ifname);
 			break;
 		}
 		sbuf_addf(out, "%s link add name %s", ip, o->ifname);

@@ -29,4 +29,18 @@ expect_exit "status: nothing to change" 0 "$BOXNET" -c "$CONF" status
 ok "down" "$BOXNET" -c "$CONF" down
 same "no namespace mv" "" "$(ls /run/netns | grep mv)"
 same "eth6 untouched" "192.168.6.1 true" "$(ip -j addr show eth6 | jq -r '.[0] | "\(.addr_info[0].local) \(.flags | index("UP") != null)"')"
+
+# The macvlan is born in mv as bxborn and then named eth0 there: kernels before 6.14 look a new
+# link's name up where the request comes from, the host, whose eth0 would clash. A kill between
+# the two leaves a bxborn in mv: the next up removes it and makes eth0 anew.
+ok "up again" "$BOXNET" -c "$CONF" up
+same "the plan says so: born as bxborn, then named eth0" "ip link add link eth6 name bxborn netns mv type macvlan mode bridge
+ip -n mv link set dev bxborn name eth0" "$("$BOXNET" -c "$CONF" plan | grep -F bxborn)"
+ip -n mv link set eth0 name bxborn
+expect_exit "status: a bxborn left in mv is a change" 3 "$BOXNET" -c "$CONF" status
+ok "up after a kill between birth and naming" "$BOXNET" -c "$CONF" up
+same "mv has its macvlan eth0 and no bxborn" "eth0 macvlan" \
+	"$(ip -n mv -j -d link show | jq -r '.[] | select(.ifname != "lo") | "\(.ifname) \(.linkinfo.info_kind)"')"
+ok "mv reaches the host on eth6's network again" ping_ok mv 192.168.6.50
+ok "down" "$BOXNET" -c "$CONF" down
 done_testing
