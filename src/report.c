@@ -439,4 +439,5 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 			verdict(out, c, st, p, o);
 		}
 	}
+	adoptees(c, st, p, text_adoptee, out, 0);
 }

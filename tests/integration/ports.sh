@@ -87,6 +87,8 @@ same "status -j: eth2 too" "lan ok" "$(adopted eth2 | jq -r '"\(.master) \(.stat
 same "status -j: one entry per port" "eth1 eth2" "$("$BOXNET" -c "$CONF" status -j | jq -r '[.adopted[].name] | join(" ")')"
 same "status: a line per port" "adopted eth1: port of bridge lan, on the host as eth1, in bridge lan  ok
 adopted eth2: port of bridge lan, on the host as eth2, in bridge lan  ok" "$("$BOXNET" -c "$CONF" status | grep ^adopted)"
+same "show: a line per port, after the segments" "adopted eth1: port of bridge lan, on the host as eth1, in bridge lan  ok
+adopted eth2: port of bridge lan, on the host as eth2, in bridge lan  ok" "$("$BOXNET" -c "$CONF" show | tail -2)"
 same "status with a config that drops eth2: eth2 to be given back" "null different" \
 	"$(adopted eth2 "$ONE" | jq -r '"\(.owner) \(.state)"')"
 state=$(snapshot)
@@ -102,6 +104,7 @@ same "status -j: the bridge differs" different \
 same "status -j: eth1 out of the bridge, as ip -j shows" "null different" "$(adopted eth1 | jq -r '"\(.master) \(.state)"')"
 same "status -j: eth2's MTU differs" "different" "$(adopted eth2 | jq -r .state)"
 ok "status: says what up does to eth1, after the script, as a comment" grep -q "^# adopted eth1: .*  different: " <<<"$("$BOXNET" -c "$CONF" status)"
+ok "show: says it too" grep -q "^adopted eth1: .*  different: set up interface eth1 on bridge lan" <<<"$("$BOXNET" -c "$CONF" show)"
 ok "up repairs it" "$BOXNET" -c "$CONF" up
 same "ports back in lan, MTU as before boxnet" '{"ifname":"eth1","master":"lan","up":true,"mtu":1450}
 {"ifname":"eth2","master":"lan","up":true,"mtu":1500}' "$(ports | jq -c 'del(.ifindex)')"
