@@ -678,6 +678,9 @@ off:
 		int fd = (err = await_ns(x, o->peer_ns)) || (err = use(x, ns)) ? -1 : netns_open(o->peer_ns->name);
 		if (!err && fd < 0)
 			err = fd;
+		/* Renamed where it is: down first, as the kernel renames no link that is up. */
+		if (!err && ns == o->peer_ns)
+			err = put_link_set(t, o->index, NULL, 0, 0, -1, NULL, -1, NULL, o);
 		if (!err && !(err = put_link_move(t, o->index, fd, o->peer, o))) {
 			talk_track(t, done);
 			err = flush(x);
@@ -835,7 +838,7 @@ static NOINLINE void undo(struct exec *x)
 			break;
 		case OP_LINK_MOVE:
 			if (!resolve(x, o->peer_ns, o->peer, &index))
-				move_back(x, o->peer_ns, &st->host, index, old);
+				move_back(x, o->peer_ns, o->where, index, old);
 			break;
 		case OP_GIVE_BACK:
 			/* Its record back, and the interface as boxnet had it: in its namespace, or
@@ -937,6 +940,10 @@ void op_describe(const struct op *o, struct sbuf *s)
 		x = o->addr.family == AF_INET6 ? "6" : "4";
 		break;
 	case OP_LINK_MOVE:
+		if (o->where == o->peer_ns) {	/* renamed where it is */
+			sbuf_addf(s, "rename interface %s to %s in namespace %s", x, o->peer, ns);
+			return;
+		}
 		y = o->peer_ns->name;
 		z = o->peer;
 		break;

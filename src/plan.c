@@ -600,8 +600,9 @@ static void plan_give_back(struct plan *p, const struct config *c, struct state 
 }
 
 /* An interface a namespace adopts, into it: found on the host by name, or by its record's
- * address (back from a namespace deleted behind boxnet's back, maybe as devN). */
-static void plan_move(struct plan *p, struct state *st, const struct netns *n, struct ns_state *ns)
+ * address (back from a namespace deleted behind boxnet's back, maybe as devN). Found in the
+ * namespace under another name, it is named back there, and returned. */
+static const struct link *plan_move(struct plan *p, struct state *st, const struct netns *n, struct ns_state *ns)
 {
 	struct adopted *a = state_adopted(st, n->link);
 	struct ns_state *where = &st->host;
@@ -609,9 +610,19 @@ static void plan_move(struct plan *p, struct state *st, const struct netns *n, s
 	const char *name = n->link;
 	if (a && !a->fresh)
 		h = find_adopted(st, a, &where);
+	if (h && where == ns) {
+		/* In its namespace under another name (renamed there): named back, where it is. */
+		copy_name(a->now, NAME_SIZE, h->name);
+		struct op *o = emit(p, OP_LINK_MOVE, ns, a->now, &n->o);
+		o->index = h->index;
+		o->peer = n->ifname;
+		o->peer_ns = ns;
+		remember(o, h);
+		return h;
+	}
 	if (st->known && (!h || where != &st->host)) {
 		conflict(p, "interface %s, the link of namespace %s, is missing", n->link, n->o.name);
-		return;
+		return NULL;
 	}
 	/* Found as devN: the op keeps that name in the record, which stays put; the state's
 	 * links move when apply reads more of them. */
@@ -625,6 +636,7 @@ static void plan_move(struct plan *p, struct state *st, const struct netns *n, s
 	o->peer = n->ifname;
 	o->peer_ns = ns;
 	remember(o, h);
+	return NULL;
 }
 
 static void plan_bridges(struct plan *p, const struct config *c, struct state *st)
@@ -840,9 +852,9 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 		if (!ns_veth(n)) {
 			in = ns->exists ? state_link(ns, n->ifname) : NULL;
 			in = in && (in->ours ? own_link_sound(n, in) : adopted_in(st, n, in)) ? in : NULL;
-			index = in ? in->index : 0;	/* found by name once there */
 			if (!in && n->link[0])
-				plan_move(p, st, n, ns);
+				in = plan_move(p, st, n, ns);
+			index = in ? in->index : 0;	/* found by name once there */
 			if (!in && n->macvlan[0]) {
 				o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
 				o->kind = "macvlan";

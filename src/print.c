@@ -212,7 +212,11 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 			  o->ifname, inum, o->ifname, o->peer ? o->peer : "none", o->ifname);
 		break;
 	case OP_LINK_MOVE:
-		sbuf_addf(out, "ip link set dev %s netns %s name %s\n", o->ifname, o->peer_ns->name, o->peer);
+		if (o->where == o->peer_ns)	/* renamed where it is */
+			sbuf_addf(out, "%s link set dev %s down\n%s link set dev %s name %s\n", ip, o->ifname, ip, o->ifname,
+				  o->peer);
+		else
+			sbuf_addf(out, "ip link set dev %s netns %s name %s\n", o->ifname, o->peer_ns->name, o->peer);
 		break;
 	case OP_GIVE_BACK: {
 		const struct adopted *r = o->rec;

@@ -204,6 +204,9 @@ static void adoptee_find(const struct config *c, const struct state *st, const s
 			in = &st->ns[i];
 	/* Inside its namespace: under the namespace's name for it, with its record's address. */
 	const struct link *m = in ? state_link(in, n->ifname) : NULL;
+	for (size_t i = 0; !m && in && e->rec && i < in->nlinks; i++)	/* renamed there */
+		if (!memcmp(link_mac(&in->links[i]), e->rec->mac, 6))
+			m = &in->links[i];
 	if (m && !m->ours && (!e->rec || !memcmp(link_mac(m), e->rec->mac, 6))) {
 		l = m;
 		at = in;
@@ -229,7 +232,8 @@ static void adoptee_find(const struct config *c, const struct state *st, const s
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *o = &p->ops[i];
 		bool host = !o->where->name && o->ifname && (!strcmp(o->ifname, e->name) || (l && !e->ns && o->index == l->index));
-		bool inside = in && o->where == in && o->type == OP_LINK_SET && !strcmp(o->ifname, n->ifname);
+		bool inside = in && o->where == in &&
+			      ((o->type == OP_LINK_SET && !strcmp(o->ifname, n->ifname)) || o->type == OP_LINK_MOVE);
 		if ((e->rec && o->rec == e->rec) ||
 		    (host && (o->type == OP_LINK_SET || o->type == OP_LINK_MOVE)) || inside) {
 			if (e->state == OBJ_OK)

@@ -41,6 +41,22 @@ where() {
 }
 MAC=$(ip -j link show eth3 | jq -r '.[0].address')
 before=$(where)
+# each_failing CMD: each operation of CMD failing in turn (the fault-injection build) leaves the
+# box and the interface as they were; ends at the run that had no such operation.
+FB=${BOXNET_FAULTS_BIN:-$ROOT/build/faults/boxnet}
+each_failing() {
+	local start at k out
+	start=$(snapshot) at=$(where)
+	for k in $(seq 1 60); do
+		out=$(BOXNET_FAIL_AT=$k "$FB" -c "$CONF" "$1" 2>&1) && break
+		if [ "$(where)" != "$at" ] || [ "$(snapshot)" != "$start" ]; then
+			fail "operation $k of $1 failing: the box changed" "$out"
+			diff <(echo "$start") <(snapshot) | head -10 | sed 's/^/#   /'
+			return
+		fi
+	done
+	pass "each of the $((k - 1)) operations of $1 failing in turn left the box as before"
+}
 
 ok "up" "$BOXNET" -c "$CONF" up
 same "eth3 is eth0 in mgmt, up, its MTU kept" '{"ns":"mgmt","ifname":"eth0","mtu":1400,"up":true,"master":null}' "$(where)"
@@ -63,6 +79,21 @@ same "status -j: eth0 taken down by hand: eth3 differs" "different" "$(adopted |
 ok "up again (eth0 taken down by hand)" "$BOXNET" -c "$CONF" up
 same "up again: it is up" true "$(where | jq .up)"
 same "the record survives reruns unchanged" "$rec" "$(cat /run/boxnet/adopted.$INUM/eth3)"
+
+# Renamed by hand in its namespace: found there by its record's address and named back, down
+# first (the kernel renames no link that is up), its addresses kept.
+ip -n mgmt link set eth0 down
+ip -n mgmt link set eth0 name mgmt0
+same "status: renamed in mgmt, to be named back there" "# adopted eth3: link of ns mgmt, in namespace mgmt as mgmt0  different: rename interface mgmt0 to eth0 in namespace mgmt; set up interface eth0 in namespace mgmt" \
+	"$("$BOXNET" -c "$CONF" status | grep adopted)"
+same "plan: the commands" "ip -n mgmt link set dev mgmt0 down
+ip -n mgmt link set dev mgmt0 name eth0" "$("$BOXNET" -c "$CONF" status | grep '^ip .*mgmt0')"
+[ -x "$FB" ] && each_failing up
+ok "up names it back" "$BOXNET" -c "$CONF" up
+same "eth3 is eth0 in mgmt again, up, its MTU kept" '{"ns":"mgmt","ifname":"eth0","mtu":1400,"up":true,"master":null}' "$(where)"
+same "its address" "192.168.9.2/24" "$(ip -n mgmt -j -4 addr show dev eth0 | jq -r '.[0].addr_info[0] | "\(.local)/\(.prefixlen)"')"
+ok "mgmt reaches its LAN again" ping_ok mgmt 192.168.9.1
+expect_exit "status: nothing to change" 0 "$BOXNET" -c "$CONF" status
 
 ok "down" "$BOXNET" -c "$CONF" down
 same "eth3 back on the host as before" "$before" "$(where)"
@@ -95,23 +126,10 @@ MAC=$(ip -j link show eth3 | jq -r '.[0].address')
 before=$(where)
 
 # Each operation of up, then of down, failing in turn: the box as before.
-FB=${BOXNET_FAULTS_BIN:-$ROOT/build/faults/boxnet}
 if [ -x "$FB" ]; then
-	for cmd in up down; do
-		[ $cmd = down ] && "$BOXNET" -c "$CONF" up >/dev/null
-		start=$(snapshot) at=$(where)
-		bad=0
-		for k in $(seq 1 60); do
-			out=$(BOXNET_FAIL_AT=$k "$FB" -c "$CONF" $cmd 2>&1) && break
-			if [ "$(where)" != "$at" ] || [ "$(snapshot)" != "$start" ]; then
-				fail "operation $k of $cmd failing: the box changed" "$out"
-				diff <(echo "$start") <(snapshot) | head -10 | sed 's/^/#   /'
-				bad=1
-				break
-			fi
-		done
-		[ $bad = 0 ] && pass "each of the $((k - 1)) operations of $cmd failing in turn left the box as before"
-	done
+	each_failing up
+	"$BOXNET" -c "$CONF" up >/dev/null
+	each_failing down
 	same "after the last down, eth3 as before" "$before" "$(where)"
 else
 	echo "ok - # SKIP no fault-injection build (make faults)"
