@@ -299,10 +299,11 @@ static bool adopted_in(const struct state *st, const struct netns *n, const stru
 	return a && !memcmp(link_mac(in), a->mac, 6);
 }
 
-/* Is in, boxnet's, the macvlan n wants? (A moved link is no link of boxnet's.) */
-static bool own_link_sound(const struct netns *n, const struct link *in)
+/* Is in, boxnet's, the macvlan n wants, on its parent? (A moved link is no link of boxnet's.) */
+static bool own_link_sound(struct state *st, const struct netns *n, const struct link *in)
 {
-	return n->macvlan[0] && !strcmp(in->kind, "macvlan");
+	const struct link *parent = state_link(&st->host, n->macvlan);
+	return n->macvlan[0] && !strcmp(in->kind, "macvlan") && parent && in->peer_away && in->peer == parent->index;
 }
 
 /* Links on the host: what is stale or unsound is parked, what is missing is created. */
@@ -362,7 +363,7 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 			if (ns_usable(st, i) && born && born->ours)
 				park(p, ns, born, false);
 			/* boxnet's link of another kind, from an earlier config, goes. */
-			if (ns_usable(st, i) && in && in->ours && !own_link_sound(n, in))
+			if (ns_usable(st, i) && in && in->ours && !own_link_sound(st, n, in))
 				park(p, ns, in, false);
 			else if (ns_usable(st, i) && in && !in->ours && !adopted_in(st, n, in))
 				foreign(p, in, ns);
@@ -851,7 +852,7 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 		int index = in ? in->index : new_index(ns);
 		if (!ns_veth(n)) {
 			in = ns->exists ? state_link(ns, n->ifname) : NULL;
-			in = in && (in->ours ? own_link_sound(n, in) : adopted_in(st, n, in)) ? in : NULL;
+			in = in && (in->ours ? own_link_sound(st, n, in) : adopted_in(st, n, in)) ? in : NULL;
 			if (!in && n->link[0])
 				in = plan_move(p, st, n, ns);
 			index = in ? in->index : 0;	/* found by name once there */

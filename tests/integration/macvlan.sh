@@ -42,5 +42,21 @@ ok "up after a kill between birth and naming" "$BOXNET" -c "$CONF" up
 same "mv has its macvlan eth0 and no bxborn" "eth0 macvlan" \
 	"$(ip -n mv -j -d link show | jq -r '.[] | select(.ifname != "lo") | "\(.ifname) \(.linkinfo.info_kind)"')"
 ok "mv reaches the host on eth6's network again" ping_ok mv 192.168.6.50
-ok "down" "$BOXNET" -c "$CONF" down
+
+# The config moves mv to another parent, eth7, whose far end is lanhost7: up makes the macvlan
+# anew there (a macvlan on the wrong parent is not as configured).
+ip netns add lanhost7
+ip link add eth7 type veth peer name eth0 netns lanhost7
+ip link set eth7 up
+ip -n lanhost7 addr add 192.168.6.57/24 dev eth0
+ip -n lanhost7 link set eth0 up
+SEVEN=$(sed 's/eth6/eth7/' "$CONF" | conf seven)
+same "status -j: mv differs, on eth6" "different" \
+	"$("$BOXNET" -c "$SEVEN" -j status | jq -r '.objects[] | select(.name == "mv") | .state')"
+ok "up with eth7 as the parent" "$BOXNET" -c "$SEVEN" up
+same "mv's eth0 is a macvlan on eth7" "macvlan $(ip -j link show eth7 | jq '.[0].ifindex')" \
+	"$(ip -n mv -j -d link show eth0 | jq -r '.[0] | "\(.linkinfo.info_kind) \(.link_index)"')"
+ok "mv reaches the host on eth7" ping_ok mv 192.168.6.57
+expect_exit "status: nothing to change" 0 "$BOXNET" -c "$SEVEN" status
+ok "down" "$BOXNET" -c "$SEVEN" down
 done_testing
