@@ -468,6 +468,7 @@ static int give_back(struct exec *x, const struct op *o, bool *done)
 		talk_track(&o->where->rt, done);
 		if ((err = flush(x)))
 			return err;
+		forget_link(o->where, o->old_link.name);	/* its name there is free now */
 		forget_link(host, a->name);
 		if ((err = resolve(x, host, a->name, &index)))
 			return err;

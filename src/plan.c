@@ -299,6 +299,31 @@ static bool adopted_in(const struct state *st, const struct netns *n, const stru
 	return a && !memcmp(link_mac(in), a->mac, 6);
 }
 
+/* Does the config adopt the interface of that name (a bridge port, a namespace's link)? */
+static bool adopts(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		for (unsigned j = 0; j < conf_bridge_at(c, i)->ports.n; j++)
+			if (!strcmp(conf_bridge_at(c, i)->ports.v[j], name) && !conf_vlan(c, name))
+				return true;
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		if (!strcmp(conf_ns_at(c, i)->link, name))
+			return true;
+	return false;
+}
+
+/* The record of in, a link inside n's namespace that boxnet adopted for it under another name
+ * and that the config no longer adopts: given back before another link takes its name. */
+static struct adopted *given_up(const struct config *c, struct state *st, const struct netns *n, const struct link *in)
+{
+	for (size_t i = 0; i < st->nadopted; i++) {
+		struct adopted *a = &st->adopted[i];
+		if (!a->fresh && !strcmp(a->ns, n->o.name) && !memcmp(link_mac(in), a->mac, 6) && !adopts(c, a->name))
+			return a;
+	}
+	return NULL;
+}
+
 /* Is in, boxnet's, the macvlan n wants, on its parent? (A moved link is no link of boxnet's.) */
 static bool own_link_sound(struct state *st, const struct netns *n, const struct link *in)
 {
@@ -365,7 +390,7 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 			/* boxnet's link of another kind, from an earlier config, goes. */
 			if (ns_usable(st, i) && in && in->ours && !own_link_sound(st, n, in))
 				park(p, ns, in, false);
-			else if (ns_usable(st, i) && in && !in->ours && !adopted_in(st, n, in))
+			else if (ns_usable(st, i) && in && !in->ours && !adopted_in(st, n, in) && !given_up(c, st, n, in))
 				foreign(p, in, ns);
 			continue;
 		}
@@ -471,18 +496,6 @@ static NOINLINE bool plan_addrs(struct plan *p, struct ns_state *where, const ch
 
 /* ---- adopted interfaces: bridge ports, namespaces' links ---- */
 
-static bool adopts(const struct config *c, const char *name)
-{
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
-		for (unsigned j = 0; j < conf_bridge_at(c, i)->ports.n; j++)
-			if (!strcmp(conf_bridge_at(c, i)->ports.v[j], name) && !conf_vlan(c, name))
-				return true;
-	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
-		if (!strcmp(conf_ns_at(c, i)->link, name))
-			return true;
-	return false;
-}
-
 /* A record for each interface up adopts now, made before any op points at one: the records
  * grow no more after this. */
 static int adopt_prepare(const struct config *c, struct state *st)
@@ -578,26 +591,29 @@ static bool makes(const struct plan *p, const char *name)
 	return false;
 }
 
-/* The records of interfaces the config no longer adopts (down: all of them): each given
- * back as it was, the record gone. */
+/* One interface boxnet adopted, given back as it was, its record gone. */
+static void give_back(struct plan *p, struct state *st, struct adopted *a)
+{
+	struct ns_state *where;
+	const struct link *l = find_adopted(st, a, &where);
+	struct op *o = emit(p, OP_GIVE_BACK, where, a->name, NULL);
+	o->rec = a;
+	a->given = true;
+	if (l) {
+		o->index = l->index;
+		remember(o, l);
+	} else {
+		note(p, "interface %s, adopted by boxnet, is gone (a veth goes with its namespace): its record "
+			"is dropped%s", a->name, "");
+	}
+}
+
+/* The records of interfaces the config no longer adopts (down: all of them). */
 static void plan_give_back(struct plan *p, const struct config *c, struct state *st, bool down)
 {
-	for (size_t i = 0; i < st->nadopted; i++) {
-		const struct adopted *a = &st->adopted[i];
-		struct ns_state *where;
-		if (a->fresh || (!down && adopts(c, a->name)))
-			continue;
-		const struct link *l = find_adopted(st, a, &where);
-		struct op *o = emit(p, OP_GIVE_BACK, where, a->name, NULL);
-		o->rec = a;
-		if (l) {
-			o->index = l->index;
-			remember(o, l);
-		} else {
-			note(p, "interface %s, adopted by boxnet, is gone (a veth goes with its namespace): its record "
-				"is dropped%s", a->name, "");
-		}
-	}
+	for (size_t i = 0; i < st->nadopted; i++)
+		if (!st->adopted[i].fresh && !st->adopted[i].given && (down || !adopts(c, st->adopted[i].name)))
+			give_back(p, st, &st->adopted[i]);
 }
 
 /* An interface a namespace adopts, into it: found on the host by name, or by its record's
@@ -852,6 +868,11 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 		int index = in ? in->index : new_index(ns);
 		if (!ns_veth(n)) {
 			in = ns->exists ? state_link(ns, n->ifname) : NULL;
+			struct adopted *gone = in && !in->ours ? given_up(c, st, n, in) : NULL;
+			if (gone) {
+				give_back(p, st, gone);	/* first: the new link takes its name */
+				in = NULL;
+			}
 			in = in && (in->ours ? own_link_sound(st, n, in) : adopted_in(st, n, in)) ? in : NULL;
 			if (!in && n->link[0])
 				in = plan_move(p, st, n, ns);

@@ -207,7 +207,7 @@ static void adoptee_find(const struct config *c, const struct state *st, const s
 	for (size_t i = 0; !m && in && e->rec && i < in->nlinks; i++)	/* renamed there */
 		if (!memcmp(link_mac(&in->links[i]), e->rec->mac, 6))
 			m = &in->links[i];
-	if (m && !m->ours && (!e->rec || !memcmp(link_mac(m), e->rec->mac, 6))) {
+	if (m && !m->ours && e->rec && !memcmp(link_mac(m), e->rec->mac, 6)) {
 		l = m;
 		at = in;
 		e->ns = n->o.name;

@@ -69,6 +69,7 @@ struct adopted {
 	char ns[NAME_SIZE];	/* the namespace boxnet moved it to; "" for none */
 	bool fresh;		/* made by this plan, not yet written */
 	char now[NAME_SIZE];	/* plan: its name when found under another (devN) */
+	bool given;		/* plan: its OP_GIVE_BACK is emitted */
 };
 
 struct addr {

@@ -41,14 +41,14 @@ where() {
 }
 MAC=$(ip -j link show eth3 | jq -r '.[0].address')
 before=$(where)
-# each_failing CMD: each operation of CMD failing in turn (the fault-injection build) leaves the
+# each_failing CMD [CONF]: each operation of CMD failing in turn (the fault-injection build) leaves the
 # box and the interface as they were; ends at the run that had no such operation.
 FB=${BOXNET_FAULTS_BIN:-$ROOT/build/faults/boxnet}
 each_failing() {
 	local start at k out
 	start=$(snapshot) at=$(where)
 	for k in $(seq 1 60); do
-		out=$(BOXNET_FAIL_AT=$k "$FB" -c "$CONF" "$1" 2>&1) && break
+		out=$(BOXNET_FAIL_AT=$k "$FB" -c "${2:-$CONF}" "$1" 2>&1) && break
 		if [ "$(where)" != "$at" ] || [ "$(snapshot)" != "$start" ]; then
 			fail "operation $k of $1 failing: the box changed" "$out"
 			diff <(echo "$start") <(snapshot) | head -10 | sed 's/^/#   /'
@@ -124,6 +124,28 @@ ip netns delete lan9
 mklan
 MAC=$(ip -j link show eth3 | jq -r '.[0].address')
 before=$(where)
+
+# The config gives mgmt another link, eth5 (down, MTU 1450): up gives eth3 back first, then
+# moves eth5 in under the name eth3 had there; each of its operations failing in turn leaves
+# eth3 in mgmt as it was.
+ip link add eth5 mtu 1450 type veth peer name eth5-far
+MAC5=$(ip -j link show eth5 | jq -r '.[0].address')
+FIVE=$(sed 's/eth3/eth5/' "$CONF" | conf five)
+"$BOXNET" -c "$CONF" up >/dev/null
+same "status: eth5 to be moved in, eth3 to be given back" "# adopted eth5: link of ns mgmt, on the host as eth5  different: move interface eth5 into namespace mgmt as eth0; set up interface eth0 in namespace mgmt
+# adopted eth3: no longer configured, in namespace mgmt as eth0  different: give interface eth3 back as boxnet found it in namespace mgmt" \
+	"$("$BOXNET" -c "$FIVE" status | grep '^# adopted')"
+[ -x "$FB" ] && each_failing up "$FIVE"
+ok "up with eth5 as mgmt's link" "$BOXNET" -c "$FIVE" up
+same "eth3 back on the host as before" "$before" "$(where)"
+same "eth5 is eth0 in mgmt, up, with its MTU" "eth0 $MAC5 1450 true" \
+	"$(ip -n mgmt -j link show eth0 | jq -r '.[0] | "\(.ifname) \(.address) \(.mtu) \(.flags | index("UP") != null)"')"
+same "with mgmt's address" "192.168.9.2/24" "$(ip -n mgmt -j -4 addr show dev eth0 | jq -r '.[0].addr_info[0] | "\(.local)/\(.prefixlen)"')"
+same "one record, eth5's" "eth5" "$(ls /run/boxnet/adopted.$INUM)"
+ok "down" "$BOXNET" -c "$FIVE" down
+same "eth5 back on the host: down, MTU 1450" "eth5 1450 false" \
+	"$(ip -j link show eth5 | jq -r '.[0] | "\(.ifname) \(.mtu) \(.flags | index("UP") != null)"')"
+ip link del eth5
 
 # Each operation of up, then of down, failing in turn: the box as before.
 if [ -x "$FB" ]; then
