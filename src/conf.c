@@ -18,55 +18,85 @@ const struct kind_info conf_kinds[KIND_COUNT] = {
 	[KIND_VLAN] = {"vlan", "vlan", sizeof(struct vlan), check_vlan},
 };
 
-#define PORTS_EXPECT "a port from 1 to 65535, or a range like 8000-8010"
-#define SIDE_EXPECT "a bridge or a namespace in this file"
-#define K(kind, attr, type, st, field, expect) {attr, kind, type, offsetof(struct st, field), expect}
+/* What a good value of each key looks like, quoted in errors: one string of them, each once,
+ * and a row holds its number (a byte, not an 8-byte pointer: 34 rows). */
+#define EXPECTS(X)                                                                                     \
+	X(EX_IFNAME, "an interface name")                                                              \
+	X(EX_BR_ADDRS, "IPv4 or IPv6 addresses with prefix length, like 10.0.0.1/24 fd00::1/64")      \
+	X(EX_MASQ, "yes, no, ipv4 or ipv6")                                                            \
+	X(EX_BOOL, "yes or no")                                                                        \
+	X(EX_MTU, "a number from 68 to 65535")                                                         \
+	X(EX_BRIDGE, "the name of a bridge in this file")                                              \
+	X(EX_PEER, "an address with prefix length per family, like 10.1.0.1/30 fd00:1::1/64")         \
+	X(EX_NS_ADDRS, "IPv4 or IPv6 addresses with prefix length, like 10.0.0.2/24 fd00::2/64")      \
+	X(EX_GATEWAY, "an address per family, like 10.0.0.1 fd00::1, or none")                         \
+	X(EX_DNS, "IPv4 or IPv6 addresses without prefix length, like 10.0.0.1 fd00::1")              \
+	X(EX_PORTS, "a port from 1 to 65535, or a range like 8000-8010")                               \
+	X(EX_TARGET, "NSNAME[:PORT], ADDRESS[:PORT] or [IPV6]:PORT, like web:80 or 10.0.0.2:80")       \
+	X(EX_FWD_PROTO, "tcp, udp or both")                                                            \
+	X(EX_NETS, "IPv4 or IPv6 networks, like 192.0.2.0/24 2001:db8::/32")                           \
+	X(EX_SIDE, "a bridge or a namespace in this file")                                             \
+	X(EX_AL_PROTO, "tcp, udp or icmp, or several")                                                 \
+	X(EX_NET, "a network like 10.99.0.0/24 or fd00:99::/64, or default")                           \
+	X(EX_VIA, "an address like 10.0.0.2 or fd00::2")                                               \
+	X(EX_NS, "the name of a namespace in this file")                                               \
+	X(EX_METRIC, "a number from 0 to 4294967295")                                                  \
+	X(EX_NAMES, "interface names, like eth1 eth2")                                                 \
+	X(EX_VLAN_ID, "a number from 1 to 4094")                                                       \
+	X(EX_SECONDS, "a number of seconds from 1 to 600")
+#define EX_ENUM(id, text) id,
+#define EX_TEXT(id, text) text "\0"
+enum expect_id { EXPECTS(EX_ENUM) };
+static const char expects[] = EXPECTS(EX_TEXT);
+
+const char *key_expect(enum key_id k)
+{
+	const char *s = expects;
+	for (unsigned i = conf_keys[k].expect; i; i--)
+		s += strlen(s) + 1;
+	return s;
+}
+
+#define K(kind, attr, type, st, field, expect) {attr, kind, type, expect, offsetof(struct st, field)}
 
 _Static_assert(sizeof(struct config) < 65536 && sizeof(struct netns) < 65536, "key_info.off is 16 bits");
 
 /* The one list of keys: parser, errors, man page check and fuzz seeds all read it. */
 const struct key_info conf_keys[KEY_COUNT] = {
-	[KEY_UPLINK] = K(KIND_GLOBAL, "uplink", VAL_NAME, config, uplink, "an interface name"),
-	[KEY_BR_ADDRESS] = K(KIND_BRIDGE, "address", VAL_ADDRS, bridge, addrs,
-			     "IPv4 or IPv6 addresses with prefix length, like 10.0.0.1/24 fd00::1/64"),
-	[KEY_BR_MASQUERADE] = K(KIND_BRIDGE, "masquerade", VAL_MASQ, bridge, masquerade, "yes, no, ipv4 or ipv6"),
-	[KEY_BR_ISOLATE] = K(KIND_BRIDGE, "isolate", VAL_BOOL, bridge, isolate, "yes or no"),
-	[KEY_BR_MTU] = K(KIND_BRIDGE, "mtu", VAL_MTU, bridge, mtu, "a number from 68 to 65535"),
-	[KEY_NS_BRIDGE] = K(KIND_NS, "bridge", VAL_NAME, netns, bridge_name, "the name of a bridge in this file"),
-	[KEY_NS_PEER] = K(KIND_NS, "peer", VAL_ADDR1, netns, peer,
-			  "an address with prefix length per family, like 10.1.0.1/30 fd00:1::1/64"),
-	[KEY_NS_ADDRESS] = K(KIND_NS, "address", VAL_ADDRS, netns, addrs,
-			     "IPv4 or IPv6 addresses with prefix length, like 10.0.0.2/24 fd00::2/64"),
-	[KEY_NS_GATEWAY] = K(KIND_NS, "gateway", VAL_GATEWAY, netns, gw,
-			     "an address per family, like 10.0.0.1 fd00::1, or none"),
-	[KEY_NS_IFNAME] = K(KIND_NS, "ifname", VAL_NAME, netns, ifname, "an interface name"),
-	[KEY_NS_HOSTIF] = K(KIND_NS, "hostif", VAL_NAME, netns, hostif, "an interface name"),
-	[KEY_NS_MASQUERADE] = K(KIND_NS, "masquerade", VAL_MASQ, netns, masquerade, "yes, no, ipv4 or ipv6"),
-	[KEY_NS_ISOLATE] = K(KIND_NS, "isolate", VAL_BOOL, netns, isolate, "yes or no"),
-	[KEY_NS_MTU] = K(KIND_NS, "mtu", VAL_MTU, netns, mtu, "a number from 68 to 65535"),
-	[KEY_NS_DNS] = K(KIND_NS, "dns", VAL_IPS, netns, dns,
-			 "IPv4 or IPv6 addresses without prefix length, like 10.0.0.1 fd00::1"),
-	[KEY_FWD_PORT] = K(KIND_FORWARD, "port", VAL_PORTS, forward, port, PORTS_EXPECT),
-	[KEY_FWD_TO] = K(KIND_FORWARD, "to", VAL_TARGET, forward, to,
-			 "NSNAME[:PORT], ADDRESS[:PORT] or [IPV6]:PORT, like web:80 or 10.0.0.2:80"),
-	[KEY_FWD_PROTO] = K(KIND_FORWARD, "proto", VAL_PROTO, forward, proto, "tcp, udp or both"),
-	[KEY_FWD_FROM] = K(KIND_FORWARD, "from", VAL_NETS, forward, from,
-			   "IPv4 or IPv6 networks, like 192.0.2.0/24 2001:db8::/32"),
-	[KEY_AL_FROM] = K(KIND_ALLOW, "from", VAL_NAME, allow, side_name[0], SIDE_EXPECT),
-	[KEY_AL_TO] = K(KIND_ALLOW, "to", VAL_NAME, allow, side_name[1], SIDE_EXPECT),
-	[KEY_AL_PORT] = K(KIND_ALLOW, "port", VAL_PORTS, allow, port, PORTS_EXPECT),
-	[KEY_AL_PROTO] = K(KIND_ALLOW, "proto", VAL_PROTO, allow, proto, "tcp, udp or icmp, or several"),
-	[KEY_RT_TO] = K(KIND_ROUTE, "to", VAL_NET, sroute, to, "a network like 10.99.0.0/24 or fd00:99::/64, or default"),
-	[KEY_RT_VIA] = K(KIND_ROUTE, "via", VAL_IP, sroute, via, "an address like 10.0.0.2 or fd00::2"),
-	[KEY_RT_NS] = K(KIND_ROUTE, "ns", VAL_NAME, sroute, ns_name, "the name of a namespace in this file"),
-	[KEY_RT_METRIC] = K(KIND_ROUTE, "metric", VAL_METRIC, sroute, metric, "a number from 0 to 4294967295"),
-	[KEY_NS_FORWARDING] = K(KIND_NS, "forwarding", VAL_BOOL, netns, forwarding, "yes or no"),
-	[KEY_BR_PORTS] = K(KIND_BRIDGE, "ports", VAL_NAMES, bridge, ports, "interface names, like eth1 eth2"),
-	[KEY_VLAN_LINK] = K(KIND_VLAN, "link", VAL_NAME, vlan, link, "an interface name"),
-	[KEY_VLAN_ID] = K(KIND_VLAN, "id", VAL_VLAN_ID, vlan, id, "a number from 1 to 4094"),
-	[KEY_NS_LINK] = K(KIND_NS, "link", VAL_NAME, netns, link, "an interface name"),
-	[KEY_NS_MACVLAN] = K(KIND_NS, "macvlan", VAL_NAME, netns, macvlan, "an interface name"),
-	[KEY_WAIT] = K(KIND_GLOBAL, "wait", VAL_SECONDS, config, wait, "a number of seconds from 1 to 600"),
+	[KEY_UPLINK] = K(KIND_GLOBAL, "uplink", VAL_NAME, config, uplink, EX_IFNAME),
+	[KEY_BR_ADDRESS] = K(KIND_BRIDGE, "address", VAL_ADDRS, bridge, addrs, EX_BR_ADDRS),
+	[KEY_BR_MASQUERADE] = K(KIND_BRIDGE, "masquerade", VAL_MASQ, bridge, masquerade, EX_MASQ),
+	[KEY_BR_ISOLATE] = K(KIND_BRIDGE, "isolate", VAL_BOOL, bridge, isolate, EX_BOOL),
+	[KEY_BR_MTU] = K(KIND_BRIDGE, "mtu", VAL_MTU, bridge, mtu, EX_MTU),
+	[KEY_NS_BRIDGE] = K(KIND_NS, "bridge", VAL_NAME, netns, bridge_name, EX_BRIDGE),
+	[KEY_NS_PEER] = K(KIND_NS, "peer", VAL_ADDR1, netns, peer, EX_PEER),
+	[KEY_NS_ADDRESS] = K(KIND_NS, "address", VAL_ADDRS, netns, addrs, EX_NS_ADDRS),
+	[KEY_NS_GATEWAY] = K(KIND_NS, "gateway", VAL_GATEWAY, netns, gw, EX_GATEWAY),
+	[KEY_NS_IFNAME] = K(KIND_NS, "ifname", VAL_NAME, netns, ifname, EX_IFNAME),
+	[KEY_NS_HOSTIF] = K(KIND_NS, "hostif", VAL_NAME, netns, hostif, EX_IFNAME),
+	[KEY_NS_MASQUERADE] = K(KIND_NS, "masquerade", VAL_MASQ, netns, masquerade, EX_MASQ),
+	[KEY_NS_ISOLATE] = K(KIND_NS, "isolate", VAL_BOOL, netns, isolate, EX_BOOL),
+	[KEY_NS_MTU] = K(KIND_NS, "mtu", VAL_MTU, netns, mtu, EX_MTU),
+	[KEY_NS_DNS] = K(KIND_NS, "dns", VAL_IPS, netns, dns, EX_DNS),
+	[KEY_FWD_PORT] = K(KIND_FORWARD, "port", VAL_PORTS, forward, port, EX_PORTS),
+	[KEY_FWD_TO] = K(KIND_FORWARD, "to", VAL_TARGET, forward, to, EX_TARGET),
+	[KEY_FWD_PROTO] = K(KIND_FORWARD, "proto", VAL_PROTO, forward, proto, EX_FWD_PROTO),
+	[KEY_FWD_FROM] = K(KIND_FORWARD, "from", VAL_NETS, forward, from, EX_NETS),
+	[KEY_AL_FROM] = K(KIND_ALLOW, "from", VAL_NAME, allow, side_name[0], EX_SIDE),
+	[KEY_AL_TO] = K(KIND_ALLOW, "to", VAL_NAME, allow, side_name[1], EX_SIDE),
+	[KEY_AL_PORT] = K(KIND_ALLOW, "port", VAL_PORTS, allow, port, EX_PORTS),
+	[KEY_AL_PROTO] = K(KIND_ALLOW, "proto", VAL_PROTO, allow, proto, EX_AL_PROTO),
+	[KEY_RT_TO] = K(KIND_ROUTE, "to", VAL_NET, sroute, to, EX_NET),
+	[KEY_RT_VIA] = K(KIND_ROUTE, "via", VAL_IP, sroute, via, EX_VIA),
+	[KEY_RT_NS] = K(KIND_ROUTE, "ns", VAL_NAME, sroute, ns_name, EX_NS),
+	[KEY_RT_METRIC] = K(KIND_ROUTE, "metric", VAL_METRIC, sroute, metric, EX_METRIC),
+	[KEY_NS_FORWARDING] = K(KIND_NS, "forwarding", VAL_BOOL, netns, forwarding, EX_BOOL),
+	[KEY_BR_PORTS] = K(KIND_BRIDGE, "ports", VAL_NAMES, bridge, ports, EX_NAMES),
+	[KEY_VLAN_LINK] = K(KIND_VLAN, "link", VAL_NAME, vlan, link, EX_IFNAME),
+	[KEY_VLAN_ID] = K(KIND_VLAN, "id", VAL_VLAN_ID, vlan, id, EX_VLAN_ID),
+	[KEY_NS_LINK] = K(KIND_NS, "link", VAL_NAME, netns, link, EX_IFNAME),
+	[KEY_NS_MACVLAN] = K(KIND_NS, "macvlan", VAL_NAME, netns, macvlan, EX_IFNAME),
+	[KEY_WAIT] = K(KIND_GLOBAL, "wait", VAL_SECONDS, config, wait, EX_SECONDS),
 };
 
 /* ---- names ---- */
@@ -171,7 +201,7 @@ void bad_key(struct diag *d, unsigned line, const char *what, const char *key, c
 static NOINLINE void bad_value(struct line_ctx *x, enum key_id k, const char *what, const char *value,
 			       const char *why)
 {
-	bad_key(x->d, x->line, what, x->key, value, why, conf_keys[k].expect);
+	bad_key(x->d, x->line, what, x->key, value, why, key_expect(k));
 }
 
 static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], const char *v)

@@ -105,16 +105,19 @@ enum val_type {
 
 #define DNS_MAX 3	/* the nameservers glibc's and musl's resolvers read (MAXNS) */
 
-/* Packed small: the table is in the binary, one row a key. */
+/* Packed small: the table is in the binary, one row a key, 16 bytes. */
 struct key_info {
 	char attr[11];		/* in the row: no pointer to it */
 	uint8_t kind;		/* enum kind */
 	uint8_t type;		/* enum val_type */
+	uint8_t expect;		/* its text's number: key_expect() */
 	uint16_t off;		/* of its field in the kind's struct */
-	const char *expect;	/* what a good value looks like, quoted in errors */
 };
 
 extern const struct key_info conf_keys[KEY_COUNT];
+
+/* What a good value of key k looks like, quoted in errors. */
+const char *key_expect(enum key_id k);
 
 /* What bridges and namespaces share: the name and where each key was set. */
 struct obj {
