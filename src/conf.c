@@ -265,17 +265,24 @@ static bool set_num(struct line_ctx *x, enum key_id k, unsigned *dst, const char
 	return true;
 }
 
+/* The next word of a list value: *rest starts as the value, as strtok_r(NULL) takes it,
+ * so that a loop makes one call. */
+static NOINLINE char *next_word(char **rest)
+{
+	return strtok_r(NULL, " \t", rest);
+}
+
 /* Interface names, each once. v is writable: it is the line buffer. */
 static bool set_names(struct line_ctx *x, enum key_id k, struct names *dst, char *v)
 {
 	char (*tmp)[NAME_SIZE] = arena_alloc(&x->c->arena, (strlen(v) / 2 + 1) * NAME_SIZE);
-	char *save = NULL;
+	char *save = v;
 	unsigned n = 0;
 	if (!tmp) {
 		diag_err(x->d, x->line, "out of memory");
 		return false;
 	}
-	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	for (char *tok; (tok = next_word(&save));) {
 		if (!set_name(x, k, tmp[n], tok))
 			return false;
 		for (unsigned i = 0; i < n; i++) {
@@ -354,8 +361,8 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 	struct prefix tmp[CONF_MAX_ADDRS];
 	unsigned n = 0;
 	bool ok = true;
-	char *save = NULL;
-	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	char *save = v;
+	for (char *tok; (tok = next_word(&save));) {
 		struct prefix p;
 		if (!parse_host_prefix(x, k, tok, &p)) {
 			ok = false;
@@ -401,8 +408,8 @@ static bool set_gateway(struct line_ctx *x, enum key_id k, struct gateway *gw, c
 		gw->mode = GW_NONE;
 		return true;
 	}
-	char *save = NULL;
-	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	char *save = v;
+	for (char *tok; (tok = next_word(&save));) {
 		struct prefix p;
 		if (!ip_parse(tok, &p)) {
 			bad_value(x, k, "gateway", tok, NULL);
@@ -466,8 +473,8 @@ static bool set_proto(struct line_ctx *x, enum key_id k, unsigned *dst, char *v)
 {
 	static const char names[][5] = {"tcp", "udp", "icmp"};
 	unsigned n = ARRAY_SIZE(names) - (k == KEY_FWD_PROTO), i;
-	char *save = NULL;
-	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	char *save = v;
+	for (char *tok; (tok = next_word(&save));) {
 		for (i = 0; i < n && strcmp(tok, names[i]); i++)
 			;
 		if (i == n) {
