@@ -295,6 +295,17 @@ static void json_adoptee(FILE *out, const struct adoptee *e, bool first)
 	putc('}', out);
 }
 
+/* Ends a line with a state: "ok", or what differs, a line of differs each. */
+static void end_line(FILE *out, enum obj_state s, const struct sbuf *differs)
+{
+	fprintf(out, "  %s", state_names[s]);
+	if (s == OBJ_FOREIGN)
+		fputs(": something boxnet did not create is in the way", out);
+	for (const char *t = sbuf_str(differs), *nl, *sep = ": "; (nl = strchr(t, '\n')); t = nl + 1, sep = "; ")
+		fprintf(out, "%s%.*s", sep, (int)(nl - t), t);
+	putc('\n', out);
+}
+
 /* comment: the lines follow a plan's script, as shell comments. */
 static void text_adoptee(FILE *out, const struct adoptee *e, bool comment)
 {
@@ -312,10 +323,7 @@ static void text_adoptee(FILE *out, const struct adoptee *e, bool comment)
 		fprintf(out, "on the host as %s", e->ifname);
 	if (e->master)
 		fprintf(out, ", in bridge %s", e->master);
-	fprintf(out, "  %s", state_names[e->state]);
-	for (const char *t = sbuf_str(&e->differs), *nl, *sep = ": "; (nl = strchr(t, '\n')); t = nl + 1, sep = "; ")
-		fprintf(out, "%s%.*s", sep, (int)(nl - t), t);
-	putc('\n', out);
+	end_line(out, e->state, &e->differs);
 }
 
 void report_adopted(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
@@ -365,13 +373,7 @@ static void verdict(FILE *out, const struct config *c, const struct state *st, c
 		    const struct obj *o)
 {
 	struct sbuf differs = {0};
-	enum obj_state s = report_state(c, st, p, o, &differs);
-	fprintf(out, "  %s", state_names[s]);
-	if (s == OBJ_FOREIGN)
-		fputs(": something boxnet did not create is in the way", out);
-	for (const char *t = sbuf_str(&differs), *nl, *sep = ": "; (nl = strchr(t, '\n')); t = nl + 1, sep = "; ")
-		fprintf(out, "%s%.*s", sep, (int)(nl - t), t);
-	putc('\n', out);
+	end_line(out, report_state(c, st, p, o, &differs), &differs);
 	sbuf_free(&differs);
 }
 
