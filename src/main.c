@@ -252,8 +252,9 @@ static int await_links(const struct config *c, const struct run *r)
 		}
 	}
 	if (miss.len) {
+		bool many = strchr(miss.buf + 1, ' ');
 		fprintf(r->err, "boxnet: missing interface%s:%s (the config names %s; %s)\nboxnet: nothing was changed\n",
-			strchr(miss.buf + 1, ' ') ? "s" : "", sbuf_str(&miss), strchr(miss.buf + 1, ' ') ? "them" : "it",
+			many ? "s" : "", sbuf_str(&miss), many ? "them" : "it",
 			c->wait ? "waited for wait's seconds" : "wait = SECONDS waits for them");
 		ret = -1;
 	}
