@@ -148,6 +148,15 @@ static struct obj *table_find(const struct name_table *t, const char *name)
 	}
 }
 
+/* Puts o in the first free slot from its hash on: the slots have room. */
+static void slot_put(struct obj **slot, size_t cap, struct obj *o)
+{
+	size_t j = hash_name(o->name) & (cap - 1);
+	while (slot[j])
+		j = (j + 1) & (cap - 1);
+	slot[j] = o;
+}
+
 static int table_add(struct name_table *t, struct obj *o)
 {
 	if ((t->n + 1) * 2 > t->cap) {
@@ -155,22 +164,14 @@ static int table_add(struct name_table *t, struct obj *o)
 		struct obj **slot = calloc(cap, sizeof(*slot));
 		if (!slot)
 			return -1;
-		for (size_t i = 0; i < t->cap; i++) {
-			if (!t->slot[i])
-				continue;
-			size_t j = hash_name(t->slot[i]->name) & (cap - 1);
-			while (slot[j])
-				j = (j + 1) & (cap - 1);
-			slot[j] = t->slot[i];
-		}
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->slot[i])
+				slot_put(slot, cap, t->slot[i]);
 		free(t->slot);
 		t->slot = slot;
 		t->cap = cap;
 	}
-	size_t j = hash_name(o->name) & (t->cap - 1);
-	while (t->slot[j])
-		j = (j + 1) & (t->cap - 1);
-	t->slot[j] = o;
+	slot_put(t->slot, t->cap, o);
 	t->n++;
 	return 0;
 }
@@ -664,7 +665,7 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 		const char *name = first + 1;
 		size_t len = (size_t)(last - name);
 		const char *why = name_problem(name, len);
-		if (!why && (kind == KIND_BRIDGE || kind == KIND_VLAN) && len == 2 && !strncmp(name, "lo", 2))
+		if (!why && (kind == KIND_BRIDGE || kind == KIND_VLAN) && len == 2 && !memcmp(name, "lo", 2))
 			why = "lo is the host's loopback";
 		/* The scan for stale namespaces skips hidden names, so such a one would leak. */
 		if (!why && kind == KIND_NS && name[0] == '.')
