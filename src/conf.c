@@ -190,6 +190,11 @@ struct line_ctx {
 	const char *key;	/* the whole key as written, for messages */
 };
 
+static NOINLINE void oom(struct line_ctx *x)
+{
+	diag_err(x->d, x->line, "out of memory");
+}
+
 /* "bad WHAT for KEY: 'VALUE' (WHY; expected EXPECT)", WHY optional: the one shape of a bad
  * value, the parser's and the validator's. */
 void bad_key(struct diag *d, unsigned line, const char *what, const char *key, const char *value, const char *why,
@@ -280,7 +285,7 @@ static bool set_names(struct line_ctx *x, enum key_id k, struct names *dst, char
 	char *save = v;
 	unsigned n = 0;
 	if (!tmp) {
-		diag_err(x->d, x->line, "out of memory");
+		oom(x);
 		return false;
 	}
 	for (char *tok; (tok = next_word(&save));) {
@@ -394,7 +399,7 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 		return false;
 	dst->v = arena_alloc(&x->c->arena, n * sizeof(*tmp));
 	if (!dst->v) {
-		diag_err(x->d, x->line, "out of memory");
+		oom(x);
 		return false;
 	}
 	memcpy(dst->v, tmp, n * sizeof(*tmp));
@@ -628,7 +633,7 @@ static NOINLINE struct obj *get_obj(struct line_ctx *x, enum kind kind, const ch
 		goto oom;
 	return o;
 oom:
-	diag_err(x->d, x->line, "out of memory");
+	oom(x);
 	return NULL;
 }
 
@@ -699,7 +704,7 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 	o->at[k] = x->line;
 	o->raw[k] = arena_strdup(&x->c->arena, value);
 	if (!o->raw[k]) {
-		diag_err(x->d, x->line, "out of memory");
+		oom(x);
 		return;
 	}
 	if (!set_value(x, o, (enum key_id)k, value))
@@ -763,7 +768,7 @@ void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 				*eq = '=';
 				what = "missing key";
 				shown = s;
-			} else if (strpbrk(key, " \t")) {
+			} else if (key[strcspn(key, " \t")]) {
 				what = "bad key";
 				expect = "no spaces inside a key";
 			} else if (!*value) {
