@@ -8,6 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+_Static_assert(sizeof(struct bridge) < 65536 && sizeof(struct netns) < 65536 && sizeof(struct forward) < 65536 &&
+		       sizeof(struct allow) < 65536 && sizeof(struct sroute) < 65536 && sizeof(struct vlan) < 65536,
+	       "kind_info.size is 16 bits");
+
 const struct kind_info conf_kinds[KIND_COUNT] = {
 	[KIND_GLOBAL] = {"", "", 0, NULL},
 	[KIND_BRIDGE] = {"bridge", "bridge", sizeof(struct bridge), check_bridge},
@@ -226,11 +230,11 @@ static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], con
 /* 1 for yes, 0 for no, -1 for neither. */
 static int bool_word(const char *v)
 {
-	static const char yes[][5] = {"yes", "true", "on", "1"};	/* arrays, not pointers: smaller */
-	static const char no[][6] = {"no", "false", "off", "0"};
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
-		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i]))
-			return !strcasecmp(v, yes[i]);
+	/* Arrays, not pointers: smaller; each no before its yes, so a word's place says which. */
+	static const char words[][6] = {"no", "yes", "false", "true", "off", "on", "0", "1"};
+	for (int i = 0; i < (int)ARRAY_SIZE(words); i++)
+		if (!strcasecmp(v, words[i]))
+			return i & 1;
 	return -1;
 }
 
@@ -260,7 +264,7 @@ static bool set_num(struct line_ctx *x, enum key_id k, unsigned *dst, const char
 {
 	static const struct {
 		unsigned lo, hi;
-		const char *what;
+		char what[8];	/* in the row: no pointer to it */
 	} range[] = {{68, 65535, "MTU"}, {0, UINT32_MAX, "metric"}, {1, 4094, "VLAN id"}, {1, 600, "wait"}};
 	enum val_type t = conf_keys[k].type;
 	unsigned i = t == VAL_MTU ? 0 : t == VAL_METRIC ? 1 : t == VAL_VLAN_ID ? 2 : 3;

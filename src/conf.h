@@ -24,9 +24,9 @@ struct config;
 struct obj;
 
 struct kind_info {
-	const char *name;	/* the key's first part: bridge.NAME.ATTRIBUTE */
-	const char *noun;	/* in messages: "bridge", "namespace" */
-	size_t size;		/* of its struct, which starts with a struct obj */
+	char name[8];		/* the key's first part: bridge.NAME.ATTRIBUTE */
+	char noun[10];		/* in messages: "bridge", "namespace" */
+	uint16_t size;		/* of its struct, which starts with a struct obj */
 	/* Checks one object against the rest of the config and fills in its defaults; kinds
 	 * are checked in this table's order, so a kind may use what an earlier one derived. */
 	void (*check)(struct config *c, struct obj *o, struct diag *d);
