@@ -32,9 +32,9 @@ static void print_nft(const struct plan *p, const struct op *o, struct sbuf *out
 	char comment[NFT_COMMENT_SIZE];
 	rules_comment(&p->rules, comment);
 	/* One nft -f run is one transaction: the old table goes and the new one comes at once. */
-	sbuf_addf(out, "nft -f - <<'EOF'\n%s", o->legacy ? "delete table ip " NFT_TABLE "\n" : "");
-	sbuf_addf(out, "table " NFT_FAMILY " " NFT_TABLE "\ndelete table " NFT_FAMILY " " NFT_TABLE "\ntable " NFT_FAMILY
-		  " " NFT_TABLE " {\n\tcomment \"%s\"\n", comment);
+	sbuf_addf(out, "nft -f - <<'EOF'\n%stable " NFT_FAMILY " " NFT_TABLE "\ndelete table " NFT_FAMILY " " NFT_TABLE
+		  "\ntable " NFT_FAMILY " " NFT_TABLE " {\n\tcomment \"%s\"\n",
+		  o->legacy ? "delete table ip " NFT_TABLE "\n" : "", comment);
 	rules_text(&p->rules, out);
 	sbuf_addf(out, "}\nEOF\n");
 }
