@@ -6,17 +6,20 @@
 
 #include "apply.h"
 
-/* Names in arrays of their own, not pointers to them: smaller. */
-static const char op_names[][14] = {
-	[OP_FORWARD_OFF] = "forward_off", [OP_NFT_DEL] = "nft_del",	  [OP_NETNS_ADD] = "netns_add",
-	[OP_LINK_PARK] = "link_park",	  [OP_LINK_PURGE] = "link_purge",
-	[OP_LINK_ADD] = "link_add",	  [OP_LINK_SET] = "link_set",	  [OP_ADDR_DEL] = "addr_del",
-	[OP_ADDR_ADD] = "addr_add",	  [OP_NET_ROUTE_ADD] = "net_route_add", [OP_ROUTE_DEL] = "route_del",
-	[OP_ROUTE_ADD] = "route_add",	  [OP_NFT_LOAD] = "nft_load",	  [OP_FORWARD_ON] = "forward_on",
-	[OP_NETNS_DEL] = "netns_del",	  [OP_DNS_WRITE] = "dns_write",	  [OP_DNS_DEL] = "dns_del",
-	[OP_ADOPT] = "adopt",		  [OP_GIVE_BACK] = "give_back",	  [OP_LINK_MOVE] = "link_move",
-};
+/* Each op's name in JSON, in enum op_type's order, one string: 200 bytes, not 20 rows of 14. */
+static const char op_names[] = "forward_off\0nft_del\0netns_add\0link_park\0link_purge\0link_add\0link_set\0"
+			       "addr_del\0addr_add\0net_route_add\0route_del\0route_add\0nft_load\0forward_on\0"
+			       "netns_del\0dns_write\0dns_del\0adopt\0give_back\0link_move\0";
 
+/* The i-th name of such a list; "" past its end. */
+static const char *list_nth(const char *list, unsigned i)
+{
+	for (; i && *list; i--)
+		list += strlen(list) + 1;
+	return list;
+}
+
+/* Names in arrays of their own, not pointers to them: smaller. */
 static const char state_names[][10] = {"ok", "missing", "different", "foreign"};
 
 /* ---- a small JSON writer: strings escaped, nothing else needs it ---- */
@@ -341,7 +344,7 @@ int report_plan_json(const struct plan *p, FILE *out)
 		struct sbuf does = {0}, cmd = {0};
 		plan_print_op(p, o, &cmd);
 		op_describe(o, &does);
-		json_key(out, i ? ",{" : "{", "type", op_names[o->type]);
+		json_key(out, i ? ",{" : "{", "type", list_nth(op_names, o->type));
 		json_key(out, ",", "namespace", o->where->name);
 		json_key(out, ",", "interface", o->ifname);
 		json_owner(out, o->owner);
