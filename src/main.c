@@ -121,10 +121,7 @@ static NOINLINE int take_lock(bool create)
 	int err = create ? make_run_dir() : 0, fd;
 	if (err)
 		return err == -ENOENT ? -1 : err;
-	if (create)
-		fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	else
-		fd = open(LOCK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(LOCK_FILE, (create ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return errno == ENOENT || !create ? -1 : -errno;
 	while (flock(fd, LOCK_EX) < 0) {
@@ -170,16 +167,10 @@ static unsigned long peak_kib(void)
 {
 	char buf[2048];
 	file_io("/proc/self/status", O_RDONLY | O_CLOEXEC, buf, sizeof(buf));
-	unsigned long kib = 0;
-	for (const char *v = buf; v; v = strchr(v, '\n'), v = v ? v + 1 : NULL) {
-		if (strncmp(v, "VmHWM:", 6))
-			continue;
-		for (v += 6; *v == ' ' || *v == '\t' || (*v >= '0' && *v <= '9'); v++)
-			if (*v >= '0')
-				kib = kib * 10 + (unsigned long)(*v - '0');
-		break;
-	}
-	return kib;
+	for (const char *v = buf; v; v = strchr(v, '\n'), v = v ? v + 1 : NULL)
+		if (!strncmp(v, "VmHWM:", 6))
+			return strtoul(v + 6, NULL, 10);	/* "VmHWM:\t    1234 kB" */
+	return 0;
 }
 
 /* Microseconds since t0; integer, so that no floating-point printf is linked in. */
