@@ -49,6 +49,12 @@ static void json_key(FILE *out, const char *sep, const char *key, const char *s)
 	json_str(out, s, s ? strlen(s) : 0);
 }
 
+/* The next field of an object: after a comma. */
+static NOINLINE void json_next(FILE *out, const char *key, const char *s)
+{
+	json_key(out, ",", key, s);
+}
+
 /* Lines of text (conflicts, notes) as an array of strings. */
 static void json_lines(FILE *out, const char *key, const char *text)
 {
@@ -67,7 +73,7 @@ static void json_owner(FILE *out, const struct obj *o)
 		return;
 	}
 	json_key(out, ",\"owner\":{", "kind", conf_kinds[o->kind].name);
-	json_key(out, ",", "name", o->name);
+	json_next(out, "name", o->name);
 	fprintf(out, ",\"line\":%u}", o->line);
 }
 
@@ -150,9 +156,9 @@ static void json_obj(FILE *out, const char *sep, const struct config *c, const s
 	struct sbuf differs = {0};
 	enum obj_state s = report_state(c, st, p, o, &differs);
 	json_key(out, sep, "kind", o ? conf_kinds[o->kind].name : "box");
-	json_key(out, ",", "name", o ? o->name : NULL);
+	json_next(out, "name", o ? o->name : NULL);
 	fprintf(out, ",\"line\":%u", o ? o->line : 0);
-	json_key(out, ",", "state", state_names[s]);
+	json_next(out, "state", state_names[s]);
 	json_lines(out, "differs", sbuf_str(&differs));
 	putc('}', out);
 	sbuf_free(&differs);
@@ -167,8 +173,8 @@ void report_status_json(const struct config *c, const struct state *st, const st
 {
 	const char *sep = "{";
 	json_key(out, "{", "config", c->file);
-	json_key(out, ",", "state", p->nconflicts ? "conflicts" : p->n ? "changes" : "ok");
-	json_key(out, ",", "uplink", c->uplink[0] ? c->uplink : NULL);
+	json_next(out, "state", p->nconflicts ? "conflicts" : p->n ? "changes" : "ok");
+	json_next(out, "uplink", c->uplink[0] ? c->uplink : NULL);
 	fprintf(out, ",\"uplink_present\":%s,\"objects\":[",
 		c->uplink[0] && state_link(&st->host, c->uplink) ? "true" : "false");
 	for (int k = KIND_GLOBAL + 1; k < KIND_COUNT; k++)
@@ -289,11 +295,11 @@ static void json_adoptee(FILE *out, const struct adoptee *e, bool first)
 {
 	json_key(out, first ? "{" : ",{", "name", e->name);
 	json_owner(out, e->owner);
-	json_key(out, ",", "interface", e->ifname);
-	json_key(out, ",", "master", e->master);
-	json_key(out, ",", "namespace", e->ns);
+	json_next(out, "interface", e->ifname);
+	json_next(out, "master", e->master);
+	json_next(out, "namespace", e->ns);
 	fprintf(out, ",\"recorded\":%s", e->rec ? "true" : "false");
-	json_key(out, ",", "state", state_names[e->state]);
+	json_next(out, "state", state_names[e->state]);
 	json_lines(out, "differs", sbuf_str(&e->differs));
 	putc('}', out);
 }
@@ -345,10 +351,10 @@ int report_plan_json(const struct plan *p, FILE *out)
 		plan_print_op(p, o, &cmd);
 		op_describe(o, &does);
 		json_key(out, i ? ",{" : "{", "type", list_nth(op_names, o->type));
-		json_key(out, ",", "namespace", o->where->name);
-		json_key(out, ",", "interface", o->ifname);
+		json_next(out, "namespace", o->where->name);
+		json_next(out, "interface", o->ifname);
 		json_owner(out, o->owner);
-		json_key(out, ",", "does", sbuf_str(&does));
+		json_next(out, "does", sbuf_str(&does));
 		fputs(",\"command\":", out);
 		json_str(out, sbuf_str(&cmd), cmd.len);
 		putc('}', out);
