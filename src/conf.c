@@ -828,7 +828,7 @@ static bool trusted(int fd, struct diag *d)
 		return false;
 	}
 	if (!S_ISREG(st.st_mode))
-		diag_err(d, 0, "not a regular file (expected a regular file owned by root)");
+		diag_err(d, 0, "%s (expected a regular file owned by root)", "not a regular file");
 	else if (st.st_uid != 0)
 		diag_err(d, 0, "owned by uid %u, not by root (expected a file only root can write)", (unsigned)st.st_uid);
 	else if (st.st_mode & (S_IWGRP | S_IWOTH))
@@ -851,7 +851,7 @@ unsigned conf_load(struct config *c, const char *path, bool strict, struct diag 
 		fd = open(path, O_RDONLY | O_CLOEXEC | (strict ? O_NOFOLLOW | O_NONBLOCK : 0));
 		if (fd < 0) {
 			if (errno == ELOOP && strict)
-				diag_err(d, 0, "is a symbolic link (expected a regular file owned by root)");
+				diag_err(d, 0, "%s (expected a regular file owned by root)", "is a symbolic link");
 			else
 				diag_err(d, 0, "cannot open: %s", strerror(errno));
 			return d->errors;
