@@ -28,6 +28,8 @@
 #include "state.h"
 
 #define DEFAULT_CONF "/etc/boxnet.conf"
+/* One text, with or without the command's name (and a space): "boxnet: up needs root ...". */
+#define NEEDS_ROOT "boxnet: %s%sneeds root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n"
 
 enum { EXIT_KERNEL = 1, EXIT_CONFIG = 2, EXIT_NOT_UP = 3 };
 
@@ -295,7 +297,7 @@ static int run_kernel(const struct config *c, const struct run *r)
 		fprintf(r->err, "boxnet: cannot read the kernel's network state: %s%s%s%s\n", strerror(-err),
 			why.text[0] ? " (kernel: " : "", why.text, why.text[0] ? ")" : "");
 		if (err == -EPERM || err == -EACCES)
-			fprintf(r->err, "boxnet: needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n");
+			fprintf(r->err, NEEDS_ROOT, "", "");
 		goto out;
 	}
 	if ((down ? plan_down(&p, c, &st) : plan_up(&p, c, &st)) < 0) {
@@ -488,7 +490,7 @@ int main(int argc, char **argv)
 	/* Root acting on the kernel reads only a file that no one but root can have written. */
 	bool strict = geteuid() == 0 && (cmd->flags & NEEDS_KERNEL);
 	if ((cmd->flags & NEEDS_KERNEL) && !has_caps()) {
-		fprintf(r.err, "boxnet: %s needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n", cmd->name);
+		fprintf(r.err, NEEDS_ROOT, cmd->name, " ");
 		ret = EXIT_KERNEL;
 	} else if (r.all) {
 		/* down --all: no config; an empty one wants nothing, so all of boxnet's goes. */
