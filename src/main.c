@@ -189,28 +189,30 @@ static void print_lines(FILE *out, const char *prefix, const char *text)
 		fprintf(out, "boxnet: %s%.*s\n", prefix, (int)(nl - text), text);
 }
 
-/* The interfaces the config names and does not make (ports, parents of vlans and macvlans,
- * namespaces' links) that the host lacks, a name each after a space; a namespace's link
- * with a record was adopted, and is found by its address wherever it went. */
-static void missing_links(const struct config *c, const char *records, struct sbuf *out)
+/* Adds " NAME" to out when the host lacks name, an interface the config names and does not
+ * make; link: a namespace's link, which with a record was adopted, and is found by its
+ * address wherever it went. */
+static void missing_one(const struct config *c, const char *records, const char *name, bool link, struct sbuf *out)
 {
 	char path[128];
-	for (size_t k = KIND_BRIDGE; k < KIND_COUNT; k++) {
-		for (size_t i = 0; i < c->objs[k].n; i++) {
-			const struct obj *o = c->objs[k].v[i];
-			const struct bridge *b = k == KIND_BRIDGE ? (const struct bridge *)o : NULL;
-			const struct netns *n = k == KIND_NS ? (const struct netns *)o : NULL;
-			unsigned count = b ? b->ports.n : k == KIND_VLAN || n ? 2 : 0;
-			for (unsigned j = 0; j < count; j++) {
-				const char *name = b ? b->ports.v[j] : n ? (j ? n->link : n->macvlan) : ((const struct vlan *)o)->link;
-				snprintf(path, sizeof(path), "%s/%s", records, name);
-				if (!name[0] || (k == KIND_VLAN && j) || conf_vlan(c, name) || if_nametoindex(name) ||
-				    (n && j && access(path, F_OK) == 0))
-					continue;
-				sbuf_addf(out, " %s", name);
-			}
-		}
+	snprintf(path, sizeof(path), "%s/%s", records, name);
+	if (name[0] && !conf_vlan(c, name) && !if_nametoindex(name) && !(link && access(path, F_OK) == 0))
+		sbuf_addf(out, " %s", name);
+}
+
+/* The interfaces the host lacks of those the config names: ports, parents of macvlans and
+ * vlans, namespaces' links. */
+static void missing_links(const struct config *c, const char *records, struct sbuf *out)
+{
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		for (unsigned j = 0; j < conf_bridge_at(c, i)->ports.n; j++)
+			missing_one(c, records, conf_bridge_at(c, i)->ports.v[j], false, out);
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		missing_one(c, records, conf_ns_at(c, i)->macvlan, false, out);
+		missing_one(c, records, conf_ns_at(c, i)->link, true, out);
 	}
+	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++)
+		missing_one(c, records, conf_vlan_at(c, i)->link, false, out);
 }
 
 /* Missing interfaces: an error at once; with wait = SECONDS, waited for by listening to the
