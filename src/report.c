@@ -249,30 +249,44 @@ static void adoptee_find(const struct config *c, const struct state *st, const s
 	}
 }
 
+/* What adoptees() hands each adopted interface to. */
+struct walk {
+	const struct config *c;
+	const struct state *st;
+	const struct plan *p;
+	void (*each)(FILE *, const struct adoptee *, bool);
+	FILE *out;
+	int flag;
+	bool first;
+};
+
+/* One adopted interface, found and handed to each: of owner, with its record unless this
+ * plan makes it; or, owner NULL, a record the config no longer names. */
+static void walk_one(struct walk *w, const char *name, const struct obj *owner, const struct adopted *rec)
+{
+	if (owner && (rec = state_adopted(w->st, name)) && rec->fresh)
+		rec = NULL;
+	struct adoptee e = {.name = name, .owner = owner, .rec = rec};
+	adoptee_find(w->c, w->st, w->p, &e);
+	w->each(w->out, &e, w->first);
+	w->first = w->flag > 0;
+	sbuf_free(&e.differs);
+}
+
 /* Calls each with every adopted interface, the config's first, then records no longer named;
  * its flag: flag's value (0 or 1), or with flag -1, whether it is the first (JSON's comma). */
 static void adoptees(const struct config *c, const struct state *st, const struct plan *p,
 		     void (*each)(FILE *, const struct adoptee *, bool), FILE *out, int flag)
 {
-	bool first = flag != 0;
-	for (int k = KIND_BRIDGE; k <= KIND_NS; k++) {
-		for (size_t i = 0; i < c->objs[k].n; i++) {
-			const struct bridge *b = k == KIND_BRIDGE ? conf_bridge_at(c, i) : NULL;
-			const struct netns *n = b ? NULL : conf_ns_at(c, i);
-			for (unsigned j = 0; j < (b ? b->ports.n : n->link[0] != 0); j++) {
-				const char *name = b ? b->ports.v[j] : n->link;
-				if (conf_vlan(c, name))	/* boxnet's own, not adopted */
-					continue;
-				struct adoptee e = {.name = name, .owner = b ? &b->o : &n->o, .rec = state_adopted(st, name)};
-				if (e.rec && e.rec->fresh)
-					e.rec = NULL;
-				adoptee_find(c, st, p, &e);
-				each(out, &e, first);
-				first = flag > 0;
-				sbuf_free(&e.differs);
-			}
-		}
-	}
+	struct walk w = {c, st, p, each, out, flag, flag != 0};
+	/* A vlan is boxnet's own, not adopted. */
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		for (unsigned j = 0; j < conf_bridge_at(c, i)->ports.n; j++)
+			if (!conf_vlan(c, conf_bridge_at(c, i)->ports.v[j]))
+				walk_one(&w, conf_bridge_at(c, i)->ports.v[j], &conf_bridge_at(c, i)->o, NULL);
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		if (conf_ns_at(c, i)->link[0] && !conf_vlan(c, conf_ns_at(c, i)->link))
+			walk_one(&w, conf_ns_at(c, i)->link, &conf_ns_at(c, i)->o, NULL);
 	for (size_t i = 0; i < st->nadopted; i++) {
 		const struct adopted *a = &st->adopted[i];
 		bool named = false;
@@ -281,13 +295,8 @@ static void adoptees(const struct config *c, const struct state *st, const struc
 				named |= !strcmp(conf_bridge_at(c, k)->ports.v[j], a->name);
 		for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
 			named |= !strcmp(conf_ns_at(c, k)->link, a->name);
-		if (named || a->fresh)
-			continue;
-		struct adoptee e = {.name = a->name, .rec = a};
-		adoptee_find(c, st, p, &e);
-		each(out, &e, first);
-		first = flag > 0;
-		sbuf_free(&e.differs);
+		if (!named && !a->fresh)
+			walk_one(&w, a->name, NULL, a);
 	}
 }
 
