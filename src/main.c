@@ -49,7 +49,7 @@ struct command {
 	char name[7];		/* in the row, with flags: 24 bytes a command */
 	uint8_t flags;
 	int (*run)(const struct config *c, const struct run *r);
-	const char *help;
+	const char *help;	/* its second line indented under the first, as usage prints it */
 };
 
 static int run_kernel(const struct config *c, const struct run *r);
@@ -59,17 +59,17 @@ static int run_plan(const struct config *c, const struct run *r);
 static const struct command commands[] = {
 	[CMD_UP] = {"up", NEEDS_KERNEL, run_kernel, "build the box; running it again changes nothing"},
 	[CMD_DOWN] = {"down", NEEDS_KERNEL | TAKES_ALL, run_kernel,
-		      "remove what boxnet built for this config, and nothing else;\n"
+		      "remove what boxnet built for this config, and nothing else;\n          "
 		      "with --all, all that carries boxnet's marks, without a config"},
 	[CMD_STATUS] = {"status", NEEDS_KERNEL | TAKES_JSON, run_kernel,
-			"print what up would change, as ip and nft commands (-j: each\n"
+			"print what up would change, as ip and nft commands (-j: each\n          "
 			"object's state, as JSON); exit 0 when nothing, 3 when something"},
 	[CMD_SHOW] = {"show", NEEDS_KERNEL, run_kernel,
-		      "each segment, its namespaces and addresses, and whether they\n"
+		      "each segment, its namespaces and addresses, and whether they\n          "
 		      "are as configured; exits as status"},
 	[CMD_CHECK] = {"check", 0, run_check, "validate the config only"},
 	[CMD_PLAN] = {"plan", TAKES_JSON, run_plan,
-		      "print what up does on a clean box, as ip and nft commands\n"
+		      "print what up does on a clean box, as ip and nft commands\n          "
 		      "(-j: the operations, as JSON)"},
 };
 
@@ -81,15 +81,8 @@ static void usage(FILE *out)
 		     "Build the box's network from FILE (default " DEFAULT_CONF ", - for standard input).\n"
 		     "\n"
 		     "commands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		fprintf(out, "  %-7s ", commands[i].name);
-		for (const char *h = commands[i].help; *h; h++) {
-			putc(*h, out);
-			if (*h == '\n')
-				fputs("          ", out);	/* under the help, not the name */
-		}
-		putc('\n', out);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\n"
 		     "options:\n"
 		     "  -c, --config FILE   the config file\n"
