@@ -386,18 +386,25 @@ static void addrs(FILE *out, const struct prefix *v, unsigned n)
 		fputs(" (no address)", out);
 }
 
+/* What show prints, and where. */
+struct show {
+	FILE *out;
+	const struct config *c;
+	const struct state *st;
+	const struct plan *p;
+};
+
 /* Ends a line with the object's state: "ok", or what differs. */
-static void verdict(FILE *out, const struct config *c, const struct state *st, const struct plan *p,
-		    const struct obj *o)
+static void verdict(const struct show *s, const struct obj *o)
 {
 	struct sbuf differs = {0};
-	end_line(out, report_state(c, st, p, o, &differs), &differs);
+	end_line(s->out, report_state(s->c, s->st, s->p, o, &differs), &differs);
 	sbuf_free(&differs);
 }
 
-static void show_ns(FILE *out, const struct config *c, const struct state *st, const struct plan *p,
-		    const struct netns *n)
+static void show_ns(const struct show *s, const struct netns *n)
 {
+	FILE *out = s->out;
 	char a[IP_STRLEN];
 	fprintf(out, "  ns %s: %s", n->o.name, n->ifname);
 	addrs(out, n->addrs.v, n->addrs.n);
@@ -412,18 +419,19 @@ static void show_ns(FILE *out, const struct config *c, const struct state *st, c
 		fputs(", no gateway", out);
 	if (n->forwarding > 0)
 		fputs(", forwarding", out);
-	verdict(out, c, st, p, &n->o);
+	verdict(s, &n->o);
 }
 
 void report_show(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
 {
 	static const char onoff[][8] = {"unknown", "off", "on"};
+	const struct show s = {out, c, st, p};
 	fprintf(out, "box %s: uplink %s%s, forwarding %s", c->file, c->uplink[0] ? c->uplink : "(none)",
 		c->uplink[0] && !state_link(&st->host, c->uplink) ? " (missing)" : "",
 		onoff[st->ip_forward[FAM_V4] < 0 ? 0 : st->ip_forward[FAM_V4] + 1]);
 	if (c->forwarding[FAM_V6])
 		fprintf(out, ", IPv6 forwarding %s", onoff[st->ip_forward[FAM_V6] < 0 ? 0 : st->ip_forward[FAM_V6] + 1]);
-	verdict(out, c, st, p, NULL);
+	verdict(&s, NULL);
 	for (size_t i = 0; i < c->nsegs; i++) {
 		const struct segment *sg = &c->segs[i];
 		const struct bridge *b = sg->bridged ? conf_bridge(c, sg->ifname) : NULL;
@@ -432,18 +440,18 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 		static const char nat[][5] = {"off", "ipv4", "ipv6", "on"};
 		fprintf(out, ", nat %s, isolate %s", nat[sg->masquerade & MASQ_ALL], sg->isolate ? "on" : "off");
 		if (b)
-			verdict(out, c, st, p, &b->o);
+			verdict(&s, &b->o);
 		else
 			putc('\n', out);
 		for (size_t k = 0; k < c->objs[KIND_NS].n; k++) {
 			const struct netns *n = conf_ns_at(c, k);
 			if (b ? n->bridge == b : n->has_peer && !strcmp(n->hostif, sg->ifname))
-				show_ns(out, c, st, p, n);
+				show_ns(&s, n);
 		}
 	}
 	for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
 		if (!conf_ns_at(c, k)->bridge && !conf_ns_at(c, k)->has_peer)
-			show_ns(out, c, st, p, conf_ns_at(c, k));
+			show_ns(&s, conf_ns_at(c, k));
 	/* Forwards and openings: their keys as written. */
 	for (int k = KIND_FORWARD; k <= KIND_ALLOW; k++) {
 		for (size_t i = 0; i < c->objs[k].n; i++) {
@@ -456,7 +464,7 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 					sep = ",";
 				}
 			}
-			verdict(out, c, st, p, o);
+			verdict(&s, o);
 		}
 	}
 }
