@@ -8,6 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Each kind's size keeps the obj_keys after it (see get_obj()) aligned. */
+#define KEYS_ALIGNED(st) (sizeof(struct st) % _Alignof(struct obj_keys) == 0)
+_Static_assert(KEYS_ALIGNED(bridge) && KEYS_ALIGNED(netns) && KEYS_ALIGNED(forward) && KEYS_ALIGNED(allow) &&
+		       KEYS_ALIGNED(sroute) && KEYS_ALIGNED(vlan),
+	       "obj_keys aligned after a kind's struct");
 _Static_assert(sizeof(struct bridge) < 65536 && sizeof(struct netns) < 65536 && sizeof(struct forward) < 65536 &&
 		       sizeof(struct allow) < 65536 && sizeof(struct sroute) < 65536 && sizeof(struct vlan) < 65536,
 	       "kind_info.size is 16 bits");
@@ -623,9 +628,13 @@ static NOINLINE struct obj *get_obj(struct line_ctx *x, enum kind kind, const ch
 		c->truncated = true;
 		return NULL;
 	}
-	o = arena_alloc(&c->arena, conf_kinds[kind].size);
+	o = arena_alloc(&c->arena, conf_kinds[kind].size + sizeof(struct obj_keys));
 	if (!o || grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
 		goto oom;
+	struct obj_keys *keys = (struct obj_keys *)((char *)o + conf_kinds[kind].size);
+	o->at = keys->at;
+	o->raw = keys->raw;
+	o->bad = keys->bad;
 	for (int k = 0; k < KEY_COUNT; k++)
 		if (conf_keys[k].kind == kind && (conf_keys[k].type == VAL_BOOL || conf_keys[k].type == VAL_MASQ))
 			*(int *)((char *)o + conf_keys[k].off) = -1;
@@ -727,7 +736,8 @@ static char *trim(char *s, char *end)
 
 void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 {
-	struct obj globals = {.kind = KIND_GLOBAL};
+	struct obj_keys global_keys = {0};
+	struct obj globals = {.kind = KIND_GLOBAL, .at = global_keys.at, .raw = global_keys.raw, .bad = global_keys.bad};
 	char *buf = malloc(CONF_MAX_LINE + 1);
 	if (!buf) {
 		diag_err(d, 0, "out of memory");

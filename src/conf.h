@@ -119,15 +119,24 @@ extern const struct key_info conf_keys[KEY_COUNT];
 /* What a good value of key k looks like, quoted in errors. */
 const char *key_expect(enum key_id k);
 
-/* What bridges and namespaces share: the name and where each key was set. */
+/* What bridges and namespaces share: the name and where each key was set. The per-key arrays
+ * are pointers (into the object's own allocation, see get_obj()): held in the struct, they
+ * would put every kind's own fields past 127 bytes, where each access takes 3 bytes more. */
 struct obj {
 	char name[NAME_SIZE];
 	enum kind kind;
 	unsigned line;			/* the first line that names the object */
-	unsigned at[KEY_COUNT];		/* line of each key, 0 when unset */
-	const char *raw[KEY_COUNT];	/* each value as written, for messages */
-	bool bad[KEY_COUNT];		/* keys whose value was rejected: skip checks on them */
+	unsigned *at;			/* [KEY_COUNT]: line of each key, 0 when unset */
+	const char **raw;		/* [KEY_COUNT]: each value as written, for messages */
+	bool *bad;			/* [KEY_COUNT]: keys whose value was rejected: skip checks on them */
 	bool unknown_key;		/* a key of it was not understood: it may be incomplete */
+};
+
+/* Where an object's per-key arrays are: right after its kind's struct. */
+struct obj_keys {
+	const char *raw[KEY_COUNT];
+	unsigned at[KEY_COUNT];
+	bool bad[KEY_COUNT];
 };
 
 struct addrs {
