@@ -176,24 +176,25 @@ struct bridge {
 	unsigned nports;		/* namespaces on it, counted by validation */
 };
 
+/* The fields read most first: within 127 bytes of the start, an access takes a 1-byte offset. */
 struct netns {
 	struct obj o;
-	char bridge_name[NAME_SIZE];
 	struct bridge *bridge;		/* resolved by validation; NULL for a peer namespace */
 	bool has_peer;			/* routed through its own veth pair, not a bridge */
-	struct addrs peer;		/* the host end's addresses, at most one per family */
+	int masquerade, isolate;
+	unsigned mtu;			/* of both veth ends; default the bridge's */
+	int forwarding;			/* -1 until validated, then 0 or 1 */
+	char ifname[NAME_SIZE];		/* inside the namespace; default eth0 */
+	char hostif[NAME_SIZE];		/* on the host; default bx-NAME */
+	char link[NAME_SIZE];		/* an existing interface moved in (adopted), or "" */
+	char macvlan[NAME_SIZE];	/* the parent of a macvlan born in it, or "" */
 	struct addrs addrs;
+	struct addrs peer;		/* the host end's addresses, at most one per family */
+	struct addrs dns;		/* its resolv.conf's nameservers; none: no file */
+	char bridge_name[NAME_SIZE];
 	struct gateway gw;
 	struct prefix gateway[FAM_COUNT];	/* after validation: the default routes' gateways;
 						 * family 0 for none */
-	char ifname[NAME_SIZE];		/* inside the namespace; default eth0 */
-	char hostif[NAME_SIZE];		/* on the host; default bx-NAME */
-	int masquerade, isolate;
-	unsigned mtu;			/* of both veth ends; default the bridge's */
-	struct addrs dns;		/* its resolv.conf's nameservers; none: no file */
-	int forwarding;			/* -1 until validated, then 0 or 1 */
-	char link[NAME_SIZE];		/* an existing interface moved in (adopted), or "" */
-	char macvlan[NAME_SIZE];	/* the parent of a macvlan born in it, or "" */
 };
 
 /* A namespace on a veth pair (bridge or peer), not on a link of its own (link, macvlan): only
@@ -280,7 +281,11 @@ struct obj_list {
 	struct name_table names;
 };
 
+/* The fields read most first, as in struct netns. */
 struct config {
+	struct segment *segs;		/* derived by validation, as forwarding is */
+	size_t nsegs;
+	struct obj_list objs[KIND_COUNT];	/* KIND_GLOBAL's holds nothing */
 	const char *file;
 	struct arena arena;
 	char uplink[NAME_SIZE];
@@ -288,10 +293,6 @@ struct config {
 	bool uplink_bad;
 	unsigned wait;			/* seconds to wait for missing interfaces; 0: none */
 	bool truncated;			/* past a limit: objects are missing, so no cross-checks */
-	struct obj_list objs[KIND_COUNT];	/* KIND_GLOBAL's holds nothing */
-	/* Derived by validation. */
-	struct segment *segs;
-	size_t nsegs;
 	bool forwarding[FAM_COUNT];	/* something is routed, so the host must forward */
 };
 
