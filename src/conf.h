@@ -230,11 +230,11 @@ struct target {
 struct forward {
 	struct obj o;
 	struct ports port;
-	struct target to;
 	unsigned proto;
 	struct addrs from;
 	struct prefix addr[FAM_COUNT];	/* after validation: the target of each family forwarded;
 					 * family 0 for none */
+	struct target to;
 };
 
 /* An allow's two sides (from, to): a segment's host interface, and a namespace's address per
