@@ -8,6 +8,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Each kind's size keeps the obj_keys after it (see get_obj()) aligned. */
+#define KEYS_ALIGNED(st) (sizeof(struct st) % _Alignof(struct obj_keys) == 0)
+_Static_assert(KEYS_ALIGNED(bridge) && KEYS_ALIGNED(netns) && KEYS_ALIGNED(forward) && KEYS_ALIGNED(allow) &&
+		       KEYS_ALIGNED(sroute) && KEYS_ALIGNED(vlan),
+	       "obj_keys aligned after a kind's struct");
+_Static_assert(sizeof(struct bridge) < 65536 && sizeof(struct netns) < 65536 && sizeof(struct forward) < 65536 &&
+		       sizeof(struct allow) < 65536 && sizeof(struct sroute) < 65536 && sizeof(struct vlan) < 65536,
+	       "kind_info.size is 16 bits");
+
 const struct kind_info conf_kinds[KIND_COUNT] = {
 	[KIND_GLOBAL] = {"", "", 0, NULL},
 	[KIND_BRIDGE] = {"bridge", "bridge", sizeof(struct bridge), check_bridge},
@@ -18,55 +27,85 @@ const struct kind_info conf_kinds[KIND_COUNT] = {
 	[KIND_VLAN] = {"vlan", "vlan", sizeof(struct vlan), check_vlan},
 };
 
-#define PORTS_EXPECT "a port from 1 to 65535, or a range like 8000-8010"
-#define SIDE_EXPECT "a bridge or a namespace in this file"
-#define K(kind, attr, type, st, field, expect) {attr, kind, type, offsetof(struct st, field), expect}
+/* What a good value of each key looks like, quoted in errors: one string of them, each once,
+ * and a row holds its number (a byte, not an 8-byte pointer: 34 rows). */
+#define EXPECTS(X)                                                                                     \
+	X(EX_IFNAME, "an interface name")                                                              \
+	X(EX_BR_ADDRS, "IPv4 or IPv6 addresses with prefix length, like 10.0.0.1/24 fd00::1/64")      \
+	X(EX_MASQ, "yes, no, ipv4 or ipv6")                                                            \
+	X(EX_BOOL, "yes or no")                                                                        \
+	X(EX_MTU, "a number from 68 to 65535")                                                         \
+	X(EX_BRIDGE, "the name of a bridge in this file")                                              \
+	X(EX_PEER, "an address with prefix length per family, like 10.1.0.1/30 fd00:1::1/64")         \
+	X(EX_NS_ADDRS, "IPv4 or IPv6 addresses with prefix length, like 10.0.0.2/24 fd00::2/64")      \
+	X(EX_GATEWAY, "an address per family, like 10.0.0.1 fd00::1, or none")                         \
+	X(EX_DNS, "IPv4 or IPv6 addresses without prefix length, like 10.0.0.1 fd00::1")              \
+	X(EX_PORTS, "a port from 1 to 65535, or a range like 8000-8010")                               \
+	X(EX_TARGET, "NSNAME[:PORT], ADDRESS[:PORT] or [IPV6]:PORT, like web:80 or 10.0.0.2:80")       \
+	X(EX_FWD_PROTO, "tcp, udp or both")                                                            \
+	X(EX_NETS, "IPv4 or IPv6 networks, like 192.0.2.0/24 2001:db8::/32")                           \
+	X(EX_SIDE, "a bridge or a namespace in this file")                                             \
+	X(EX_AL_PROTO, "tcp, udp or icmp, or several")                                                 \
+	X(EX_NET, "a network like 10.99.0.0/24 or fd00:99::/64, or default")                           \
+	X(EX_VIA, "an address like 10.0.0.2 or fd00::2")                                               \
+	X(EX_NS, "the name of a namespace in this file")                                               \
+	X(EX_METRIC, "a number from 0 to 4294967295")                                                  \
+	X(EX_NAMES, "interface names, like eth1 eth2")                                                 \
+	X(EX_VLAN_ID, "a number from 1 to 4094")                                                       \
+	X(EX_SECONDS, "a number of seconds from 1 to 600")
+#define EX_ENUM(id, text) id,
+#define EX_TEXT(id, text) text "\0"
+enum expect_id { EXPECTS(EX_ENUM) };
+static const char expects[] = EXPECTS(EX_TEXT);
+
+const char *key_expect(enum key_id k)
+{
+	const char *s = expects;
+	for (unsigned i = conf_keys[k].expect; i; i--)
+		s += strlen(s) + 1;
+	return s;
+}
+
+#define K(kind, attr, type, st, field, expect) {attr, kind, type, expect, offsetof(struct st, field)}
 
 _Static_assert(sizeof(struct config) < 65536 && sizeof(struct netns) < 65536, "key_info.off is 16 bits");
 
 /* The one list of keys: parser, errors, man page check and fuzz seeds all read it. */
 const struct key_info conf_keys[KEY_COUNT] = {
-	[KEY_UPLINK] = K(KIND_GLOBAL, "uplink", VAL_NAME, config, uplink, "an interface name"),
-	[KEY_BR_ADDRESS] = K(KIND_BRIDGE, "address", VAL_ADDRS, bridge, addrs,
-			     "IPv4 or IPv6 addresses with prefix length, like 10.0.0.1/24 fd00::1/64"),
-	[KEY_BR_MASQUERADE] = K(KIND_BRIDGE, "masquerade", VAL_MASQ, bridge, masquerade, "yes, no, ipv4 or ipv6"),
-	[KEY_BR_ISOLATE] = K(KIND_BRIDGE, "isolate", VAL_BOOL, bridge, isolate, "yes or no"),
-	[KEY_BR_MTU] = K(KIND_BRIDGE, "mtu", VAL_MTU, bridge, mtu, "a number from 68 to 65535"),
-	[KEY_NS_BRIDGE] = K(KIND_NS, "bridge", VAL_NAME, netns, bridge_name, "the name of a bridge in this file"),
-	[KEY_NS_PEER] = K(KIND_NS, "peer", VAL_ADDR1, netns, peer,
-			  "an address with prefix length per family, like 10.1.0.1/30 fd00:1::1/64"),
-	[KEY_NS_ADDRESS] = K(KIND_NS, "address", VAL_ADDRS, netns, addrs,
-			     "IPv4 or IPv6 addresses with prefix length, like 10.0.0.2/24 fd00::2/64"),
-	[KEY_NS_GATEWAY] = K(KIND_NS, "gateway", VAL_GATEWAY, netns, gw,
-			     "an address per family, like 10.0.0.1 fd00::1, or none"),
-	[KEY_NS_IFNAME] = K(KIND_NS, "ifname", VAL_NAME, netns, ifname, "an interface name"),
-	[KEY_NS_HOSTIF] = K(KIND_NS, "hostif", VAL_NAME, netns, hostif, "an interface name"),
-	[KEY_NS_MASQUERADE] = K(KIND_NS, "masquerade", VAL_MASQ, netns, masquerade, "yes, no, ipv4 or ipv6"),
-	[KEY_NS_ISOLATE] = K(KIND_NS, "isolate", VAL_BOOL, netns, isolate, "yes or no"),
-	[KEY_NS_MTU] = K(KIND_NS, "mtu", VAL_MTU, netns, mtu, "a number from 68 to 65535"),
-	[KEY_NS_DNS] = K(KIND_NS, "dns", VAL_IPS, netns, dns,
-			 "IPv4 or IPv6 addresses without prefix length, like 10.0.0.1 fd00::1"),
-	[KEY_FWD_PORT] = K(KIND_FORWARD, "port", VAL_PORTS, forward, port, PORTS_EXPECT),
-	[KEY_FWD_TO] = K(KIND_FORWARD, "to", VAL_TARGET, forward, to,
-			 "NSNAME[:PORT], ADDRESS[:PORT] or [IPV6]:PORT, like web:80 or 10.0.0.2:80"),
-	[KEY_FWD_PROTO] = K(KIND_FORWARD, "proto", VAL_PROTO, forward, proto, "tcp, udp or both"),
-	[KEY_FWD_FROM] = K(KIND_FORWARD, "from", VAL_NETS, forward, from,
-			   "IPv4 or IPv6 networks, like 192.0.2.0/24 2001:db8::/32"),
-	[KEY_AL_FROM] = K(KIND_ALLOW, "from", VAL_NAME, allow, side_name[0], SIDE_EXPECT),
-	[KEY_AL_TO] = K(KIND_ALLOW, "to", VAL_NAME, allow, side_name[1], SIDE_EXPECT),
-	[KEY_AL_PORT] = K(KIND_ALLOW, "port", VAL_PORTS, allow, port, PORTS_EXPECT),
-	[KEY_AL_PROTO] = K(KIND_ALLOW, "proto", VAL_PROTO, allow, proto, "tcp, udp or icmp, or several"),
-	[KEY_RT_TO] = K(KIND_ROUTE, "to", VAL_NET, sroute, to, "a network like 10.99.0.0/24 or fd00:99::/64, or default"),
-	[KEY_RT_VIA] = K(KIND_ROUTE, "via", VAL_IP, sroute, via, "an address like 10.0.0.2 or fd00::2"),
-	[KEY_RT_NS] = K(KIND_ROUTE, "ns", VAL_NAME, sroute, ns_name, "the name of a namespace in this file"),
-	[KEY_RT_METRIC] = K(KIND_ROUTE, "metric", VAL_METRIC, sroute, metric, "a number from 0 to 4294967295"),
-	[KEY_NS_FORWARDING] = K(KIND_NS, "forwarding", VAL_BOOL, netns, forwarding, "yes or no"),
-	[KEY_BR_PORTS] = K(KIND_BRIDGE, "ports", VAL_NAMES, bridge, ports, "interface names, like eth1 eth2"),
-	[KEY_VLAN_LINK] = K(KIND_VLAN, "link", VAL_NAME, vlan, link, "an interface name"),
-	[KEY_VLAN_ID] = K(KIND_VLAN, "id", VAL_VLAN_ID, vlan, id, "a number from 1 to 4094"),
-	[KEY_NS_LINK] = K(KIND_NS, "link", VAL_NAME, netns, link, "an interface name"),
-	[KEY_NS_MACVLAN] = K(KIND_NS, "macvlan", VAL_NAME, netns, macvlan, "an interface name"),
-	[KEY_WAIT] = K(KIND_GLOBAL, "wait", VAL_SECONDS, config, wait, "a number of seconds from 1 to 600"),
+	[KEY_UPLINK] = K(KIND_GLOBAL, "uplink", VAL_NAME, config, uplink, EX_IFNAME),
+	[KEY_BR_ADDRESS] = K(KIND_BRIDGE, "address", VAL_ADDRS, bridge, addrs, EX_BR_ADDRS),
+	[KEY_BR_MASQUERADE] = K(KIND_BRIDGE, "masquerade", VAL_MASQ, bridge, masquerade, EX_MASQ),
+	[KEY_BR_ISOLATE] = K(KIND_BRIDGE, "isolate", VAL_BOOL, bridge, isolate, EX_BOOL),
+	[KEY_BR_MTU] = K(KIND_BRIDGE, "mtu", VAL_MTU, bridge, mtu, EX_MTU),
+	[KEY_NS_BRIDGE] = K(KIND_NS, "bridge", VAL_NAME, netns, bridge_name, EX_BRIDGE),
+	[KEY_NS_PEER] = K(KIND_NS, "peer", VAL_ADDR1, netns, peer, EX_PEER),
+	[KEY_NS_ADDRESS] = K(KIND_NS, "address", VAL_ADDRS, netns, addrs, EX_NS_ADDRS),
+	[KEY_NS_GATEWAY] = K(KIND_NS, "gateway", VAL_GATEWAY, netns, gw, EX_GATEWAY),
+	[KEY_NS_IFNAME] = K(KIND_NS, "ifname", VAL_NAME, netns, ifname, EX_IFNAME),
+	[KEY_NS_HOSTIF] = K(KIND_NS, "hostif", VAL_NAME, netns, hostif, EX_IFNAME),
+	[KEY_NS_MASQUERADE] = K(KIND_NS, "masquerade", VAL_MASQ, netns, masquerade, EX_MASQ),
+	[KEY_NS_ISOLATE] = K(KIND_NS, "isolate", VAL_BOOL, netns, isolate, EX_BOOL),
+	[KEY_NS_MTU] = K(KIND_NS, "mtu", VAL_MTU, netns, mtu, EX_MTU),
+	[KEY_NS_DNS] = K(KIND_NS, "dns", VAL_IPS, netns, dns, EX_DNS),
+	[KEY_FWD_PORT] = K(KIND_FORWARD, "port", VAL_PORTS, forward, port, EX_PORTS),
+	[KEY_FWD_TO] = K(KIND_FORWARD, "to", VAL_TARGET, forward, to, EX_TARGET),
+	[KEY_FWD_PROTO] = K(KIND_FORWARD, "proto", VAL_PROTO, forward, proto, EX_FWD_PROTO),
+	[KEY_FWD_FROM] = K(KIND_FORWARD, "from", VAL_NETS, forward, from, EX_NETS),
+	[KEY_AL_FROM] = K(KIND_ALLOW, "from", VAL_NAME, allow, side_name[0], EX_SIDE),
+	[KEY_AL_TO] = K(KIND_ALLOW, "to", VAL_NAME, allow, side_name[1], EX_SIDE),
+	[KEY_AL_PORT] = K(KIND_ALLOW, "port", VAL_PORTS, allow, port, EX_PORTS),
+	[KEY_AL_PROTO] = K(KIND_ALLOW, "proto", VAL_PROTO, allow, proto, EX_AL_PROTO),
+	[KEY_RT_TO] = K(KIND_ROUTE, "to", VAL_NET, sroute, to, EX_NET),
+	[KEY_RT_VIA] = K(KIND_ROUTE, "via", VAL_IP, sroute, via, EX_VIA),
+	[KEY_RT_NS] = K(KIND_ROUTE, "ns", VAL_NAME, sroute, ns_name, EX_NS),
+	[KEY_RT_METRIC] = K(KIND_ROUTE, "metric", VAL_METRIC, sroute, metric, EX_METRIC),
+	[KEY_NS_FORWARDING] = K(KIND_NS, "forwarding", VAL_BOOL, netns, forwarding, EX_BOOL),
+	[KEY_BR_PORTS] = K(KIND_BRIDGE, "ports", VAL_NAMES, bridge, ports, EX_NAMES),
+	[KEY_VLAN_LINK] = K(KIND_VLAN, "link", VAL_NAME, vlan, link, EX_IFNAME),
+	[KEY_VLAN_ID] = K(KIND_VLAN, "id", VAL_VLAN_ID, vlan, id, EX_VLAN_ID),
+	[KEY_NS_LINK] = K(KIND_NS, "link", VAL_NAME, netns, link, EX_IFNAME),
+	[KEY_NS_MACVLAN] = K(KIND_NS, "macvlan", VAL_NAME, netns, macvlan, EX_IFNAME),
+	[KEY_WAIT] = K(KIND_GLOBAL, "wait", VAL_SECONDS, config, wait, EX_SECONDS),
 };
 
 /* ---- names ---- */
@@ -118,6 +157,15 @@ static struct obj *table_find(const struct name_table *t, const char *name)
 	}
 }
 
+/* Puts o in the first free slot from its hash on: the slots have room. */
+static void slot_put(struct obj **slot, size_t cap, struct obj *o)
+{
+	size_t j = hash_name(o->name) & (cap - 1);
+	while (slot[j])
+		j = (j + 1) & (cap - 1);
+	slot[j] = o;
+}
+
 static int table_add(struct name_table *t, struct obj *o)
 {
 	if ((t->n + 1) * 2 > t->cap) {
@@ -125,22 +173,14 @@ static int table_add(struct name_table *t, struct obj *o)
 		struct obj **slot = calloc(cap, sizeof(*slot));
 		if (!slot)
 			return -1;
-		for (size_t i = 0; i < t->cap; i++) {
-			if (!t->slot[i])
-				continue;
-			size_t j = hash_name(t->slot[i]->name) & (cap - 1);
-			while (slot[j])
-				j = (j + 1) & (cap - 1);
-			slot[j] = t->slot[i];
-		}
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->slot[i])
+				slot_put(slot, cap, t->slot[i]);
 		free(t->slot);
 		t->slot = slot;
 		t->cap = cap;
 	}
-	size_t j = hash_name(o->name) & (t->cap - 1);
-	while (t->slot[j])
-		j = (j + 1) & (t->cap - 1);
-	t->slot[j] = o;
+	slot_put(t->slot, t->cap, o);
 	t->n++;
 	return 0;
 }
@@ -159,6 +199,11 @@ struct line_ctx {
 	const char *key;	/* the whole key as written, for messages */
 };
 
+static NOINLINE void oom(struct line_ctx *x)
+{
+	diag_err(x->d, x->line, "out of memory");
+}
+
 /* "bad WHAT for KEY: 'VALUE' (WHY; expected EXPECT)", WHY optional: the one shape of a bad
  * value, the parser's and the validator's. */
 void bad_key(struct diag *d, unsigned line, const char *what, const char *key, const char *value, const char *why,
@@ -171,7 +216,7 @@ void bad_key(struct diag *d, unsigned line, const char *what, const char *key, c
 static NOINLINE void bad_value(struct line_ctx *x, enum key_id k, const char *what, const char *value,
 			       const char *why)
 {
-	bad_key(x->d, x->line, what, x->key, value, why, conf_keys[k].expect);
+	bad_key(x->d, x->line, what, x->key, value, why, key_expect(k));
 }
 
 static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], const char *v)
@@ -190,11 +235,11 @@ static bool set_name(struct line_ctx *x, enum key_id k, char dst[NAME_SIZE], con
 /* 1 for yes, 0 for no, -1 for neither. */
 static int bool_word(const char *v)
 {
-	static const char yes[][5] = {"yes", "true", "on", "1"};	/* arrays, not pointers: smaller */
-	static const char no[][6] = {"no", "false", "off", "0"};
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
-		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i]))
-			return !strcasecmp(v, yes[i]);
+	/* Arrays, not pointers: smaller; each no before its yes, so a word's place says which. */
+	static const char words[][6] = {"no", "yes", "false", "true", "off", "on", "0", "1"};
+	for (int i = 0; i < (int)ARRAY_SIZE(words); i++)
+		if (!strcasecmp(v, words[i]))
+			return i & 1;
 	return -1;
 }
 
@@ -224,7 +269,7 @@ static bool set_num(struct line_ctx *x, enum key_id k, unsigned *dst, const char
 {
 	static const struct {
 		unsigned lo, hi;
-		const char *what;
+		char what[8];	/* in the row: no pointer to it */
 	} range[] = {{68, 65535, "MTU"}, {0, UINT32_MAX, "metric"}, {1, 4094, "VLAN id"}, {1, 600, "wait"}};
 	enum val_type t = conf_keys[k].type;
 	unsigned i = t == VAL_MTU ? 0 : t == VAL_METRIC ? 1 : t == VAL_VLAN_ID ? 2 : 3;
@@ -235,17 +280,24 @@ static bool set_num(struct line_ctx *x, enum key_id k, unsigned *dst, const char
 	return true;
 }
 
+/* The next word of a list value: *rest starts as the value, as strtok_r(NULL) takes it,
+ * so that a loop makes one call. */
+static NOINLINE char *next_word(char **rest)
+{
+	return strtok_r(NULL, " \t", rest);
+}
+
 /* Interface names, each once. v is writable: it is the line buffer. */
 static bool set_names(struct line_ctx *x, enum key_id k, struct names *dst, char *v)
 {
 	char (*tmp)[NAME_SIZE] = arena_alloc(&x->c->arena, (strlen(v) / 2 + 1) * NAME_SIZE);
-	char *save = NULL;
+	char *save = v;
 	unsigned n = 0;
 	if (!tmp) {
-		diag_err(x->d, x->line, "out of memory");
+		oom(x);
 		return false;
 	}
-	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	for (char *tok; (tok = next_word(&save));) {
 		if (!set_name(x, k, tmp[n], tok))
 			return false;
 		for (unsigned i = 0; i < n; i++) {
@@ -324,8 +376,8 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 	struct prefix tmp[CONF_MAX_ADDRS];
 	unsigned n = 0;
 	bool ok = true;
-	char *save = NULL;
-	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	char *save = v;
+	for (char *tok; (tok = next_word(&save));) {
 		struct prefix p;
 		if (!parse_host_prefix(x, k, tok, &p)) {
 			ok = false;
@@ -356,7 +408,7 @@ static bool set_addrs(struct line_ctx *x, enum key_id k, struct addrs *dst, char
 		return false;
 	dst->v = arena_alloc(&x->c->arena, n * sizeof(*tmp));
 	if (!dst->v) {
-		diag_err(x->d, x->line, "out of memory");
+		oom(x);
 		return false;
 	}
 	memcpy(dst->v, tmp, n * sizeof(*tmp));
@@ -371,8 +423,8 @@ static bool set_gateway(struct line_ctx *x, enum key_id k, struct gateway *gw, c
 		gw->mode = GW_NONE;
 		return true;
 	}
-	char *save = NULL;
-	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	char *save = v;
+	for (char *tok; (tok = next_word(&save));) {
 		struct prefix p;
 		if (!ip_parse(tok, &p)) {
 			bad_value(x, k, "gateway", tok, NULL);
@@ -436,8 +488,8 @@ static bool set_proto(struct line_ctx *x, enum key_id k, unsigned *dst, char *v)
 {
 	static const char names[][5] = {"tcp", "udp", "icmp"};
 	unsigned n = ARRAY_SIZE(names) - (k == KEY_FWD_PROTO), i;
-	char *save = NULL;
-	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	char *save = v;
+	for (char *tok; (tok = next_word(&save));) {
 		for (i = 0; i < n && strcmp(tok, names[i]); i++)
 			;
 		if (i == n) {
@@ -576,9 +628,13 @@ static NOINLINE struct obj *get_obj(struct line_ctx *x, enum kind kind, const ch
 		c->truncated = true;
 		return NULL;
 	}
-	o = arena_alloc(&c->arena, conf_kinds[kind].size);
+	o = arena_alloc(&c->arena, conf_kinds[kind].size + sizeof(struct obj_keys));
 	if (!o || grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
 		goto oom;
+	struct obj_keys *keys = (struct obj_keys *)((char *)o + conf_kinds[kind].size);
+	o->at = keys->at;
+	o->raw = keys->raw;
+	o->bad = keys->bad;
 	for (int k = 0; k < KEY_COUNT; k++)
 		if (conf_keys[k].kind == kind && (conf_keys[k].type == VAL_BOOL || conf_keys[k].type == VAL_MASQ))
 			*(int *)((char *)o + conf_keys[k].off) = -1;
@@ -590,7 +646,7 @@ static NOINLINE struct obj *get_obj(struct line_ctx *x, enum kind kind, const ch
 		goto oom;
 	return o;
 oom:
-	diag_err(x->d, x->line, "out of memory");
+	oom(x);
 	return NULL;
 }
 
@@ -627,7 +683,7 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 		const char *name = first + 1;
 		size_t len = (size_t)(last - name);
 		const char *why = name_problem(name, len);
-		if (!why && (kind == KIND_BRIDGE || kind == KIND_VLAN) && len == 2 && !strncmp(name, "lo", 2))
+		if (!why && (kind == KIND_BRIDGE || kind == KIND_VLAN) && len == 2 && !memcmp(name, "lo", 2))
 			why = "lo is the host's loopback";
 		/* The scan for stale namespaces skips hidden names, so such a one would leak. */
 		if (!why && kind == KIND_NS && name[0] == '.')
@@ -661,7 +717,7 @@ static void parse_setting(struct line_ctx *x, struct obj *globals, char *key, ch
 	o->at[k] = x->line;
 	o->raw[k] = arena_strdup(&x->c->arena, value);
 	if (!o->raw[k]) {
-		diag_err(x->d, x->line, "out of memory");
+		oom(x);
 		return;
 	}
 	if (!set_value(x, o, (enum key_id)k, value))
@@ -680,7 +736,8 @@ static char *trim(char *s, char *end)
 
 void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 {
-	struct obj globals = {.kind = KIND_GLOBAL};
+	struct obj_keys global_keys = {0};
+	struct obj globals = {.kind = KIND_GLOBAL, .at = global_keys.at, .raw = global_keys.raw, .bad = global_keys.bad};
 	char *buf = malloc(CONF_MAX_LINE + 1);
 	if (!buf) {
 		diag_err(d, 0, "out of memory");
@@ -725,7 +782,7 @@ void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 				*eq = '=';
 				what = "missing key";
 				shown = s;
-			} else if (strpbrk(key, " \t")) {
+			} else if (key[strcspn(key, " \t")]) {
 				what = "bad key";
 				expect = "no spaces inside a key";
 			} else if (!*value) {
@@ -781,7 +838,7 @@ static bool trusted(int fd, struct diag *d)
 		return false;
 	}
 	if (!S_ISREG(st.st_mode))
-		diag_err(d, 0, "not a regular file (expected a regular file owned by root)");
+		diag_err(d, 0, "%s (expected a regular file owned by root)", "not a regular file");
 	else if (st.st_uid != 0)
 		diag_err(d, 0, "owned by uid %u, not by root (expected a file only root can write)", (unsigned)st.st_uid);
 	else if (st.st_mode & (S_IWGRP | S_IWOTH))
@@ -804,7 +861,7 @@ unsigned conf_load(struct config *c, const char *path, bool strict, struct diag 
 		fd = open(path, O_RDONLY | O_CLOEXEC | (strict ? O_NOFOLLOW | O_NONBLOCK : 0));
 		if (fd < 0) {
 			if (errno == ELOOP && strict)
-				diag_err(d, 0, "is a symbolic link (expected a regular file owned by root)");
+				diag_err(d, 0, "%s (expected a regular file owned by root)", "is a symbolic link");
 			else
 				diag_err(d, 0, "cannot open: %s", strerror(errno));
 			return d->errors;

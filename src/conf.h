@@ -24,9 +24,9 @@ struct config;
 struct obj;
 
 struct kind_info {
-	const char *name;	/* the key's first part: bridge.NAME.ATTRIBUTE */
-	const char *noun;	/* in messages: "bridge", "namespace" */
-	size_t size;		/* of its struct, which starts with a struct obj */
+	char name[8];		/* the key's first part: bridge.NAME.ATTRIBUTE */
+	char noun[10];		/* in messages: "bridge", "namespace" */
+	uint16_t size;		/* of its struct, which starts with a struct obj */
 	/* Checks one object against the rest of the config and fills in its defaults; kinds
 	 * are checked in this table's order, so a kind may use what an earlier one derived. */
 	void (*check)(struct config *c, struct obj *o, struct diag *d);
@@ -105,26 +105,38 @@ enum val_type {
 
 #define DNS_MAX 3	/* the nameservers glibc's and musl's resolvers read (MAXNS) */
 
-/* Packed small: the table is in the binary, one row a key. */
+/* Packed small: the table is in the binary, one row a key, 16 bytes. */
 struct key_info {
 	char attr[11];		/* in the row: no pointer to it */
 	uint8_t kind;		/* enum kind */
 	uint8_t type;		/* enum val_type */
+	uint8_t expect;		/* its text's number: key_expect() */
 	uint16_t off;		/* of its field in the kind's struct */
-	const char *expect;	/* what a good value looks like, quoted in errors */
 };
 
 extern const struct key_info conf_keys[KEY_COUNT];
 
-/* What bridges and namespaces share: the name and where each key was set. */
+/* What a good value of key k looks like, quoted in errors. */
+const char *key_expect(enum key_id k);
+
+/* What bridges and namespaces share: the name and where each key was set. The per-key arrays
+ * are pointers (into the object's own allocation, see get_obj()): held in the struct, they
+ * would put every kind's own fields past 127 bytes, where each access takes 3 bytes more. */
 struct obj {
 	char name[NAME_SIZE];
 	enum kind kind;
 	unsigned line;			/* the first line that names the object */
-	unsigned at[KEY_COUNT];		/* line of each key, 0 when unset */
-	const char *raw[KEY_COUNT];	/* each value as written, for messages */
-	bool bad[KEY_COUNT];		/* keys whose value was rejected: skip checks on them */
+	unsigned *at;			/* [KEY_COUNT]: line of each key, 0 when unset */
+	const char **raw;		/* [KEY_COUNT]: each value as written, for messages */
+	bool *bad;			/* [KEY_COUNT]: keys whose value was rejected: skip checks on them */
 	bool unknown_key;		/* a key of it was not understood: it may be incomplete */
+};
+
+/* Where an object's per-key arrays are: right after its kind's struct. */
+struct obj_keys {
+	const char *raw[KEY_COUNT];
+	unsigned at[KEY_COUNT];
+	bool bad[KEY_COUNT];
 };
 
 struct addrs {
@@ -164,24 +176,25 @@ struct bridge {
 	unsigned nports;		/* namespaces on it, counted by validation */
 };
 
+/* The fields read most first: within 127 bytes of the start, an access takes a 1-byte offset. */
 struct netns {
 	struct obj o;
-	char bridge_name[NAME_SIZE];
 	struct bridge *bridge;		/* resolved by validation; NULL for a peer namespace */
 	bool has_peer;			/* routed through its own veth pair, not a bridge */
-	struct addrs peer;		/* the host end's addresses, at most one per family */
+	int masquerade, isolate;
+	unsigned mtu;			/* of both veth ends; default the bridge's */
+	int forwarding;			/* -1 until validated, then 0 or 1 */
+	char ifname[NAME_SIZE];		/* inside the namespace; default eth0 */
+	char hostif[NAME_SIZE];		/* on the host; default bx-NAME */
+	char link[NAME_SIZE];		/* an existing interface moved in (adopted), or "" */
+	char macvlan[NAME_SIZE];	/* the parent of a macvlan born in it, or "" */
 	struct addrs addrs;
+	struct addrs peer;		/* the host end's addresses, at most one per family */
+	struct addrs dns;		/* its resolv.conf's nameservers; none: no file */
+	char bridge_name[NAME_SIZE];
 	struct gateway gw;
 	struct prefix gateway[FAM_COUNT];	/* after validation: the default routes' gateways;
 						 * family 0 for none */
-	char ifname[NAME_SIZE];		/* inside the namespace; default eth0 */
-	char hostif[NAME_SIZE];		/* on the host; default bx-NAME */
-	int masquerade, isolate;
-	unsigned mtu;			/* of both veth ends; default the bridge's */
-	struct addrs dns;		/* its resolv.conf's nameservers; none: no file */
-	int forwarding;			/* -1 until validated, then 0 or 1 */
-	char link[NAME_SIZE];		/* an existing interface moved in (adopted), or "" */
-	char macvlan[NAME_SIZE];	/* the parent of a macvlan born in it, or "" */
 };
 
 /* A namespace on a veth pair (bridge or peer), not on a link of its own (link, macvlan): only
@@ -217,11 +230,11 @@ struct target {
 struct forward {
 	struct obj o;
 	struct ports port;
-	struct target to;
 	unsigned proto;
 	struct addrs from;
 	struct prefix addr[FAM_COUNT];	/* after validation: the target of each family forwarded;
 					 * family 0 for none */
+	struct target to;
 };
 
 /* An allow's two sides (from, to): a segment's host interface, and a namespace's address per
@@ -268,7 +281,11 @@ struct obj_list {
 	struct name_table names;
 };
 
+/* The fields read most first, as in struct netns. */
 struct config {
+	struct segment *segs;		/* derived by validation, as forwarding is */
+	size_t nsegs;
+	struct obj_list objs[KIND_COUNT];	/* KIND_GLOBAL's holds nothing */
 	const char *file;
 	struct arena arena;
 	char uplink[NAME_SIZE];
@@ -276,10 +293,6 @@ struct config {
 	bool uplink_bad;
 	unsigned wait;			/* seconds to wait for missing interfaces; 0: none */
 	bool truncated;			/* past a limit: objects are missing, so no cross-checks */
-	struct obj_list objs[KIND_COUNT];	/* KIND_GLOBAL's holds nothing */
-	/* Derived by validation. */
-	struct segment *segs;
-	size_t nsegs;
 	bool forwarding[FAM_COUNT];	/* something is routed, so the host must forward */
 };
 

@@ -28,6 +28,8 @@
 #include "state.h"
 
 #define DEFAULT_CONF "/etc/boxnet.conf"
+/* One text, with or without the command's name (and a space): "boxnet: up needs root ...". */
+#define NEEDS_ROOT "boxnet: %s%sneeds root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n"
 
 enum { EXIT_KERNEL = 1, EXIT_CONFIG = 2, EXIT_NOT_UP = 3 };
 
@@ -47,7 +49,7 @@ struct command {
 	char name[7];		/* in the row, with flags: 24 bytes a command */
 	uint8_t flags;
 	int (*run)(const struct config *c, const struct run *r);
-	const char *help;
+	const char *help;	/* its second line indented under the first, as usage prints it */
 };
 
 static int run_kernel(const struct config *c, const struct run *r);
@@ -57,17 +59,17 @@ static int run_plan(const struct config *c, const struct run *r);
 static const struct command commands[] = {
 	[CMD_UP] = {"up", NEEDS_KERNEL, run_kernel, "build the box; running it again changes nothing"},
 	[CMD_DOWN] = {"down", NEEDS_KERNEL | TAKES_ALL, run_kernel,
-		      "remove what boxnet built for this config, and nothing else;\n"
+		      "remove what boxnet built for this config, and nothing else;\n          "
 		      "with --all, all that carries boxnet's marks, without a config"},
 	[CMD_STATUS] = {"status", NEEDS_KERNEL | TAKES_JSON, run_kernel,
-			"print what up would change, as ip and nft commands (-j: each\n"
+			"print what up would change, as ip and nft commands (-j: each\n          "
 			"object's state, as JSON); exit 0 when nothing, 3 when something"},
 	[CMD_SHOW] = {"show", NEEDS_KERNEL, run_kernel,
-		      "each segment, its namespaces and addresses, and whether they\n"
+		      "each segment, its namespaces and addresses, and whether they\n          "
 		      "are as configured; exits as status"},
 	[CMD_CHECK] = {"check", 0, run_check, "validate the config only"},
 	[CMD_PLAN] = {"plan", TAKES_JSON, run_plan,
-		      "print what up does on a clean box, as ip and nft commands\n"
+		      "print what up does on a clean box, as ip and nft commands\n          "
 		      "(-j: the operations, as JSON)"},
 };
 
@@ -79,15 +81,8 @@ static void usage(FILE *out)
 		     "Build the box's network from FILE (default " DEFAULT_CONF ", - for standard input).\n"
 		     "\n"
 		     "commands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		fprintf(out, "  %-7s ", commands[i].name);
-		for (const char *h = commands[i].help; *h; h++) {
-			putc(*h, out);
-			if (*h == '\n')
-				fputs("          ", out);	/* under the help, not the name */
-		}
-		putc('\n', out);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\n"
 		     "options:\n"
 		     "  -c, --config FILE   the config file\n"
@@ -121,10 +116,7 @@ static NOINLINE int take_lock(bool create)
 	int err = create ? make_run_dir() : 0, fd;
 	if (err)
 		return err == -ENOENT ? -1 : err;
-	if (create)
-		fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	else
-		fd = open(LOCK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(LOCK_FILE, (create ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return errno == ENOENT || !create ? -1 : -errno;
 	while (flock(fd, LOCK_EX) < 0) {
@@ -170,16 +162,10 @@ static unsigned long peak_kib(void)
 {
 	char buf[2048];
 	file_io("/proc/self/status", O_RDONLY | O_CLOEXEC, buf, sizeof(buf));
-	unsigned long kib = 0;
-	for (const char *v = buf; v; v = strchr(v, '\n'), v = v ? v + 1 : NULL) {
-		if (strncmp(v, "VmHWM:", 6))
-			continue;
-		for (v += 6; *v == ' ' || *v == '\t' || (*v >= '0' && *v <= '9'); v++)
-			if (*v >= '0')
-				kib = kib * 10 + (unsigned long)(*v - '0');
-		break;
-	}
-	return kib;
+	for (const char *v = buf; v; v = strchr(v, '\n'), v = v ? v + 1 : NULL)
+		if (!strncmp(v, "VmHWM:", 6))
+			return strtoul(v + 6, NULL, 10);	/* "VmHWM:\t    1234 kB" */
+	return 0;
 }
 
 /* Microseconds since t0; integer, so that no floating-point printf is linked in. */
@@ -196,28 +182,30 @@ static void print_lines(FILE *out, const char *prefix, const char *text)
 		fprintf(out, "boxnet: %s%.*s\n", prefix, (int)(nl - text), text);
 }
 
-/* The interfaces the config names and does not make (ports, parents of vlans and macvlans,
- * namespaces' links) that the host lacks, a name each after a space; a namespace's link
- * with a record was adopted, and is found by its address wherever it went. */
-static void missing_links(const struct config *c, const char *records, struct sbuf *out)
+/* Adds " NAME" to out when the host lacks name, an interface the config names and does not
+ * make; link: a namespace's link, which with a record was adopted, and is found by its
+ * address wherever it went. */
+static void missing_one(const struct config *c, const char *records, const char *name, bool link, struct sbuf *out)
 {
 	char path[128];
-	for (size_t k = KIND_BRIDGE; k < KIND_COUNT; k++) {
-		for (size_t i = 0; i < c->objs[k].n; i++) {
-			const struct obj *o = c->objs[k].v[i];
-			const struct bridge *b = k == KIND_BRIDGE ? (const struct bridge *)o : NULL;
-			const struct netns *n = k == KIND_NS ? (const struct netns *)o : NULL;
-			unsigned count = b ? b->ports.n : k == KIND_VLAN || n ? 2 : 0;
-			for (unsigned j = 0; j < count; j++) {
-				const char *name = b ? b->ports.v[j] : n ? (j ? n->link : n->macvlan) : ((const struct vlan *)o)->link;
-				snprintf(path, sizeof(path), "%s/%s", records, name);
-				if (!name[0] || (k == KIND_VLAN && j) || conf_vlan(c, name) || if_nametoindex(name) ||
-				    (n && j && access(path, F_OK) == 0))
-					continue;
-				sbuf_addf(out, " %s", name);
-			}
-		}
+	snprintf(path, sizeof(path), "%s/%s", records, name);
+	if (name[0] && !conf_vlan(c, name) && !if_nametoindex(name) && !(link && access(path, F_OK) == 0))
+		sbuf_addf(out, " %s", name);
+}
+
+/* The interfaces the host lacks of those the config names: ports, parents of macvlans and
+ * vlans, namespaces' links. */
+static void missing_links(const struct config *c, const char *records, struct sbuf *out)
+{
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		for (unsigned j = 0; j < conf_bridge_at(c, i)->ports.n; j++)
+			missing_one(c, records, conf_bridge_at(c, i)->ports.v[j], false, out);
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		missing_one(c, records, conf_ns_at(c, i)->macvlan, false, out);
+		missing_one(c, records, conf_ns_at(c, i)->link, true, out);
 	}
+	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++)
+		missing_one(c, records, conf_vlan_at(c, i)->link, false, out);
 }
 
 /* Missing interfaces: an error at once; with wait = SECONDS, waited for by listening to the
@@ -252,8 +240,9 @@ static int await_links(const struct config *c, const struct run *r)
 		}
 	}
 	if (miss.len) {
+		bool many = strchr(miss.buf + 1, ' ');
 		fprintf(r->err, "boxnet: missing interface%s:%s (the config names %s; %s)\nboxnet: nothing was changed\n",
-			strchr(miss.buf + 1, ' ') ? "s" : "", sbuf_str(&miss), strchr(miss.buf + 1, ' ') ? "them" : "it",
+			many ? "s" : "", sbuf_str(&miss), many ? "them" : "it",
 			c->wait ? "waited for wait's seconds" : "wait = SECONDS waits for them");
 		ret = -1;
 	}
@@ -303,7 +292,7 @@ static int run_kernel(const struct config *c, const struct run *r)
 		fprintf(r->err, "boxnet: cannot read the kernel's network state: %s%s%s%s\n", strerror(-err),
 			why.text[0] ? " (kernel: " : "", why.text, why.text[0] ? ")" : "");
 		if (err == -EPERM || err == -EACCES)
-			fprintf(r->err, "boxnet: needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n");
+			fprintf(r->err, NEEDS_ROOT, "", "");
 		goto out;
 	}
 	if ((down ? plan_down(&p, c, &st) : plan_up(&p, c, &st)) < 0) {
@@ -496,7 +485,7 @@ int main(int argc, char **argv)
 	/* Root acting on the kernel reads only a file that no one but root can have written. */
 	bool strict = geteuid() == 0 && (cmd->flags & NEEDS_KERNEL);
 	if ((cmd->flags & NEEDS_KERNEL) && !has_caps()) {
-		fprintf(r.err, "boxnet: %s needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n", cmd->name);
+		fprintf(r.err, NEEDS_ROOT, cmd->name, " ");
 		ret = EXIT_KERNEL;
 	} else if (r.all) {
 		/* down --all: no config; an empty one wants nothing, so all of boxnet's goes. */

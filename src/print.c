@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#define STR_(x) #x
+#define STR(x) STR_(x)	/* a number's macro, as text in a format */
+
 /* The inode number of the namespace the script runs in, as the shell finds it: the INUM that
  * boxnet's notes and marks carry. Once, not in each format that says it. */
 static const char inum[] = "$(stat -L -c %i /proc/self/ns/net)";
@@ -15,12 +18,6 @@ static const char *ip_cmd(const struct ns_state *where, char buf[NAME_SIZE + 8])
 	return buf;
 }
 
-static NOINLINE void mtu_arg(struct sbuf *out, unsigned mtu)
-{
-	if (mtu)
-		sbuf_addf(out, " mtu %u", mtu);
-}
-
 static void mac_arg(struct sbuf *out, const struct op *o)
 {
 	const unsigned char *m = o->mac;
@@ -30,21 +27,14 @@ static void mac_arg(struct sbuf *out, const struct op *o)
 		sbuf_addf(out, " address %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-/* What boxnet asks of each veth end: see put_one_queue() in apply.c. */
-static void veth_args(struct sbuf *out, unsigned mtu)
-{
-	mtu_arg(out, mtu);
-	sbuf_addf(out, " numtxqueues 1 numrxqueues 1");
-}
-
 static void print_nft(const struct plan *p, const struct op *o, struct sbuf *out)
 {
 	char comment[NFT_COMMENT_SIZE];
 	rules_comment(&p->rules, comment);
 	/* One nft -f run is one transaction: the old table goes and the new one comes at once. */
-	sbuf_addf(out, "nft -f - <<'EOF'\n%s", o->legacy ? "delete table ip " NFT_TABLE "\n" : "");
-	sbuf_addf(out, "table " NFT_FAMILY " " NFT_TABLE "\ndelete table " NFT_FAMILY " " NFT_TABLE "\ntable " NFT_FAMILY
-		  " " NFT_TABLE " {\n\tcomment \"%s\"\n", comment);
+	sbuf_addf(out, "nft -f - <<'EOF'\n%stable " NFT_FAMILY " " NFT_TABLE "\ndelete table " NFT_FAMILY " " NFT_TABLE
+		  "\ntable " NFT_FAMILY " " NFT_TABLE " {\n\tcomment \"%s\"\n",
+		  o->legacy ? "delete table ip " NFT_TABLE "\n" : "", comment);
 	rules_text(&p->rules, out);
 	sbuf_addf(out, "}\nEOF\n");
 }
@@ -82,6 +72,9 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 	const char *sw = v6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward";
 	const char *note = v6 ? FORWARD6_NOTE : FORWARD_NOTE;
 	const char *dst = o->dst.len ? prefix_str(&o->dst, b) : "default";
+	char mtu[16] = "";	/* " mtu N" or "": one argument of the format that says the rest */
+	if (o->mtu)
+		snprintf(mtu, sizeof(mtu), " mtu %u", o->mtu);
 
 	/* A namespace's forwarding is boxnet's alone: no note, no test. */
 	if (o->where->name && (o->type == OP_FORWARD_ON || o->type == OP_FORWARD_OFF)) {
@@ -98,21 +91,17 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		break;
 	case OP_LINK_ADD:
 		if (o->peer) {
-			/* A pair boxnet makes from inside a namespace is said from the host: the same. */
+			/* A pair boxnet makes from inside a namespace is said from the host: the same;
+			 * each end as boxnet asks for it (see put_one_queue() in apply.c). */
 			const struct veth_ends e = veth_ends(o);
-			sbuf_addf(out, "ip link add name %s", e.host);
-			veth_args(out, o->mtu);
-			sbuf_addf(out, " type veth peer name %s", e.inside);
-			veth_args(out, o->mtu);
-			sbuf_addf(out, " netns %s\n", e.ns);
+			sbuf_addf(out, "ip link add name %s%s numtxqueues 1 numrxqueues 1 type veth peer name %s%s"
+				  " numtxqueues 1 numrxqueues 1 netns %s\n", e.host, mtu, e.inside, mtu, e.ns);
 			break;
 		}
 		if (o->master) {
 			/* A vlan, or a macvlan born in its namespace: made on the host's parent. */
-			sbuf_addf(out, "ip link add link %s name %s", o->master, o->where->name ? BORN_NAME : o->ifname);
-			mtu_arg(out, o->mtu);
-			if (o->where->name)
-				sbuf_addf(out, " netns %s", o->where->name);
+			sbuf_addf(out, "ip link add link %s name %s%s%s%s", o->master, o->where->name ? BORN_NAME : o->ifname, mtu,
+				  o->where->name ? " netns " : "", o->where->name ? o->where->name : "");
 			if (o->kind[0] == 'v')
 				sbuf_addf(out, " type vlan id %u\n", (unsigned)o->metric);
 			else
@@ -123,8 +112,7 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		}
 		sbuf_addf(out, "%s link add name %s", ip, o->ifname);
 		mac_arg(out, o);
-		mtu_arg(out, o->mtu);
-		sbuf_addf(out, " type %s\n", o->kind);
+		sbuf_addf(out, "%s type %s\n", mtu, o->kind);
 		break;
 	case OP_LINK_PARK:
 		sbuf_addf(out, "%s link set dev %s down group %u\n", ip, o->ifname, BOXNET_GROUP);
@@ -139,14 +127,9 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 			sbuf_addf(out, "echo 0 > /proc/sys/net/ipv6/conf/%s/accept_dad\n", o->ifname);
 		sbuf_addf(out, "%s link set dev %s", ip, o->ifname);
 		mac_arg(out, o);
-		mtu_arg(out, o->mtu);
-		if (o->master)
-			sbuf_addf(out, " master %s", o->master);
-		if (o->nomaster)
-			sbuf_addf(out, " nomaster");
-		if (o->mark)
-			sbuf_addf(out, o->where->name ? " alias \"$mark\"" : " alias %s", BOXNET_MARK);
-		sbuf_addf(out, "%s\n", o->up ? " up" : "");
+		sbuf_addf(out, "%s%s%s%s%s%s\n", mtu, o->master ? " master " : "", o->master ? o->master : "",
+			  o->nomaster ? " nomaster" : "",
+			  !o->mark ? "" : o->where->name ? " alias \"$mark\"" : " alias " BOXNET_MARK, o->up ? " up" : "");
 		break;
 	case OP_ADDR_ADD:
 	case OP_ADDR_DEL:
@@ -157,12 +140,9 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 	case OP_NET_ROUTE_ADD: {
 		/* As the kernel makes it: append, like the kernel, beside another to the subnet. */
 		struct prefix net = prefix_net(&o->addr);
-		if (v6)
-			sbuf_addf(out, "%s -6 route append %s dev %s proto kernel metric 256\n", ip, prefix_str(&net, a),
-				o->ifname);
-		else
-			sbuf_addf(out, "%s route append %s dev %s proto kernel scope link src %s\n", ip,
-				prefix_str(&net, a), o->ifname, ip_str(&o->addr, b));
+		sbuf_addf(out, v6 ? "%s -6 route append %s dev %s proto kernel metric 256\n"
+				  : "%s route append %s dev %s proto kernel scope link src %s\n",
+			  ip, prefix_str(&net, a), o->ifname, ip_str(&o->addr, b));
 		break;
 	}
 	case OP_ROUTE_ADD:
@@ -171,18 +151,15 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 			dst);
 		if (o->type == OP_ROUTE_ADD)
 			sbuf_addf(out, " via %s dev %s", ip_str(&o->addr, a), o->ifname);
-		sbuf_addf(out, " proto %d", BOXNET_RTPROT);
-		if (o->metric)
-			sbuf_addf(out, " metric %u", o->metric);
-		sbuf_addf(out, "\n");
+		sbuf_addf(out, o->metric ? " proto " STR(BOXNET_RTPROT) " metric %u\n" : " proto " STR(BOXNET_RTPROT) "\n",
+			  o->metric);
 		break;
 	case OP_NFT_LOAD:
 		print_nft(p, o, out);
 		break;
 	case OP_NFT_DEL:
-		if (o->legacy)
-			sbuf_addf(out, "nft delete table ip %s\n", NFT_TABLE);
-		sbuf_addf(out, "nft delete table %s %s\n", NFT_FAMILY, NFT_TABLE);
+		sbuf_addf(out, "%snft delete table " NFT_FAMILY " " NFT_TABLE "\n",
+			  o->legacy ? "nft delete table ip " NFT_TABLE "\n" : "");
 		break;
 	case OP_FORWARD_ON:
 		sbuf_addf(out, "if [ \"$(cat %s)\" = 0 ]; then\n"

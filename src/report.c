@@ -6,17 +6,20 @@
 
 #include "apply.h"
 
-/* Names in arrays of their own, not pointers to them: smaller. */
-static const char op_names[][14] = {
-	[OP_FORWARD_OFF] = "forward_off", [OP_NFT_DEL] = "nft_del",	  [OP_NETNS_ADD] = "netns_add",
-	[OP_LINK_PARK] = "link_park",	  [OP_LINK_PURGE] = "link_purge",
-	[OP_LINK_ADD] = "link_add",	  [OP_LINK_SET] = "link_set",	  [OP_ADDR_DEL] = "addr_del",
-	[OP_ADDR_ADD] = "addr_add",	  [OP_NET_ROUTE_ADD] = "net_route_add", [OP_ROUTE_DEL] = "route_del",
-	[OP_ROUTE_ADD] = "route_add",	  [OP_NFT_LOAD] = "nft_load",	  [OP_FORWARD_ON] = "forward_on",
-	[OP_NETNS_DEL] = "netns_del",	  [OP_DNS_WRITE] = "dns_write",	  [OP_DNS_DEL] = "dns_del",
-	[OP_ADOPT] = "adopt",		  [OP_GIVE_BACK] = "give_back",	  [OP_LINK_MOVE] = "link_move",
-};
+/* Each op's name in JSON, in enum op_type's order, one string: 200 bytes, not 20 rows of 14. */
+static const char op_names[] = "forward_off\0nft_del\0netns_add\0link_park\0link_purge\0link_add\0link_set\0"
+			       "addr_del\0addr_add\0net_route_add\0route_del\0route_add\0nft_load\0forward_on\0"
+			       "netns_del\0dns_write\0dns_del\0adopt\0give_back\0link_move\0";
 
+/* The i-th name of such a list; "" past its end. */
+static const char *list_nth(const char *list, unsigned i)
+{
+	for (; i && *list; i--)
+		list += strlen(list) + 1;
+	return list;
+}
+
+/* Names in arrays of their own, not pointers to them: smaller. */
 static const char state_names[][10] = {"ok", "missing", "different", "foreign"};
 
 /* ---- a small JSON writer: strings escaped, nothing else needs it ---- */
@@ -46,6 +49,12 @@ static void json_key(FILE *out, const char *sep, const char *key, const char *s)
 	json_str(out, s, s ? strlen(s) : 0);
 }
 
+/* The next field of an object: after a comma. */
+static NOINLINE void json_next(FILE *out, const char *key, const char *s)
+{
+	json_key(out, ",", key, s);
+}
+
 /* Lines of text (conflicts, notes) as an array of strings. */
 static void json_lines(FILE *out, const char *key, const char *text)
 {
@@ -64,7 +73,7 @@ static void json_owner(FILE *out, const struct obj *o)
 		return;
 	}
 	json_key(out, ",\"owner\":{", "kind", conf_kinds[o->kind].name);
-	json_key(out, ",", "name", o->name);
+	json_next(out, "name", o->name);
 	fprintf(out, ",\"line\":%u}", o->line);
 }
 
@@ -147,9 +156,9 @@ static void json_obj(FILE *out, const char *sep, const struct config *c, const s
 	struct sbuf differs = {0};
 	enum obj_state s = report_state(c, st, p, o, &differs);
 	json_key(out, sep, "kind", o ? conf_kinds[o->kind].name : "box");
-	json_key(out, ",", "name", o ? o->name : NULL);
+	json_next(out, "name", o ? o->name : NULL);
 	fprintf(out, ",\"line\":%u", o ? o->line : 0);
-	json_key(out, ",", "state", state_names[s]);
+	json_next(out, "state", state_names[s]);
 	json_lines(out, "differs", sbuf_str(&differs));
 	putc('}', out);
 	sbuf_free(&differs);
@@ -164,8 +173,8 @@ void report_status_json(const struct config *c, const struct state *st, const st
 {
 	const char *sep = "{";
 	json_key(out, "{", "config", c->file);
-	json_key(out, ",", "state", p->nconflicts ? "conflicts" : p->n ? "changes" : "ok");
-	json_key(out, ",", "uplink", c->uplink[0] ? c->uplink : NULL);
+	json_next(out, "state", p->nconflicts ? "conflicts" : p->n ? "changes" : "ok");
+	json_next(out, "uplink", c->uplink[0] ? c->uplink : NULL);
 	fprintf(out, ",\"uplink_present\":%s,\"objects\":[",
 		c->uplink[0] && state_link(&st->host, c->uplink) ? "true" : "false");
 	for (int k = KIND_GLOBAL + 1; k < KIND_COUNT; k++)
@@ -244,30 +253,44 @@ static void adoptee_find(const struct config *c, const struct state *st, const s
 	}
 }
 
+/* What adoptees() hands each adopted interface to. */
+struct walk {
+	const struct config *c;
+	const struct state *st;
+	const struct plan *p;
+	void (*each)(FILE *, const struct adoptee *, bool);
+	FILE *out;
+	int flag;
+	bool first;
+};
+
+/* One adopted interface, found and handed to each: of owner, with its record unless this
+ * plan makes it; or, owner NULL, a record the config no longer names. */
+static void walk_one(struct walk *w, const char *name, const struct obj *owner, const struct adopted *rec)
+{
+	if (owner && (rec = state_adopted(w->st, name)) && rec->fresh)
+		rec = NULL;
+	struct adoptee e = {.name = name, .owner = owner, .rec = rec};
+	adoptee_find(w->c, w->st, w->p, &e);
+	w->each(w->out, &e, w->first);
+	w->first = w->flag > 0;
+	sbuf_free(&e.differs);
+}
+
 /* Calls each with every adopted interface, the config's first, then records no longer named;
  * its flag: flag's value (0 or 1), or with flag -1, whether it is the first (JSON's comma). */
 static void adoptees(const struct config *c, const struct state *st, const struct plan *p,
 		     void (*each)(FILE *, const struct adoptee *, bool), FILE *out, int flag)
 {
-	bool first = flag != 0;
-	for (int k = KIND_BRIDGE; k <= KIND_NS; k++) {
-		for (size_t i = 0; i < c->objs[k].n; i++) {
-			const struct bridge *b = k == KIND_BRIDGE ? conf_bridge_at(c, i) : NULL;
-			const struct netns *n = b ? NULL : conf_ns_at(c, i);
-			for (unsigned j = 0; j < (b ? b->ports.n : n->link[0] != 0); j++) {
-				const char *name = b ? b->ports.v[j] : n->link;
-				if (conf_vlan(c, name))	/* boxnet's own, not adopted */
-					continue;
-				struct adoptee e = {.name = name, .owner = b ? &b->o : &n->o, .rec = state_adopted(st, name)};
-				if (e.rec && e.rec->fresh)
-					e.rec = NULL;
-				adoptee_find(c, st, p, &e);
-				each(out, &e, first);
-				first = flag > 0;
-				sbuf_free(&e.differs);
-			}
-		}
-	}
+	struct walk w = {c, st, p, each, out, flag, flag != 0};
+	/* A vlan is boxnet's own, not adopted. */
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		for (unsigned j = 0; j < conf_bridge_at(c, i)->ports.n; j++)
+			if (!conf_vlan(c, conf_bridge_at(c, i)->ports.v[j]))
+				walk_one(&w, conf_bridge_at(c, i)->ports.v[j], &conf_bridge_at(c, i)->o, NULL);
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		if (conf_ns_at(c, i)->link[0] && !conf_vlan(c, conf_ns_at(c, i)->link))
+			walk_one(&w, conf_ns_at(c, i)->link, &conf_ns_at(c, i)->o, NULL);
 	for (size_t i = 0; i < st->nadopted; i++) {
 		const struct adopted *a = &st->adopted[i];
 		bool named = false;
@@ -276,13 +299,8 @@ static void adoptees(const struct config *c, const struct state *st, const struc
 				named |= !strcmp(conf_bridge_at(c, k)->ports.v[j], a->name);
 		for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
 			named |= !strcmp(conf_ns_at(c, k)->link, a->name);
-		if (named || a->fresh)
-			continue;
-		struct adoptee e = {.name = a->name, .rec = a};
-		adoptee_find(c, st, p, &e);
-		each(out, &e, first);
-		first = flag > 0;
-		sbuf_free(&e.differs);
+		if (!named && !a->fresh)
+			walk_one(&w, a->name, NULL, a);
 	}
 }
 
@@ -290,13 +308,24 @@ static void json_adoptee(FILE *out, const struct adoptee *e, bool first)
 {
 	json_key(out, first ? "{" : ",{", "name", e->name);
 	json_owner(out, e->owner);
-	json_key(out, ",", "interface", e->ifname);
-	json_key(out, ",", "master", e->master);
-	json_key(out, ",", "namespace", e->ns);
+	json_next(out, "interface", e->ifname);
+	json_next(out, "master", e->master);
+	json_next(out, "namespace", e->ns);
 	fprintf(out, ",\"recorded\":%s", e->rec ? "true" : "false");
-	json_key(out, ",", "state", state_names[e->state]);
+	json_next(out, "state", state_names[e->state]);
 	json_lines(out, "differs", sbuf_str(&e->differs));
 	putc('}', out);
+}
+
+/* Ends a line with a state: "ok", or what differs, a line of differs each. */
+static void end_line(FILE *out, enum obj_state s, const struct sbuf *differs)
+{
+	fprintf(out, "  %s", state_names[s]);
+	if (s == OBJ_FOREIGN)
+		fputs(": something boxnet did not create is in the way", out);
+	for (const char *t = sbuf_str(differs), *nl, *sep = ": "; (nl = strchr(t, '\n')); t = nl + 1, sep = "; ")
+		fprintf(out, "%s%.*s", sep, (int)(nl - t), t);
+	putc('\n', out);
 }
 
 /* comment: the lines follow a plan's script, as shell comments. */
@@ -316,10 +345,7 @@ static void text_adoptee(FILE *out, const struct adoptee *e, bool comment)
 		fprintf(out, "on the host as %s", e->ifname);
 	if (e->master)
 		fprintf(out, ", in bridge %s", e->master);
-	fprintf(out, "  %s", state_names[e->state]);
-	for (const char *t = sbuf_str(&e->differs), *nl, *sep = ": "; (nl = strchr(t, '\n')); t = nl + 1, sep = "; ")
-		fprintf(out, "%s%.*s", sep, (int)(nl - t), t);
-	putc('\n', out);
+	end_line(out, e->state, &e->differs);
 }
 
 void report_adopted(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
@@ -337,11 +363,11 @@ int report_plan_json(const struct plan *p, FILE *out)
 		struct sbuf does = {0}, cmd = {0};
 		plan_print_op(p, o, &cmd);
 		op_describe(o, &does);
-		json_key(out, i ? ",{" : "{", "type", op_names[o->type]);
-		json_key(out, ",", "namespace", o->where->name);
-		json_key(out, ",", "interface", o->ifname);
+		json_key(out, i ? ",{" : "{", "type", list_nth(op_names, o->type));
+		json_next(out, "namespace", o->where->name);
+		json_next(out, "interface", o->ifname);
 		json_owner(out, o->owner);
-		json_key(out, ",", "does", sbuf_str(&does));
+		json_next(out, "does", sbuf_str(&does));
 		fputs(",\"command\":", out);
 		json_str(out, sbuf_str(&cmd), cmd.len);
 		putc('}', out);
@@ -364,24 +390,25 @@ static void addrs(FILE *out, const struct prefix *v, unsigned n)
 		fputs(" (no address)", out);
 }
 
+/* What show prints, and where. */
+struct show {
+	FILE *out;
+	const struct config *c;
+	const struct state *st;
+	const struct plan *p;
+};
+
 /* Ends a line with the object's state: "ok", or what differs. */
-static void verdict(FILE *out, const struct config *c, const struct state *st, const struct plan *p,
-		    const struct obj *o)
+static void verdict(const struct show *s, const struct obj *o)
 {
 	struct sbuf differs = {0};
-	enum obj_state s = report_state(c, st, p, o, &differs);
-	fprintf(out, "  %s", state_names[s]);
-	if (s == OBJ_FOREIGN)
-		fputs(": something boxnet did not create is in the way", out);
-	for (const char *t = sbuf_str(&differs), *nl, *sep = ": "; (nl = strchr(t, '\n')); t = nl + 1, sep = "; ")
-		fprintf(out, "%s%.*s", sep, (int)(nl - t), t);
-	putc('\n', out);
+	end_line(s->out, report_state(s->c, s->st, s->p, o, &differs), &differs);
 	sbuf_free(&differs);
 }
 
-static void show_ns(FILE *out, const struct config *c, const struct state *st, const struct plan *p,
-		    const struct netns *n)
+static void show_ns(const struct show *s, const struct netns *n)
 {
+	FILE *out = s->out;
 	char a[IP_STRLEN];
 	fprintf(out, "  ns %s: %s", n->o.name, n->ifname);
 	addrs(out, n->addrs.v, n->addrs.n);
@@ -396,18 +423,19 @@ static void show_ns(FILE *out, const struct config *c, const struct state *st, c
 		fputs(", no gateway", out);
 	if (n->forwarding > 0)
 		fputs(", forwarding", out);
-	verdict(out, c, st, p, &n->o);
+	verdict(s, &n->o);
 }
 
 void report_show(const struct config *c, const struct state *st, const struct plan *p, FILE *out)
 {
 	static const char onoff[][8] = {"unknown", "off", "on"};
+	const struct show s = {out, c, st, p};
 	fprintf(out, "box %s: uplink %s%s, forwarding %s", c->file, c->uplink[0] ? c->uplink : "(none)",
 		c->uplink[0] && !state_link(&st->host, c->uplink) ? " (missing)" : "",
 		onoff[st->ip_forward[FAM_V4] < 0 ? 0 : st->ip_forward[FAM_V4] + 1]);
 	if (c->forwarding[FAM_V6])
 		fprintf(out, ", IPv6 forwarding %s", onoff[st->ip_forward[FAM_V6] < 0 ? 0 : st->ip_forward[FAM_V6] + 1]);
-	verdict(out, c, st, p, NULL);
+	verdict(&s, NULL);
 	for (size_t i = 0; i < c->nsegs; i++) {
 		const struct segment *sg = &c->segs[i];
 		const struct bridge *b = sg->bridged ? conf_bridge(c, sg->ifname) : NULL;
@@ -416,18 +444,18 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 		static const char nat[][5] = {"off", "ipv4", "ipv6", "on"};
 		fprintf(out, ", nat %s, isolate %s", nat[sg->masquerade & MASQ_ALL], sg->isolate ? "on" : "off");
 		if (b)
-			verdict(out, c, st, p, &b->o);
+			verdict(&s, &b->o);
 		else
 			putc('\n', out);
 		for (size_t k = 0; k < c->objs[KIND_NS].n; k++) {
 			const struct netns *n = conf_ns_at(c, k);
 			if (b ? n->bridge == b : n->has_peer && !strcmp(n->hostif, sg->ifname))
-				show_ns(out, c, st, p, n);
+				show_ns(&s, n);
 		}
 	}
 	for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
 		if (!conf_ns_at(c, k)->bridge && !conf_ns_at(c, k)->has_peer)
-			show_ns(out, c, st, p, conf_ns_at(c, k));
+			show_ns(&s, conf_ns_at(c, k));
 	/* Forwards and openings: their keys as written. */
 	for (int k = KIND_FORWARD; k <= KIND_ALLOW; k++) {
 		for (size_t i = 0; i < c->objs[k].n; i++) {
@@ -440,7 +468,7 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 					sep = ",";
 				}
 			}
-			verdict(out, c, st, p, o);
+			verdict(&s, o);
 		}
 	}
 	adoptees(c, st, p, text_adoptee, out, 0);

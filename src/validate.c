@@ -450,7 +450,7 @@ static bool needs(const struct obj *o, enum key_id k, struct diag *d)
 	if (!o->at[k] && !o->unknown_key)
 		diag_err(d, o->line, "%s has no %s: '%s' (expected %s.%s.%s = %s)", conf_kinds[o->kind].noun,
 			 conf_keys[k].attr, o->name, conf_kinds[o->kind].name, o->name, conf_keys[k].attr,
-			 conf_keys[k].expect);
+			 key_expect(k));
 	return o->at[k] && !o->bad[k];
 }
 
@@ -499,7 +499,7 @@ void check_forward(struct config *c, struct obj *o, struct diag *d)
 		why = "a range moved to other ports is one rule a port: at most 256, ending at 65535";
 	if (why) {
 		memset(f->addr, 0, sizeof(f->addr));	/* forwards nothing: no clash with later ones */
-		in_key(o, KEY_FWD_TO, "bad target", o->raw[KEY_FWD_TO], why, conf_keys[KEY_FWD_TO].expect, d);
+		in_key(o, KEY_FWD_TO, "bad target", o->raw[KEY_FWD_TO], why, key_expect(KEY_FWD_TO), d);
 		return;
 	}
 	/* Per family and protocol, a port goes to one target only. */
@@ -540,7 +540,7 @@ void check_allow(struct config *c, struct obj *o, struct diag *d)
 			has[s] |= 1u << f;
 		}
 		if (!al->seg[s]) {
-			in_key(o, k, "unknown segment", name, NULL, conf_keys[k].expect, d);
+			in_key(o, k, "unknown segment", name, NULL, key_expect(k), d);
 			ok = false;
 		}
 	}
