@@ -6,24 +6,24 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-/* Errors at level 3; notes and warnings are warnings (4); the -v summary is information (6). */
+/* Errors at level 3; notes and warnings are warnings (4); the -v summary is information (6).
+ * One writev, one record: the kernel takes a write's pieces whole. */
 static void emit(struct log *l)
 {
-	char rec[LOG_LINE_MAX + 16];
-	const char *text = l->line;
-	int level = 3;
+	char *text = l->line, prefix[] = "<3>boxnet: ";
 	if (!strncmp(text, "boxnet: ", 8))
 		text += 8;
 	if (!strncmp(text, "note: ", 6) || !strncmp(text, "warning: ", 9))
-		level = 4;
+		prefix[1] = '4';
 	else if (!strncmp(text, "up: ", 4) || !strncmp(text, "down: ", 6))
-		level = 6;
+		prefix[1] = '6';
 	/* The newline ends the record; without it the kernel holds it open for continuation. */
-	int n = snprintf(rec, sizeof(rec), "<%d>boxnet: %.*s\n", level,
-			 (int)(l->len - (size_t)(text - l->line)), text);
-	if (n > 0 && write(l->kmsg, rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1) < 0) {
+	l->line[l->len] = '\n';
+	struct iovec iov[2] = {{prefix, sizeof(prefix) - 1}, {text, l->len + 1 - (size_t)(text - l->line)}};
+	if (writev(l->kmsg, iov, 2) < 0) {
 		/* The kernel log is a copy: losing it must not lose the message on stderr. */
 	}
 	l->len = 0;
@@ -63,7 +63,7 @@ void log_say(struct log *l, const char *fmt, ...)
 	for (size_t i = 0; i < s.len; i++) {
 		if (s.buf[i] == '\n')
 			emit(l);
-		else if (l->len < sizeof(l->line))
+		else if (l->len < LOG_LINE_MAX)
 			l->line[l->len++] = s.buf[i];
 	}
 	sbuf_free(&s);

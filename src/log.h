@@ -14,7 +14,7 @@ struct log {
 	FILE *out;
 	int kmsg;			/* /dev/kmsg, or -1 */
 	size_t len;			/* of the line being copied */
-	char line[LOG_LINE_MAX];
+	char line[LOG_LINE_MAX + 1];	/* and its newline */
 };
 
 /* Writes to stderr, with the kernel-log copy when copy is set and boxnet has no controlling
