@@ -116,20 +116,19 @@ static void put_data(struct msg *m, uint16_t type, const void *data, size_t len)
 	msg_nest_end(m, n);
 }
 
-static void load_meta(struct msg *m, uint32_t key)
+/* meta and ct alike: KEY, then DREG register 1. */
+static void load_key(struct msg *m, const char *name, uint32_t key)
 {
-	struct expr e = expr_start(m, "meta");
+	_Static_assert((int)NFTA_META_KEY == (int)NFTA_CT_KEY && (int)NFTA_META_DREG == (int)NFTA_CT_DREG, "meta and ct number alike");
+	struct expr e = expr_start(m, name);
 	msg_put_be32(m, NFTA_META_KEY, key);
 	msg_put_be32(m, NFTA_META_DREG, NFT_REG_1);
 	expr_end(m, e);
 }
 
-static void load_ct(struct msg *m, uint32_t key)
+static void load_meta(struct msg *m, uint32_t key)
 {
-	struct expr e = expr_start(m, "ct");
-	msg_put_be32(m, NFTA_CT_KEY, key);
-	msg_put_be32(m, NFTA_CT_DREG, NFT_REG_1);
-	expr_end(m, e);
+	load_key(m, "meta", key);
 }
 
 static void load_payload(struct msg *m, uint32_t base, uint32_t offset, uint32_t len)
@@ -213,7 +212,7 @@ static void put_match(struct msg *m, const struct match *mt, bool known)
 		bits = mt->type == M_CT_DNAT ? IPS_DST_NAT
 		       : mt->type == M_CT_INVALID ? NF_CT_STATE_INVALID_BIT
 						  : NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
-		load_ct(m, mt->type == M_CT_DNAT ? NFT_CT_STATUS : NFT_CT_STATE);
+		load_key(m, "ct", mt->type == M_CT_DNAT ? NFT_CT_STATUS : NFT_CT_STATE);
 		bitwise_and(m, &bits, 4);
 		cmp(m, NFT_CMP_NEQ, &zero, 4);
 		break;
@@ -784,11 +783,13 @@ static bool same_bytes(const struct nlattr *a, const struct nlattr *b)
  * Does the list b, as the kernel dumps it, say what the list a, as boxnet encodes it, says?
  * The kernel may order attributes otherwise and leaves NLA_F_NESTED off: a's own flags tell
  * what nests. Kernels since 5.6 add NFTA_BITWISE_OP 0 (mask and xor) to a bitwise's data.
- * Anything else, an attribute more or less, another value, is a difference.
+ * Anything else, an attribute more or less, another value, is a difference. elem: a is an
+ * expression (NFTA_EXPR_NAME and NFTA_EXPR_DATA), whose data may be a bitwise's.
  */
-static bool same_attrs(const void *a, size_t alen, const void *b, size_t blen, bool bitwise)
+static bool same_attrs(const void *a, size_t alen, const void *b, size_t blen, bool bitwise, bool elem)
 {
-	const struct nlattr *x, *y;
+	const struct nlattr *x, *y, *name = elem ? only_attr(a, alen, NFTA_EXPR_NAME) : NULL;
+	bool inner_bitwise = name && !strcmp(mnl_attr_get_str(name), "bitwise");
 	size_t n = 0, na = count_attrs(a, alen);
 	for (size_t off = 0; off < blen; off += NLA_ALIGN(x->nla_len)) {
 		if (!(x = attr_at(b, blen, off)))
@@ -802,7 +803,8 @@ static bool same_attrs(const void *a, size_t alen, const void *b, size_t blen, b
 			return false;
 		}
 		if (y->nla_type & NLA_F_NESTED ? !same_attrs(mnl_attr_get_payload(y), mnl_attr_get_payload_len(y),
-							     mnl_attr_get_payload(x), mnl_attr_get_payload_len(x), false)
+							     mnl_attr_get_payload(x), mnl_attr_get_payload_len(x),
+							     inner_bitwise, false)
 					       : !same_bytes(x, y))
 			return false;
 		n++;
@@ -823,13 +825,8 @@ static bool same_exprs(const void *a, size_t alen, const void *b, size_t blen)
 			return false;
 		if ((x->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM || (y->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM)
 			return false;
-		const void *pa = mnl_attr_get_payload(y), *pb = mnl_attr_get_payload(x);
-		size_t la = mnl_attr_get_payload_len(y), lb = mnl_attr_get_payload_len(x);
-		const struct nlattr *name = only_attr(pa, la, NFTA_EXPR_NAME), *data = only_attr(pa, la, NFTA_EXPR_DATA);
-		const struct nlattr *bname = only_attr(pb, lb, NFTA_EXPR_NAME), *bdata = only_attr(pb, lb, NFTA_EXPR_DATA);
-		if (!name || !data || !bname || !bdata || count_attrs(pb, lb) != 2 || !same_bytes(name, bname) ||
-		    !same_attrs(mnl_attr_get_payload(data), mnl_attr_get_payload_len(data), mnl_attr_get_payload(bdata),
-				mnl_attr_get_payload_len(bdata), !strcmp(mnl_attr_get_str(name), "bitwise")))
+		if (!same_attrs(mnl_attr_get_payload(y), mnl_attr_get_payload_len(y), mnl_attr_get_payload(x),
+				mnl_attr_get_payload_len(x), false, true))
 			return false;
 	}
 }
