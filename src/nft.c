@@ -500,16 +500,17 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-static uint32_t data_u32(const void *p, size_t len, uint16_t type)
-{
-	const struct nlattr *a = only_attr(p, len, type);
-	return a && mnl_attr_get_payload_len(a) == 4 ? ntohl(mnl_attr_get_u32(a)) : UINT32_MAX;
-}
-
 /* The one attribute of this type inside the nested attribute a (NULL: none). */
 static const struct nlattr *inner(const struct nlattr *a, uint16_t type)
 {
 	return a ? only_attr(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a), type) : NULL;
+}
+
+/* The one u32 of this type inside the nested attribute a; UINT32_MAX when there is none. */
+static uint32_t data_u32(const struct nlattr *a, uint16_t type)
+{
+	a = inner(a, type);
+	return a && mnl_attr_get_payload_len(a) == 4 ? ntohl(mnl_attr_get_u32(a)) : UINT32_MAX;
 }
 
 /* The expressions summarize() knows, by name; X_OTHER for any other. */
@@ -533,44 +534,40 @@ static bool summarize(const unsigned char *p, size_t len, struct nft_other_rule 
 		unsigned x = 0;
 		while (x < X_OTHER && strcmp(mnl_attr_get_str(name), expr_names[x]))
 			x++;
-		const void *dp = data ? mnl_attr_get_payload(data) : NULL;
-		size_t dl = data ? mnl_attr_get_payload_len(data) : 0;
 		if (x == X_COUNTER)
 			continue;
 		if (!data)
 			return false;
 		if (x == X_META && !meta && r->match == OTHER_ANY && !ct) {
-			meta = data_u32(dp, dl, NFTA_META_KEY);
+			meta = data_u32(data, NFTA_META_KEY);
 			if (meta != NFT_META_IIFNAME && meta != NFT_META_OIFNAME)
 				return false;
 		} else if (x == X_CMP && meta) {
-			const struct nlattr *v = inner(only_attr(dp, dl, NFTA_CMP_DATA), NFTA_DATA_VALUE);
-			if (data_u32(dp, dl, NFTA_CMP_OP) != NFT_CMP_EQ || !v || mnl_attr_get_payload_len(v) > 16)
+			const struct nlattr *v = inner(inner(data, NFTA_CMP_DATA), NFTA_DATA_VALUE);
+			if (data_u32(data, NFTA_CMP_OP) != NFT_CMP_EQ || !v || mnl_attr_get_payload_len(v) > 16)
 				return false;
 			r->match = meta == NFT_META_IIFNAME ? OTHER_IIF : OTHER_OIF;
 			r->len = (uint8_t)mnl_attr_get_payload_len(v);
 			memcpy(r->data, mnl_attr_get_payload(v), r->len);
 			meta = 0;
 		} else if (x == X_CT && r->match == OTHER_ANY && !meta && !ct) {
-			if (data_u32(dp, dl, NFTA_CT_KEY) != NFT_CT_STATE)
+			if (data_u32(data, NFTA_CT_KEY) != NFT_CT_STATE)
 				return false;
 			ct = true;
 		} else if (ct && (x == X_BITWISE || x == X_CMP)) {
 			continue;	/* ct state established,related: taken as it reads */
 		} else if (ct && x == X_LOOKUP) {
 			/* ct state vmap { established : accept, ... }, or ct state { established, ... } */
-			if (data_u32(dp, dl, NFTA_LOOKUP_DREG) == NFT_REG_VERDICT) {
+			if (data_u32(data, NFTA_LOOKUP_DREG) == NFT_REG_VERDICT) {
 				r->verdict = NF_ACCEPT;
 				verdict = true;
 			}
-		} else if (x == X_IMMEDIATE && !meta && data_u32(dp, dl, NFTA_IMMEDIATE_DREG) == NFT_REG_VERDICT) {
-			const struct nlattr *vd = inner(only_attr(dp, dl, NFTA_IMMEDIATE_DATA), NFTA_DATA_VERDICT);
+		} else if (x == X_IMMEDIATE && !meta && data_u32(data, NFTA_IMMEDIATE_DREG) == NFT_REG_VERDICT) {
+			const struct nlattr *vd = inner(inner(data, NFTA_IMMEDIATE_DATA), NFTA_DATA_VERDICT);
 			if (!vd)
 				return false;
-			const void *vp = mnl_attr_get_payload(vd);
-			size_t vl = mnl_attr_get_payload_len(vd);
-			const struct nlattr *chain = only_attr(vp, vl, NFTA_VERDICT_CHAIN);
-			r->verdict = (int32_t)data_u32(vp, vl, NFTA_VERDICT_CODE);
+			const struct nlattr *chain = inner(vd, NFTA_VERDICT_CHAIN);
+			r->verdict = (int32_t)data_u32(vd, NFTA_VERDICT_CODE);
 			if ((r->verdict == NFT_JUMP || r->verdict == NFT_GOTO) &&
 			    (!chain || !attr_str(chain, r->target, sizeof(r->target))))
 				return false;
@@ -780,14 +777,17 @@ static bool same_bytes(const struct nlattr *a, const struct nlattr *b)
 }
 
 /*
- * Does the list b, as the kernel dumps it, say what the list a, as boxnet encodes it, says?
- * The kernel may order attributes otherwise and leaves NLA_F_NESTED off: a's own flags tell
- * what nests. Kernels since 5.6 add NFTA_BITWISE_OP 0 (mask and xor) to a bitwise's data.
- * Anything else, an attribute more or less, another value, is a difference. elem: a is an
- * expression (NFTA_EXPR_NAME and NFTA_EXPR_DATA), whose data may be a bitwise's.
+ * Does the list inside lb, as the kernel dumps it, say what the list inside la, as boxnet
+ * encodes it, says? The kernel may order attributes otherwise and leaves NLA_F_NESTED off:
+ * la's own flags tell what nests. Kernels since 5.6 add NFTA_BITWISE_OP 0 (mask and xor) to
+ * a bitwise's data. Anything else, an attribute more or less, another value, is a difference.
+ * elem: la is an expression (NFTA_EXPR_NAME and NFTA_EXPR_DATA), whose data may be a
+ * bitwise's.
  */
-static bool same_attrs(const void *a, size_t alen, const void *b, size_t blen, bool bitwise, bool elem)
+static bool same_attrs(const struct nlattr *la, const struct nlattr *lb, bool bitwise, bool elem)
 {
+	const void *a = mnl_attr_get_payload(la), *b = mnl_attr_get_payload(lb);
+	size_t alen = mnl_attr_get_payload_len(la), blen = mnl_attr_get_payload_len(lb);
 	const struct nlattr *x, *y, *name = elem ? only_attr(a, alen, NFTA_EXPR_NAME) : NULL;
 	bool inner_bitwise = name && !strcmp(mnl_attr_get_str(name), "bitwise");
 	size_t n = 0, na = count_attrs(a, alen);
@@ -802,10 +802,7 @@ static bool same_attrs(const void *a, size_t alen, const void *b, size_t blen, b
 				continue;
 			return false;
 		}
-		if (y->nla_type & NLA_F_NESTED ? !same_attrs(mnl_attr_get_payload(y), mnl_attr_get_payload_len(y),
-							     mnl_attr_get_payload(x), mnl_attr_get_payload_len(x),
-							     inner_bitwise, false)
-					       : !same_bytes(x, y))
+		if (y->nla_type & NLA_F_NESTED ? !same_attrs(y, x, inner_bitwise, false) : !same_bytes(x, y))
 			return false;
 		n++;
 	}
@@ -825,8 +822,7 @@ static bool same_exprs(const void *a, size_t alen, const void *b, size_t blen)
 			return false;
 		if ((x->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM || (y->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM)
 			return false;
-		if (!same_attrs(mnl_attr_get_payload(y), mnl_attr_get_payload_len(y), mnl_attr_get_payload(x),
-				mnl_attr_get_payload_len(x), false, true))
+		if (!same_attrs(y, x, false, true))
 			return false;
 	}
 }
