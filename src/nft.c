@@ -685,7 +685,7 @@ static bool name_matches(const struct nft_other_rule *r, const char *name)
 /* What a chain does with the packet, by the rules boxnet understands (any other rule is taken
  * to let it pass on): accept, drop, or return. */
 static int chain_verdict(const struct nft_copy *cp, const struct nft_other_chain *base, const char *chain,
-			 const struct packet *pk, unsigned depth)
+			 struct packet pk, unsigned depth)
 {
 	if (depth > 16)
 		return OUT_DROP;	/* a loop, or too deep to tell: warn */
@@ -693,9 +693,9 @@ static int chain_verdict(const struct nft_copy *cp, const struct nft_other_chain
 		const struct nft_other_rule *r = &cp->orules[i];
 		if (r->family != base->family || strcmp(r->table, base->table) || strcmp(r->chain, chain))
 			continue;
-		if (r->match == OTHER_CT ? !pk->reply
-		    : r->match == OTHER_IIF ? !name_matches(r, pk->iif)
-		    : r->match == OTHER_OIF ? !name_matches(r, pk->oif) : false)
+		if (r->match == OTHER_CT ? !pk.reply
+		    : r->match == OTHER_IIF ? !name_matches(r, pk.iif)
+		    : r->match == OTHER_OIF ? !name_matches(r, pk.oif) : false)
 			continue;
 		int v;
 		switch (r->verdict) {
@@ -719,8 +719,7 @@ static int chain_verdict(const struct nft_copy *cp, const struct nft_other_chain
 static bool passes(const struct nft_copy *cp, const struct nft_other_chain *o, const char *iif, const char *oif,
 		   bool reply)
 {
-	struct packet pk = {iif, oif, reply};
-	return chain_verdict(cp, o, o->name, &pk, 0) == OUT_ACCEPT;
+	return chain_verdict(cp, o, o->name, (struct packet){iif, oif, reply}, 0) == OUT_ACCEPT;
 }
 
 void nft_check_others(const struct nft_copy *cp, const struct segment *segs, size_t n, const char *uplink,
@@ -731,12 +730,12 @@ void nft_check_others(const struct nft_copy *cp, const struct segment *segs, siz
 		const char *fname = o->family == NFPROTO_INET ? "inet" : o->family == NFPROTO_IPV6 ? "ip6" : "ip";
 		for (size_t k = 0; k < n; k++) {
 			const char *x = segs[k].ifname;
-			bool fams[FAM_COUNT] = {false, false};
+			unsigned fams = 0;	/* bit per FAM_* */
 			for (unsigned j = 0; j < segs[k].nnets; j++)
-				fams[fam(segs[k].nets[j].family)] = true;
+				fams |= 1u << fam(segs[k].nets[j].family);
 			/* A chain of one family sees none of a segment routed in the other only. */
-			if ((o->family == NFPROTO_IPV6 && !fams[FAM_V6]) ||
-			    (o->family == NFPROTO_IPV4 && fams[FAM_V6] && !fams[FAM_V4]))
+			if ((o->family == NFPROTO_IPV6 && !(fams >> FAM_V6 & 1)) ||
+			    (o->family == NFPROTO_IPV4 && fams == 1u << FAM_V6))
 				continue;
 			bool in = o->hook == NF_INET_LOCAL_IN;
 			/* To the box: from the segment. Forwarded: out to the uplink, and the replies. */
