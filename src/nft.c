@@ -416,10 +416,9 @@ static size_t count_attrs(const void *p, size_t len)
 	return n;
 }
 
-static bool is_ours(const struct nlmsghdr *nlh, const char *table, const struct nft_copy *cp)
+static bool is_ours(uint8_t family, const char *table, const struct nft_copy *cp)
 {
-	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	return g->nfgen_family == (cp->legacy ? NFPROTO_IPV4 : NFPROTO_INET) && !strcmp(table, NFT_TABLE);
+	return family == (cp->legacy ? NFPROTO_IPV4 : NFPROTO_INET) && !strcmp(table, NFT_TABLE);
 }
 
 /* The IP families: bridge, arp and netdev chains never see boxnet's routed packets on these
@@ -476,11 +475,12 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 		}
 	}
 	uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+	bool ours = is_ours(family, table, cp);
 	/* Names up to 255 bytes are the kernel's limit: longer ones than boxnet keeps are not
 	 * boxnet's, and not understood (firewalld's, Docker's are shorter). */
 	if (bad)
-		return is_ours(nlh, table, cp) ? -EBADMSG : 0;
-	if (is_ours(nlh, table, cp)) {
+		return ours ? -EBADMSG : 0;
+	if (ours) {
 		if (!cp->ours)
 			return 0;
 		if (grow(&cp->chains, &cp->chains_cap, cp->nchains + 1, sizeof(ch)))
@@ -604,10 +604,11 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 		else if (type == NFTA_RULE_EXPRESSIONS)
 			exprs = a;
 	}
+	uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+	bool ours = is_ours(family, table, cp);
 	if (bad)
-		return is_ours(nlh, table, cp) ? -EBADMSG : 0;
-	if (!is_ours(nlh, table, cp)) {
-		uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+		return ours ? -EBADMSG : 0;
+	if (!ours) {
 		struct nft_other_rule o = {.family = family};
 		/* Only the tables that drop by default: their rules may make up for it. */
 		if (!cp->others_too || !exprs || !table[0] || !other_table(cp, family, table) ||
