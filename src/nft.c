@@ -760,8 +760,7 @@ void nft_check_others(const struct nft_copy *cp, const struct segment *segs, siz
 
 void nft_copy_free(struct nft_copy *copy)
 {
-	for (size_t i = 0; i < copy->nrules; i++)
-		free(copy->rules[i].exprs);
+	reset_rules(copy);
 	free(copy->rules);
 	free(copy->chains);
 	free(copy->others);
