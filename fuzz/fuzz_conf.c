@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		null = fopen("/dev/null", "w");
 	conf_parse(&c, (const char *)data, size, &d);
 	conf_validate(&c, &d);
-	diag_print(&d, null);
+	diag_print(&d, &(struct log){.out = null, .kmsg = -1});
 	if (!d.errors) {
 		struct state st;
 		struct plan p = {0};

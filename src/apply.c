@@ -973,7 +973,7 @@ static const char *feature(const struct op *o, const struct talk_error *e, int e
 	return NULL;
 }
 
-static void report(const struct exec *x, const struct op *o, int err, FILE *out)
+static void report(const struct exec *x, const struct op *o, int err, struct log *out)
 {
 	struct sbuf s = {0};
 	if (o->owner)
@@ -993,7 +993,7 @@ static void report(const struct exec *x, const struct op *o, int err, FILE *out)
 	const char *f = feature(o, &x->error, err);
 	if (f)
 		sbuf_addf(&s, "; the kernel lacks %s", f);
-	fprintf(out, "boxnet: %s\n", sbuf_str(&s));
+	log_say(out, "boxnet: %s\n", sbuf_str(&s));
 	sbuf_free(&s);
 }
 
@@ -1007,7 +1007,7 @@ static const struct op *op_of(const struct exec *x, const void *tag, const struc
 	return fallback;
 }
 
-int apply(const struct config *c, struct state *st, const struct plan *p, FILE *out)
+int apply(const struct config *c, struct state *st, const struct plan *p, struct log *out)
 {
 	struct exec x = {.c = c, .p = p, .st = st};
 	size_t i = 0;

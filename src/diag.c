@@ -41,17 +41,22 @@ void diag_err(struct diag *d, unsigned line, const char *fmt, ...)
 		sbuf_free(&s);
 }
 
-void put_escaped(FILE *out, const char *s)
+static void say_escaped(struct log *out, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 		if (ch == '\r')
-			fputs("\\r", out);
+			log_say(out, "\\r");
 		else if (ch < 0x20 || ch >= 0x7f)
-			fprintf(out, "\\x%02x", ch);
+			log_say(out, "\\x%02x", ch);
 		else
-			putc(ch, out);
+			log_say(out, "%c", ch);
 	}
+}
+
+void put_escaped(FILE *out, const char *s)
+{
+	say_escaped(&(struct log){.out = out, .kmsg = -1}, s);
 }
 
 static int by_line(const void *a, const void *b)
@@ -62,20 +67,20 @@ static int by_line(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-unsigned diag_print(struct diag *d, FILE *out)
+unsigned diag_print(struct diag *d, struct log *out)
 {
 	if (d->n)
 		qsort(d->msgs, d->n, sizeof(*d->msgs), by_line);
 	for (size_t i = 0; i < d->n; i++) {
-		put_escaped(out, d->file);
+		say_escaped(out, d->file);
 		if (d->msgs[i].line)
-			fprintf(out, ":%u", d->msgs[i].line);
-		fputs(": ", out);
-		put_escaped(out, d->msgs[i].text ? d->msgs[i].text : "out of memory");
-		putc('\n', out);
+			log_say(out, ":%u", d->msgs[i].line);
+		log_say(out, ": ");
+		say_escaped(out, d->msgs[i].text ? d->msgs[i].text : "out of memory");
+		log_say(out, "\n");
 	}
 	if (d->errors > d->n)
-		fprintf(out, "%s: %u more errors not shown\n", d->file, d->errors - (unsigned)d->n);
+		log_say(out, "%s: %u more errors not shown\n", d->file, d->errors - (unsigned)d->n);
 	return (unsigned)d->n;
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "log.h"
 #include "util.h"
 
 struct diag_msg {
@@ -22,7 +23,7 @@ struct diag {
 void diag_err(struct diag *d, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Prints every message as FILE:LINE: text, sorted by line; returns the number printed. */
-unsigned diag_print(struct diag *d, FILE *out);
+unsigned diag_print(struct diag *d, struct log *out);
 void diag_free(struct diag *d);
 /* Writes s with control and non-ASCII bytes escaped (\r, \x1b), so messages stay readable. */
 void put_escaped(FILE *out, const char *s);

@@ -39,7 +39,7 @@ struct run {
 	const char *file;
 	enum cmd cmd;
 	bool verbose, json, all;
-	FILE *err;		/* where messages go */
+	struct log *err;	/* where messages go */
 };
 
 /* What a command needs, and which options it takes. */
@@ -149,7 +149,7 @@ static int raise_file_limit(const struct config *c, const struct run *r)
 	if (want.rlim_cur < need)
 		want.rlim_cur = want.rlim_max = need;
 	if (now.rlim_cur < want.rlim_cur && prlimit(0, RLIMIT_NOFILE, &want, NULL) < 0 && now.rlim_cur < need) {
-		fprintf(r->err, "boxnet: needs %llu open files; the limit is %llu (raise it with ulimit -n, "
+		log_say(r->err, "boxnet: needs %llu open files; the limit is %llu (raise it with ulimit -n, "
 			"or run boxnet with CAP_SYS_RESOURCE)\n", need, (unsigned long long)now.rlim_max);
 		return -1;
 	}
@@ -176,10 +176,10 @@ static long long us_since(const struct timespec *t0)
 	return (long long)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
-static void print_lines(FILE *out, const char *prefix, const char *text)
+static void print_lines(struct log *out, const char *prefix, const char *text)
 {
 	for (const char *nl; (nl = strchr(text, '\n')); text = nl + 1)
-		fprintf(out, "boxnet: %s%.*s\n", prefix, (int)(nl - text), text);
+		log_say(out, "boxnet: %s%.*s\n", prefix, (int)(nl - text), text);
 }
 
 /* Adds " NAME" to out when the host lacks name, an interface the config names and does not
@@ -241,7 +241,7 @@ static int await_links(const struct config *c, const struct run *r)
 	}
 	if (miss.len) {
 		bool many = strchr(miss.buf + 1, ' ');
-		fprintf(r->err, "boxnet: missing interface%s:%s (the config names %s; %s)\nboxnet: nothing was changed\n",
+		log_say(r->err, "boxnet: missing interface%s:%s (the config names %s; %s)\nboxnet: nothing was changed\n",
 			many ? "s" : "", sbuf_str(&miss), many ? "them" : "it",
 			c->wait ? "waited for wait's seconds" : "wait = SECONDS waits for them");
 		ret = -1;
@@ -265,19 +265,19 @@ static int run_kernel(const struct config *c, const struct run *r)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Namespaces are reached through /proc/self: without it, all else would fail obscurely. */
 	if (access("/proc/self", F_OK) < 0) {
-		fprintf(r->err, "boxnet: /proc is not mounted\n");
+		log_say(r->err, "boxnet: /proc is not mounted\n");
 		return EXIT_KERNEL;
 	}
 	bool reads = r->cmd == CMD_STATUS || r->cmd == CMD_SHOW, down = r->cmd == CMD_DOWN && !r->all;
 	lock = take_lock(!reads);
 	if (lock < -1) {
-		fprintf(r->err, "boxnet: cannot lock %s: %s\n", LOCK_FILE, strerror(-lock));
+		log_say(r->err, "boxnet: cannot lock %s: %s\n", LOCK_FILE, strerror(-lock));
 		return EXIT_KERNEL;
 	}
 	if (raise_file_limit(c, r) < 0 || (r->cmd == CMD_UP && !r->all && await_links(c, r) < 0))
 		goto out_lock;
 	if (state_init(&st, c) < 0) {
-		fprintf(r->err, "boxnet: out of memory\n");
+		log_say(r->err, "boxnet: out of memory\n");
 		goto out_lock;
 	}
 #ifdef BOXNET_FAULTS
@@ -289,14 +289,14 @@ static int run_kernel(const struct config *c, const struct run *r)
 #endif
 	int err = state_read(&st, c, !down, &why);
 	if (err) {
-		fprintf(r->err, "boxnet: cannot read the kernel's network state: %s%s%s%s\n", strerror(-err),
+		log_say(r->err, "boxnet: cannot read the kernel's network state: %s%s%s%s\n", strerror(-err),
 			why.text[0] ? " (kernel: " : "", why.text, why.text[0] ? ")" : "");
 		if (err == -EPERM || err == -EACCES)
-			fprintf(r->err, NEEDS_ROOT, "", "");
+			log_say(r->err, NEEDS_ROOT, "", "");
 		goto out;
 	}
 	if ((down ? plan_down(&p, c, &st) : plan_up(&p, c, &st)) < 0) {
-		fprintf(r->err, "boxnet: out of memory\n");
+		log_say(r->err, "boxnet: out of memory\n");
 		goto out;
 	}
 	if (reads && r->json)
@@ -309,7 +309,7 @@ static int run_kernel(const struct config *c, const struct run *r)
 	} else if (p.nconflicts) {
 		print_lines(r->err, "", sbuf_str(&p.conflicts));
 		if (!reads)
-			fprintf(r->err, "boxnet: nothing was changed\n");
+			log_say(r->err, "boxnet: nothing was changed\n");
 		goto out;
 	}
 	print_lines(r->err, "note: ", sbuf_str(&p.notes));
@@ -325,7 +325,7 @@ static int run_kernel(const struct config *c, const struct run *r)
 	 * up stays silent, and status says it. */
 	bool no_uplink = reads && c->uplink[0] && !state_link(&st.host, c->uplink);
 	if (no_uplink)
-		fprintf(r->err, "boxnet: note: the uplink %s is missing: nothing leaves the box until it appears\n",
+		log_say(r->err, "boxnet: note: the uplink %s is missing: nothing leaves the box until it appears\n",
 			c->uplink);
 	if (reads) {
 		/* The exit status says whether up would change something; it cannot make an uplink. */
@@ -334,7 +334,7 @@ static int run_kernel(const struct config *c, const struct run *r)
 			goto out;
 		if (p.n) {
 			if (plan_print(&p, c, "what 'boxnet up' would change", stdout) < 0) {
-				fprintf(r->err, "boxnet: out of memory\n");
+				log_say(r->err, "boxnet: out of memory\n");
 				ret = EXIT_KERNEL;
 			}
 		} else {
@@ -354,7 +354,7 @@ static int run_kernel(const struct config *c, const struct run *r)
 		ret = 0;
 		if (r->verbose) {
 			long long us = us_since(&t0);
-			fprintf(r->err, "boxnet: %s: %zu changes in %lld.%lld ms, peak memory %lu KiB\n",
+			log_say(r->err, "boxnet: %s: %zu changes in %lld.%lld ms, peak memory %lu KiB\n",
 				commands[r->cmd].name, p.n, us / 1000, us % 1000 / 100, peak_kib());
 		}
 	}
@@ -480,12 +480,14 @@ int main(int argc, char **argv)
 		return ret < 0 ? EXIT_CONFIG : 0;
 	}
 	/* Copies to the kernel log are for what init runs at boot: up and down. */
-	r.err = r.cmd == CMD_UP || r.cmd == CMD_DOWN ? log_open() : stderr;
+	struct log log;
+	log_open(&log, r.cmd == CMD_UP || r.cmd == CMD_DOWN);
+	r.err = &log;
 	const struct command *cmd = &commands[r.cmd];
 	/* Root acting on the kernel reads only a file that no one but root can have written. */
 	bool strict = geteuid() == 0 && (cmd->flags & NEEDS_KERNEL);
 	if ((cmd->flags & NEEDS_KERNEL) && !has_caps()) {
-		fprintf(r.err, NEEDS_ROOT, cmd->name, " ");
+		log_say(r.err, NEEDS_ROOT, cmd->name, " ");
 		ret = EXIT_KERNEL;
 	} else if (r.all) {
 		/* down --all: no config; an empty one wants nothing, so all of boxnet's goes. */
@@ -500,6 +502,6 @@ int main(int argc, char **argv)
 	}
 	diag_free(&d);
 	conf_free(&c);
-	log_close(r.err);
+	log_close(&log);
 	return ret;
 }

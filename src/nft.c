@@ -116,20 +116,19 @@ static void put_data(struct msg *m, uint16_t type, const void *data, size_t len)
 	msg_nest_end(m, n);
 }
 
-static void load_meta(struct msg *m, uint32_t key)
+/* meta and ct alike: KEY, then DREG register 1. */
+static void load_key(struct msg *m, const char *name, uint32_t key)
 {
-	struct expr e = expr_start(m, "meta");
+	_Static_assert((int)NFTA_META_KEY == (int)NFTA_CT_KEY && (int)NFTA_META_DREG == (int)NFTA_CT_DREG, "meta and ct number alike");
+	struct expr e = expr_start(m, name);
 	msg_put_be32(m, NFTA_META_KEY, key);
 	msg_put_be32(m, NFTA_META_DREG, NFT_REG_1);
 	expr_end(m, e);
 }
 
-static void load_ct(struct msg *m, uint32_t key)
+static void load_meta(struct msg *m, uint32_t key)
 {
-	struct expr e = expr_start(m, "ct");
-	msg_put_be32(m, NFTA_CT_KEY, key);
-	msg_put_be32(m, NFTA_CT_DREG, NFT_REG_1);
-	expr_end(m, e);
+	load_key(m, "meta", key);
 }
 
 static void load_payload(struct msg *m, uint32_t base, uint32_t offset, uint32_t len)
@@ -213,7 +212,7 @@ static void put_match(struct msg *m, const struct match *mt, bool known)
 		bits = mt->type == M_CT_DNAT ? IPS_DST_NAT
 		       : mt->type == M_CT_INVALID ? NF_CT_STATE_INVALID_BIT
 						  : NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
-		load_ct(m, mt->type == M_CT_DNAT ? NFT_CT_STATUS : NFT_CT_STATE);
+		load_key(m, "ct", mt->type == M_CT_DNAT ? NFT_CT_STATUS : NFT_CT_STATE);
 		bitwise_and(m, &bits, 4);
 		cmp(m, NFT_CMP_NEQ, &zero, 4);
 		break;
@@ -417,10 +416,9 @@ static size_t count_attrs(const void *p, size_t len)
 	return n;
 }
 
-static bool is_ours(const struct nlmsghdr *nlh, const char *table, const struct nft_copy *cp)
+static bool is_ours(uint8_t family, const char *table, const struct nft_copy *cp)
 {
-	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	return g->nfgen_family == (cp->legacy ? NFPROTO_IPV4 : NFPROTO_INET) && !strcmp(table, NFT_TABLE);
+	return family == (cp->legacy ? NFPROTO_IPV4 : NFPROTO_INET) && !strcmp(table, NFT_TABLE);
 }
 
 /* The IP families: bridge, arp and netdev chains never see boxnet's routed packets on these
@@ -477,11 +475,12 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 		}
 	}
 	uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+	bool ours = is_ours(family, table, cp);
 	/* Names up to 255 bytes are the kernel's limit: longer ones than boxnet keeps are not
 	 * boxnet's, and not understood (firewalld's, Docker's are shorter). */
 	if (bad)
-		return is_ours(nlh, table, cp) ? -EBADMSG : 0;
-	if (is_ours(nlh, table, cp)) {
+		return ours ? -EBADMSG : 0;
+	if (ours) {
 		if (!cp->ours)
 			return 0;
 		if (grow(&cp->chains, &cp->chains_cap, cp->nchains + 1, sizeof(ch)))
@@ -501,16 +500,17 @@ static int on_chain(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-static uint32_t data_u32(const void *p, size_t len, uint16_t type)
-{
-	const struct nlattr *a = only_attr(p, len, type);
-	return a && mnl_attr_get_payload_len(a) == 4 ? ntohl(mnl_attr_get_u32(a)) : UINT32_MAX;
-}
-
 /* The one attribute of this type inside the nested attribute a (NULL: none). */
 static const struct nlattr *inner(const struct nlattr *a, uint16_t type)
 {
 	return a ? only_attr(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a), type) : NULL;
+}
+
+/* The one u32 of this type inside the nested attribute a; UINT32_MAX when there is none. */
+static uint32_t data_u32(const struct nlattr *a, uint16_t type)
+{
+	a = inner(a, type);
+	return a && mnl_attr_get_payload_len(a) == 4 ? ntohl(mnl_attr_get_u32(a)) : UINT32_MAX;
 }
 
 /* The expressions summarize() knows, by name; X_OTHER for any other. */
@@ -534,44 +534,40 @@ static bool summarize(const unsigned char *p, size_t len, struct nft_other_rule 
 		unsigned x = 0;
 		while (x < X_OTHER && strcmp(mnl_attr_get_str(name), expr_names[x]))
 			x++;
-		const void *dp = data ? mnl_attr_get_payload(data) : NULL;
-		size_t dl = data ? mnl_attr_get_payload_len(data) : 0;
 		if (x == X_COUNTER)
 			continue;
 		if (!data)
 			return false;
 		if (x == X_META && !meta && r->match == OTHER_ANY && !ct) {
-			meta = data_u32(dp, dl, NFTA_META_KEY);
+			meta = data_u32(data, NFTA_META_KEY);
 			if (meta != NFT_META_IIFNAME && meta != NFT_META_OIFNAME)
 				return false;
 		} else if (x == X_CMP && meta) {
-			const struct nlattr *v = inner(only_attr(dp, dl, NFTA_CMP_DATA), NFTA_DATA_VALUE);
-			if (data_u32(dp, dl, NFTA_CMP_OP) != NFT_CMP_EQ || !v || mnl_attr_get_payload_len(v) > 16)
+			const struct nlattr *v = inner(inner(data, NFTA_CMP_DATA), NFTA_DATA_VALUE);
+			if (data_u32(data, NFTA_CMP_OP) != NFT_CMP_EQ || !v || mnl_attr_get_payload_len(v) > 16)
 				return false;
 			r->match = meta == NFT_META_IIFNAME ? OTHER_IIF : OTHER_OIF;
 			r->len = (uint8_t)mnl_attr_get_payload_len(v);
 			memcpy(r->data, mnl_attr_get_payload(v), r->len);
 			meta = 0;
 		} else if (x == X_CT && r->match == OTHER_ANY && !meta && !ct) {
-			if (data_u32(dp, dl, NFTA_CT_KEY) != NFT_CT_STATE)
+			if (data_u32(data, NFTA_CT_KEY) != NFT_CT_STATE)
 				return false;
 			ct = true;
 		} else if (ct && (x == X_BITWISE || x == X_CMP)) {
 			continue;	/* ct state established,related: taken as it reads */
 		} else if (ct && x == X_LOOKUP) {
 			/* ct state vmap { established : accept, ... }, or ct state { established, ... } */
-			if (data_u32(dp, dl, NFTA_LOOKUP_DREG) == NFT_REG_VERDICT) {
+			if (data_u32(data, NFTA_LOOKUP_DREG) == NFT_REG_VERDICT) {
 				r->verdict = NF_ACCEPT;
 				verdict = true;
 			}
-		} else if (x == X_IMMEDIATE && !meta && data_u32(dp, dl, NFTA_IMMEDIATE_DREG) == NFT_REG_VERDICT) {
-			const struct nlattr *vd = inner(only_attr(dp, dl, NFTA_IMMEDIATE_DATA), NFTA_DATA_VERDICT);
+		} else if (x == X_IMMEDIATE && !meta && data_u32(data, NFTA_IMMEDIATE_DREG) == NFT_REG_VERDICT) {
+			const struct nlattr *vd = inner(inner(data, NFTA_IMMEDIATE_DATA), NFTA_DATA_VERDICT);
 			if (!vd)
 				return false;
-			const void *vp = mnl_attr_get_payload(vd);
-			size_t vl = mnl_attr_get_payload_len(vd);
-			const struct nlattr *chain = only_attr(vp, vl, NFTA_VERDICT_CHAIN);
-			r->verdict = (int32_t)data_u32(vp, vl, NFTA_VERDICT_CODE);
+			const struct nlattr *chain = inner(vd, NFTA_VERDICT_CHAIN);
+			r->verdict = (int32_t)data_u32(vd, NFTA_VERDICT_CODE);
 			if ((r->verdict == NFT_JUMP || r->verdict == NFT_GOTO) &&
 			    (!chain || !attr_str(chain, r->target, sizeof(r->target))))
 				return false;
@@ -608,10 +604,11 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 		else if (type == NFTA_RULE_EXPRESSIONS)
 			exprs = a;
 	}
+	uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+	bool ours = is_ours(family, table, cp);
 	if (bad)
-		return is_ours(nlh, table, cp) ? -EBADMSG : 0;
-	if (!is_ours(nlh, table, cp)) {
-		uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+		return ours ? -EBADMSG : 0;
+	if (!ours) {
 		struct nft_other_rule o = {.family = family};
 		/* Only the tables that drop by default: their rules may make up for it. */
 		if (!cp->others_too || !exprs || !table[0] || !other_table(cp, family, table) ||
@@ -689,7 +686,7 @@ static bool name_matches(const struct nft_other_rule *r, const char *name)
 /* What a chain does with the packet, by the rules boxnet understands (any other rule is taken
  * to let it pass on): accept, drop, or return. */
 static int chain_verdict(const struct nft_copy *cp, const struct nft_other_chain *base, const char *chain,
-			 const struct packet *pk, unsigned depth)
+			 struct packet pk, unsigned depth)
 {
 	if (depth > 16)
 		return OUT_DROP;	/* a loop, or too deep to tell: warn */
@@ -697,9 +694,9 @@ static int chain_verdict(const struct nft_copy *cp, const struct nft_other_chain
 		const struct nft_other_rule *r = &cp->orules[i];
 		if (r->family != base->family || strcmp(r->table, base->table) || strcmp(r->chain, chain))
 			continue;
-		if (r->match == OTHER_CT ? !pk->reply
-		    : r->match == OTHER_IIF ? !name_matches(r, pk->iif)
-		    : r->match == OTHER_OIF ? !name_matches(r, pk->oif) : false)
+		if (r->match == OTHER_CT ? !pk.reply
+		    : r->match == OTHER_IIF ? !name_matches(r, pk.iif)
+		    : r->match == OTHER_OIF ? !name_matches(r, pk.oif) : false)
 			continue;
 		int v;
 		switch (r->verdict) {
@@ -723,8 +720,7 @@ static int chain_verdict(const struct nft_copy *cp, const struct nft_other_chain
 static bool passes(const struct nft_copy *cp, const struct nft_other_chain *o, const char *iif, const char *oif,
 		   bool reply)
 {
-	struct packet pk = {iif, oif, reply};
-	return chain_verdict(cp, o, o->name, &pk, 0) == OUT_ACCEPT;
+	return chain_verdict(cp, o, o->name, (struct packet){iif, oif, reply}, 0) == OUT_ACCEPT;
 }
 
 void nft_check_others(const struct nft_copy *cp, const struct segment *segs, size_t n, const char *uplink,
@@ -735,12 +731,12 @@ void nft_check_others(const struct nft_copy *cp, const struct segment *segs, siz
 		const char *fname = o->family == NFPROTO_INET ? "inet" : o->family == NFPROTO_IPV6 ? "ip6" : "ip";
 		for (size_t k = 0; k < n; k++) {
 			const char *x = segs[k].ifname;
-			bool fams[FAM_COUNT] = {false, false};
+			unsigned fams = 0;	/* bit per FAM_* */
 			for (unsigned j = 0; j < segs[k].nnets; j++)
-				fams[fam(segs[k].nets[j].family)] = true;
+				fams |= 1u << fam(segs[k].nets[j].family);
 			/* A chain of one family sees none of a segment routed in the other only. */
-			if ((o->family == NFPROTO_IPV6 && !fams[FAM_V6]) ||
-			    (o->family == NFPROTO_IPV4 && fams[FAM_V6] && !fams[FAM_V4]))
+			if ((o->family == NFPROTO_IPV6 && !(fams >> FAM_V6 & 1)) ||
+			    (o->family == NFPROTO_IPV4 && fams == 1u << FAM_V6))
 				continue;
 			bool in = o->hook == NF_INET_LOCAL_IN;
 			/* To the box: from the segment. Forwarded: out to the uplink, and the replies. */
@@ -764,8 +760,7 @@ void nft_check_others(const struct nft_copy *cp, const struct segment *segs, siz
 
 void nft_copy_free(struct nft_copy *copy)
 {
-	for (size_t i = 0; i < copy->nrules; i++)
-		free(copy->rules[i].exprs);
+	reset_rules(copy);
 	free(copy->rules);
 	free(copy->chains);
 	free(copy->others);
@@ -781,14 +776,19 @@ static bool same_bytes(const struct nlattr *a, const struct nlattr *b)
 }
 
 /*
- * Does the list b, as the kernel dumps it, say what the list a, as boxnet encodes it, says?
- * The kernel may order attributes otherwise and leaves NLA_F_NESTED off: a's own flags tell
- * what nests. Kernels since 5.6 add NFTA_BITWISE_OP 0 (mask and xor) to a bitwise's data.
- * Anything else, an attribute more or less, another value, is a difference.
+ * Does the list inside lb, as the kernel dumps it, say what the list inside la, as boxnet
+ * encodes it, says? The kernel may order attributes otherwise and leaves NLA_F_NESTED off:
+ * la's own flags tell what nests. Kernels since 5.6 add NFTA_BITWISE_OP 0 (mask and xor) to
+ * a bitwise's data. Anything else, an attribute more or less, another value, is a difference.
+ * elem: la is an expression (NFTA_EXPR_NAME and NFTA_EXPR_DATA), whose data may be a
+ * bitwise's.
  */
-static bool same_attrs(const void *a, size_t alen, const void *b, size_t blen, bool bitwise)
+static bool same_attrs(const struct nlattr *la, const struct nlattr *lb, bool bitwise, bool elem)
 {
-	const struct nlattr *x, *y;
+	const void *a = mnl_attr_get_payload(la), *b = mnl_attr_get_payload(lb);
+	size_t alen = mnl_attr_get_payload_len(la), blen = mnl_attr_get_payload_len(lb);
+	const struct nlattr *x, *y, *name = elem ? only_attr(a, alen, NFTA_EXPR_NAME) : NULL;
+	bool inner_bitwise = name && !strcmp(mnl_attr_get_str(name), "bitwise");
 	size_t n = 0, na = count_attrs(a, alen);
 	for (size_t off = 0; off < blen; off += NLA_ALIGN(x->nla_len)) {
 		if (!(x = attr_at(b, blen, off)))
@@ -801,9 +801,7 @@ static bool same_attrs(const void *a, size_t alen, const void *b, size_t blen, b
 				continue;
 			return false;
 		}
-		if (y->nla_type & NLA_F_NESTED ? !same_attrs(mnl_attr_get_payload(y), mnl_attr_get_payload_len(y),
-							     mnl_attr_get_payload(x), mnl_attr_get_payload_len(x), false)
-					       : !same_bytes(x, y))
+		if (y->nla_type & NLA_F_NESTED ? !same_attrs(y, x, inner_bitwise, false) : !same_bytes(x, y))
 			return false;
 		n++;
 	}
@@ -823,13 +821,7 @@ static bool same_exprs(const void *a, size_t alen, const void *b, size_t blen)
 			return false;
 		if ((x->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM || (y->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM)
 			return false;
-		const void *pa = mnl_attr_get_payload(y), *pb = mnl_attr_get_payload(x);
-		size_t la = mnl_attr_get_payload_len(y), lb = mnl_attr_get_payload_len(x);
-		const struct nlattr *name = only_attr(pa, la, NFTA_EXPR_NAME), *data = only_attr(pa, la, NFTA_EXPR_DATA);
-		const struct nlattr *bname = only_attr(pb, lb, NFTA_EXPR_NAME), *bdata = only_attr(pb, lb, NFTA_EXPR_DATA);
-		if (!name || !data || !bname || !bdata || count_attrs(pb, lb) != 2 || !same_bytes(name, bname) ||
-		    !same_attrs(mnl_attr_get_payload(data), mnl_attr_get_payload_len(data), mnl_attr_get_payload(bdata),
-				mnl_attr_get_payload_len(bdata), !strcmp(mnl_attr_get_str(name), "bitwise")))
+		if (!same_attrs(y, x, false, true))
 			return false;
 	}
 }

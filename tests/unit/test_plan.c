@@ -415,7 +415,7 @@ static unsigned load(struct config *c, const char *text)
 	conf_validate(c, &d);
 	unsigned errors = d.errors;
 	if (errors)
-		diag_print(&d, stdout);
+		diag_print(&d, &(struct log){.out = stdout, .kmsg = -1});
 	diag_free(&d);
 	return errors;
 }
