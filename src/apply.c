@@ -961,10 +961,10 @@ void op_describe(const struct op *o, struct sbuf *s)
 		sbuf_addf(s, " on bridge %s", o->master);
 }
 
-static const char *feature(const struct op *o, const struct talk_error *e, int err)
+static const char *feature(const struct op *o, const struct talk_error *e, int err, const char **also)
 {
 	if (o->type == OP_NFT_LOAD)
-		return nft_feature(e);
+		return nft_feature(e, also);
 	if (o->type == OP_LINK_ADD && err == -EOPNOTSUPP)
 		return o->peer ? "CONFIG_VETH (veth pairs)" : o->kind[0] == 'b' ? "CONFIG_BRIDGE (bridges)"
 		       : o->kind[0] == 'v' ? "802.1Q VLANs (CONFIG_VLAN_8021Q)" : "CONFIG_MACVLAN (macvlans)";
@@ -990,9 +990,9 @@ static void report(const struct exec *x, const struct op *o, int err, struct log
 	sbuf_addf(&s, ": %s", strerror(-err));
 	if (x->error.err == err && x->error.text[0])
 		sbuf_addf(&s, " (kernel: %s)", x->error.text);
-	const char *f = feature(o, &x->error, err);
+	const char *also = NULL, *f = feature(o, &x->error, err, &also);
 	if (f)
-		sbuf_addf(&s, "; the kernel lacks %s", f);
+		sbuf_addf(&s, "; the kernel lacks %s%s%s", f, also ? " or " : "", also ? also : "");
 	log_say(out, "boxnet: %s\n", sbuf_str(&s));
 	sbuf_free(&s);
 }

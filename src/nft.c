@@ -903,7 +903,7 @@ int nft_put_delete(struct talk *t, bool legacy)
 	return m->overflow ? -EMSGSIZE : 0;
 }
 
-const char *nft_feature(const struct talk_error *e)
+const char *nft_feature(const struct talk_error *e, const char **also)
 {
 	if (e->err != -ENOENT && e->err != -EOPNOTSUPP && e->err != -EAFNOSUPPORT)
 		return NULL;
@@ -916,16 +916,21 @@ const char *nft_feature(const struct talk_error *e)
 			return "CONFIG_NFT_NAT (the nat chain type)";
 		return "CONFIG_NF_TABLES_INET (the filter chain type)";
 	case NFT_MSG_NEWRULE: {
+		/* The kernel does not say which expression it lacks: a rule with a match and a
+		 * verdict that each need a module names both. */
 		const struct rule *r = e->tag;
-		if (r && r->verdict >= V_MASQUERADE && r->verdict != V_RETURN)
-			return r->verdict == V_DNAT ? "CONFIG_NFT_NAT (dnat)" : "CONFIG_NFT_MASQ (masquerade)";
-		for (unsigned i = 0; r && i < r->nmatch; i++) {
+		const char *m = NULL;
+		for (unsigned i = 0; r && i < r->nmatch && !m; i++) {
 			if (r->m[i].type == M_FIB_LOCAL)
-				return "CONFIG_NFT_FIB_INET (fib daddr type local)";
+				m = "CONFIG_NFT_FIB_INET (fib daddr type local)";
 			if (r->m[i].type == M_CT_INVALID || r->m[i].type == M_CT_ESTABLISHED || r->m[i].type == M_CT_DNAT)
-				return "CONFIG_NFT_CT (conntrack state matches)";
+				m = "CONFIG_NFT_CT (conntrack state matches)";
 		}
-		return "CONFIG_NF_TABLES (meta and payload matches)";
+		if (r && r->verdict >= V_MASQUERADE && r->verdict != V_RETURN) {
+			*also = m;
+			return r->verdict == V_DNAT ? "CONFIG_NFT_NAT (dnat)" : "CONFIG_NFT_MASQ (masquerade)";
+		}
+		return m ? m : "CONFIG_NF_TABLES (meta and payload matches)";
 	}
 	}
 	return NULL;

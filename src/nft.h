@@ -90,7 +90,8 @@ bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs);
  * too. */
 int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists, bool legacy);
 int nft_put_delete(struct talk *t, bool legacy);
-/* What kernel feature a refused nft message needs: "CONFIG_NFT_MASQ (masquerade)"... */
-const char *nft_feature(const struct talk_error *e);
+/* What kernel feature a refused nft message needs: "CONFIG_NFT_MASQ (masquerade)"...; *also: a
+ * second one that the same rule may lack instead (its match's), or left alone. */
+const char *nft_feature(const struct talk_error *e, const char **also);
 
 #endif

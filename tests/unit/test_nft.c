@@ -1,5 +1,6 @@
 /* test_nft.c: the nfnetlink encoding of boxnet's table, decoded back without a kernel. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include <linux/netfilter.h>
@@ -335,6 +336,20 @@ static void test_forward(struct unit *u)
 	for (unsigned i = 0; same && i < hairpin.n; i++)
 		same = !strcmp(hairpin.names[i], hp[i]);
 	CHECK(u, same, "hairpin: ct status dnat, one nfproto for saddr and daddr, masq");
+	/* A refused rule names each feature it may lack: the kernel does not say which. */
+	for (size_t i = 0; i < rs.n; i++) {
+		const struct rule *r = &rs.v[i];
+		struct talk_error e = {.err = -ENOENT, .type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE, .tag = r};
+		const char *also = NULL, *f = nft_feature(&e, &also);
+		if (r->verdict == V_DNAT && r->chain == CHAIN_PREROUTING)
+			CHECK(u, !strcmp(f, "CONFIG_NFT_NAT (dnat)") && also && !strcmp(also, "CONFIG_NFT_FIB_INET (fib daddr type local)"),
+			      "a refused dnat rule names nft_nat and nft_fib (%s; %s)", f, also ? also : "-");
+		if (r->verdict == V_MASQUERADE && r->m[0].type == M_CT_DNAT)
+			CHECK(u, !strcmp(f, "CONFIG_NFT_MASQ (masquerade)") && also && !strcmp(also, "CONFIG_NFT_CT (conntrack state matches)"),
+			      "a refused hairpin names nft_masq and nft_ct (%s; %s)", f, also ? also : "-");
+		if (r->verdict == V_MASQUERADE && r->m[0].type == M_SADDR)
+			CHECK(u, !strcmp(f, "CONFIG_NFT_MASQ (masquerade)") && !also, "a refused masquerade names nft_masq alone");
+	}
 	free(t.buf);
 	free(t.reqs);
 	rules_free(&rs);
