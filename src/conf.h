@@ -182,6 +182,8 @@ struct netns {
 	int forwarding;			/* -1 until validated, then 0 or 1 */
 	char link[NAME_SIZE];		/* an existing interface moved in (adopted), or "" */
 	char macvlan[NAME_SIZE];	/* the parent of a macvlan born in it, or "" */
+	struct vlan *vlan;		/* set by validation: link names a vlan of the file, born in
+					 * it as the macvlan is, on the vlan's parent (nothing moved) */
 };
 
 /* A namespace on a veth pair (bridge or peer), not on a link of its own (link, macvlan): only
@@ -191,11 +193,13 @@ static inline bool ns_veth(const struct netns *n)
 	return !n->link[0] && !n->macvlan[0];
 }
 
-/* An 802.1Q interface NAME on link, made by boxnet on the host. */
+/* An 802.1Q interface NAME on link, made by boxnet on the host, or born in the namespace
+ * whose link it is (ns: set by validation). */
 struct vlan {
 	struct obj o;
 	char link[NAME_SIZE];
 	unsigned id;
+	const struct netns *ns;
 };
 
 /* Port forwards and openings between segments (forward.NAME.*, allow.NAME.*). */

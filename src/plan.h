@@ -92,6 +92,11 @@ int plan_up(struct plan *p, const struct config *c, struct state *st);
 int plan_down(struct plan *p, const struct config *c, struct state *st);
 void plan_free(struct plan *p);
 
+/* Does the config adopt the interface: 2, a port or a namespace's link, always; 1, a vlan's or
+ * a macvlan's parent (the first in parent_of, unless NULL), only once boxnet must bring it up;
+ * 0, boxnet's own or not named. */
+int adopts(const struct config *c, const char *name, const struct obj **parent_of);
+
 /* The route of where to r's network with r's metric, if any: the one r would replace. */
 const struct route *route_like(const struct ns_state *where, const struct sroute *r);
 

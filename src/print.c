@@ -110,6 +110,8 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		if (o->master) {
 			/* A vlan, or a macvlan born in its namespace: made on the host's parent. */
 			sbuf_addf(out, "ip link add link %s name %s", o->master, o->ifname);
+			if (o->index)
+				sbuf_addf(out, " index %d", o->index);
 			mtu_arg(out, o->mtu);
 			if (o->where->name)
 				sbuf_addf(out, " netns %s", o->where->name);
@@ -203,11 +205,13 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		sbuf_addf(out, "' > " DNS_DIR "/%s/resolv.conf\n", o->where->name);
 		break;
 	case OP_ADOPT:
-		/* The record up writes (see ADOPT_FMT in state.c), as the shell finds the interface. */
+		/* The record up writes (see ADOPT_FMT in state.c), as the shell finds the interface;
+		 * a vlan's or macvlan's parent (o->up) only if it is down. */
 		sbuf_addf(out, "s=/sys/class/net/%s d=" ADOPT_DIR ".%s\nm=$(readlink $s/master) || m=none\n"
-			  "mkdir -p -m 0700 $d && [ -e $d/%s ] || printf 'index %%s\\nmac %%s\\nmaster %%s\\nmtu %%s\\nup %%s\\nns %%s\\n' "
+			  "mkdir -p -m 0700 $d && [ -e $d/%s ] || %sprintf 'index %%s\\nmac %%s\\nmaster %%s\\nmtu %%s\\nup %%s\\nns %%s\\n' "
 			  "$(cat $s/ifindex $s/address) ${m##*/} $(cat $s/mtu) $(($(cat $s/flags) & 1)) %s > $d/%s\n",
-			  o->ifname, inum, o->ifname, o->peer ? o->peer : "none", o->ifname);
+			  o->ifname, inum, o->ifname, o->up ? "[ $(($(cat $s/flags) & 1)) = 1 ] || " : "",
+			  o->peer ? o->peer : "none", o->ifname);
 		break;
 	case OP_LINK_MOVE:
 		sbuf_addf(out, "ip link set dev %s netns %s name %s\n", o->ifname, o->peer_ns->name, o->peer);

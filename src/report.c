@@ -197,6 +197,8 @@ struct adoptee {
 static void adoptee_find(const struct config *c, const struct state *st, const struct plan *p, struct adoptee *e)
 {
 	const struct netns *n = e->owner && e->owner->kind == KIND_NS ? (const struct netns *)e->owner : NULL;
+	if (n && strcmp(n->link, e->name))
+		n = NULL;	/* a macvlan's parent stays on the host */
 	const struct ns_state *in = NULL, *at = &st->host;	/* its namespace; where it is */
 	const struct link *l = state_link(&st->host, e->name);
 	for (size_t i = 0; n && i < c->objs[KIND_NS].n; i++)
@@ -264,17 +266,12 @@ static void adoptees(const struct config *c, const struct state *st, const struc
 			}
 		}
 	}
+	/* Then the records of parents boxnet brought up, and of what the config no longer names. */
 	for (size_t i = 0; i < st->nadopted; i++) {
 		const struct adopted *a = &st->adopted[i];
-		bool named = false;
-		for (size_t k = 0; k < c->objs[KIND_BRIDGE].n; k++)
-			for (unsigned j = 0; j < conf_bridge_at(c, k)->ports.n; j++)
-				named |= !strcmp(conf_bridge_at(c, k)->ports.v[j], a->name);
-		for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
-			named |= !strcmp(conf_ns_at(c, k)->link, a->name);
-		if (named || a->fresh)
-			continue;
 		struct adoptee e = {.name = a->name, .rec = a};
+		if (a->fresh || adopts(c, a->name, &e.owner) == 2)
+			continue;
 		adoptee_find(c, st, p, &e);
 		each(out, &e, first);
 		first = flag > 0;
@@ -302,7 +299,8 @@ static void text_adoptee(FILE *out, const struct adoptee *e, bool comment)
 	if (!e->owner)
 		fputs("no longer configured, ", out);
 	else
-		fprintf(out, "%s of %s %s, ", e->owner->kind == KIND_NS ? "link" : "port",
+		fprintf(out, "%s of %s %s, ", e->owner->kind == KIND_BRIDGE ? "port" : e->owner->kind == KIND_VLAN ||
+			((const struct netns *)e->owner)->macvlan[0] ? "parent" : "link",
 			conf_kinds[e->owner->kind].name, e->owner->name);
 	if (!e->ifname)
 		fputs("not found", out);
