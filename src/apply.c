@@ -77,11 +77,11 @@ static void put_one_queue(struct msg *m)
 }
 
 /* A vlan or a macvlan is made on its parent (the host's link of index link); a macvlan is
- * born in the namespace of peer_fd, as name. */
-static int put_link_add(struct talk *t, const struct op *o, const char *name, int peer_fd, int link)
+ * born in the namespace of peer_fd. */
+static int put_link_add(struct talk *t, const struct op *o, int peer_fd, int link)
 {
 	/* o->index 0: the kernel picks one */
-	struct msg *m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->index, name, -1, o);
+	struct msg *m = link_msg(t, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, o->index, o->ifname, -1, o);
 	if (link) {
 		msg_put_u32(m, IFLA_LINK, (uint32_t)link);
 		if (peer_fd >= 0)
@@ -552,23 +552,17 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 			if (!err && ns->name && fd < 0)
 				err = fd;
 			if (!err && !(err = resolve(x, &st->host, o->master, &master)) && !(err = use(x, &st->host)) &&
-			    !(err = put_link_add(&st->host.rt, o, ns->name ? BORN_NAME : o->ifname, fd, master))) {
+			    !(err = put_link_add(&st->host.rt, o, fd, master))) {
 				talk_track(&st->host.rt, done);
 				err = flush(x);
 			}
 			if (fd >= 0)
 				close(fd);
 			forget_link(ns, o->ifname);
-			/* Then named as configured, where it is. */
-			if (!err && ns->name && !(err = resolve(x, ns, BORN_NAME, &index)) && !(err = use(x, ns)) &&
-			    !(err = put_link_set(t, index, o->ifname, -1, 0, -1, NULL, -1, NULL, o))) {
-				forget_link(ns, BORN_NAME);
-				err = flush(x);
-			}
 			break;
 		}
 		if ((err = use(x, ns)) ||
-		    (err = put_link_add(t, o, o->ifname, o->peer_ns == &st->host ? st->host_fd : o->peer_ns ? o->peer_ns->fd : -1, 0)))
+		    (err = put_link_add(t, o, o->peer_ns == &st->host ? st->host_fd : o->peer_ns ? o->peer_ns->fd : -1, 0)))
 			break;
 		talk_track(t, done);
 		x->cur_creates = true;

@@ -195,6 +195,8 @@ struct netns {
 	struct gateway gw;
 	struct prefix gateway[FAM_COUNT];	/* after validation: the default routes' gateways;
 						 * family 0 for none */
+	struct vlan *vlan;		/* set by validation: link names a vlan of the file, born in
+					 * it as the macvlan is, on the vlan's parent (nothing moved) */
 };
 
 /* A namespace on a veth pair (bridge or peer), not on a link of its own (link, macvlan): only
@@ -204,11 +206,13 @@ static inline bool ns_veth(const struct netns *n)
 	return !n->link[0] && !n->macvlan[0];
 }
 
-/* An 802.1Q interface NAME on link, made by boxnet on the host. */
+/* An 802.1Q interface NAME on link, made by boxnet on the host, or born in the namespace
+ * whose link it is (ns: set by validation). */
 struct vlan {
 	struct obj o;
 	char link[NAME_SIZE];
 	unsigned id;
+	const struct netns *ns;
 };
 
 /* Port forwards and openings between segments (forward.NAME.*, allow.NAME.*). */

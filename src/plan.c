@@ -108,9 +108,11 @@ static int finish(struct plan *p)
 
 /* ---- what the config wants ---- */
 
+/* Is name one that boxnet makes on the host? (Not a vlan born in a namespace.) */
 static bool is_host_name(const struct config *c, const char *name)
 {
-	if (conf_bridge(c, name) || conf_vlan(c, name))
+	const struct vlan *v = conf_vlan(c, name);
+	if (conf_bridge(c, name) || (v && !v->ns))
 		return true;
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
 		if (!strcmp(conf_ns_at(c, i)->hostif, name))
@@ -299,37 +301,38 @@ static bool adopted_in(const struct state *st, const struct netns *n, const stru
 	return a && !memcmp(link_mac(in), a->mac, 6);
 }
 
-/* Does the config adopt the interface of that name (a bridge port, a namespace's link)? */
-static bool adopts(const struct config *c, const char *name)
-{
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
-		for (unsigned j = 0; j < conf_bridge_at(c, i)->ports.n; j++)
-			if (!strcmp(conf_bridge_at(c, i)->ports.v[j], name) && !conf_vlan(c, name))
-				return true;
-	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
-		if (!strcmp(conf_ns_at(c, i)->link, name))
-			return true;
-	return false;
-}
-
 /* The record of in, a link inside n's namespace that boxnet adopted for it under another name
  * and that the config no longer adopts: given back before another link takes its name. */
 static struct adopted *given_up(const struct config *c, struct state *st, const struct netns *n, const struct link *in)
 {
 	for (size_t i = 0; i < st->nadopted; i++) {
 		struct adopted *a = &st->adopted[i];
-		if (!a->fresh && !strcmp(a->ns, n->o.name) && !memcmp(link_mac(in), a->mac, 6) && !adopts(c, a->name))
+		if (!a->fresh && !strcmp(a->ns, n->o.name) && !memcmp(link_mac(in), a->mac, 6) && !adopts(c, a->name, NULL))
 			return a;
 	}
 	return NULL;
 }
 
-/* Is in, boxnet's, the macvlan n wants, on its parent? (A moved link is no link of boxnet's.) */
-static bool own_link_sound(struct state *st, const struct netns *n, const struct link *in)
+/* Is l the vlan v, on its parent (on the host) with its id? One that is not is made anew. */
+static bool vlan_sound(const struct state *st, const struct vlan *v, const struct link *l)
 {
+	const struct link *par = state_link(&st->host, v->link);
+	return l && !strcmp(l->kind, "vlan") && l->vid == v->id && par && l->peer == par->index &&
+	       l->peer_away == (v->ns != NULL);
+}
+
+/* Is in, boxnet's, the macvlan or vlan n wants, on its parent? (A moved link is no link of
+ * boxnet's.) */
+static bool own_link_sound(const struct state *st, const struct netns *n, const struct link *in)
+{
+	if (n->vlan)
+		return vlan_sound(st, n->vlan, in);
 	const struct link *parent = state_link(&st->host, n->macvlan);
 	return n->macvlan[0] && !strcmp(in->kind, "macvlan") && parent && in->peer_away && in->peer == parent->index;
 }
+
+static void plan_parent(struct plan *p, const struct config *c, struct state *st, const char *name,
+			const struct obj *owner);
 
 /* Links on the host: what is stale or unsound is parked, what is missing is created. */
 static void plan_host_links(struct plan *p, const struct config *c, struct state *st)
@@ -356,13 +359,18 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 			o->mac_port = bridge_addr(c, st, b, o->mac);
 		}
 	}
+	/* Parents first: up before what is made on them. */
+	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++)
+		plan_parent(p, c, st, conf_vlan_at(c, i)->link, &conf_vlan_at(c, i)->o);
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
+		plan_parent(p, c, st, conf_ns_at(c, i)->macvlan, &conf_ns_at(c, i)->o);
 	/* vlans: one on another parent or with another id is made anew. */
 	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++) {
 		const struct vlan *v = conf_vlan_at(c, i);
-		const struct link *l = state_link(host, v->o.name), *par = state_link(host, v->link);
-		if (foreign(p, l, host))
+		const struct link *l = state_link(host, v->o.name);
+		if (v->ns || foreign(p, l, host))
 			continue;
-		bool sound = l && !strcmp(l->kind, "vlan") && l->vid == v->id && par && l->peer == par->index;
+		bool sound = vlan_sound(st, v, l);
 		if (l && !sound)
 			park(p, host, l, false);
 		if (!sound) {
@@ -383,10 +391,6 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 		const struct link *h = state_link(host, n->hostif);
 		const struct link *in = ns->exists ? state_link(ns, n->ifname) : NULL;
 		if (!ns_veth(n)) {
-			/* A link born here and not yet named (boxnet was killed in between) goes. */
-			const struct link *born = ns->exists ? state_link(ns, BORN_NAME) : NULL;
-			if (ns_usable(st, i) && born && born->ours)
-				park(p, ns, born, false);
 			/* boxnet's link of another kind, from an earlier config, goes. */
 			if (ns_usable(st, i) && in && in->ours && !own_link_sound(st, n, in))
 				park(p, ns, in, false);
@@ -412,11 +416,13 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 
 /* The index a new veth end gets in its namespace: chosen, so that its addresses and route
  * go in the same send, without asking the kernel first. Far above lo and the kernel's
- * fallback tunnels in a new namespace; above what a dump showed in an old one. */
-static int new_index(const struct ns_state *ns)
+ * fallback tunnels in a new namespace; above what a dump showed in an old one. A vlan or
+ * macvlan born in it from the host gets one free on the host (also) too: without an index,
+ * older kernels (6.1) look its name up on the host first, and an eth0 there refuses it. */
+static int new_index(const struct ns_state *ns, const struct ns_state *also)
 {
 	int index = 1000;
-	while (state_link_by_index(ns, index))
+	while (state_link_by_index(ns, index) || (also && state_link_by_index(also, index)))
 		index++;
 	return index;
 }
@@ -494,7 +500,30 @@ static NOINLINE bool plan_addrs(struct plan *p, struct ns_state *where, const ch
 	return plan_addrs_at(p, where, ifname, l, l ? l->index : 0, want, nwant, owner);
 }
 
-/* ---- adopted interfaces: bridge ports, namespaces' links ---- */
+/* ---- adopted interfaces: bridge ports, namespaces' links, parents that were down ---- */
+
+int adopts(const struct config *c, const char *name, const struct obj **parent_of)
+{
+	if (is_host_name(c, name))
+		return 0;
+	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
+		for (unsigned j = 0; j < conf_bridge_at(c, i)->ports.n; j++)
+			if (!strcmp(conf_bridge_at(c, i)->ports.v[j], name))
+				return 2;
+	const struct obj *o = NULL;
+	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+		if (!strcmp(conf_ns_at(c, i)->link, name))
+			return conf_ns_at(c, i)->vlan ? 0 : 2;	/* a vlan: boxnet's own */
+		if (!o && !strcmp(conf_ns_at(c, i)->macvlan, name))
+			o = &conf_ns_at(c, i)->o;
+	}
+	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++)
+		if (!o && !strcmp(conf_vlan_at(c, i)->link, name))
+			o = &conf_vlan_at(c, i)->o;
+	if (o && parent_of)
+		*parent_of = o;
+	return o != NULL;
+}
 
 /* A record for each interface up adopts now, made before any op points at one: the records
  * grow no more after this. */
@@ -502,7 +531,8 @@ static int adopt_prepare(const struct config *c, struct state *st)
 {
 	for (size_t i = 0; st->known && i < st->host.nlinks; i++) {
 		const struct link *l = &st->host.links[i], *m = state_link_by_index(&st->host, l->master);
-		if (!adopts(c, l->name) || state_adopted(st, l->name))
+		int how = adopts(c, l->name, NULL);
+		if (!how || (how == 1 && l->up) || state_adopted(st, l->name))
 			continue;
 		if (grow(&st->adopted, &st->adopted_cap, st->nadopted + 1, sizeof(*st->adopted)))
 			return -1;
@@ -519,16 +549,46 @@ static int adopt_prepare(const struct config *c, struct state *st)
 	return 0;
 }
 
-/* The record of a first adoption is written before the first change. */
-static void adopt(struct plan *p, const struct state *st, struct ns_state *where, const char *name,
-		  const struct obj *owner)
+/* Whether the plan so far has an op of that type on a link of that name on the host. */
+static bool planned(const struct plan *p, enum op_type type, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ops[i].type == type && !p->ops[i].where->name && p->ops[i].ifname &&
+		    !strcmp(p->ops[i].ifname, name))
+			return true;
+	return false;
+}
+
+/* The record of a first adoption is written before the first change, once. */
+static struct op *adopt(struct plan *p, const struct state *st, struct ns_state *where, const char *name,
+			const struct obj *owner)
 {
 	const struct adopted *a = state_adopted(st, name);
-	if (!st->known || (a && a->fresh)) {
-		struct op *o = emit(p, OP_ADOPT, where, name, owner);
-		o->rec = a;
-		o->peer = owner->kind == KIND_NS ? owner->name : NULL;	/* where it goes */
+	if ((st->known && !(a && a->fresh)) || planned(p, OP_ADOPT, name))
+		return NULL;
+	struct op *o = emit(p, OP_ADOPT, where, name, owner);
+	o->rec = a;
+	o->peer = owner->kind == KIND_NS ? owner->name : NULL;	/* where it goes */
+	return o;
+}
+
+/* A vlan or a macvlan carries nothing on a parent that is down (a vlan does not even come
+ * up): such a parent is adopted, down gives it back down, and brought up before anything is
+ * made on it. One that is up is left alone, without a record. */
+static void plan_parent(struct plan *p, const struct config *c, struct state *st, const char *name,
+			const struct obj *owner)
+{
+	const struct link *l = state_link(&st->host, name);
+	if (!name[0] || !adopts(c, name, NULL) || (st->known && (!l || l->up)) || planned(p, OP_LINK_SET, name))
+		return;
+	struct op *o = adopt(p, st, &st->host, name, owner);
+	if (o) {
+		o->peer = NULL;	/* it stays on the host */
+		o->up = true;	/* plan: recorded only if down */
 	}
+	o = emit(p, OP_LINK_SET, &st->host, name, owner);
+	o->up = true;
+	remember(o, l);
 }
 
 /* Each port of b: adopted, in the bridge, up, with the bridge's MTU if it has one, else its
@@ -582,15 +642,6 @@ static const struct link *find_adopted(struct state *st, const struct adopted *a
 	return NULL;
 }
 
-/* Whether the plan so far makes a link of that name on the host. */
-static bool makes(const struct plan *p, const char *name)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (p->ops[i].type == OP_LINK_ADD && !p->ops[i].where->name && !strcmp(p->ops[i].ifname, name))
-			return true;
-	return false;
-}
-
 /* One interface boxnet adopted, given back as it was, its record gone. */
 static void give_back(struct plan *p, struct state *st, struct adopted *a)
 {
@@ -612,7 +663,7 @@ static void give_back(struct plan *p, struct state *st, struct adopted *a)
 static void plan_give_back(struct plan *p, const struct config *c, struct state *st, bool down)
 {
 	for (size_t i = 0; i < st->nadopted; i++)
-		if (!st->adopted[i].fresh && !st->adopted[i].given && (down || !adopts(c, st->adopted[i].name)))
+		if (!st->adopted[i].fresh && !st->adopted[i].given && (down || !adopts(c, st->adopted[i].name, NULL)))
 			give_back(p, st, &st->adopted[i]);
 }
 
@@ -865,7 +916,7 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 			continue;
 		const struct link *lo = state_link(ns, "lo");
 		const struct link *in = veth_sound(c, st, i) ? state_link(ns, n->ifname) : NULL;
-		int index = in ? in->index : new_index(ns);
+		int index = in ? in->index : new_index(ns, NULL);
 		if (!ns_veth(n)) {
 			in = ns->exists ? state_link(ns, n->ifname) : NULL;
 			struct adopted *gone = in && !in->ours ? given_up(c, st, n, in) : NULL;
@@ -874,14 +925,20 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 				in = NULL;
 			}
 			in = in && (in->ours ? own_link_sound(st, n, in) : adopted_in(st, n, in)) ? in : NULL;
-			if (!in && n->link[0])
+			if (!in && n->link[0] && !n->vlan)
 				in = plan_move(p, st, n, ns);
 			index = in ? in->index : 0;	/* found by name once there */
-			if (!in && n->macvlan[0]) {
+			if (!in && (n->macvlan[0] || n->vlan)) {
 				o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
 				o->kind = "macvlan";
 				o->master = n->macvlan;
+				if (n->vlan) {
+					o->kind = "vlan";
+					o->master = n->vlan->link;
+					o->metric = n->vlan->id;
+				}
 				o->mtu = n->mtu;
+				o->index = new_index(ns, &st->host);
 			}
 		} else if (!in) {
 			/* Made from inside: its end here gets a known index, the peer goes to the host. */
@@ -898,7 +955,7 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 			remember(o, lo);
 		}
 		/* A moved link is no link of boxnet's: no mark, and its own MTU unless set. */
-		bool moved = n->link[0];
+		bool moved = n->link[0] && !n->vlan;
 		unsigned mtu = n->mtu ? n->mtu : moved ? 0 : DEFAULT_MTU;
 		if (!in || (moved ? !in->up || (mtu && in->mtu != mtu) : link_differs(in, mtu, -1))) {
 			o = emit(p, OP_LINK_SET, ns, n->ifname, &n->o);
@@ -1010,7 +1067,7 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 		/* Forwarding on already, and the uplink made anew (a vlan): the new link starts with
 		 * accept_ra 1, and must take router advertisements as the old one did. */
 		bool again = f == FAM_V6 && st->known && st->ip_forward[f] == 1 && c->uplink[0] &&
-			     !strcmp(st->ra_uplink, c->uplink) && makes(p, c->uplink);
+			     !strcmp(st->ra_uplink, c->uplink) && planned(p, OP_LINK_ADD, c->uplink);
 		if (st->known && st->ip_forward[f] != 0 && !again)
 			continue;
 		struct op *o = emit(p, OP_FORWARD_ON, &st->host, NULL, NULL);

@@ -63,11 +63,6 @@ struct op {
 	const char *mac_port;		/* has_mac: plan's bridge takes this port's address */
 };
 
-/* A link made from the host to be born in a namespace (a macvlan) has this name until it is
- * renamed there: kernels before 6.14 look the new name up in the sender's namespace, where
- * the configured one (eth0) is often taken. */
-#define BORN_NAME "bxborn"
-
 /* An OP_LINK_ADD of a veth pair, however it is made (from inside the namespace, or from the
  * host): its host end, its end inside and that namespace. */
 struct veth_ends {
@@ -96,6 +91,11 @@ int plan_up(struct plan *p, const struct config *c, struct state *st);
 /* What `down` must do: remove what boxnet built for this config, and nothing else. */
 int plan_down(struct plan *p, const struct config *c, struct state *st);
 void plan_free(struct plan *p);
+
+/* Does the config adopt the interface: 2, a port or a namespace's link, always; 1, a vlan's or
+ * a macvlan's parent (the first in parent_of, unless NULL), only once boxnet must bring it up;
+ * 0, boxnet's own or not named. */
+int adopts(const struct config *c, const char *name, const struct obj **parent_of);
 
 /* The route of where to r's network with r's metric, if any: the one r would replace. */
 const struct route *route_like(const struct ns_state *where, const struct sroute *r);

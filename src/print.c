@@ -72,9 +72,11 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 	const char *sw = v6 ? "/proc/sys/net/ipv6/conf/all/forwarding" : "/proc/sys/net/ipv4/ip_forward";
 	const char *note = v6 ? FORWARD6_NOTE : FORWARD_NOTE;
 	const char *dst = o->dst.len ? prefix_str(&o->dst, b) : "default";
-	char mtu[16] = "";	/* " mtu N" or "": one argument of the format that says the rest */
+	char mtu[16] = "", index[24] = "";	/* " mtu N" or "": arguments of the format that says the rest */
 	if (o->mtu)
 		snprintf(mtu, sizeof(mtu), " mtu %u", o->mtu);
+	if (o->index && o->master)	/* a vlan or macvlan born in a namespace: see new_index() */
+		snprintf(index, sizeof(index), " index %d", o->index);
 
 	/* A namespace's forwarding is boxnet's alone: no note, no test. */
 	if (o->where->name && (o->type == OP_FORWARD_ON || o->type == OP_FORWARD_OFF)) {
@@ -100,14 +102,12 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		}
 		if (o->master) {
 			/* A vlan, or a macvlan born in its namespace: made on the host's parent. */
-			sbuf_addf(out, "ip link add link %s name %s%s%s%s", o->master, o->where->name ? BORN_NAME : o->ifname, mtu,
+			sbuf_addf(out, "ip link add link %s name %s%s%s%s%s", o->master, o->ifname, index, mtu,
 				  o->where->name ? " netns " : "", o->where->name ? o->where->name : "");
 			if (o->kind[0] == 'v')
 				sbuf_addf(out, " type vlan id %u\n", (unsigned)o->metric);
 			else
 				sbuf_addf(out, " type macvlan mode bridge\n");
-			if (o->where->name)
-				sbuf_addf(out, "ip -n %s link set dev %s name %s\n", o->where->name, BORN_NAME, o->ifname);
 			break;
 		}
 		sbuf_addf(out, "%s link add name %s", ip, o->ifname);
@@ -182,11 +182,13 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 		sbuf_addf(out, "' > " DNS_DIR "/%s/resolv.conf\n", o->where->name);
 		break;
 	case OP_ADOPT:
-		/* The record up writes (see ADOPT_FMT in state.c), as the shell finds the interface. */
+		/* The record up writes (see ADOPT_FMT in state.c), as the shell finds the interface;
+		 * a vlan's or macvlan's parent (o->up) only if it is down. */
 		sbuf_addf(out, "s=/sys/class/net/%s d=" ADOPT_DIR ".%s\nm=$(readlink $s/master) || m=none\n"
-			  "mkdir -p -m 0700 $d && [ -e $d/%s ] || printf 'index %%s\\nmac %%s\\nmaster %%s\\nmtu %%s\\nup %%s\\nns %%s\\n' "
+			  "mkdir -p -m 0700 $d && [ -e $d/%s ] || %sprintf 'index %%s\\nmac %%s\\nmaster %%s\\nmtu %%s\\nup %%s\\nns %%s\\n' "
 			  "$(cat $s/ifindex $s/address) ${m##*/} $(cat $s/mtu) $(($(cat $s/flags) & 1)) %s > $d/%s\n",
-			  o->ifname, inum, o->ifname, o->peer ? o->peer : "none", o->ifname);
+			  o->ifname, inum, o->ifname, o->up ? "[ $(($(cat $s/flags) & 1)) = 1 ] || " : "",
+			  o->peer ? o->peer : "none", o->ifname);
 		break;
 	case OP_LINK_MOVE:
 		if (o->where == o->peer_ns)	/* renamed where it is */

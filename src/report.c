@@ -206,6 +206,8 @@ struct adoptee {
 static void adoptee_find(const struct config *c, const struct state *st, const struct plan *p, struct adoptee *e)
 {
 	const struct netns *n = e->owner && e->owner->kind == KIND_NS ? (const struct netns *)e->owner : NULL;
+	if (n && strcmp(n->link, e->name))
+		n = NULL;	/* a macvlan's parent stays on the host */
 	const struct ns_state *in = NULL, *at = &st->host;	/* its namespace; where it is */
 	const struct link *l = state_link(&st->host, e->name);
 	for (size_t i = 0; n && i < c->objs[KIND_NS].n; i++)
@@ -291,16 +293,12 @@ static void adoptees(const struct config *c, const struct state *st, const struc
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++)
 		if (conf_ns_at(c, i)->link[0] && !conf_vlan(c, conf_ns_at(c, i)->link))
 			walk_one(&w, conf_ns_at(c, i)->link, &conf_ns_at(c, i)->o, NULL);
+	/* Then the records of parents boxnet brought up, and of what the config no longer names. */
 	for (size_t i = 0; i < st->nadopted; i++) {
 		const struct adopted *a = &st->adopted[i];
-		bool named = false;
-		for (size_t k = 0; k < c->objs[KIND_BRIDGE].n; k++)
-			for (unsigned j = 0; j < conf_bridge_at(c, k)->ports.n; j++)
-				named |= !strcmp(conf_bridge_at(c, k)->ports.v[j], a->name);
-		for (size_t k = 0; k < c->objs[KIND_NS].n; k++)
-			named |= !strcmp(conf_ns_at(c, k)->link, a->name);
-		if (!named && !a->fresh)
-			walk_one(&w, a->name, NULL, a);
+		const struct obj *owner = NULL;
+		if (!a->fresh && adopts(c, a->name, &owner) != 2)
+			walk_one(&w, a->name, owner, a);
 	}
 }
 
@@ -335,7 +333,8 @@ static void text_adoptee(FILE *out, const struct adoptee *e, bool comment)
 	if (!e->owner)
 		fputs("no longer configured, ", out);
 	else
-		fprintf(out, "%s of %s %s, ", e->owner->kind == KIND_NS ? "link" : "port",
+		fprintf(out, "%s of %s %s, ", e->owner->kind == KIND_BRIDGE ? "port" : e->owner->kind == KIND_VLAN ||
+			((const struct netns *)e->owner)->macvlan[0] ? "parent" : "link",
 			conf_kinds[e->owner->kind].name, e->owner->name);
 	if (!e->ifname)
 		fputs("not found", out);

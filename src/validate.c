@@ -715,9 +715,13 @@ static void check_ifaces(struct config *c, struct diag *d)
 			v[n++] = (struct iface_use){b->ports.v[j], &b->o, KEY_BR_PORTS};
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
-		const struct netns *ns = conf_ns_at(c, i);
+		struct netns *ns = conf_ns_at(c, i);
 		if (ns->link[0] && !is_bad(&ns->o, KEY_NS_LINK))
 			v[n++] = (struct iface_use){ns->link, &ns->o, KEY_NS_LINK};
+		/* A vlan as its link is born in it on the vlan's parent, as a macvlan is, and is not
+		 * made on the host: it shares no other use (below: the uplink, a port...). */
+		if ((ns->vlan = conf_vlan(c, ns->link)))
+			ns->vlan->ns = ns;
 		if (ns->macvlan[0] && !is_bad(&ns->o, KEY_NS_MACVLAN))
 			v[n++] = (struct iface_use){ns->macvlan, &ns->o, KEY_NS_MACVLAN};
 	}
@@ -742,10 +746,6 @@ static void check_ifaces(struct config *c, struct diag *d)
 			bad_iface(u, "a vlan on a vlan (802.1ad, QinQ) is not supported", "an interface boxnet does not make", d);
 			continue;
 		}
-		if (moved && conf_vlan(c, u->name)) {
-			bad_iface(u, "a vlan cannot be moved into a namespace", "an interface boxnet does not make", d);
-			continue;
-		}
 		/* The earlier use that this one cannot share the interface with. */
 		for (size_t j = 0; j < i; j++) {
 			const struct iface_use *e = &v[j];
@@ -755,8 +755,13 @@ static void check_ifaces(struct config *c, struct diag *d)
 			bool vlan_on_port = (port && e->k == KEY_VLAN_LINK) || (u->k == KEY_VLAN_LINK && e->k == KEY_BR_PORTS);
 			if (strcmp(e->name, u->name) || !adopted || vlan_on_port)
 				continue;
-			char why[2 * KEYNAME_SIZE], key[KEYNAME_SIZE];
-			snprintf(why, sizeof(why), "already in %s on line %u", keyname(e->o, e->k, key), line_of(e->o, e->k));
+			char why[2 * KEYNAME_SIZE + 80], key[KEYNAME_SIZE];
+			bool born = conf_vlan(c, u->name) && (moved || e->k == KEY_NS_LINK);
+			snprintf(why, sizeof(why),
+				 born ? "%s on line %u names it too: a vlan that is a namespace's link is born there, not "
+					"made on the host"
+				      : "already in %s on line %u",
+				 keyname(e->o, e->k, key), line_of(e->o, e->k));
 			bad_iface(u, why, moved ? "an interface no other key names" : "an interface in one key only", d);
 			break;
 		}

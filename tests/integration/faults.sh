@@ -311,7 +311,8 @@ n=$(ops "$R" down)
 failing "$n" "$R" "$built_r" "routes, down" down
 same "routes: the down that had no such operation left the box clean" "$clean" "$(snapshot)"
 
-# ---- adopted interfaces: bridge ports, a namespace's link and a macvlan (tests/plan/ports.conf).
+# ---- adopted interfaces: bridge ports, a namespace's link and a macvlan's parent that is down
+# (tests/plan/ports.conf).
 # Their records are part of the box: whichever operation fails, the ports and the records are
 # as before (given back, or still adopted) ----
 # Fixed addresses: the bridge takes eth1's, the same in a fresh box.
@@ -320,8 +321,8 @@ ip link add eth2 address 02:42:00:00:00:02 type veth peer name far-eth2 address 
 ip link add oldbr address 02:42:00:00:02:01 type bridge
 ip link set eth2 master oldbr up
 ip link add eth3 address 02:42:00:00:00:03 type veth peer name far-eth3 address 02:42:00:00:01:03
-ip link add eth4 address 02:42:00:00:00:04 type veth peer name far-eth4 address 02:42:00:00:01:04
-ip link set eth4 up'
+ip link add eth4 address 02:42:00:00:00:04 type veth peer name far-eth4 address 02:42:00:00:01:04'
+# eth4, the macvlan's parent, stays down: up adopts it and brings it up, down gives it back.
 eval "$SETUP"
 eval "plain_$(declare -f snapshot)"
 snapshot() { plain_snapshot "$@"; echo "== adopted"; cat /run/boxnet/adopted.*/* 2>/dev/null; }

@@ -59,11 +59,25 @@ ports() {
 	done
 }
 
+# A kernel without 802.1Q (this machine's) cannot build a config with vlans: the QEMU vlan
+# scenario compares plan | sh and up there.
+ip link add probe0 type veth peer name probe1
+vlans=no
+ip link add link probe0 name probe2 type vlan id 9 2>/dev/null && vlans=yes
+ip link del probe0
+
 declare -A built
 for f in "$ROOT"/tests/plan/*.conf "$ROOT"/examples/*.conf; do
 	name=$(basename "$f" .conf)
-	# This kernel lacks 802.1Q: a WAN on a vlan (examples/edge.conf) is built untagged.
-	grep -q '^vlan\.' "$f" && f=$(untagged "$f")
+	# This kernel lacks 802.1Q: a WAN on a vlan (examples/edge.conf) is built untagged; a
+	# config with other vlans is left to the QEMU vlan scenario.
+	if [ $vlans = no ] && grep -q '^vlan\.' "$f"; then
+		f=$(untagged "$f")
+		if grep -q '^vlan\.' "$f"; then
+			echo "skip - $name: this kernel has no 802.1Q VLANs (the QEMU vlan scenario tests plan | sh with them)"
+			continue
+		fi
+	fi
 	by_plan=$(by_plan "$f" "$(ports "$f")")
 	by_up=$(by_up "$f" "$(ports "$f")")
 	built[$name]=$(sed '/^== after down$/,$d' <<<"$by_up")
