@@ -106,6 +106,7 @@ const struct key_info conf_keys[KEY_COUNT] = {
 	[KEY_NS_LINK] = K(KIND_NS, "link", VAL_NAME, netns, link, EX_IFNAME),
 	[KEY_NS_MACVLAN] = K(KIND_NS, "macvlan", VAL_NAME, netns, macvlan, EX_IFNAME),
 	[KEY_WAIT] = K(KIND_GLOBAL, "wait", VAL_SECONDS, config, wait, EX_SECONDS),
+	[KEY_CLAMP_MSS] = K(KIND_GLOBAL, "clamp_mss", VAL_BOOL, config, clamp_mss, EX_BOOL),
 };
 
 /* ---- names ---- */
@@ -744,6 +745,7 @@ void conf_parse(struct config *c, const char *text, size_t len, struct diag *d)
 		return;
 	}
 	unsigned lineno = 0;
+	c->clamp_mss = -1;
 	for (size_t pos = 0; pos < len;) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;

@@ -78,6 +78,7 @@ enum key_id {
 	KEY_NS_LINK,
 	KEY_NS_MACVLAN,
 	KEY_WAIT,
+	KEY_CLAMP_MSS,
 	KEY_COUNT
 };
 
@@ -296,6 +297,7 @@ struct config {
 	unsigned uplink_line;
 	bool uplink_bad;
 	unsigned wait;			/* seconds to wait for missing interfaces; 0: none */
+	int clamp_mss;			/* -1: when the config sets an MTU other than 1500 */
 	bool truncated;			/* past a limit: objects are missing, so no cross-checks */
 	bool forwarding[FAM_COUNT];	/* something is routed, so the host must forward */
 };

@@ -12,11 +12,15 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netinet/tcp.h>
 
 #include "util.h"
 
 /* libnftnl's user data TLV for a table comment, so that nft shows it. */
-enum { UDATA_TABLE_COMMENT = 0 };
+enum { UDATA_TABLE_COMMENT = 0, UDATA_SET_KEYBYTEORDER = 0, UDATA_BYTEORDER_HOST = 1 };
+/* nft's number for its type ifname, which the kernel keeps with a set for nft to show. */
+#define NFT_TYPE_IFNAME 41
 
 /* A message about boxnet's table of that family (inet, or the ip one of an older boxnet), or
  * one of its chains or rules: each names the table first. */
@@ -156,6 +160,48 @@ static void cmp(struct msg *m, uint32_t op, const void *data, size_t len)
 	expr_end(m, e);
 }
 
+/* A verdict's data: its code, and the chain of a jump. */
+static void put_verdict_data(struct msg *m, uint16_t type, int32_t code, const char *chain)
+{
+	struct nlattr *d = msg_nest(m, type), *verdict = msg_nest(m, NFTA_DATA_VERDICT);
+	msg_put_be32(m, NFTA_VERDICT_CODE, (uint32_t)code);
+	if (chain)
+		msg_put_str(m, NFTA_VERDICT_CHAIN, chain);
+	msg_nest_end(m, verdict);
+	msg_nest_end(m, d);
+}
+
+/* An immediate: data into dreg. */
+static void immediate(struct msg *m, uint32_t dreg, const void *data, size_t len)
+{
+	struct expr e = expr_start(m, "immediate");
+	msg_put_be32(m, NFTA_IMMEDIATE_DREG, dreg);
+	put_data(m, NFTA_IMMEDIATE_DATA, data, len);
+	expr_end(m, e);
+}
+
+/* An immediate verdict: code, to chain for a jump. */
+static void verdict(struct msg *m, int32_t code, const char *chain)
+{
+	struct expr e = expr_start(m, "immediate");
+	msg_put_be32(m, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	put_verdict_data(m, NFTA_IMMEDIATE_DATA, code, chain);
+	expr_end(m, e);
+}
+
+/* The interface name in register 1 looked up in a set; in a verdict map, its verdict is the
+ * rule's. As the kernel dumps it: flags 0 included, no set id. */
+static void lookup(struct msg *m, unsigned set)
+{
+	struct expr e = expr_start(m, "lookup");
+	msg_put_str(m, NFTA_LOOKUP_SET, rule_sets[set]);
+	msg_put_be32(m, NFTA_LOOKUP_SREG, NFT_REG_1);
+	if (SET_MAP(set))
+		msg_put_be32(m, NFTA_LOOKUP_DREG, NFT_REG_VERDICT);
+	msg_put_be32(m, NFTA_LOOKUP_FLAGS, 0);
+	expr_end(m, e);
+}
+
 /* The same expressions nft itself generates for these matches, so nft lists them as written.
  * known: an earlier match of the rule checked the address family already. */
 static void put_match(struct msg *m, const struct match *mt, bool known)
@@ -165,10 +211,14 @@ static void put_match(struct msg *m, const struct match *mt, bool known)
 	uint16_t port[2];
 	switch (mt->type) {
 	case M_IIFNAME:
-	case M_OIFNAME:
-		load_meta(m, mt->type == M_IIFNAME ? NFT_META_IIFNAME : NFT_META_OIFNAME);
+		load_meta(m, NFT_META_IIFNAME);
 		copy_name(name, sizeof(name), mt->ifname);
 		cmp(m, NFT_CMP_EQ, name, sizeof(name));
+		break;
+	case M_IIFSET:
+	case M_OIFSET:
+		load_meta(m, mt->type == M_IIFSET ? NFT_META_IIFNAME : NFT_META_OIFNAME);
+		lookup(m, mt->lo);
 		break;
 	case M_SADDR:
 	case M_DADDR: {
@@ -220,6 +270,16 @@ static void put_match(struct msg *m, const struct match *mt, bool known)
 		load_meta(m, NFT_META_L4PROTO);
 		cmp(m, NFT_CMP_EQ, &mt->lo, 1);	/* little-endian: the low byte first */
 		break;
+	case M_TCP_SYN:
+		/* tcp, then the flags byte (13 of the header) & SYN != 0 */
+		name[0] = IPPROTO_TCP;
+		load_meta(m, NFT_META_L4PROTO);
+		cmp(m, NFT_CMP_EQ, name, 1);
+		load_payload(m, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
+		name[0] = 0x02;	/* TH_SYN */
+		bitwise_and(m, name, 1);
+		cmp(m, NFT_CMP_NEQ, &zero, 1);
+		break;
 	case M_DPORT:
 		/* the destination port, at byte 2 of TCP and UDP headers alike */
 		port[0] = htons(mt->lo);
@@ -235,23 +295,6 @@ static void put_match(struct msg *m, const struct match *mt, bool known)
 	}
 }
 
-/* An immediate: data into dreg, or (len 0) a verdict code. */
-static void immediate(struct msg *m, uint32_t dreg, const void *data, size_t len, int32_t code)
-{
-	struct expr e = expr_start(m, "immediate");
-	msg_put_be32(m, NFTA_IMMEDIATE_DREG, dreg);
-	struct nlattr *d = msg_nest(m, NFTA_IMMEDIATE_DATA);
-	if (len) {
-		msg_put(m, NFTA_DATA_VALUE, len, data);
-	} else {
-		struct nlattr *verdict = msg_nest(m, NFTA_DATA_VERDICT);
-		msg_put_be32(m, NFTA_VERDICT_CODE, (uint32_t)code);
-		msg_nest_end(m, verdict);
-	}
-	msg_nest_end(m, d);
-	expr_end(m, e);
-}
-
 static void put_verdict(struct msg *m, const struct rule *r)
 {
 	static const int32_t codes[] = {NF_ACCEPT, NF_DROP, 0, NFT_RETURN};
@@ -262,9 +305,9 @@ static void put_verdict(struct msg *m, const struct rule *r)
 		 * NF_NAT_RANGE_MAP_IPS are what the kernel adds and dumps: given, so that the dump
 		 * compares equal. */
 		uint16_t port = htons(r->to_port);
-		immediate(m, NFT_REG_1, r->to.a, ip_size(r->to.family), 0);
+		immediate(m, NFT_REG_1, r->to.a, ip_size(r->to.family));
 		if (port)
-			immediate(m, NFT_REG_2, &port, 2, 0);
+			immediate(m, NFT_REG_2, &port, 2);
 		struct expr e = expr_start(m, "nat");
 		/* TYPE, FAMILY, REG_ADDR_MIN, REG_ADDR_MAX */
 		put_u32s(m, NFTA_NAT_REG_ADDR_MAX, NFT_NAT_DNAT, r->to.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
@@ -275,8 +318,30 @@ static void put_verdict(struct msg *m, const struct rule *r)
 		}
 		msg_put_be32(m, NFTA_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS | (port ? NF_NAT_RANGE_PROTO_SPECIFIED : 0));
 		expr_end(m, e);
+	} else if (r->verdict == V_CLAMP) {
+		/* the path's MSS (both ways: the kernel takes the smaller) into register 1, in
+		 * network order, written over the MSS option; the kernel only ever lowers it */
+		uint8_t mss = TCPOPT_MAXSEG;
+		struct expr e = expr_start(m, "rt");
+		put_u32s(m, NFTA_RT_KEY, NFT_REG_1, NFT_RT_TCPMSS, 0, 0);	/* DREG, KEY */
+		expr_end(m, e);
+		e = expr_start(m, "byteorder");
+		put_u32s(m, NFTA_BYTEORDER_LEN, NFT_REG_1, NFT_REG_1, NFT_BYTEORDER_HTON, 2);	/* SREG, DREG, OP, LEN */
+		msg_put_be32(m, NFTA_BYTEORDER_SIZE, 2);
+		expr_end(m, e);
+		e = expr_start(m, "exthdr");
+		msg_put(m, NFTA_EXTHDR_TYPE, 1, &mss);
+		msg_put_be32(m, NFTA_EXTHDR_OFFSET, 2);	/* the option's value, after kind and length */
+		msg_put_be32(m, NFTA_EXTHDR_LEN, 2);
+		msg_put_be32(m, NFTA_EXTHDR_OP, NFT_EXTHDR_OP_TCPOPT);
+		msg_put_be32(m, NFTA_EXTHDR_SREG, NFT_REG_1);
+		expr_end(m, e);
+	} else if (r->verdict == V_VMAP) {
+		load_meta(m, NFT_META_OIFNAME);
+		lookup(m, SET_INTO);
 	} else {
-		immediate(m, NFT_REG_VERDICT, NULL, 0, codes[r->verdict]);
+		verdict(m, r->verdict == V_JUMP ? NFT_JUMP : codes[r->verdict],
+			r->verdict == V_JUMP ? rule_chains[CHAIN_FORWARDS].name : NULL);
 	}
 }
 
@@ -349,19 +414,116 @@ static struct msg *rule_msg(struct talk *t, uint8_t family, const char *chain, c
 	return m;
 }
 
+/* Writes a set's elements, a message every few: each message has TALK_MSG_ROOM bytes. */
+struct elem_writer {
+	struct talk *t;
+	uint8_t family;
+	const char *set;
+	struct msg *m;
+	struct nlattr *list;
+	unsigned n;
+	bool overflow;
+};
+
+static void elem_end(struct elem_writer *w)
+{
+	if (w->m) {
+		msg_nest_end(w->m, w->list);
+		w->overflow |= w->m->overflow;
+		w->m = NULL;
+	}
+}
+
+static void elem_put(struct elem_writer *w, const struct nft_elem_copy *e)
+{
+	if (w->n++ % 8 == 0) {
+		elem_end(w);
+		w->m = nft_msg_of(w->t, w->family, NFT_MSG_NEWSETELEM, NLM_F_CREATE, NULL);
+		msg_put_str(w->m, NFTA_SET_ELEM_LIST_SET, w->set);
+		w->list = msg_nest(w->m, NFTA_SET_ELEM_LIST_ELEMENTS);
+	}
+	struct nlattr *n = msg_nest(w->m, NFTA_LIST_ELEM);
+	put_data(w->m, NFTA_SET_ELEM_KEY, e->key, e->len);
+	if (e->verdict)
+		put_verdict_data(w->m, NFTA_SET_ELEM_DATA, e->code, e->chain[0] ? e->chain : NULL);
+	msg_nest_end(w->m, n);
+}
+
+/* A set, without its elements; id: its number in the transaction, which the kernel wants. */
+static bool put_set(struct talk *t, uint8_t family, const struct nft_set_copy *s, uint32_t id)
+{
+	struct msg *m = nft_msg_of(t, family, NFT_MSG_NEWSET, NLM_F_CREATE, NULL);
+	msg_put_str(m, NFTA_SET_NAME, s->name);
+	msg_put_be32(m, NFTA_SET_FLAGS, s->flags);
+	msg_put_be32(m, NFTA_SET_KEY_TYPE, s->key_type);
+	msg_put_be32(m, NFTA_SET_KEY_LEN, s->key_len);
+	if (s->flags & NFT_SET_MAP)
+		msg_put_be32(m, NFTA_SET_DATA_TYPE, s->data_type);
+	if (s->flags & NFT_SET_MAP && s->data_type != NFT_DATA_VERDICT)	/* a verdict's is the kernel's */
+		msg_put_be32(m, NFTA_SET_DATA_LEN, s->data_len);
+	msg_put_be32(m, NFTA_SET_ID, id);
+	if (s->udata_len)
+		msg_put(m, NFTA_SET_USERDATA, s->udata_len, s->udata);
+	return m->overflow;
+}
+
+/* Set id of the ruleset as boxnet makes it: interface names, nft's type ifname. */
+static void want_set(unsigned id, struct nft_set_copy *s)
+{
+	*s = (struct nft_set_copy){.flags = SET_MAP(id) ? NFT_SET_MAP : 0, .key_type = NFT_TYPE_IFNAME,
+				   .key_len = IFNAMSIZ, .data_type = SET_MAP(id) ? NFT_DATA_VERDICT : 0};
+	memcpy(s->name, rule_sets[id], sizeof(rule_sets[id]));
+	/* libnftnl's TLV: keys in host order (a string, as nft's ifname is), else nft shows
+	 * them backwards */
+	uint32_t host = UDATA_BYTEORDER_HOST;
+	s->udata[0] = UDATA_SET_KEYBYTEORDER;
+	s->udata[1] = sizeof(host);
+	memcpy(s->udata + 2, &host, sizeof(host));
+	s->udata_len = 2 + sizeof(host);
+}
+
+/* Segment i as an element of set id. */
+static void want_elem(const struct ruleset *rs, unsigned id, size_t i, struct nft_elem_copy *e)
+{
+	*e = (struct nft_elem_copy){.len = IFNAMSIZ, .verdict = SET_MAP(id), .code = NFT_JUMP};
+	copy_name((char *)e->key, sizeof(e->key), rs->segs[i].ifname);
+	if (SET_MAP(id))
+		memcpy(e->chain, chain_name(rs, (unsigned)(CHAIN_INTO + i), e->chain), CHAIN_NAME_SIZE);
+}
+
 int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists, bool legacy)
 {
+	char buf[CHAIN_NAME_SIZE];
 	bool overflow = legacy && nft_msg_of(t, NFPROTO_IPV4, NFT_MSG_DELTABLE, 0, rs)->overflow;
 
 	overflow |= put_table_head(t, NFPROTO_INET, rs, comment, 0, exists);
-	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
-		const struct chain_info *ci = &rule_chains[ch];
-		if (rs->chains & (1u << ch))
-			overflow |= put_chain(t, NFPROTO_INET, ci->name, ci->type, ci->hook, ci->prio, NF_ACCEPT, ci);
+	/* Chains first: the sets' verdicts jump to them; then the sets, which rules look up. */
+	for (unsigned ch = 0; ch < CHAIN_INTO + rs->nsegs; ch++) {
+		const struct chain_info *ci = &rule_chains[ch < CHAIN_INTO ? ch : CHAIN_FORWARDS];
+		if (ch >= CHAIN_INTO || rs->chains >> ch & 1)
+			overflow |= put_chain(t, NFPROTO_INET, chain_name(rs, ch, buf), ci->type, ci->hook, ci->prio,
+					      NF_ACCEPT, ci->type ? ci : NULL);
+	}
+	for (unsigned id = 0; id < SET_COUNT; id++) {
+		struct nft_set_copy s;
+		struct nft_elem_copy e;
+		struct elem_writer w = {t, NFPROTO_INET, rule_sets[id], NULL, NULL, 0, false};
+		if (!(rs->sets >> id & 1))
+			continue;
+		want_set(id, &s);
+		overflow |= put_set(t, NFPROTO_INET, &s, id + 1);
+		for (size_t i = 0; i < rs->nsegs; i++) {
+			if (set_has(rs, id, i)) {
+				want_elem(rs, id, i, &e);
+				elem_put(&w, &e);
+			}
+		}
+		elem_end(&w);
+		overflow |= w.overflow;
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->v[i];
-		struct msg *m = rule_msg(t, NFPROTO_INET, rule_chains[r->chain].name, r);
+		struct msg *m = rule_msg(t, NFPROTO_INET, chain_name(rs, r->chain, buf), r);
 		put_exprs(m, r);
 		overflow |= m->overflow;
 	}
@@ -588,6 +750,33 @@ static bool summarize(const unsigned char *p, size_t len, struct nft_other_rule 
 	       r->verdict == NFT_RETURN;
 }
 
+/* The kernel dumps an exthdr that writes (tcp option maxseg size set) with NFTA_EXTHDR_FLAGS 0,
+ * which it refuses to be given: dropped from a rule's copy, so that the rule can be put back
+ * and compares with what boxnet sends. Returns the copy's new length. */
+static size_t drop_exthdr_flags(unsigned char *p, size_t len)
+{
+	struct nlattr *e;
+	for (size_t off = 0; off < len && attr_at(p, len, off); off += NLA_ALIGN(e->nla_len)) {
+		e = (struct nlattr *)(p + off);
+		const void *in = mnl_attr_get_payload(e);
+		const struct nlattr *name = only_attr(in, mnl_attr_get_payload_len(e), NFTA_EXPR_NAME);
+		const struct nlattr *d = only_attr(in, mnl_attr_get_payload_len(e), NFTA_EXPR_DATA);
+		struct nlattr *data = d ? (struct nlattr *)(p + ((const unsigned char *)d - p)) : NULL;
+		if (!name || !data || mnl_attr_get_payload_len(name) != sizeof("exthdr") ||
+		    memcmp(mnl_attr_get_payload(name), "exthdr", sizeof("exthdr")))
+			continue;
+		const struct nlattr *f = inner(data, NFTA_EXTHDR_FLAGS);
+		if (!f || f->nla_len != NLA_HDRLEN + 4 || mnl_attr_get_u32(f) || !inner(data, NFTA_EXTHDR_SREG))
+			continue;
+		size_t at = (size_t)((const unsigned char *)f - p), n = NLA_HDRLEN + 4;
+		memmove(p + at, p + at + n, len - at - n);
+		len -= n;
+		data->nla_len = (uint16_t)(data->nla_len - n);
+		e->nla_len = (uint16_t)(e->nla_len - n);
+	}
+	return len;
+}
+
 static int on_rule(const struct nlmsghdr *nlh, void *arg)
 {
 	struct nft_copy *cp = arg;
@@ -630,6 +819,7 @@ static int on_rule(const struct nlmsghdr *nlh, void *arg)
 	if (!r.exprs)
 		return -ENOMEM;
 	memcpy(r.exprs, mnl_attr_get_payload(exprs), r.len);
+	r.len = drop_exthdr_flags(r.exprs, r.len);
 	cp->rules[cp->nrules++] = r;
 	return 0;
 }
@@ -649,6 +839,127 @@ static void reset_rules(void *arg)
 	copy->nrules = copy->norules = 0;
 }
 
+static int on_set(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nft_copy *cp = arg;
+	struct nft_set_copy st = {0};
+	const struct nlattr *a;
+	char table[32] = "";
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		uint16_t type = mnl_attr_get_type(a);
+		uint32_t *v = type == NFTA_SET_FLAGS ? &st.flags : type == NFTA_SET_KEY_TYPE ? &st.key_type
+			      : type == NFTA_SET_KEY_LEN ? &st.key_len : type == NFTA_SET_DATA_TYPE ? &st.data_type
+			      : type == NFTA_SET_DATA_LEN ? &st.data_len : NULL;
+		if (type == NFTA_SET_TABLE && !attr_str(a, table, sizeof(table)))
+			table[0] = '\0';
+		else if (type == NFTA_SET_NAME && !attr_str(a, st.name, sizeof(st.name)))
+			st.odd = true;
+		else if (type == NFTA_SET_EXPR || type == NFTA_SET_EXPRESSIONS)
+			st.odd = true;	/* a counter or the like on each element */
+		else if (type == NFTA_SET_USERDATA && mnl_attr_get_payload_len(a) <= sizeof(st.udata))
+			memcpy(st.udata, mnl_attr_get_payload(a), st.udata_len = (uint8_t)mnl_attr_get_payload_len(a));
+		else if (v && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			*v = ntohl(mnl_attr_get_u32(a));
+	}
+	if (!is_ours(((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family, table, cp))
+		return 0;
+	if (grow(&cp->sets, &cp->sets_cap, cp->nsets + 1, sizeof(st)))
+		return -ENOMEM;
+	cp->sets[cp->nsets++] = st;
+	return 0;
+}
+
+/* A set's elements: a key, and a verdict (a jump's chain) in a map; any other is odd. */
+static int on_elems(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nft_set_copy *st = arg;
+	const struct nlattr *list = NULL, *a, *el, *x;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS)
+			list = a;
+	if (!list)
+		return 0;
+	mnl_attr_for_each_nested(el, list) {
+		struct nft_elem_copy e = {.code = 0};
+		bool odd = mnl_attr_get_type(el) != NFTA_LIST_ELEM;
+		mnl_attr_for_each_nested(x, el) {
+			const struct nlattr *v = inner(x, NFTA_DATA_VALUE), *vd = inner(x, NFTA_DATA_VERDICT);
+			switch (mnl_attr_get_type(x)) {
+			case NFTA_SET_ELEM_KEY:
+				odd |= !v || mnl_attr_get_payload_len(v) > sizeof(e.key);
+				if (!odd) {
+					e.len = (uint8_t)mnl_attr_get_payload_len(v);
+					memcpy(e.key, mnl_attr_get_payload(v), e.len);
+				}
+				break;
+			case NFTA_SET_ELEM_DATA:
+				e.verdict = true;
+				e.code = (int32_t)data_u32(vd, NFTA_VERDICT_CODE);
+				if (inner(vd, NFTA_VERDICT_CHAIN))
+					odd |= !attr_str(inner(vd, NFTA_VERDICT_CHAIN), e.chain, sizeof(e.chain));
+				odd |= !vd;
+				break;
+			case NFTA_SET_ELEM_FLAGS:
+				odd |= data_u32(el, NFTA_SET_ELEM_FLAGS) != 0;
+				break;
+			default:
+				odd = true;
+			}
+		}
+		if (odd || !e.len) {
+			st->odd = true;
+			continue;
+		}
+		if (grow(&st->elems, &st->elems_cap, st->nelems + 1, sizeof(e)))
+			return -ENOMEM;
+		st->elems[st->nelems++] = e;
+	}
+	return 0;
+}
+
+static void reset_elems(void *arg)
+{
+	struct nft_set_copy *st = arg;
+	st->nelems = 0;
+	st->odd = false;
+}
+
+static void reset_sets(void *arg)
+{
+	struct nft_copy *copy = arg;
+	for (size_t i = 0; i < copy->nsets; i++)
+		free(copy->sets[i].elems);
+	copy->nsets = 0;
+}
+
+static int elem_order(const void *a, const void *b)
+{
+	const struct nft_elem_copy *x = a, *y = b;
+	return x->len != y->len ? x->len - y->len : memcmp(x->key, y->key, x->len);
+}
+
+/* Each of the table's sets and its elements, sorted by key; a dump of elements names its set. */
+static int read_sets(struct talk *t, struct nft_copy *copy)
+{
+	static const struct nfgenmsg g = {.nfgen_family = NFPROTO_INET, .version = NFNETLINK_V0};
+	int err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETSET, &g, sizeof(g), on_set, reset_sets, copy);
+	for (size_t i = 0; !err && i < copy->nsets; i++) {
+		struct nft_set_copy *st = &copy->sets[i];
+		union {
+			struct nlmsghdr h;
+			unsigned char b[NLMSG_HDRLEN + 64];
+		} req = {0};	/* libmnl before 1.0.4 leaves an attribute's padding as it was */
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(req.b);
+		*(struct nfgenmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(g)) = g;
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, st->name);
+		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETSETELEM, mnl_nlmsg_get_payload(nlh),
+				nlh->nlmsg_len - NLMSG_HDRLEN, on_elems, reset_elems, st);
+		qsort(st->elems, st->nelems, sizeof(*st->elems), elem_order);
+	}
+	return err;
+}
+
 int nft_read_table(struct talk *t, struct nft_copy *copy, bool ours, bool others)
 {
 	/* All families: the table is ip's, the chains that may drop its traffic also inet's. A
@@ -659,11 +970,15 @@ int nft_read_table(struct talk *t, struct nft_copy *copy, bool ours, bool others
 	copy->others_too = others;
 	reset_chains(copy);
 	reset_rules(copy);
+	reset_sets(copy);
 	int err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, &g, sizeof(g), on_chain, reset_chains,
 			    copy);
 	if (!err && (ours || copy->nothers))
 		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, &g, sizeof(g), on_rule, reset_rules,
 				copy);
+	/* The sets of the table (of table ip boxnet, an older boxnet's, none) */
+	if (!err && ours && !copy->legacy)
+		err = read_sets(t, copy);
 	return err;
 }
 
@@ -761,6 +1076,8 @@ void nft_check_others(const struct nft_copy *cp, const struct segment *segs, siz
 void nft_copy_free(struct nft_copy *copy)
 {
 	reset_rules(copy);
+	reset_sets(copy);
+	free(copy->sets);
 	free(copy->rules);
 	free(copy->chains);
 	free(copy->others);
@@ -839,42 +1156,61 @@ static bool rule_matches(const struct nft_rule_copy *have, const struct rule *r)
 					 have->len);
 }
 
+/* Is the copied set set id of the ruleset, with exactly its elements? */
+static bool set_matches(const struct nft_set_copy *have, const struct ruleset *rs, unsigned id)
+{
+	struct nft_set_copy want;
+	struct nft_elem_copy e;
+	size_t n = 0;
+	want_set(id, &want);
+	if (have->odd || strcmp(have->name, want.name) || have->flags != want.flags || have->key_type != want.key_type ||
+	    have->key_len != want.key_len || have->data_type != want.data_type)
+		return false;
+	for (size_t i = 0; i < rs->nsegs; i++) {
+		if (!set_has(rs, id, i))
+			continue;
+		want_elem(rs, id, i, &e);
+		const struct nft_elem_copy *f = bsearch(&e, have->elems, have->nelems, sizeof(e), elem_order);
+		if (!f || f->verdict != e.verdict || (e.verdict && (f->code != e.code || strcmp(f->chain, e.chain))))
+			return false;
+		n++;
+	}
+	return n == have->nelems;
+}
+
 bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs)
 {
-	size_t want = 0;
-	/* Any flag (dormant...) is someone else's; the use counts sets and objects too. */
-	if (copy->flags || copy->use != copy->nchains)
+	char buf[CHAIN_NAME_SIZE];
+	size_t k = 0;
+	/* Any flag (dormant...) is someone else's; the use counts objects and flowtables too. */
+	if (copy->flags || copy->use != copy->nchains + copy->nsets)
 		return false;
-	for (int ch = 0; ch < CHAIN_COUNT; ch++) {
-		const struct chain_info *ci = &rule_chains[ch];
-		if (!(rs->chains & (1u << ch)))
+	/* Chains, sets and rules as the kernel lists them: in the order they were made. */
+	for (unsigned ch = 0; ch < CHAIN_INTO + rs->nsegs; ch++) {
+		const struct chain_info *ci = &rule_chains[ch < CHAIN_INTO ? ch : CHAIN_FORWARDS];
+		if (ch < CHAIN_INTO && !(rs->chains >> ch & 1))
 			continue;
-		want++;
-		bool found = false;
-		for (size_t i = 0; i < copy->nchains; i++) {
-			const struct nft_chain_copy *c = &copy->chains[i];
-			found |= !strcmp(c->name, ci->name) && c->base && !strcmp(c->type, ci->type) &&
-				 c->hook == ci->hook && c->prio == ci->prio && c->policy == NF_ACCEPT;
-		}
-		if (!found)
+		if (k == copy->nchains)
 			return false;
-		/* The chain's rules, in the kernel's order, one by one against the ruleset's. */
-		size_t k = 0;
-		for (size_t i = 0; i <= rs->n; i++) {
-			if (i < rs->n && rs->v[i].chain != (enum chain_id)ch)
-				continue;
-			while (k < copy->nrules && strcmp(copy->rules[k].chain, ci->name))
-				k++;
-			if (i == rs->n)
-				break;
-			if (k == copy->nrules || !rule_matches(&copy->rules[k], &rs->v[i]))
-				return false;
-			k++;
-		}
-		if (k < copy->nrules)
+		const struct nft_chain_copy *c = &copy->chains[k++];
+		if (strcmp(c->name, chain_name(rs, ch, buf)) || c->base != !!ci->type ||
+		    (ci->type && (strcmp(c->type, ci->type) || c->hook != ci->hook || c->prio != ci->prio ||
+				  c->policy != NF_ACCEPT)))
 			return false;
 	}
-	return want == copy->nchains;
+	if (k != copy->nchains)
+		return false;
+	k = 0;
+	for (unsigned id = 0; id < SET_COUNT; id++)
+		if (rs->sets >> id & 1 && (k == copy->nsets || !set_matches(&copy->sets[k++], rs, id)))
+			return false;
+	if (k != copy->nsets || copy->nrules != rs->n)
+		return false;
+	for (size_t i = 0; i < rs->n; i++)
+		if (strcmp(copy->rules[i].chain, chain_name(rs, rs->v[i].chain, buf)) ||
+		    !rule_matches(&copy->rules[i], &rs->v[i]))
+			return false;
+	return true;
 }
 
 int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment)
@@ -888,6 +1224,16 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 		const struct nft_chain_copy *ch = &copy->chains[i];
 		overflow |= put_chain(t, family, ch->name, !ch->base ? NULL : ch->type[0] ? ch->type : "filter", ch->hook,
 				      ch->prio, ch->policy, NULL);
+	}
+	/* The sets with the elements boxnet understands: its own come back whole. */
+	for (size_t i = 0; i < copy->nsets; i++) {
+		const struct nft_set_copy *st = &copy->sets[i];
+		struct elem_writer w = {t, family, st->name, NULL, NULL, 0, false};
+		overflow |= put_set(t, family, st, (uint32_t)i + 1);
+		for (size_t k = 0; k < st->nelems; k++)
+			elem_put(&w, &st->elems[k]);
+		elem_end(&w);
+		overflow |= w.overflow;
 	}
 	for (size_t i = 0; i < copy->nrules; i++) {
 		struct msg *m = rule_msg(t, family, copy->rules[i].chain, NULL);

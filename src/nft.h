@@ -50,6 +50,25 @@ struct nft_other_rule {
 	char table[32], chain[32], target[32];
 };
 
+/* A set's element, as boxnet understands them: a key of up to 16 bytes, and a verdict. */
+struct nft_elem_copy {
+	unsigned char key[16];
+	uint8_t len;
+	bool verdict;
+	int32_t code;
+	char chain[32];
+};
+
+struct nft_set_copy {
+	char name[32];
+	uint32_t flags, key_type, key_len, data_type, data_len;
+	unsigned char udata[32];	/* for nft: how to show keys and data */
+	uint8_t udata_len;
+	bool odd;	/* holds what boxnet does not understand: an element with more, or a longer key */
+	struct nft_elem_copy *elems;
+	size_t nelems, elems_cap;
+};
+
 struct nft_copy {
 	bool legacy;		/* of table ip boxnet, an older boxnet's, not table inet boxnet */
 	bool ours, others_too;	/* what nft_read_table was asked to read, for its callbacks */
@@ -61,6 +80,8 @@ struct nft_copy {
 	size_t nchains, chains_cap;
 	struct nft_rule_copy *rules;
 	size_t nrules, rules_cap;
+	struct nft_set_copy *sets;
+	size_t nsets, sets_cap;
 	/* Read only when asked (up, status): the other tables that may drop boxnet's traffic. */
 	struct nft_other_chain *others;
 	size_t nothers, others_cap;

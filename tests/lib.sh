@@ -51,6 +51,22 @@ fake_uplink() {
 	ip -n inet link set lo up
 }
 
+# lan_host NS PORT ADDR4/LEN GW4 [ADDR6/LEN GW6]: a LAN host, namespace NS, behind the
+# box's "physical" port PORT (a veth whose far end is NS's eth0), with its addresses and
+# default routes.
+lan_host() {
+	ip netns add "$1"
+	ip link add "$2" type veth peer name eth0 netns "$1"
+	ip -n "$1" link set lo up
+	ip -n "$1" link set eth0 up
+	ip -n "$1" addr add "$3" dev eth0
+	ip -n "$1" route add default via "$4"
+	if [ -n "${5:-}" ]; then
+		ip -n "$1" -6 addr add "$5" dev eth0 nodad
+		ip -n "$1" -6 route add default via "$6"
+	fi
+}
+
 # untagged CONF: CONF with its uplink made plain eth0 where the config has it as a vlan of eth0
 # (examples/edge.conf's WAN, VLAN 7), for this machine's kernel, which lacks 802.1Q; the QEMU
 # edge scenario builds the config as shipped. Prints the new file's path.
@@ -121,7 +137,7 @@ ping_no() { ! in_ns "$1" ping -c 1 -W 1 "$2"; }
 # The source address a TCP server in namespace $1 sees for a connection from namespace $2.
 seen_source() {
 	local server=$1 client=$2 addr=$3 port=${4:-7000}
-	in_ns "$server" socat -T 3 TCP-LISTEN:$port,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR' &
+	in_ns "$server" timeout 10 socat -T 3 TCP-LISTEN:$port,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR' &
 	local pid=$!
 	wait_listen "$server" $port
 	in_ns "$client" socat -T 2 - TCP:$addr:$port,connect-timeout=2 </dev/null
@@ -140,7 +156,7 @@ wait_listen() {
 # Can namespace $2 open a TCP connection to a server in namespace $1 at $3?
 tcp_connects() {
 	local server=$1 client=$2 addr=$3 port=${4:-7001}
-	in_ns "$server" socat -T 3 TCP-LISTEN:$port,reuseaddr SYSTEM:'echo hello' &
+	in_ns "$server" timeout 10 socat -T 3 TCP-LISTEN:$port,reuseaddr SYSTEM:'echo hello' &
 	local pid=$!
 	wait_listen "$server" $port
 	local got

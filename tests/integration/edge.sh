@@ -9,14 +9,7 @@ sandbox "$@"
 fake_uplink
 CONF=$(untagged "$ROOT/examples/edge.conf")
 echo "# built with uplink = eth0: $(grep -c '^vlan\.' "$ROOT/examples/edge.conf") vlan lines left out"
-ip netns add lanhost
-ip link add eth1 type veth peer name eth0 netns lanhost
-ip -n lanhost link set lo up
-ip -n lanhost link set eth0 up
-ip -n lanhost addr add 172.30.0.50/24 dev eth0
-ip -n lanhost -6 addr add fd00:30::50/64 dev eth0 nodad
-ip -n lanhost route add default via 172.30.0.1
-ip -n lanhost -6 route add default via fd00:30::1
+lan_host lanhost eth1 172.30.0.50/24 172.30.0.1 fd00:30::50/64 fd00:30::1
 ip link add eth2 mtu 1400 type veth peer name eth2-far
 ip netns add mgmtnet
 ip link add eth3 type veth peer name eth0 netns mgmtnet

@@ -48,7 +48,7 @@ if command -v python3 >/dev/null; then
 	count() { ip netns exec inet nft list chain ip seen in | grep -o 'packets [0-9]*' | cut -d' ' -f2; }
 	ip netns exec red python3 "$ROOT/tests/invalid.py" 172.30.0.2 $INET_ADDR 80
 	same "invalid packets do not leave a segment with a private address" 0 "$(count)"
-	handle=$(nft -a list chain inet boxnet forward | grep 'iifname "br0" ct state invalid drop' | grep -o 'handle [0-9]*')
+	handle=$(nft -a list chain inet boxnet forward | grep 'ct state invalid iifname @segments drop' | grep -o 'handle [0-9]*')
 	nft delete rule inet boxnet forward $handle
 	ip netns exec red python3 "$ROOT/tests/invalid.py" 172.30.0.2 $INET_ADDR 80
 	ok "control: without the rule, they leak with a private address" test "$(count)" -gt 0

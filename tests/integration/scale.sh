@@ -1,6 +1,7 @@
 #!/bin/bash
 # scale.sh: 256 namespaces on one bridge come up; the box converges to 64 bridges of four
-# namespaces each; everything goes down cleanly. Then 1100 namespaces, in 1024 open files.
+# namespaces each; everything goes down cleanly. 512 open bridges make a table of linear size.
+# Then 1100 namespaces, in 1024 open files.
 . "$(dirname "$0")/../lib.sh"
 sandbox "$@"
 fake_uplink
@@ -49,6 +50,28 @@ same "as a fresh build of the same config" "$(fresh_box "$B")" "$(snapshot)"
 start=$(date +%s%N)
 ok "down" "$BOXNET" -c "$B" down
 echo "# down: $((($(date +%s%N) - start) / 1000000)) ms"
+same "nothing of boxnet is left" "inet 0 0" "$(ls /run/netns) $(boxnet_links) $(nft list tables | wc -l)"
+
+# ---- 512 open bridges: the table grows with the config, not with its square ----
+# Each open bridge reaches every other: one set of them, not a rule per pair (264,202 rules
+# before). The forward chain stays 3 rules; each bridge has its chain of 3 and a masquerade.
+D=$TMP/512-open.conf
+{
+	echo "uplink = eth0"
+	for b in $(seq 0 511); do
+		echo "bridge.o$b.address = 10.$((64 + b / 256)).$((b % 256)).1/24"
+		echo "bridge.o$b.isolate = no"
+	done
+} >"$D"
+ok "512 open bridges: up" "$BOXNET" -c "$D" up
+rules() { nft -j list ruleset | jq "[.nftables[] | select(.rule.table == \"boxnet\"$1)] | length"; }
+same "2052 rules in all" 2052 "$(rules "")"
+same "3 of them in the forward chain" 3 "$(rules " and .rule.chain == \"forward\"")"
+same "open: 512 elements" 512 "$(nft -j list set inet boxnet open | jq '.nftables[1].set.elem | length')"
+before=$(nft -a list ruleset)
+ok "a no-op up" "$BOXNET" -c "$D" up
+same "changes no nft handle" "$before" "$(nft -a list ruleset)"
+ok "down" "$BOXNET" -c "$D" down
 same "nothing of boxnet is left" "inet 0 0" "$(ls /run/netns) $(boxnet_links) $(nft list tables | wc -l)"
 
 # ---- more namespaces than the 1024 files a process may open at boot ----

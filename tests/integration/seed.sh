@@ -51,8 +51,9 @@ ok "postrouting chain is a nat chain" jq -e '.nftables[] | select(.chain.table =
 ok "masquerade of 172.30.0.0/24 on every exit" jq -e '.nftables[] | select(.rule.table == "boxnet" and .rule.chain == "postrouting")
 	| .rule.expr | select(length == 2 and (.[1] | has("masquerade")) and .[1].masquerade == null
 	and .[0].match.right.prefix.addr == "172.30.0.0" and .[0].match.right.prefix.len == 24)' <<<"$ruleset"
-ok "but not into br0" jq -e '[.nftables[] | select(.rule.table == "boxnet" and .rule.chain == "postrouting") | .rule.expr]
-	| .[0] | length == 2 and .[0].match.left.meta.key == "oifname" and .[0].match.right == "br0" and (.[1] | has("accept"))' <<<"$ruleset"
+ok "but not into br0" jq -e '([.nftables[] | select(.rule.table == "boxnet" and .rule.chain == "postrouting") | .rule.expr]
+	| .[0] | length == 2 and .[0].match.left.meta.key == "oifname" and .[0].match.right == "@segments" and (.[1] | has("accept")))
+	and ([.nftables[] | select(.set.table == "boxnet" and .set.name == "segments") | .set.elem] == [["br0"]])' <<<"$ruleset"
 ok "boxnet notes that it switched forwarding on" test -e /run/boxnet/ip_forward.$(stat -L -c %i /proc/self/ns/net)
 
 # ---- traffic ----

@@ -58,17 +58,25 @@ interfere "forward's policy drop" nft add chain inet boxnet forward '{ policy dr
 interfere "postrouting's policy drop" nft add chain inet boxnet postrouting '{ policy drop; }'
 
 # A rule replaced in place: the same number of rules, another meaning.
-nft replace rule inet boxnet forward handle "$(handle forward 'oifname "br0" drop')" oifname '"br0"' accept
-ok "control: with oifname br0 accept for drop, the internet host connects into red" inet_into_red
+nft replace rule inet boxnet into_br0 handle "$(handle into_br0 'drop')" accept
+ok "control: with into_br0's drop an accept, the internet host connects into red" inet_into_red
 interfere "a drop replaced by an accept" true
 not "then the internet host cannot connect into red" inet_into_red
 interfere "a masquerade replaced by one of another subnet" nft replace rule inet boxnet postrouting handle \
 	"$(handle postrouting 'ip saddr 10.0.0.0/24 masquerade')" oifname '"eth0"' ip saddr 10.9.0.0/24 masquerade
-interfere "a rule's interface replaced" nft replace rule inet boxnet forward handle \
-	"$(handle forward 'iifname "br1" ct state invalid drop')" iifname '"br9"' ct state invalid drop
+interfere "a rule's interface replaced" nft replace rule inet boxnet into_br0 handle \
+	"$(handle into_br0 'iifname "br0" accept')" iifname '"br9"' accept
 interfere "two rules swapped" sh -c "nft delete rule inet boxnet forward handle \
-	$(handle forward 'iifname "br0" ct state invalid drop') && nft insert rule inet boxnet forward position \
-	$(handle forward 'iifname "br0" oifname "br0" accept') iifname br0 ct state invalid drop"
+	$(handle forward 'ct state invalid iifname @segments drop') && nft insert rule inet boxnet forward position \
+	$(handle forward 'ct state established,related accept') ct state invalid iifname @segments drop"
+# The sets the rules look up: one lookup, whatever the number of segments.
+nft delete element inet boxnet into '{ "br0" }'
+ok "control: without br0 in the map, the internet host connects into red" inet_into_red
+interfere "br0 deleted from the map into" true
+not "then the internet host cannot connect into red" inet_into_red
+interfere "an element added to segments" nft add element inet boxnet segments '{ "br9" }'
+interfere "br0 jumping to br1's chain" sh -c "nft delete element inet boxnet into '{ \"br0\" }' &&
+	nft add element inet boxnet into '{ \"br0\" : jump into_br1 }'"
 interfere "a set in the table" nft add set inet boxnet extra '{ type ipv4_addr; }'
 interfere "an extra chain" nft add chain inet boxnet extra
 

@@ -66,6 +66,7 @@ enum twist {
 	T_EXTRA_ATTR,	/* the bitwise is a shift (NFTA_BITWISE_OP 1) */
 	T_REGISTER,	/* a meta loads into register 2 */
 	T_OPERATOR,	/* a cmp eq turned into neq */
+	T_INVERTED,	/* a lookup inverted: iifname != @segments */
 };
 
 struct kbuf {
@@ -176,7 +177,21 @@ static void kmasq(struct kbuf *k, const char *net)
 	kend(k, kexpr(k, "masq"));
 }
 
-/* Rule n (0-5) of the table of "uplink eth0, bridge br0 10.0.0.1/24", as dumped. */
+/* The interface name looked up in a set, or in a verdict map. */
+static void klookup(struct kbuf *k, uint32_t key, const char *set, bool map)
+{
+	kmeta(k, key);
+	struct nlattr *e = kexpr(k, "lookup");
+	mnl_attr_put_strz(&k->u.h, NFTA_LOOKUP_SET, set);
+	mnl_attr_put_u32(&k->u.h, NFTA_LOOKUP_SREG, htonl(NFT_REG_1));
+	if (map)
+		mnl_attr_put_u32(&k->u.h, NFTA_LOOKUP_DREG, htonl(NFT_REG_VERDICT));
+	mnl_attr_put_u32(&k->u.h, NFTA_LOOKUP_FLAGS, htonl(k->tw == T_INVERTED ? NFT_LOOKUP_F_INV : 0));
+	kend(k, e);
+}
+
+/* Rule n (0-6) of the table of "uplink eth0, bridge br0 10.0.0.1/24", as dumped: forward's
+ * three, postrouting's two, into_br0's two. */
 static void krule(struct nft_copy *cp, unsigned n, enum twist tw)
 {
 	static struct kbuf k;
@@ -187,18 +202,26 @@ static void krule(struct nft_copy *cp, unsigned n, enum twist tw)
 		n = !n;
 	switch (n) {
 	case 0:
-		kifname(&k, NFT_META_IIFNAME, "br0");
-		kct(&k, NF_CT_STATE_INVALID_BIT);
-		kverdict(&k, NF_DROP);
-		break;
-	case 1:
-		kifname(&k, NFT_META_OIFNAME, "br0");
 		kct(&k, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
 		kverdict(&k, NF_ACCEPT);
 		break;
+	case 1:
+		kct(&k, NF_CT_STATE_INVALID_BIT);
+		klookup(&k, NFT_META_IIFNAME, "segments", false);
+		kverdict(&k, NF_DROP);
+		break;
 	case 2:
+		klookup(&k, NFT_META_OIFNAME, "into", true);
+		break;
+	case 3:
+		klookup(&k, NFT_META_OIFNAME, "segments", false);
+		kverdict(&k, NF_ACCEPT);
+		break;
+	case 4:
+		kmasq(&k, tw == T_CMP_VALUE ? "\x0a\x09\x00" : "\x0a\x00\x00");
+		break;
+	case 5:
 		kifname(&k, NFT_META_IIFNAME, "br0");
-		kifname(&k, NFT_META_OIFNAME, "br0");
 		if (tw == T_EXTRA_EXPR) {
 			struct nlattr *e = kexpr(&k, "counter");
 			mnl_attr_put_u64(&k.u.h, NFTA_COUNTER_BYTES, 0);
@@ -207,19 +230,11 @@ static void krule(struct nft_copy *cp, unsigned n, enum twist tw)
 		}
 		kverdict(&k, NF_ACCEPT);
 		break;
-	case 3:
-		kifname(&k, NFT_META_OIFNAME, "br0");
+	default:
 		kverdict(&k, tw == T_VERDICT ? NF_ACCEPT : NF_DROP);
 		break;
-	case 4:
-		kifname(&k, NFT_META_OIFNAME, "br0");
-		kverdict(&k, NF_ACCEPT);
-		break;
-	default:
-		kmasq(&k, tw == T_CMP_VALUE ? "\x0a\x09\x00" : "\x0a\x00\x00");
-		break;
 	}
-	snprintf(r->chain, sizeof(r->chain), "%s", n < 4 ? "forward" : "postrouting");
+	snprintf(r->chain, sizeof(r->chain), "%s", n < 3 ? "forward" : n < 5 ? "postrouting" : "into_br0");
 	r->len = k.u.h.nlmsg_len - NLMSG_HDRLEN;
 	r->exprs = malloc(r->len);
 	memcpy(r->exprs, k.u.b + NLMSG_HDRLEN, r->len);
@@ -227,13 +242,21 @@ static void krule(struct nft_copy *cp, unsigned n, enum twist tw)
 
 static void kernel_table(struct nft_copy *cp, enum twist tw)
 {
-	static struct nft_chain_copy chains[2] = {
+	static struct nft_chain_copy chains[3] = {
 		{"forward", "filter", NF_INET_FORWARD, NF_ACCEPT, 0, true},
 		{"postrouting", "nat", NF_INET_POST_ROUTING, NF_ACCEPT, 100, true},
+		{"into_br0", "", 0, 0, 0, false},
 	};
-	static struct nft_rule_copy rules[7];
-	*cp = (struct nft_copy){.use = 2, .chains = chains, .nchains = 2, .rules = rules};
-	for (unsigned n = 0; n < 6; n++)
+	static struct nft_elem_copy elems[2];
+	static struct nft_set_copy sets[2];
+	static struct nft_rule_copy rules[8];
+	elems[0] = (struct nft_elem_copy){"br0", 16, false, 0, ""};
+	elems[1] = (struct nft_elem_copy){"br0", 16, true, NFT_JUMP, "into_br0"};
+	/* type ifname (41), 16 bytes; the map's data a verdict, 16 bytes as the kernel keeps it */
+	sets[0] = (struct nft_set_copy){"segments", 0, 41, 16, 0, 0, {0}, 0, false, &elems[0], 1, 1};
+	sets[1] = (struct nft_set_copy){"into", NFT_SET_MAP, 41, 16, NFT_DATA_VERDICT, 16, {0}, 0, false, &elems[1], 1, 1};
+	*cp = (struct nft_copy){.use = 5, .chains = chains, .nchains = 3, .sets = sets, .nsets = 2, .rules = rules};
+	for (unsigned n = 0; n < 7; n++)
 		krule(cp, n, tw);
 }
 
@@ -249,12 +272,12 @@ static void test_compare(struct unit *u, const struct ruleset *rs)
 {
 	static const char *const names[] = {
 		"the kernel's dump of the wanted table", "an older kernel's dump (no bitwise op, nested flags)",
-		"a masquerade of another subnet", "oifname \"br0\" accept for drop", "two rules swapped",
+		"a masquerade of another subnet", "into_br0's drop an accept", "two rules swapped",
 		"a counter added to a rule", "a shift for a mask (NFTA_BITWISE_OP 1)", "a meta into another register",
-		"iifname != for ==",
+		"iifname != for ==", "iifname != @segments for @segments",
 	};
 	struct nft_copy cp;
-	for (enum twist tw = T_NONE; tw <= T_OPERATOR; tw++) {
+	for (enum twist tw = T_NONE; tw <= T_INVERTED; tw++) {
 		kernel_table(&cp, tw);
 		CHECK(u, nft_copy_matches(&cp, rs) == (tw <= T_OLD_KERNEL), "%s: %s", names[tw],
 		      tw <= T_OLD_KERNEL ? "up to date" : "different");
@@ -264,18 +287,46 @@ static void test_compare(struct unit *u, const struct ruleset *rs)
 	kernel_table(&cp, T_NONE);
 	free(cp.rules[--cp.nrules].exprs);
 	CHECK(u, !nft_copy_matches(&cp, rs), "a rule missing: different");
-	krule(&cp, 5, T_NONE);
+	krule(&cp, 6, T_NONE);
 	krule(&cp, 3, T_NONE);
 	CHECK(u, !nft_copy_matches(&cp, rs), "a rule more: different");
+	free_rules(&cp);
+
+	/* The sets: their elements, and what they are. */
+	kernel_table(&cp, T_NONE);
+	cp.sets[0].nelems = 0;
+	CHECK(u, !nft_copy_matches(&cp, rs), "an element missing from segments: different");
+	cp.sets[0].nelems = 1;
+	strcpy(cp.sets[1].elems[0].chain, "forward");
+	CHECK(u, !nft_copy_matches(&cp, rs), "br0 jumping to another chain: different");
+	strcpy(cp.sets[1].elems[0].chain, "into_br0");
+	cp.sets[1].elems[0].code = NFT_GOTO;
+	CHECK(u, !nft_copy_matches(&cp, rs), "a goto for a jump: different");
+	cp.sets[1].elems[0].code = NFT_JUMP;
+	cp.sets[0].flags = NFT_SET_CONSTANT;
+	CHECK(u, !nft_copy_matches(&cp, rs), "segments a constant set: different");
+	cp.sets[0].flags = 0;
+	cp.sets[0].odd = true;
+	CHECK(u, !nft_copy_matches(&cp, rs), "an element boxnet does not understand: different");
+	cp.sets[0].odd = false;
+	cp.sets[0].key_type = 7;
+	CHECK(u, !nft_copy_matches(&cp, rs), "segments of IPv4 addresses: different");
+	cp.sets[0].key_type = 41;
+	cp.nsets = 1;
+	cp.use = 4;
+	CHECK(u, !nft_copy_matches(&cp, rs), "the map missing: different");
+	cp.nsets = 2;
+	cp.use = 5;
+	CHECK(u, nft_copy_matches(&cp, rs), "and back as it was: up to date");
 	free_rules(&cp);
 
 	kernel_table(&cp, T_NONE);
 	cp.flags = NFT_TABLE_F_DORMANT;
 	CHECK(u, !nft_copy_matches(&cp, rs), "a dormant table: different");
 	cp.flags = 0;
-	cp.use = 3;
-	CHECK(u, !nft_copy_matches(&cp, rs), "a set in the table (its use 3): different");
-	cp.use = 2;
+	cp.use = 6;
+	CHECK(u, !nft_copy_matches(&cp, rs), "another set in the table (its use 6): different");
+	cp.use = 5;
 	cp.chains[0].policy = NF_DROP;
 	CHECK(u, !nft_copy_matches(&cp, rs), "forward's policy drop: different");
 	cp.chains[0].policy = NF_ACCEPT;
@@ -287,7 +338,7 @@ static void test_compare(struct unit *u, const struct ruleset *rs)
 	cp.chains[1].prio = 100;
 	CHECK(u, nft_copy_matches(&cp, rs), "and back as it was: up to date");
 	/* Malformed: the last rule cut short by a byte. */
-	cp.rules[5].len--;
+	cp.rules[6].len--;
 	CHECK(u, !nft_copy_matches(&cp, rs), "a malformed dump: different");
 	free_rules(&cp);
 }
@@ -323,7 +374,7 @@ static void test_forward(struct unit *u)
 		if (!strcmp(w.names[0], "ct") && !strcmp(w.names[w.n - 1], "masq"))
 			hairpin = w;
 	}
-	CHECK(u, w.chains == 4, "forward, postrouting, prerouting and output chains (%u)", w.chains);
+	CHECK(u, w.chains == 6, "forward, postrouting, prerouting, output, forwards and into_br0 chains (%u)", w.chains);
 	bool same = fib.n == ARRAY_SIZE(dnat);
 	for (unsigned i = 0; same && i < fib.n; i++)
 		same = !strcmp(fib.names[i], dnat[i]);
@@ -364,7 +415,8 @@ void test_nft(struct unit *u)
 	struct diag d = {.file = "t.conf"};
 	struct ruleset rs;
 	struct talk t = {0};
-	struct walk w = {0}, prev = {0};
+	struct walk w = {0}, prev = {0}, masq = {0}, vmap = {0};
+	unsigned sets = 0, elems = 0;
 	const char *text = "uplink = eth0\nbridge.br0.address = 10.0.0.1/24\n";
 
 	conf_parse(&c, text, strlen(text), &d);
@@ -382,21 +434,31 @@ void test_nft(struct unit *u)
 			w.tables++;
 		if (type == NFT_MSG_NEWCHAIN)
 			w.chains++;
+		sets += type == NFT_MSG_NEWSET;
+		elems += type == NFT_MSG_NEWSETELEM;
+		CHECK(u, type != NFT_MSG_NEWRULE || sets == 2, "the sets come before the rules that look them up");
 		if (type == NFT_MSG_NEWRULE) {
 			prev = w;
 			w.rules++;
 			read_rule(&w, nlh);
+			if (w.n && !strcmp(w.names[w.n - 1], "masq"))
+				masq = w;
+			if (w.n == 2 && !strcmp(w.names[1], "lookup"))
+				vmap = w;
 		}
 	}
-	CHECK(u, w.tables == 1 && w.chains == 2 && w.rules == 6,
-	      "delete, create: 1 table, 2 chains, 6 rules (%u, %u, %u)", w.tables, w.chains, w.rules);
-	/* The rule before the last: oifname "br0" accept, the segment exempt from NAT */
+	CHECK(u, w.tables == 1 && w.chains == 3 && w.rules == 7 && sets == 2 && elems == 2,
+	      "delete, create: 1 table, 3 chains, 7 rules, 2 sets, each with its elements (%u, %u, %u, %u, %u)",
+	      w.tables, w.chains, w.rules, sets, elems);
+	CHECK(u, vmap.n == 2 && !strcmp(vmap.names[0], "meta"), "oifname vmap @into: meta lookup, no verdict of its own");
+	/* The rule before the last: iifname "br0" accept, neighbours on the bridge */
 	CHECK(u, prev.n == 3 && !strcmp(prev.names[0], "meta") && !strcmp(prev.names[1], "cmp") &&
 		 !strcmp(prev.names[2], "immediate"),
-	      "NAT exemption rule: meta cmp immediate");
+	      "neighbours' rule: meta cmp immediate");
 	CHECK(u, prev.cmp_len[1] == 16 && !memcmp(prev.cmp[1], "br0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16),
 	      "interface names compare as 16 zero-padded bytes");
-	/* The last rule: ip saddr 10.0.0.0/24 masquerade, on every other exit */
+	/* ip saddr 10.0.0.0/24 masquerade, on every other exit */
+	w = masq;
 	CHECK(u, w.n == 5 && !strcmp(w.names[0], "meta") && !strcmp(w.names[1], "cmp") && !strcmp(w.names[2], "payload") &&
 		     !strcmp(w.names[3], "cmp") && !strcmp(w.names[4], "masq"),
 	      "masquerade rule: meta cmp payload cmp masq");

@@ -171,33 +171,38 @@ static void add_addrs(struct ns_state *ns, int index, const struct prefix *v, un
 }
 
 /* The kernel's dump of a table that holds exactly what nft_put_load sends for rs: the
- * encoder's chain and rule messages, handed back as dump parts to nft_read_table. */
+ * encoder's chain, rule, set and element messages, handed back as dump parts to
+ * nft_read_table: chains, rules, sets, then each set's elements. */
 static int kernel_table(struct nft_copy *copy, const struct ruleset *rs, const char *comment)
 {
-	static unsigned char dump[2][32768];
-	size_t len[2] = {0, 0};
+	enum { PARTS = 3 + SET_COUNT };
+	static unsigned char dump[PARTS][32768];
+	size_t len[PARTS] = {0}, sets = 0;
 	struct talk enc = {0}, rd;
 	struct fake f = {0};
 	int err = nft_put_load(&enc, rs, comment, false, false);
 	for (size_t off = 0; !err && off < enc.len;) {
 		const struct nlmsghdr *nlh = (const void *)(enc.buf + off);
-		unsigned type = nlh->nlmsg_type & 0xff, part = type == NFT_MSG_NEWRULE;
-		if ((type == NFT_MSG_NEWCHAIN || type == NFT_MSG_NEWRULE) && len[part] + nlh->nlmsg_len + 64 < sizeof(dump[0]))
+		unsigned type = nlh->nlmsg_type & 0xff;
+		size_t part = type == NFT_MSG_NEWCHAIN ? 0 : type == NFT_MSG_NEWRULE ? 1 : type == NFT_MSG_NEWSET ? 2
+			      : type == NFT_MSG_NEWSETELEM ? 2 + sets : PARTS;
+		sets += type == NFT_MSG_NEWSET;
+		if (part < PARTS && len[part] + nlh->nlmsg_len + 64 < sizeof(dump[0]))
 			fake_msg(dump[part], &len[part], nlh->nlmsg_type, NLM_F_MULTI, 0, mnl_nlmsg_get_payload(nlh),
 				 nlh->nlmsg_len - NLMSG_HDRLEN);
 		off += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 	free(enc.buf);
 	free(enc.reqs);
-	fake_done(dump[0], &len[0], 0, 0);
-	fake_done(dump[1], &len[1], 0, 0);
-	fake_add(&f, dump[0], len[0]);
-	fake_add(&f, dump[1], len[1]);
-	f.after[1] = 2;	/* the rules answer the second dump */
+	for (size_t k = 0; k < 3 + sets; k++) {
+		fake_done(dump[k], &len[k], 0, 0);
+		fake_add(&f, dump[k], len[k]);
+		f.after[k] = (unsigned)k + (k > 0);	/* each answers its own dump */
+	}
 	talk_open_io(&rd, &fake_io, &f, "");
 	if (!err)
 		err = nft_read_table(&rd, copy, true, false);
-	copy->use = (uint32_t)copy->nchains;	/* the kernel counts the table's chains */
+	copy->use = (uint32_t)(copy->nchains + copy->nsets);	/* the kernel counts the table's chains and sets */
 	talk_close(&rd);
 	fake_reset(&f);
 	return err;
@@ -550,9 +555,9 @@ static void test_converged(struct unit *u)
 	}
 	struct fx x;
 	fx_init(u, &x, box_conf);
-	CHECK(u, x.st.table.nchains == 2 && x.st.table.nrules == 12 && x.st.table.use == 2,
-	      "the kernel's table, as read back: 2 chains, 12 rules (%zu, %zu)", x.st.table.nchains,
-	      x.st.table.nrules);
+	CHECK(u, x.st.table.nchains == 4 && x.st.table.nrules == 12 && x.st.table.nsets == 2 && x.st.table.use == 6,
+	      "the kernel's table, as read back: 4 chains, 12 rules (2 clamp the MSS: p has an MTU), 2 sets (%zu, %zu, %zu)", x.st.table.nchains,
+	      x.st.table.nrules, x.st.table.nsets);
 	fx_free(&x);
 }
 
