@@ -204,6 +204,13 @@ bench:
 	$(if $(LIBMNL_MUSL_PREFIX),@$(MAKE) --no-print-directory -s size)
 	@$(if $(LIBMNL_MUSL_PREFIX),BOXNET=$(CURDIR)/$(MUSL_OUT).stripped) bench/run $(if $(QUICK),--quick)
 
+# The data-plane benchmark (bench/dataplane): what the firewall costs forwarded traffic, with
+# iperf3; make bench-dataplane QUICK=1 is CI's smoke run. The kernel forwards, so ./boxnet will do.
+bench-dataplane:
+	@tests/deps dataplane
+	@$(MAKE) --no-print-directory -s boxnet
+	@bench/dataplane $(if $(QUICK),--quick)
+
 # The stripped size of the static musl build, every feature in (budget: 128 KiB on x86_64).
 MUSL_OUT := build/musl/boxnet
 size:
@@ -222,6 +229,6 @@ clean:
 distclean: clean
 	rm -rf .work/qemu
 
-.PHONY: all check qemu-check demo install size fuzz faults asan asan-check bench clean distclean
+.PHONY: all check qemu-check demo install size fuzz faults asan asan-check bench bench-dataplane clean distclean
 
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
