@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
+#include <stdlib.h>
 
 #include "conf.h"
 #include "fakenl.h"
+#include "nft.h"
 
 static unsigned char out[65536];
 static size_t used;
@@ -81,6 +84,47 @@ static int conf_seeds(const char *dir)
 	return (fclose(f) != 0) | (fclose(dict) != 0);
 }
 
+/* boxnet's table as the kernel dumps it, one datagram a dump, in nft_read_table's order:
+ * chains, rules, sets, then each set's elements; made of what nft_put_load sends for a box
+ * with open segments, a forward and clamp_mss (an exthdr). */
+static int table_seed(const char *dir)
+{
+	static const char text[] = "uplink = eth0\nclamp_mss = yes\nbridge.br0.address = 10.0.0.1/24\n"
+				   "bridge.br0.isolate = no\nbridge.br1.address = 10.0.1.1/24\n"
+				   "bridge.br1.isolate = no\nforward.w.port = 80\nforward.w.to = 10.0.0.2\n";
+	enum { PARTS = 3 + SET_COUNT };
+	static unsigned char part[PARTS][16384];
+	size_t len[PARTS] = {0}, sets = 0;
+	struct config c = {.file = "seed"};
+	struct diag d = {.file = "seed"};
+	struct ruleset rs = {0};
+	struct talk t = {0};
+	conf_parse(&c, text, sizeof(text) - 1, &d);
+	conf_validate(&c, &d);
+	int err = d.errors || rules_build(&c, &rs) || nft_put_load(&t, &rs, "boxnet 00000000", false, false);
+	for (size_t off = 0; !err && off < t.len;) {
+		const struct nlmsghdr *nlh = (const void *)(t.buf + off);
+		unsigned type = nlh->nlmsg_type & 0xff;
+		size_t k = type == NFT_MSG_NEWCHAIN ? 0 : type == NFT_MSG_NEWRULE ? 1 : type == NFT_MSG_NEWSET ? 2
+			   : type == NFT_MSG_NEWSETELEM ? 2 + sets : PARTS;
+		sets += type == NFT_MSG_NEWSET;
+		if (k < PARTS && len[k] + nlh->nlmsg_len + 64 < sizeof(part[0]))
+			fake_msg(part[k], &len[k], nlh->nlmsg_type, NLM_F_MULTI, 0, mnl_nlmsg_get_payload(nlh),
+				 nlh->nlmsg_len - NLMSG_HDRLEN);
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	for (size_t k = 0; !err && k < 3 + sets; k++) {
+		fake_done(part[k], &len[k], 0, 0);
+		dgram(part[k], len[k]);
+	}
+	free(t.buf);
+	free(t.reqs);
+	rules_free(&rs);
+	diag_free(&d);
+	conf_free(&c);
+	return err ? 1 : save(dir, "table");
+}
+
 int main(int argc, char **argv)
 {
 	unsigned char b[8192];
@@ -112,5 +156,5 @@ int main(int argc, char **argv)
 	fake_ack(b, &off, 2, 0, NULL);
 	dgram(b, off);
 	err |= save(argv[1], "acks");
-	return err;
+	return err | table_seed(argv[1]);
 }
