@@ -1229,6 +1229,8 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 	for (size_t i = 0; i < copy->nsets; i++) {
 		const struct nft_set_copy *st = &copy->sets[i];
 		struct elem_writer w = {t, family, st->name, NULL, NULL, 0, false};
+		if (!st->name[0])
+			continue;	/* a name longer than boxnet keeps: someone else's, left out */
 		overflow |= put_set(t, family, st, (uint32_t)i + 1);
 		for (size_t k = 0; k < st->nelems; k++)
 			elem_put(&w, &st->elems[k]);
