@@ -488,7 +488,7 @@ static void want_elem(const struct ruleset *rs, unsigned id, size_t i, struct nf
 	*e = (struct nft_elem_copy){.len = IFNAMSIZ, .verdict = SET_MAP(id), .code = NFT_JUMP};
 	copy_name((char *)e->key, sizeof(e->key), rs->segs[i].ifname);
 	if (SET_MAP(id))
-		memcpy(e->chain, chain_name(rs, (unsigned)(CHAIN_INTO + i), e->chain), CHAIN_NAME_SIZE);
+		chain_name(rs, (unsigned)(CHAIN_INTO + i), e->chain);	/* a segment's: written there */
 }
 
 int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists, bool legacy)
@@ -955,7 +955,8 @@ static int read_sets(struct talk *t, struct nft_copy *copy)
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, st->name);
 		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETSETELEM, mnl_nlmsg_get_payload(nlh),
 				nlh->nlmsg_len - NLMSG_HDRLEN, on_elems, reset_elems, st);
-		qsort(st->elems, st->nelems, sizeof(*st->elems), elem_order);
+		if (st->nelems)	/* elems is NULL for none, which qsort may not be given */
+			qsort(st->elems, st->nelems, sizeof(*st->elems), elem_order);
 	}
 	return err;
 }
@@ -1170,7 +1171,8 @@ static bool set_matches(const struct nft_set_copy *have, const struct ruleset *r
 		if (!set_has(rs, id, i))
 			continue;
 		want_elem(rs, id, i, &e);
-		const struct nft_elem_copy *f = bsearch(&e, have->elems, have->nelems, sizeof(e), elem_order);
+		const struct nft_elem_copy *f =
+			have->nelems ? bsearch(&e, have->elems, have->nelems, sizeof(e), elem_order) : NULL;
 		if (!f || f->verdict != e.verdict || (e.verdict && (f->code != e.code || strcmp(f->chain, e.chain))))
 			return false;
 		n++;
