@@ -663,9 +663,7 @@ struct iface_use {
 
 static NOINLINE void bad_iface(const struct iface_use *u, const char *why, const char *expect, struct diag *d)
 {
-	char key[KEYNAME_SIZE];
-	diag_err(d, line_of(u->o, u->k), "bad interface in %s: '%s' (%s; expected %s)", keyname(u->o, u->k, key),
-		 u->name, why, expect);
+	in_key(u->o, u->k, "bad interface", u->name, why, expect, d);
 }
 
 void check_vlan(struct config *c, struct obj *o, struct diag *d)
