@@ -225,6 +225,13 @@ static void forward_off(struct plan *p, struct state *st, unsigned f)
 
 /* ---- up ---- */
 
+/* The bridge b on the host when it is boxnet's and a bridge; else NULL: it is made anew. */
+static const struct link *own_bridge(const struct ns_state *host, const struct bridge *b)
+{
+	const struct link *l = state_link(host, b->o.name);
+	return l && l->ours && !strcmp(l->kind, "bridge") ? l : NULL;
+}
+
 static void clash(struct plan *p, const struct config *c, const struct obj *o, enum key_id k,
 		  const struct prefix *net, const char *what, const struct prefix *theirs, const char *ifname)
 {
@@ -348,16 +355,14 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
 		const struct bridge *b = conf_bridge_at(c, i);
 		const struct link *l = state_link(host, b->o.name);
-		if (foreign(p, l, host))
+		if (foreign(p, l, host) || own_bridge(host, b))
 			continue;
-		if (l && strcmp(l->kind, "bridge"))
+		if (l)
 			park(p, host, l, false);	/* boxnet's, but no bridge: made anew */
-		if (!l || strcmp(l->kind, "bridge")) {
-			o = emit(p, OP_LINK_ADD, host, b->o.name, &b->o);
-			o->kind = "bridge";
-			o->has_mac = true;
-			o->mac_port = bridge_addr(c, st, b, o->mac);
-		}
+		o = emit(p, OP_LINK_ADD, host, b->o.name, &b->o);
+		o->kind = "bridge";
+		o->has_mac = true;
+		o->mac_port = bridge_addr(c, st, b, o->mac);
 	}
 	/* Parents first: up before what is made on them. */
 	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++)
@@ -596,8 +601,8 @@ static void plan_parent(struct plan *p, const struct config *c, struct state *st
 static void plan_ports(struct plan *p, const struct config *c, struct state *st, const struct bridge *b)
 {
 	struct ns_state *host = &st->host;
-	const struct link *br = state_link(host, b->o.name);
-	int master = br && br->ours && !strcmp(br->kind, "bridge") ? br->index : -2;
+	const struct link *br = own_bridge(host, b);
+	int master = br ? br->index : -2;
 	for (unsigned i = 0; i < b->ports.n; i++) {
 		const char *name = b->ports.v[i];
 		const struct link *l = state_link(host, name);
@@ -714,12 +719,10 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 
 	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
 		const struct bridge *b = conf_bridge_at(c, i);
-		const struct link *l = state_link(host, b->o.name);
+		const struct link *l = own_bridge(host, b);	/* NULL: made anew above, with its address */
 		unsigned mtu = bridge_mtu(c, st, b);
 		unsigned char mac[6];
 		bridge_addr(c, st, b, mac);
-		if (l && (!l->ours || strcmp(l->kind, "bridge")))
-			l = NULL;	/* made anew above, with its address */
 		bool new_mac = l && memcmp(l->mac, mac, sizeof(mac));
 		if (!l || link_differs(l, mtu, -1) || new_mac) {
 			o = emit(p, OP_LINK_SET, host, b->o.name, &b->o);
@@ -735,10 +738,7 @@ static void plan_bridges(struct plan *p, const struct config *c, struct state *s
 	}
 	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
 		const struct bridge *b = conf_bridge_at(c, i);
-		const struct link *l = state_link(host, b->o.name);
-		if (l && (!l->ours || strcmp(l->kind, "bridge")))
-			l = NULL;
-		plan_addrs(p, host, b->o.name, l, b->addrs.v, b->addrs.n, &b->o);
+		plan_addrs(p, host, b->o.name, own_bridge(host, b), b->addrs.v, b->addrs.n, &b->o);
 	}
 	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
 		plan_ports(p, c, st, conf_bridge_at(c, i));
