@@ -60,6 +60,15 @@ static void remember(struct op *o, const struct link *l)
 	}
 }
 
+/* The same for a route: one copy, not one per caller. */
+static NOINLINE void remember_route(struct op *o, const struct route *r)
+{
+	if (r) {
+		o->has_old = true;
+		o->old_route = *r;
+	}
+}
+
 /* Moves one of boxnet's links out of the way: down, in BOXNET_GROUP, and renamed unless
  * keep_name. All parked links go in one request at the end (OP_LINK_PURGE); until then
  * parking can be undone. */
@@ -823,16 +832,12 @@ static void plan_route(struct plan *p, const struct config *c, const struct netn
 			o->addr = *gw;
 			o->dst.family = gw->family;
 			o->index = index;
-			if (ours) {
-				o->has_old = true;	/* replaced, and put back if up fails later */
-				o->old_route = *ours;
-			}
+			remember_route(o, ours);	/* replaced, and put back if up fails later */
 		} else if (ours) {
 			struct op *o = emit(p, OP_ROUTE_DEL, ns, n->ifname, &n->o);
 			o->addr = ours->gw;
 			o->addr.family = o->dst.family = ours->dst.family;	/* of the route, gateway or not */
-			o->has_old = true;
-			o->old_route = *ours;
+			remember_route(o, ours);
 		}
 	}
 }
@@ -884,10 +889,7 @@ static void plan_statics(struct plan *p, const struct config *c, struct ns_state
 		o->dst = r->to;
 		o->metric = r->metric;
 		o->index = index;
-		if (have) {
-			o->has_old = true;
-			o->old_route = *have;
-		}
+		remember_route(o, have);
 	}
 	/* boxnet's that no static route wants: in a namespace, all but its gateway routes
 	 * (plan_route's); on the host, only those through boxnet's own links: a boxnet inside
@@ -901,8 +903,7 @@ static void plan_statics(struct plan *p, const struct config *c, struct ns_state
 		o->addr.family = rt->dst.family;
 		o->dst = rt->dst;
 		o->metric = rt->metric;
-		o->has_old = true;
-		o->old_route = *rt;
+		remember_route(o, rt);
 	}
 }
 
