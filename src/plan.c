@@ -441,13 +441,14 @@ static int new_index(const struct ns_state *ns, const struct ns_state *also)
 	return index;
 }
 
-/* Has the kernel's route to p's subnet through the link of that index? */
+/* Has the kernel's route to p's subnet through the link of that index? A route's network
+ * from the kernel has no host bits set (it refuses such a one), so its first p->len bits
+ * match p's. */
 static bool has_net_route(const struct ns_state *ns, int index, const struct prefix *p)
 {
 	for (size_t k = 0; k < ns->nroutes; k++) {
 		const struct route *r = &ns->routes[k];
-		struct prefix net = prefix_net(p);
-		if (r->oif == index && r->protocol == RTPROT_KERNEL && r->dst.len == p->len && ip_eq(&r->dst, &net))
+		if (r->oif == index && r->protocol == RTPROT_KERNEL && r->dst.len == p->len && prefix_contains(p, &r->dst))
 			return true;
 	}
 	return false;
