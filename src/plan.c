@@ -722,67 +722,72 @@ static const struct link *plan_move(struct plan *p, struct state *st, const stru
 	return NULL;
 }
 
+/* Three passes, one loop: every bridge is set before any address goes on, and addresses
+ * before the ports join. */
 static void plan_bridges(struct plan *p, const struct config *c, struct state *st)
 {
 	struct ns_state *host = &st->host;
 	struct op *o;
 
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
-		const struct bridge *b = conf_bridge_at(c, i);
-		const struct link *l = own_bridge(host, b);	/* NULL: made anew above, with its address */
-		unsigned mtu = bridge_mtu(c, st, b);
-		unsigned char mac[6];
-		bridge_addr(c, st, b, mac);
-		bool new_mac = l && memcmp(l->mac, mac, sizeof(mac));
-		if (!l || link_differs(l, mtu, -1) || new_mac) {
-			o = emit(p, OP_LINK_SET, host, b->o.name, &b->o);
-			o->up = o->mark = true;
-			o->has_mac = new_mac;	/* from an older boxnet, or changed by hand */
-			memcpy(o->mac, mac, sizeof(mac));
-			/* Set, not given at creation: only then does the kernel keep it when a port
-			 * with a smaller MTU joins. */
-			o->mtu = l || b->mtu ? mtu : 0;
-			o->nodad = (!l || !l->up) && has_family(b->addrs.v, b->addrs.n, AF_INET6);
-			remember(o, l);
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
+			const struct bridge *b = conf_bridge_at(c, i);
+			const struct link *l = own_bridge(host, b);	/* NULL: made anew above, with its address */
+			if (pass) {
+				if (pass == 1)
+					plan_addrs(p, host, b->o.name, l, b->addrs.v, b->addrs.n, &b->o);
+				else
+					plan_ports(p, c, st, b);
+				continue;
+			}
+			unsigned mtu = bridge_mtu(c, st, b);
+			unsigned char mac[6];
+			bridge_addr(c, st, b, mac);
+			bool new_mac = l && memcmp(l->mac, mac, sizeof(mac));
+			if (!l || link_differs(l, mtu, -1) || new_mac) {
+				o = emit(p, OP_LINK_SET, host, b->o.name, &b->o);
+				o->up = o->mark = true;
+				o->has_mac = new_mac;	/* from an older boxnet, or changed by hand */
+				memcpy(o->mac, mac, sizeof(mac));
+				/* Set, not given at creation: only then does the kernel keep it when a port
+				 * with a smaller MTU joins. */
+				o->mtu = l || b->mtu ? mtu : 0;
+				o->nodad = (!l || !l->up) && has_family(b->addrs.v, b->addrs.n, AF_INET6);
+				remember(o, l);
+			}
 		}
 	}
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
-		const struct bridge *b = conf_bridge_at(c, i);
-		plan_addrs(p, host, b->o.name, own_bridge(host, b), b->addrs.v, b->addrs.n, &b->o);
-	}
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
-		plan_ports(p, c, st, conf_bridge_at(c, i));
 }
 
-/* The host ends, once the namespaces made them: their bridge, state and peer address. */
+/* The host ends, once the namespaces made them: their bridge, state and peer address. Two
+ * passes, one loop: every end is set before any address goes on. */
 static void plan_host_ends(struct plan *p, const struct config *c, struct state *st)
 {
 	struct ns_state *host = &st->host;
 	struct op *o;
 
-	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
-		const struct netns *n = conf_ns_at(c, i);
-		if (!ns_usable(st, i) || !ns_veth(n))
-			continue;
-		const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
-		const struct link *br = n->bridge ? state_link(host, n->bridge->o.name) : NULL;
-		int master = n->bridge ? (br && !strcmp(br->kind, "bridge") ? br->index : INT32_MAX) : 0;
-		if (!h || link_differs(h, n->mtu ? n->mtu : DEFAULT_MTU, master)) {
-			o = emit(p, OP_LINK_SET, host, n->hostif, &n->o);
-			o->up = o->mark = true;
-			o->master = n->bridge ? n->bridge->o.name : NULL;
-			o->nomaster = h && !n->bridge && h->master;
-			o->mtu = h ? (n->mtu ? n->mtu : DEFAULT_MTU) : 0;
-			o->nodad = (!h || !h->up) && n->has_peer && has_family(n->peer.v, n->peer.n, AF_INET6);
-			remember(o, h);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+			const struct netns *n = conf_ns_at(c, i);
+			if (!ns_usable(st, i) || !ns_veth(n))
+				continue;
+			const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
+			if (pass) {
+				plan_addrs(p, host, n->hostif, h, n->peer.v, n->has_peer ? n->peer.n : 0, &n->o);
+				continue;
+			}
+			const struct link *br = n->bridge ? state_link(host, n->bridge->o.name) : NULL;
+			int master = n->bridge ? (br && !strcmp(br->kind, "bridge") ? br->index : INT32_MAX) : 0;
+			if (!h || link_differs(h, n->mtu ? n->mtu : DEFAULT_MTU, master)) {
+				o = emit(p, OP_LINK_SET, host, n->hostif, &n->o);
+				o->up = o->mark = true;
+				o->master = n->bridge ? n->bridge->o.name : NULL;
+				o->nomaster = h && !n->bridge && h->master;
+				o->mtu = h ? (n->mtu ? n->mtu : DEFAULT_MTU) : 0;
+				o->nodad = (!h || !h->up) && n->has_peer && has_family(n->peer.v, n->peer.n, AF_INET6);
+				remember(o, h);
+			}
 		}
-	}
-	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
-		const struct netns *n = conf_ns_at(c, i);
-		if (!ns_usable(st, i) || !ns_veth(n))
-			continue;
-		const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
-		plan_addrs(p, host, n->hostif, h, n->peer.v, n->has_peer ? n->peer.n : 0, &n->o);
 	}
 }
 
