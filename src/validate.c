@@ -418,20 +418,25 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 			snprintf(ns->hostif, NAME_SIZE, "bx-%.12s", o->name);
 	}
 
+	/* The segment's subnets: its bridge's, or its peer's. */
+	const struct addrs *nets = NULL;
+	char seg[NAME_SIZE + 8] = "the peer";
 	if (ns->bridge) {
 		if (!ns->mtu)
 			ns->mtu = ns->bridge->mtu;
 		if (!is_bad(&ns->bridge->o, KEY_BR_ADDRESS)) {
-			char seg[NAME_SIZE + 8];
 			snprintf(seg, sizeof(seg), "bridge %s", ns->bridge->o.name);
-			check_ns_addresses(ns, ns->bridge->addrs.v, ns->bridge->addrs.n, seg, d);
-			derive_gateway(ns, ns->bridge->addrs.v, ns->bridge->addrs.n, d);
+			nets = &ns->bridge->addrs;
 		}
 	} else if (ns->has_peer) {
-		check_ns_addresses(ns, ns->peer.v, ns->peer.n, "the peer", d);
-		derive_gateway(ns, ns->peer.v, ns->peer.n, d);
-		segment_defaults(c, o, KEY_NS_MASQUERADE, &ns->masquerade, &ns->isolate, d);
+		nets = &ns->peer;
 	}
+	if (nets) {
+		check_ns_addresses(ns, nets->v, nets->n, seg, d);
+		derive_gateway(ns, nets->v, nets->n, d);
+	}
+	if (nets == &ns->peer)
+		segment_defaults(c, o, KEY_NS_MASQUERADE, &ns->masquerade, &ns->isolate, d);
 }
 
 void check_bridge(struct config *c, struct obj *o, struct diag *d)
