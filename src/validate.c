@@ -367,6 +367,8 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 			 "namespace has more than one of bridge, peer, link and macvlan: '%s' (expected exactly one of "
 			 "ns.%s.bridge, ns.%s.peer, ns.%s.link and ns.%s.macvlan)",
 			 o->name, o->name, o->name, o->name, o->name);
+	if (!ns->ifname[0])
+		copy_name(ns->ifname, NAME_SIZE, "eth0");
 	if (!ns_veth(ns)) {
 		/* On the parent's network itself, not behind the box: nothing to route or NAT, no
 		 * host end, and no gateway but one given. */
@@ -381,8 +383,6 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 		}
 		ns->has_peer = false;
 		ns->hostif[0] = '\0';
-		if (!ns->ifname[0])
-			copy_name(ns->ifname, NAME_SIZE, "eth0");
 		derive_gateway(ns, NULL, 0, d);
 		return;
 	}
@@ -407,8 +407,6 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 		}
 	}
 
-	if (!ns->ifname[0])
-		copy_name(ns->ifname, NAME_SIZE, "eth0");
 	if (!ns->hostif[0] && !is_bad(o, KEY_NS_HOSTIF)) {
 		if (strlen(o->name) + 3 >= NAME_SIZE)
 			diag_err(d, o->line,
