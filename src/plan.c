@@ -1125,17 +1125,15 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 	for (size_t i = 0; i < host->nlinks; i++) {
 		const struct link *l = &host->links[i];
 		bool left = l->group == BOXNET_GROUP || l->group == BOXNET_GROUP_NEW;
-		if (!is_host_name(c, l->name) && left) {
-			/* Parked, or born, by a boxnet killed before it deleted, or marked, it. */
-			note(p, "interface %s was left by a boxnet that was killed: removed%s", l->name, "");
-			park(p, host, l, true);
-		} else if (!is_host_name(c, l->name)) {
+		bool named = is_host_name(c, l->name);
+		if (!named && !left)
 			continue;
-		} else if (l->ours) {
+		/* Not named: parked, or born, by a boxnet killed before it deleted, or marked, it. */
+		if (!named || !l->ours)
+			note(p, named ? "interface %s was not created by boxnet: left alone%s"
+				      : "interface %s was left by a boxnet that was killed: removed%s", l->name, "");
+		if (!named || l->ours)
 			park(p, host, l, true);	/* down: its name goes with it */
-		} else {
-			note(p, "interface %s was not created by boxnet: left alone%s", l->name, "");
-		}
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		struct ns_state *ns = &st->ns[i];
