@@ -935,8 +935,17 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 			if (!in && n->link[0] && !n->vlan)
 				in = plan_move(p, st, n, ns);
 			index = in ? in->index : 0;	/* found by name once there */
-			if (!in && (n->macvlan[0] || n->vlan)) {
-				o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
+		}
+		if (!in && (ns_veth(n) || n->macvlan[0] || n->vlan)) {
+			o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
+			o->mtu = n->mtu;
+			if (ns_veth(n)) {
+				/* Made from inside: its end here gets a known index, the peer goes to the host. */
+				o->kind = "veth";
+				o->index = index;
+				o->peer = n->hostif;
+				o->peer_ns = &st->host;
+			} else {
 				o->kind = "macvlan";
 				o->master = n->macvlan;
 				if (n->vlan) {
@@ -944,17 +953,8 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 					o->master = n->vlan->link;
 					o->metric = n->vlan->id;
 				}
-				o->mtu = n->mtu;
 				o->index = new_index(ns, &st->host);
 			}
-		} else if (!in) {
-			/* Made from inside: its end here gets a known index, the peer goes to the host. */
-			o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
-			o->kind = "veth";
-			o->index = index;
-			o->peer = n->hostif;
-			o->peer_ns = &st->host;
-			o->mtu = n->mtu;
 		}
 		if (ns->exists && (!lo || !lo->up || !lo->ours || lo->remark)) {	/* new ones: at creation */
 			o = emit(p, OP_LINK_SET, ns, "lo", &n->o);
