@@ -433,7 +433,7 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
  * fallback tunnels in a new namespace; above what a dump showed in an old one. A vlan or
  * macvlan born in it from the host gets one free on the host (also) too: without an index,
  * older kernels (6.1) look its name up on the host first, and an eth0 there refuses it. */
-static int new_index(const struct ns_state *ns, const struct ns_state *also)
+static NOINLINE int new_index(const struct ns_state *ns, const struct ns_state *also)
 {
 	int index = 1000;
 	while (state_link_by_index(ns, index) || (also && state_link_by_index(also, index)))
@@ -858,7 +858,7 @@ const struct route *route_like(const struct ns_state *where, const struct sroute
 
 /* Does the plan take the link of that index down or away, or addresses from it? The routes
  * through it go with them. */
-static bool touched(const struct plan *p, const struct ns_state *where, int index)
+static NOINLINE bool touched(const struct plan *p, const struct ns_state *where, int index)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *o = &p->ops[i];

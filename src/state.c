@@ -306,7 +306,7 @@ int state_read_ns(struct ns_state *ns, bool routes)
 
 /* A namespace is boxnet's only when its lo carries the mark: boxnet marks it before it
  * gives it a name, so an unmarked one is someone else's, however empty. */
-static bool ns_is_ours(const struct ns_state *ns)
+static NOINLINE bool ns_is_ours(const struct ns_state *ns)
 {
 	const struct link *lo = state_link(ns, "lo");
 	return lo && lo->ours;

@@ -688,7 +688,7 @@ void check_vlan(struct config *c, struct obj *o, struct diag *d)
 
 /* What an interface named in the config is: 0 an interface boxnet does not make, else what
  * boxnet makes under that name. */
-static const char *made_by_boxnet(const struct config *c, const char *name)
+static NOINLINE const char *made_by_boxnet(const struct config *c, const char *name)
 {
 	if (conf_bridge(c, name))
 		return "it is a bridge boxnet makes";
