@@ -173,11 +173,15 @@ static int put_addr(struct talk *t, uint16_t type, int index, const struct prefi
 		*ifa = (struct ifaddrmsg){.ifa_family = p->family, .ifa_prefixlen = p->len,
 					  .ifa_flags = p->family == AF_INET6 ? IFA_F_NODAD : 0,
 					  .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = (uint32_t)index};
-	struct prefix b = prefix_last(p);
 	msg_put(m, IFA_LOCAL, ip_size(p->family), p->a);
 	msg_put(m, IFA_ADDRESS, ip_size(p->family), p->a);
-	if (type == RTM_NEWADDR && p->family == AF_INET && p->len <= 30)
-		msg_put(m, IFA_BROADCAST, 4, b.a);
+	if (type == RTM_NEWADDR && p->family == AF_INET && p->len <= 30) {
+		/* Host bits set, in network order as it is: a value, no copy of the prefix whose
+		 * address would cost a stack-protector check. */
+		uint32_t a;
+		memcpy(&a, p->a, 4);
+		msg_put_u32(m, IFA_BROADCAST, a | htonl(~0u >> p->len));
+	}
 	return m->overflow ? -EMSGSIZE : 0;
 }
 
