@@ -32,6 +32,7 @@ struct maker {
 	int from;		/* the reports */
 	int to;			/* closed: stop making */
 	size_t next;		/* the op whose report comes next */
+	int report;		/* read here, not into a local: no stack-protector check */
 };
 
 struct exec {
@@ -393,12 +394,10 @@ static int maker_report(struct exec *x)
 	x->mk.next = (size_t)(o - x->p->ops) + 1;
 	struct ns_state *ns = o->where;
 	ns->coming = false;
-	int err;
 	ssize_t n;
-	while ((n = read(x->mk.from, &err, sizeof(err))) < 0 && errno == EINTR)
+	while ((n = read(x->mk.from, &x->mk.report, sizeof(x->mk.report))) < 0 && errno == EINTR)
 		;
-	if (n != sizeof(err))
-		err = -ECHILD;	/* it stopped, or died */
+	int err = n == sizeof(x->mk.report) ? x->mk.report : -ECHILD;	/* else it stopped, or died */
 	if (!err) {
 		x->done[o - x->p->ops] = true;
 		ns->exists = ns->ours = true;
