@@ -634,10 +634,17 @@ static void plan_ports(struct plan *p, const struct config *c, struct state *st,
 	}
 }
 
+/* A link and where it is: returned in two registers, not through a pointer to a local, which
+ * would cost each caller a stack-protector check. */
+struct found {
+	const struct link *link;
+	struct ns_state *where;
+};
+
 /* Where an adopted interface is now: on the host by index and address; in the namespace
  * it went to by address; or, that namespace gone, on the host by address, where the kernel
- * puts a real NIC back (maybe as devN). NULL: gone (a veth dies with its namespace). */
-static const struct link *find_adopted(struct state *st, const struct adopted *a, struct ns_state **where)
+ * puts a real NIC back (maybe as devN). link NULL: gone (a veth dies with its namespace). */
+static struct found find_adopted(struct state *st, const struct adopted *a)
 {
 	struct ns_state *ns = NULL;
 	for (size_t i = 0; a->ns[0] && i < st->nns + st->nstale; i++) {
@@ -646,23 +653,22 @@ static const struct link *find_adopted(struct state *st, const struct adopted *a
 			ns = s;
 	}
 	for (int pass = 0; pass < 3; pass++) {
-		*where = pass == 1 ? ns : &st->host;
-		for (size_t i = 0; *where && i < (*where)->nlinks; i++) {
-			const struct link *l = &(*where)->links[i];
+		struct ns_state *where = pass == 1 ? ns : &st->host;
+		for (size_t i = 0; where && i < where->nlinks; i++) {
+			const struct link *l = &where->links[i];
 			if (!memcmp(link_mac(l), a->mac, 6) && (pass || l->index == a->index))
-				return l;
+				return (struct found){l, where};
 		}
 	}
-	*where = &st->host;
-	return NULL;
+	return (struct found){NULL, &st->host};
 }
 
 /* One interface boxnet adopted, given back as it was, its record gone. */
 static void give_back(struct plan *p, struct state *st, struct adopted *a)
 {
-	struct ns_state *where;
-	const struct link *l = find_adopted(st, a, &where);
-	struct op *o = emit(p, OP_GIVE_BACK, where, a->name, NULL);
+	struct found f = find_adopted(st, a);
+	const struct link *l = f.link;
+	struct op *o = emit(p, OP_GIVE_BACK, f.where, a->name, NULL);
 	o->rec = a;
 	a->given = true;
 	if (l) {
@@ -688,11 +694,12 @@ static void plan_give_back(struct plan *p, const struct config *c, struct state 
 static const struct link *plan_move(struct plan *p, struct state *st, const struct netns *n, struct ns_state *ns)
 {
 	struct adopted *a = state_adopted(st, n->link);
-	struct ns_state *where = &st->host;
-	const struct link *h = state_link(&st->host, n->link);
+	struct found f = {state_link(&st->host, n->link), &st->host};
 	const char *name = n->link;
 	if (a && !a->fresh)
-		h = find_adopted(st, a, &where);
+		f = find_adopted(st, a);
+	const struct link *h = f.link;
+	const struct ns_state *where = f.where;
 	if (h && where == ns) {
 		/* In its namespace under another name (renamed there): named back, where it is. */
 		copy_name(a->now, NAME_SIZE, h->name);
