@@ -101,6 +101,7 @@ out:
 
 struct addr_use {
 	struct prefix p;
+	struct prefix net;	/* p's network, worked out once: the sort compares it often */
 	const struct obj *o;
 	enum key_id k;
 	size_t seg;		/* segment index, for the overlap check */
@@ -123,8 +124,7 @@ static int by_addr(const void *a, const void *b)
 static int by_subnet(const void *a, const void *b)
 {
 	const struct addr_use *x = a, *y = b;
-	struct prefix nx = prefix_net(&x->p), ny = prefix_net(&y->p);
-	int r = ip_cmp(&nx, &ny);
+	int r = ip_cmp(&x->net, &y->net);
 	if (r)
 		return r;
 	if (x->p.len != y->p.len)
@@ -144,6 +144,7 @@ static void add_uses(struct uses *u, const struct obj *o, enum key_id k, const s
 	for (unsigned i = 0; i < a->n; i++) {
 		struct addr_use *x = &u->all[u->n++];
 		x->p = a->v[i];
+		x->net = prefix_net(&a->v[i]);
 		x->o = o;
 		x->k = k;
 		x->seg = (size_t)seg;
@@ -194,17 +195,17 @@ static void check_addresses(struct config *c, struct diag *d)
 	qsort(segs, ns_, sizeof(*segs), by_subnet);
 	size_t widest = 0;
 	for (size_t i = 1; i < ns_; i++) {
-		struct prefix start = prefix_net(&segs[i].p), end = prefix_last(&segs[widest].p);
+		const struct prefix *start = &segs[i].net;
+		struct prefix end = prefix_last(&segs[widest].p);
 		if (segs[i].p.family != segs[widest].p.family) {
 			widest = i;
 			continue;
 		}
-		if (ip_cmp(&start, &end) <= 0 && segs[i].seg != segs[widest].seg) {
-			struct prefix net = prefix_net(&segs[widest].p);
+		if (ip_cmp(start, &end) <= 0 && segs[i].seg != segs[widest].seg) {
 			diag_err(d, line_of(segs[i].o, segs[i].k),
 				 "subnet overlaps another segment's in %s: '%s' (%s of %s on line %u; expected separate subnets)",
 				 keyname(segs[i].o, segs[i].k, k1), prefix_str(&segs[i].p, a),
-				 prefix_str(&net, b), keyname(segs[widest].o, segs[widest].k, k2),
+				 prefix_str(&segs[widest].net, b), keyname(segs[widest].o, segs[widest].k, k2),
 				 line_of(segs[widest].o, segs[widest].k));
 		}
 		struct prefix last = prefix_last(&segs[i].p);
