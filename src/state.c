@@ -145,7 +145,7 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	struct ns_state *ns = arg;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[64], *info[64] = {0};
-	char alias[64] = "";
+	char alias[64];	/* read only when get_str() filled it */
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || !parse_attrs(nlh, sizeof(*ifi), tb))
 		return -EBADMSG;
