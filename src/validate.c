@@ -532,11 +532,12 @@ void check_allow(struct config *c, struct obj *o, struct diag *d)
 		enum key_id k = s ? KEY_AL_TO : KEY_AL_FROM;
 		const char *name = al->side_name[s];
 		const struct netns *ns = conf_ns(c, name);
-		if (conf_bridge(c, name))
-			al->seg[s] = conf_bridge(c, name)->o.name;
+		const struct bridge *br = conf_bridge(c, name);
+		if (br)
+			al->seg[s] = br->o.name;
 		else if (ns && (ns->bridge || ns->has_peer))
 			al->seg[s] = ns->bridge ? ns->bridge->o.name : ns->hostif;
-		for (unsigned i = 0; !conf_bridge(c, name) && ns && ns->bridge && i < ns->addrs.n; i++) {
+		for (unsigned i = 0; !br && ns && ns->bridge && i < ns->addrs.n; i++) {
 			unsigned f = fam(ns->addrs.v[i].family);
 			if (!(has[s] >> f & 1))
 				al->addr[s][f] = ns->addrs.v[i];
