@@ -72,10 +72,10 @@ static void check_host_names(struct config *c, struct diag *d)
 	}
 	if (c->uplink[0] && !conf_vlan(c, c->uplink))	/* a vlan boxnet makes may be the uplink */
 		v[n++] = (struct host_name){c->uplink, "the uplink", c->uplink_line};
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
-		v[n++] = (struct host_name){conf_bridge_at(c, i)->o.name, "a bridge", conf_bridge_at(c, i)->o.line};
-	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++)
-		v[n++] = (struct host_name){conf_vlan_at(c, i)->o.name, "a vlan", conf_vlan_at(c, i)->o.line};
+	/* Bridges (k KIND_BRIDGE, vlan 0), then vlans (k KIND_VLAN, vlan 1): one loop. */
+	for (int k = KIND_BRIDGE, vlan = 0; vlan < 2; k = KIND_VLAN, vlan++)
+		for (size_t i = 0; i < c->objs[k].n; i++)
+			v[n++] = (struct host_name){c->objs[k].v[i]->name, vlan ? "a vlan" : "a bridge", c->objs[k].v[i]->line};
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		struct netns *ns = conf_ns_at(c, i);
 		if (!ns->hostif[0])
