@@ -524,16 +524,14 @@ static int read_adopted(struct state *st, const char *name)
 			}
 			break;
 		case 2:
-			copy_name(a.master, NAME_SIZE, none ? "" : v);
+		case 5:
+			copy_name(k == 2 ? a.master : a.ns, NAME_SIZE, none ? "" : v);
 			break;
 		case 3:
 			a.mtu = (unsigned)n;
 			break;
 		case 4:
 			a.up = n == 1;
-			break;
-		case 5:
-			copy_name(a.ns, NAME_SIZE, none ? "" : v);
 			break;
 		}
 	}
