@@ -1011,10 +1011,10 @@ static void plan_firewall(struct plan *p, struct state *st)
 		   !nft_copy_matches(&st->table, &p->rules)) {
 		/* The box was built, its table is gone: an `nft flush ruleset` (nftables.service,
 		 * an init script) took it, and the box forwards unfiltered until up puts it back. */
-		bool built = false;
-		for (size_t i = 0; i < st->host.nlinks && st->known && !st->table_exists && !st->legacy_table; i++)
+		bool built = false, gone = st->known && !st->table_exists && !st->legacy_table;
+		for (size_t i = 0; gone && i < st->host.nlinks; i++)
 			built |= st->host.links[i].ours;
-		for (size_t i = 0; i < st->nns && st->known && !st->table_exists && !st->legacy_table; i++)
+		for (size_t i = 0; gone && i < st->nns; i++)
 			built |= st->ns[i].exists && st->ns[i].ours;
 		if (built)
 			note(p, "nftables table %s %s: table missing: was the ruleset flushed? (up puts it back)", NFT_FAMILY,

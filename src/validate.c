@@ -467,6 +467,20 @@ static const struct segment *segment_of(const struct config *c, const struct pre
 	return NULL;
 }
 
+/* The first address of a of each family in fams (bits 1 << FAM_*), as a host address, into
+ * out where it has none yet: returns the families out has. */
+static unsigned first_addrs(const struct addrs *a, unsigned fams, struct prefix out[FAM_COUNT])
+{
+	for (unsigned i = 0; i < a->n; i++) {
+		struct prefix *t = &out[fam(a->v[i].family)];
+		if (!t->family && fams >> fam(a->v[i].family) & 1) {
+			*t = a->v[i];
+			t->len = (uint8_t)(ip_size(t->family) * 8);
+		}
+	}
+	return (out[FAM_V4].family != 0) | (unsigned)(out[FAM_V6].family != 0) << 1;
+}
+
 /* Each family's target: the namespace's first address of it, or the address given; only
  * the families of `from`, when given. */
 void check_forward(struct config *c, struct obj *o, struct diag *d)
@@ -483,13 +497,8 @@ void check_forward(struct config *c, struct obj *o, struct diag *d)
 	for (unsigned i = 0; i < f->from.n; i++)
 		fams |= 1u << fam(f->from.v[i].family);
 	const struct netns *ns = f->to.ns[0] ? conf_ns(c, f->to.ns) : NULL;
-	for (unsigned i = 0; ns && i < ns->addrs.n; i++) {
-		struct prefix *t = &f->addr[fam(ns->addrs.v[i].family)];
-		if (!t->family && fams >> fam(ns->addrs.v[i].family) & 1) {
-			*t = ns->addrs.v[i];
-			t->len = (uint8_t)(ip_size(t->family) * 8);
-		}
-	}
+	if (ns)
+		first_addrs(&ns->addrs, fams, f->addr);
 	if (!ns && !f->to.ns[0] && fams >> fam(f->to.addr.family) & 1)
 		f->addr[fam(f->to.addr.family)] = f->to.addr;
 	for (unsigned k = 0; k < FAM_COUNT; k++)
@@ -537,13 +546,8 @@ void check_allow(struct config *c, struct obj *o, struct diag *d)
 			al->seg[s] = br->o.name;
 		else if (ns && (ns->bridge || ns->has_peer))
 			al->seg[s] = ns->bridge ? ns->bridge->o.name : ns->hostif;
-		for (unsigned i = 0; !br && ns && ns->bridge && i < ns->addrs.n; i++) {
-			unsigned f = fam(ns->addrs.v[i].family);
-			if (!(has[s] >> f & 1))
-				al->addr[s][f] = ns->addrs.v[i];
-			al->addr[s][f].len = (uint8_t)(ip_size(al->addr[s][f].family) * 8);
-			has[s] |= 1u << f;
-		}
+		if (!br && ns && ns->bridge)
+			has[s] = first_addrs(&ns->addrs, 3, al->addr[s]);
 		if (!al->seg[s]) {
 			in_key(o, k, "unknown segment", name, NULL, key_expect(k), d);
 			ok = false;
