@@ -32,6 +32,7 @@ struct maker {
 	int from;		/* the reports */
 	int to;			/* closed: stop making */
 	size_t next;		/* the op whose report comes next */
+	int report;		/* read here, not into a local: no stack-protector check */
 };
 
 struct exec {
@@ -173,11 +174,15 @@ static int put_addr(struct talk *t, uint16_t type, int index, const struct prefi
 		*ifa = (struct ifaddrmsg){.ifa_family = p->family, .ifa_prefixlen = p->len,
 					  .ifa_flags = p->family == AF_INET6 ? IFA_F_NODAD : 0,
 					  .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = (uint32_t)index};
-	struct prefix b = prefix_last(p);
 	msg_put(m, IFA_LOCAL, ip_size(p->family), p->a);
 	msg_put(m, IFA_ADDRESS, ip_size(p->family), p->a);
-	if (type == RTM_NEWADDR && p->family == AF_INET && p->len <= 30)
-		msg_put(m, IFA_BROADCAST, 4, b.a);
+	if (type == RTM_NEWADDR && p->family == AF_INET && p->len <= 30) {
+		/* Host bits set, in network order as it is: a value, no copy of the prefix whose
+		 * address would cost a stack-protector check. */
+		uint32_t a;
+		memcpy(&a, p->a, 4);
+		msg_put_u32(m, IFA_BROADCAST, a | htonl(~0u >> p->len));
+	}
 	return m->overflow ? -EMSGSIZE : 0;
 }
 
@@ -389,12 +394,10 @@ static int maker_report(struct exec *x)
 	x->mk.next = (size_t)(o - x->p->ops) + 1;
 	struct ns_state *ns = o->where;
 	ns->coming = false;
-	int err;
 	ssize_t n;
-	while ((n = read(x->mk.from, &err, sizeof(err))) < 0 && errno == EINTR)
+	while ((n = read(x->mk.from, &x->mk.report, sizeof(x->mk.report))) < 0 && errno == EINTR)
 		;
-	if (n != sizeof(err))
-		err = -ECHILD;	/* it stopped, or died */
+	int err = n == sizeof(x->mk.report) ? x->mk.report : -ECHILD;	/* else it stopped, or died */
 	if (!err) {
 		x->done[o - x->p->ops] = true;
 		ns->exists = ns->ours = true;

@@ -60,6 +60,15 @@ static void remember(struct op *o, const struct link *l)
 	}
 }
 
+/* The same for a route: one copy, not one per caller. */
+static NOINLINE void remember_route(struct op *o, const struct route *r)
+{
+	if (r) {
+		o->has_old = true;
+		o->old_route = *r;
+	}
+}
+
 /* Moves one of boxnet's links out of the way: down, in BOXNET_GROUP, and renamed unless
  * keep_name. All parked links go in one request at the end (OP_LINK_PURGE); until then
  * parking can be undone. */
@@ -225,6 +234,13 @@ static void forward_off(struct plan *p, struct state *st, unsigned f)
 
 /* ---- up ---- */
 
+/* The bridge b on the host when it is boxnet's and a bridge; else NULL: it is made anew. */
+static const struct link *own_bridge(const struct ns_state *host, const struct bridge *b)
+{
+	const struct link *l = state_link(host, b->o.name);
+	return l && l->ours && !strcmp(l->kind, "bridge") ? l : NULL;
+}
+
 static void clash(struct plan *p, const struct config *c, const struct obj *o, enum key_id k,
 		  const struct prefix *net, const char *what, const struct prefix *theirs, const char *ifname)
 {
@@ -348,16 +364,14 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
 	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
 		const struct bridge *b = conf_bridge_at(c, i);
 		const struct link *l = state_link(host, b->o.name);
-		if (foreign(p, l, host))
+		if (foreign(p, l, host) || own_bridge(host, b))
 			continue;
-		if (l && strcmp(l->kind, "bridge"))
+		if (l)
 			park(p, host, l, false);	/* boxnet's, but no bridge: made anew */
-		if (!l || strcmp(l->kind, "bridge")) {
-			o = emit(p, OP_LINK_ADD, host, b->o.name, &b->o);
-			o->kind = "bridge";
-			o->has_mac = true;
-			o->mac_port = bridge_addr(c, st, b, o->mac);
-		}
+		o = emit(p, OP_LINK_ADD, host, b->o.name, &b->o);
+		o->kind = "bridge";
+		o->has_mac = true;
+		o->mac_port = bridge_addr(c, st, b, o->mac);
 	}
 	/* Parents first: up before what is made on them. */
 	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++)
@@ -419,7 +433,7 @@ static void plan_host_links(struct plan *p, const struct config *c, struct state
  * fallback tunnels in a new namespace; above what a dump showed in an old one. A vlan or
  * macvlan born in it from the host gets one free on the host (also) too: without an index,
  * older kernels (6.1) look its name up on the host first, and an eth0 there refuses it. */
-static int new_index(const struct ns_state *ns, const struct ns_state *also)
+static NOINLINE int new_index(const struct ns_state *ns, const struct ns_state *also)
 {
 	int index = 1000;
 	while (state_link_by_index(ns, index) || (also && state_link_by_index(also, index)))
@@ -427,13 +441,14 @@ static int new_index(const struct ns_state *ns, const struct ns_state *also)
 	return index;
 }
 
-/* Has the kernel's route to p's subnet through the link of that index? */
+/* Has the kernel's route to p's subnet through the link of that index? A route's network
+ * from the kernel has no host bits set (it refuses such a one), so its first p->len bits
+ * match p's. */
 static bool has_net_route(const struct ns_state *ns, int index, const struct prefix *p)
 {
 	for (size_t k = 0; k < ns->nroutes; k++) {
 		const struct route *r = &ns->routes[k];
-		struct prefix net = prefix_net(p);
-		if (r->oif == index && r->protocol == RTPROT_KERNEL && r->dst.len == p->len && ip_eq(&r->dst, &net))
+		if (r->oif == index && r->protocol == RTPROT_KERNEL && r->dst.len == p->len && prefix_contains(p, &r->dst))
 			return true;
 	}
 	return false;
@@ -596,8 +611,8 @@ static void plan_parent(struct plan *p, const struct config *c, struct state *st
 static void plan_ports(struct plan *p, const struct config *c, struct state *st, const struct bridge *b)
 {
 	struct ns_state *host = &st->host;
-	const struct link *br = state_link(host, b->o.name);
-	int master = br && br->ours && !strcmp(br->kind, "bridge") ? br->index : -2;
+	const struct link *br = own_bridge(host, b);
+	int master = br ? br->index : -2;
 	for (unsigned i = 0; i < b->ports.n; i++) {
 		const char *name = b->ports.v[i];
 		const struct link *l = state_link(host, name);
@@ -619,10 +634,17 @@ static void plan_ports(struct plan *p, const struct config *c, struct state *st,
 	}
 }
 
+/* A link and where it is: returned in two registers, not through a pointer to a local, which
+ * would cost each caller a stack-protector check. */
+struct found {
+	const struct link *link;
+	struct ns_state *where;
+};
+
 /* Where an adopted interface is now: on the host by index and address; in the namespace
  * it went to by address; or, that namespace gone, on the host by address, where the kernel
- * puts a real NIC back (maybe as devN). NULL: gone (a veth dies with its namespace). */
-static const struct link *find_adopted(struct state *st, const struct adopted *a, struct ns_state **where)
+ * puts a real NIC back (maybe as devN). link NULL: gone (a veth dies with its namespace). */
+static struct found find_adopted(struct state *st, const struct adopted *a)
 {
 	struct ns_state *ns = NULL;
 	for (size_t i = 0; a->ns[0] && i < st->nns + st->nstale; i++) {
@@ -631,23 +653,22 @@ static const struct link *find_adopted(struct state *st, const struct adopted *a
 			ns = s;
 	}
 	for (int pass = 0; pass < 3; pass++) {
-		*where = pass == 1 ? ns : &st->host;
-		for (size_t i = 0; *where && i < (*where)->nlinks; i++) {
-			const struct link *l = &(*where)->links[i];
+		struct ns_state *where = pass == 1 ? ns : &st->host;
+		for (size_t i = 0; where && i < where->nlinks; i++) {
+			const struct link *l = &where->links[i];
 			if (!memcmp(link_mac(l), a->mac, 6) && (pass || l->index == a->index))
-				return l;
+				return (struct found){l, where};
 		}
 	}
-	*where = &st->host;
-	return NULL;
+	return (struct found){NULL, &st->host};
 }
 
 /* One interface boxnet adopted, given back as it was, its record gone. */
 static void give_back(struct plan *p, struct state *st, struct adopted *a)
 {
-	struct ns_state *where;
-	const struct link *l = find_adopted(st, a, &where);
-	struct op *o = emit(p, OP_GIVE_BACK, where, a->name, NULL);
+	struct found f = find_adopted(st, a);
+	const struct link *l = f.link;
+	struct op *o = emit(p, OP_GIVE_BACK, f.where, a->name, NULL);
 	o->rec = a;
 	a->given = true;
 	if (l) {
@@ -673,11 +694,12 @@ static void plan_give_back(struct plan *p, const struct config *c, struct state 
 static const struct link *plan_move(struct plan *p, struct state *st, const struct netns *n, struct ns_state *ns)
 {
 	struct adopted *a = state_adopted(st, n->link);
-	struct ns_state *where = &st->host;
-	const struct link *h = state_link(&st->host, n->link);
+	struct found f = {state_link(&st->host, n->link), &st->host};
 	const char *name = n->link;
 	if (a && !a->fresh)
-		h = find_adopted(st, a, &where);
+		f = find_adopted(st, a);
+	const struct link *h = f.link;
+	const struct ns_state *where = f.where;
 	if (h && where == ns) {
 		/* In its namespace under another name (renamed there): named back, where it is. */
 		copy_name(a->now, NAME_SIZE, h->name);
@@ -707,72 +729,72 @@ static const struct link *plan_move(struct plan *p, struct state *st, const stru
 	return NULL;
 }
 
+/* Three passes, one loop: every bridge is set before any address goes on, and addresses
+ * before the ports join. */
 static void plan_bridges(struct plan *p, const struct config *c, struct state *st)
 {
 	struct ns_state *host = &st->host;
 	struct op *o;
 
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
-		const struct bridge *b = conf_bridge_at(c, i);
-		const struct link *l = state_link(host, b->o.name);
-		unsigned mtu = bridge_mtu(c, st, b);
-		unsigned char mac[6];
-		bridge_addr(c, st, b, mac);
-		if (l && (!l->ours || strcmp(l->kind, "bridge")))
-			l = NULL;	/* made anew above, with its address */
-		bool new_mac = l && memcmp(l->mac, mac, sizeof(mac));
-		if (!l || link_differs(l, mtu, -1) || new_mac) {
-			o = emit(p, OP_LINK_SET, host, b->o.name, &b->o);
-			o->up = o->mark = true;
-			o->has_mac = new_mac;	/* from an older boxnet, or changed by hand */
-			memcpy(o->mac, mac, sizeof(mac));
-			/* Set, not given at creation: only then does the kernel keep it when a port
-			 * with a smaller MTU joins. */
-			o->mtu = l || b->mtu ? mtu : 0;
-			o->nodad = (!l || !l->up) && has_family(b->addrs.v, b->addrs.n, AF_INET6);
-			remember(o, l);
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
+			const struct bridge *b = conf_bridge_at(c, i);
+			const struct link *l = own_bridge(host, b);	/* NULL: made anew above, with its address */
+			if (pass) {
+				if (pass == 1)
+					plan_addrs(p, host, b->o.name, l, b->addrs.v, b->addrs.n, &b->o);
+				else
+					plan_ports(p, c, st, b);
+				continue;
+			}
+			unsigned mtu = bridge_mtu(c, st, b);
+			unsigned char mac[6];
+			bridge_addr(c, st, b, mac);
+			bool new_mac = l && memcmp(l->mac, mac, sizeof(mac));
+			if (!l || link_differs(l, mtu, -1) || new_mac) {
+				o = emit(p, OP_LINK_SET, host, b->o.name, &b->o);
+				o->up = o->mark = true;
+				o->has_mac = new_mac;	/* from an older boxnet, or changed by hand */
+				memcpy(o->mac, mac, sizeof(mac));
+				/* Set, not given at creation: only then does the kernel keep it when a port
+				 * with a smaller MTU joins. */
+				o->mtu = l || b->mtu ? mtu : 0;
+				o->nodad = (!l || !l->up) && has_family(b->addrs.v, b->addrs.n, AF_INET6);
+				remember(o, l);
+			}
 		}
 	}
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++) {
-		const struct bridge *b = conf_bridge_at(c, i);
-		const struct link *l = state_link(host, b->o.name);
-		if (l && (!l->ours || strcmp(l->kind, "bridge")))
-			l = NULL;
-		plan_addrs(p, host, b->o.name, l, b->addrs.v, b->addrs.n, &b->o);
-	}
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
-		plan_ports(p, c, st, conf_bridge_at(c, i));
 }
 
-/* The host ends, once the namespaces made them: their bridge, state and peer address. */
+/* The host ends, once the namespaces made them: their bridge, state and peer address. Two
+ * passes, one loop: every end is set before any address goes on. */
 static void plan_host_ends(struct plan *p, const struct config *c, struct state *st)
 {
 	struct ns_state *host = &st->host;
 	struct op *o;
 
-	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
-		const struct netns *n = conf_ns_at(c, i);
-		if (!ns_usable(st, i) || !ns_veth(n))
-			continue;
-		const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
-		const struct link *br = n->bridge ? state_link(host, n->bridge->o.name) : NULL;
-		int master = n->bridge ? (br && !strcmp(br->kind, "bridge") ? br->index : INT32_MAX) : 0;
-		if (!h || link_differs(h, n->mtu ? n->mtu : DEFAULT_MTU, master)) {
-			o = emit(p, OP_LINK_SET, host, n->hostif, &n->o);
-			o->up = o->mark = true;
-			o->master = n->bridge ? n->bridge->o.name : NULL;
-			o->nomaster = h && !n->bridge && h->master;
-			o->mtu = h ? (n->mtu ? n->mtu : DEFAULT_MTU) : 0;
-			o->nodad = (!h || !h->up) && n->has_peer && has_family(n->peer.v, n->peer.n, AF_INET6);
-			remember(o, h);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
+			const struct netns *n = conf_ns_at(c, i);
+			if (!ns_usable(st, i) || !ns_veth(n))
+				continue;
+			const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
+			if (pass) {
+				plan_addrs(p, host, n->hostif, h, n->peer.v, n->has_peer ? n->peer.n : 0, &n->o);
+				continue;
+			}
+			const struct link *br = n->bridge ? state_link(host, n->bridge->o.name) : NULL;
+			int master = n->bridge ? (br && !strcmp(br->kind, "bridge") ? br->index : INT32_MAX) : 0;
+			if (!h || link_differs(h, n->mtu ? n->mtu : DEFAULT_MTU, master)) {
+				o = emit(p, OP_LINK_SET, host, n->hostif, &n->o);
+				o->up = o->mark = true;
+				o->master = n->bridge ? n->bridge->o.name : NULL;
+				o->nomaster = h && !n->bridge && h->master;
+				o->mtu = h ? (n->mtu ? n->mtu : DEFAULT_MTU) : 0;
+				o->nodad = (!h || !h->up) && n->has_peer && has_family(n->peer.v, n->peer.n, AF_INET6);
+				remember(o, h);
+			}
 		}
-	}
-	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
-		const struct netns *n = conf_ns_at(c, i);
-		if (!ns_usable(st, i) || !ns_veth(n))
-			continue;
-		const struct link *h = veth_sound(c, st, i) ? state_link(host, n->hostif) : NULL;
-		plan_addrs(p, host, n->hostif, h, n->peer.v, n->has_peer ? n->peer.n : 0, &n->o);
 	}
 }
 
@@ -823,16 +845,12 @@ static void plan_route(struct plan *p, const struct config *c, const struct netn
 			o->addr = *gw;
 			o->dst.family = gw->family;
 			o->index = index;
-			if (ours) {
-				o->has_old = true;	/* replaced, and put back if up fails later */
-				o->old_route = *ours;
-			}
+			remember_route(o, ours);	/* replaced, and put back if up fails later */
 		} else if (ours) {
 			struct op *o = emit(p, OP_ROUTE_DEL, ns, n->ifname, &n->o);
 			o->addr = ours->gw;
 			o->addr.family = o->dst.family = ours->dst.family;	/* of the route, gateway or not */
-			o->has_old = true;
-			o->old_route = *ours;
+			remember_route(o, ours);
 		}
 	}
 }
@@ -847,7 +865,7 @@ const struct route *route_like(const struct ns_state *where, const struct sroute
 
 /* Does the plan take the link of that index down or away, or addresses from it? The routes
  * through it go with them. */
-static bool touched(const struct plan *p, const struct ns_state *where, int index)
+static NOINLINE bool touched(const struct plan *p, const struct ns_state *where, int index)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *o = &p->ops[i];
@@ -884,10 +902,7 @@ static void plan_statics(struct plan *p, const struct config *c, struct ns_state
 		o->dst = r->to;
 		o->metric = r->metric;
 		o->index = index;
-		if (have) {
-			o->has_old = true;
-			o->old_route = *have;
-		}
+		remember_route(o, have);
 	}
 	/* boxnet's that no static route wants: in a namespace, all but its gateway routes
 	 * (plan_route's); on the host, only those through boxnet's own links: a boxnet inside
@@ -901,8 +916,7 @@ static void plan_statics(struct plan *p, const struct config *c, struct ns_state
 		o->addr.family = rt->dst.family;
 		o->dst = rt->dst;
 		o->metric = rt->metric;
-		o->has_old = true;
-		o->old_route = *rt;
+		remember_route(o, rt);
 	}
 }
 
@@ -928,8 +942,17 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 			if (!in && n->link[0] && !n->vlan)
 				in = plan_move(p, st, n, ns);
 			index = in ? in->index : 0;	/* found by name once there */
-			if (!in && (n->macvlan[0] || n->vlan)) {
-				o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
+		}
+		if (!in && (ns_veth(n) || n->macvlan[0] || n->vlan)) {
+			o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
+			o->mtu = n->mtu;
+			if (ns_veth(n)) {
+				/* Made from inside: its end here gets a known index, the peer goes to the host. */
+				o->kind = "veth";
+				o->index = index;
+				o->peer = n->hostif;
+				o->peer_ns = &st->host;
+			} else {
 				o->kind = "macvlan";
 				o->master = n->macvlan;
 				if (n->vlan) {
@@ -937,17 +960,8 @@ static NOINLINE void plan_inside(struct plan *p, const struct config *c, struct 
 					o->master = n->vlan->link;
 					o->metric = n->vlan->id;
 				}
-				o->mtu = n->mtu;
 				o->index = new_index(ns, &st->host);
 			}
-		} else if (!in) {
-			/* Made from inside: its end here gets a known index, the peer goes to the host. */
-			o = emit(p, OP_LINK_ADD, ns, n->ifname, &n->o);
-			o->kind = "veth";
-			o->index = index;
-			o->peer = n->hostif;
-			o->peer_ns = &st->host;
-			o->mtu = n->mtu;
 		}
 		if (ns->exists && (!lo || !lo->up || !lo->ours || lo->remark)) {	/* new ones: at creation */
 			o = emit(p, OP_LINK_SET, ns, "lo", &n->o);
@@ -997,10 +1011,10 @@ static void plan_firewall(struct plan *p, struct state *st)
 		   !nft_copy_matches(&st->table, &p->rules)) {
 		/* The box was built, its table is gone: an `nft flush ruleset` (nftables.service,
 		 * an init script) took it, and the box forwards unfiltered until up puts it back. */
-		bool built = false;
-		for (size_t i = 0; i < st->host.nlinks && st->known && !st->table_exists && !st->legacy_table; i++)
+		bool built = false, gone = st->known && !st->table_exists && !st->legacy_table;
+		for (size_t i = 0; gone && i < st->host.nlinks; i++)
 			built |= st->host.links[i].ours;
-		for (size_t i = 0; i < st->nns && st->known && !st->table_exists && !st->legacy_table; i++)
+		for (size_t i = 0; gone && i < st->nns; i++)
 			built |= st->ns[i].exists && st->ns[i].ours;
 		if (built)
 			note(p, "nftables table %s %s: table missing: was the ruleset flushed? (up puts it back)", NFT_FAMILY,
@@ -1118,17 +1132,15 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 	for (size_t i = 0; i < host->nlinks; i++) {
 		const struct link *l = &host->links[i];
 		bool left = l->group == BOXNET_GROUP || l->group == BOXNET_GROUP_NEW;
-		if (!is_host_name(c, l->name) && left) {
-			/* Parked, or born, by a boxnet killed before it deleted, or marked, it. */
-			note(p, "interface %s was left by a boxnet that was killed: removed%s", l->name, "");
-			park(p, host, l, true);
-		} else if (!is_host_name(c, l->name)) {
+		bool named = is_host_name(c, l->name);
+		if (!named && !left)
 			continue;
-		} else if (l->ours) {
+		/* Not named: parked, or born, by a boxnet killed before it deleted, or marked, it. */
+		if (!named || !l->ours)
+			note(p, named ? "interface %s was not created by boxnet: left alone%s"
+				      : "interface %s was left by a boxnet that was killed: removed%s", l->name, "");
+		if (!named || l->ours)
 			park(p, host, l, true);	/* down: its name goes with it */
-		} else {
-			note(p, "interface %s was not created by boxnet: left alone%s", l->name, "");
-		}
 	}
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		struct ns_state *ns = &st->ns[i];

@@ -145,7 +145,7 @@ static int on_link(const struct nlmsghdr *nlh, void *arg)
 	struct ns_state *ns = arg;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[64], *info[64] = {0};
-	char alias[64] = "";
+	char alias[64];	/* read only when get_str() filled it */
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || !parse_attrs(nlh, sizeof(*ifi), tb))
 		return -EBADMSG;
@@ -306,7 +306,7 @@ int state_read_ns(struct ns_state *ns, bool routes)
 
 /* A namespace is boxnet's only when its lo carries the mark: boxnet marks it before it
  * gives it a name, so an unmarked one is someone else's, however empty. */
-static bool ns_is_ours(const struct ns_state *ns)
+static NOINLINE bool ns_is_ours(const struct ns_state *ns)
 {
 	const struct link *lo = state_link(ns, "lo");
 	return lo && lo->ours;
@@ -524,16 +524,14 @@ static int read_adopted(struct state *st, const char *name)
 			}
 			break;
 		case 2:
-			copy_name(a.master, NAME_SIZE, none ? "" : v);
+		case 5:
+			copy_name(k == 2 ? a.master : a.ns, NAME_SIZE, none ? "" : v);
 			break;
 		case 3:
 			a.mtu = (unsigned)n;
 			break;
 		case 4:
 			a.up = n == 1;
-			break;
-		case 5:
-			copy_name(a.ns, NAME_SIZE, none ? "" : v);
 			break;
 		}
 	}
@@ -559,6 +557,23 @@ static int read_adopted_all(struct state *st)
 	return err;
 }
 
+/* A new file tmp holding text, on disk, with that mode whatever the umask (0644: readable by
+ * all; 0600 is left to the umask): its fd, for the caller to rename or link before it
+ * closes it, or -errno. One copy for a record and a resolv.conf. */
+static NOINLINE int put_file(const char *tmp, const char *text, size_t len, mode_t mode)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	errno = EIO;	/* a short write sets none */
+	if (write(fd, text, len) != (ssize_t)len || (mode != 0600 && chmod(tmp, mode) < 0) || fsync(fd) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int adopt_write(const struct state *st, const struct adopted *a)
 {
 	char path[sizeof(st->adopt_dir) + NAME_SIZE + 1], tmp[sizeof(path) + 8], text[256];
@@ -570,10 +585,9 @@ int adopt_write(const struct state *st, const struct adopted *a)
 	snprintf(tmp, sizeof(tmp), "%s/.%s.new", st->adopt_dir, a->name);
 	len = snprintf(text, sizeof(text), ADOPT_FMT, a->index, m[0], m[1], m[2], m[3], m[4], m[5],
 		       a->master[0] ? a->master : "none", a->mtu, a->up, a->ns[0] ? a->ns : "none");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	errno = EIO;	/* a short write sets none */
-	if (fd < 0 || write(fd, text, (size_t)len) != len || fsync(fd) < 0)
-		err = -errno;
+	fd = put_file(tmp, text, (size_t)len, 0600);
+	if (fd < 0)
+		err = fd;
 	else if (link(tmp, path) < 0)
 		err = errno == EEXIST ? 0 : -errno;	/* the first record stays */
 	else
@@ -774,18 +788,11 @@ int write_dns(const char *name, const char *text)
 	if (text) {
 		mkdir(DNS_DIR, 0755);	/* its failure shows in the next one's */
 		path[dir] = '\0';
-		fd = mkdir(path, 0755) < 0 && errno != EEXIST
-			     ? -1
-			     : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-		path[dir] = '/';
 		/* Readable by all whatever the umask; on disk before the rename, so that a crash
 		 * leaves the old file or the new one, never an empty one (which would be foreign). */
-		size_t len = strlen(text);
-		err = fd < 0 ? -errno : 0;
-		errno = EIO;	/* a short write sets none */
-		if (fd >= 0 && (write(fd, text, len) != (ssize_t)len || chmod(tmp, 0644) < 0 || fsync(fd) < 0 ||
-				rename(tmp, path) < 0))
-			err = -errno;
+		fd = mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : put_file(tmp, text, strlen(text), 0644);
+		path[dir] = '/';
+		err = fd < 0 ? fd : rename(tmp, path) < 0 ? -errno : 0;
 		if (fd >= 0)
 			close(fd);
 	} else if (unlink(path) < 0 && errno != ENOENT) {

@@ -72,10 +72,10 @@ static void check_host_names(struct config *c, struct diag *d)
 	}
 	if (c->uplink[0] && !conf_vlan(c, c->uplink))	/* a vlan boxnet makes may be the uplink */
 		v[n++] = (struct host_name){c->uplink, "the uplink", c->uplink_line};
-	for (size_t i = 0; i < c->objs[KIND_BRIDGE].n; i++)
-		v[n++] = (struct host_name){conf_bridge_at(c, i)->o.name, "a bridge", conf_bridge_at(c, i)->o.line};
-	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++)
-		v[n++] = (struct host_name){conf_vlan_at(c, i)->o.name, "a vlan", conf_vlan_at(c, i)->o.line};
+	/* Bridges (k KIND_BRIDGE, vlan 0), then vlans (k KIND_VLAN, vlan 1): one loop. */
+	for (int k = KIND_BRIDGE, vlan = 0; vlan < 2; k = KIND_VLAN, vlan++)
+		for (size_t i = 0; i < c->objs[k].n; i++)
+			v[n++] = (struct host_name){c->objs[k].v[i]->name, vlan ? "a vlan" : "a bridge", c->objs[k].v[i]->line};
 	for (size_t i = 0; i < c->objs[KIND_NS].n; i++) {
 		struct netns *ns = conf_ns_at(c, i);
 		if (!ns->hostif[0])
@@ -101,6 +101,7 @@ out:
 
 struct addr_use {
 	struct prefix p;
+	struct prefix net;	/* p's network, worked out once: the sort compares it often */
 	const struct obj *o;
 	enum key_id k;
 	size_t seg;		/* segment index, for the overlap check */
@@ -123,8 +124,7 @@ static int by_addr(const void *a, const void *b)
 static int by_subnet(const void *a, const void *b)
 {
 	const struct addr_use *x = a, *y = b;
-	struct prefix nx = prefix_net(&x->p), ny = prefix_net(&y->p);
-	int r = ip_cmp(&nx, &ny);
+	int r = ip_cmp(&x->net, &y->net);
 	if (r)
 		return r;
 	if (x->p.len != y->p.len)
@@ -144,6 +144,7 @@ static void add_uses(struct uses *u, const struct obj *o, enum key_id k, const s
 	for (unsigned i = 0; i < a->n; i++) {
 		struct addr_use *x = &u->all[u->n++];
 		x->p = a->v[i];
+		x->net = prefix_net(&a->v[i]);
 		x->o = o;
 		x->k = k;
 		x->seg = (size_t)seg;
@@ -194,17 +195,17 @@ static void check_addresses(struct config *c, struct diag *d)
 	qsort(segs, ns_, sizeof(*segs), by_subnet);
 	size_t widest = 0;
 	for (size_t i = 1; i < ns_; i++) {
-		struct prefix start = prefix_net(&segs[i].p), end = prefix_last(&segs[widest].p);
+		const struct prefix *start = &segs[i].net;
+		struct prefix end = prefix_last(&segs[widest].p);
 		if (segs[i].p.family != segs[widest].p.family) {
 			widest = i;
 			continue;
 		}
-		if (ip_cmp(&start, &end) <= 0 && segs[i].seg != segs[widest].seg) {
-			struct prefix net = prefix_net(&segs[widest].p);
+		if (ip_cmp(start, &end) <= 0 && segs[i].seg != segs[widest].seg) {
 			diag_err(d, line_of(segs[i].o, segs[i].k),
 				 "subnet overlaps another segment's in %s: '%s' (%s of %s on line %u; expected separate subnets)",
 				 keyname(segs[i].o, segs[i].k, k1), prefix_str(&segs[i].p, a),
-				 prefix_str(&net, b), keyname(segs[widest].o, segs[widest].k, k2),
+				 prefix_str(&segs[widest].net, b), keyname(segs[widest].o, segs[widest].k, k2),
 				 line_of(segs[widest].o, segs[widest].k));
 		}
 		struct prefix last = prefix_last(&segs[i].p);
@@ -367,6 +368,8 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 			 "namespace has more than one of bridge, peer, link and macvlan: '%s' (expected exactly one of "
 			 "ns.%s.bridge, ns.%s.peer, ns.%s.link and ns.%s.macvlan)",
 			 o->name, o->name, o->name, o->name, o->name);
+	if (!ns->ifname[0])
+		copy_name(ns->ifname, NAME_SIZE, "eth0");
 	if (!ns_veth(ns)) {
 		/* On the parent's network itself, not behind the box: nothing to route or NAT, no
 		 * host end, and no gateway but one given. */
@@ -381,8 +384,6 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 		}
 		ns->has_peer = false;
 		ns->hostif[0] = '\0';
-		if (!ns->ifname[0])
-			copy_name(ns->ifname, NAME_SIZE, "eth0");
 		derive_gateway(ns, NULL, 0, d);
 		return;
 	}
@@ -407,8 +408,6 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 		}
 	}
 
-	if (!ns->ifname[0])
-		copy_name(ns->ifname, NAME_SIZE, "eth0");
 	if (!ns->hostif[0] && !is_bad(o, KEY_NS_HOSTIF)) {
 		if (strlen(o->name) + 3 >= NAME_SIZE)
 			diag_err(d, o->line,
@@ -418,20 +417,25 @@ void check_ns(struct config *c, struct obj *o, struct diag *d)
 			snprintf(ns->hostif, NAME_SIZE, "bx-%.12s", o->name);
 	}
 
+	/* The segment's subnets: its bridge's, or its peer's. */
+	const struct addrs *nets = NULL;
+	char seg[NAME_SIZE + 8] = "the peer";
 	if (ns->bridge) {
 		if (!ns->mtu)
 			ns->mtu = ns->bridge->mtu;
 		if (!is_bad(&ns->bridge->o, KEY_BR_ADDRESS)) {
-			char seg[NAME_SIZE + 8];
 			snprintf(seg, sizeof(seg), "bridge %s", ns->bridge->o.name);
-			check_ns_addresses(ns, ns->bridge->addrs.v, ns->bridge->addrs.n, seg, d);
-			derive_gateway(ns, ns->bridge->addrs.v, ns->bridge->addrs.n, d);
+			nets = &ns->bridge->addrs;
 		}
 	} else if (ns->has_peer) {
-		check_ns_addresses(ns, ns->peer.v, ns->peer.n, "the peer", d);
-		derive_gateway(ns, ns->peer.v, ns->peer.n, d);
-		segment_defaults(c, o, KEY_NS_MASQUERADE, &ns->masquerade, &ns->isolate, d);
+		nets = &ns->peer;
 	}
+	if (nets) {
+		check_ns_addresses(ns, nets->v, nets->n, seg, d);
+		derive_gateway(ns, nets->v, nets->n, d);
+	}
+	if (nets == &ns->peer)
+		segment_defaults(c, o, KEY_NS_MASQUERADE, &ns->masquerade, &ns->isolate, d);
 }
 
 void check_bridge(struct config *c, struct obj *o, struct diag *d)
@@ -463,6 +467,20 @@ static const struct segment *segment_of(const struct config *c, const struct pre
 	return NULL;
 }
 
+/* The first address of a of each family in fams (bits 1 << FAM_*), as a host address, into
+ * out where it has none yet: returns the families out has. */
+static unsigned first_addrs(const struct addrs *a, unsigned fams, struct prefix out[FAM_COUNT])
+{
+	for (unsigned i = 0; i < a->n; i++) {
+		struct prefix *t = &out[fam(a->v[i].family)];
+		if (!t->family && fams >> fam(a->v[i].family) & 1) {
+			*t = a->v[i];
+			t->len = (uint8_t)(ip_size(t->family) * 8);
+		}
+	}
+	return (out[FAM_V4].family != 0) | (unsigned)(out[FAM_V6].family != 0) << 1;
+}
+
 /* Each family's target: the namespace's first address of it, or the address given; only
  * the families of `from`, when given. */
 void check_forward(struct config *c, struct obj *o, struct diag *d)
@@ -479,13 +497,8 @@ void check_forward(struct config *c, struct obj *o, struct diag *d)
 	for (unsigned i = 0; i < f->from.n; i++)
 		fams |= 1u << fam(f->from.v[i].family);
 	const struct netns *ns = f->to.ns[0] ? conf_ns(c, f->to.ns) : NULL;
-	for (unsigned i = 0; ns && i < ns->addrs.n; i++) {
-		struct prefix *t = &f->addr[fam(ns->addrs.v[i].family)];
-		if (!t->family && fams >> fam(ns->addrs.v[i].family) & 1) {
-			*t = ns->addrs.v[i];
-			t->len = (uint8_t)(ip_size(t->family) * 8);
-		}
-	}
+	if (ns)
+		first_addrs(&ns->addrs, fams, f->addr);
 	if (!ns && !f->to.ns[0] && fams >> fam(f->to.addr.family) & 1)
 		f->addr[fam(f->to.addr.family)] = f->to.addr;
 	for (unsigned k = 0; k < FAM_COUNT; k++)
@@ -528,17 +541,13 @@ void check_allow(struct config *c, struct obj *o, struct diag *d)
 		enum key_id k = s ? KEY_AL_TO : KEY_AL_FROM;
 		const char *name = al->side_name[s];
 		const struct netns *ns = conf_ns(c, name);
-		if (conf_bridge(c, name))
-			al->seg[s] = conf_bridge(c, name)->o.name;
+		const struct bridge *br = conf_bridge(c, name);
+		if (br)
+			al->seg[s] = br->o.name;
 		else if (ns && (ns->bridge || ns->has_peer))
 			al->seg[s] = ns->bridge ? ns->bridge->o.name : ns->hostif;
-		for (unsigned i = 0; !conf_bridge(c, name) && ns && ns->bridge && i < ns->addrs.n; i++) {
-			unsigned f = fam(ns->addrs.v[i].family);
-			if (!(has[s] >> f & 1))
-				al->addr[s][f] = ns->addrs.v[i];
-			al->addr[s][f].len = (uint8_t)(ip_size(al->addr[s][f].family) * 8);
-			has[s] |= 1u << f;
-		}
+		if (!br && ns && ns->bridge)
+			has[s] = first_addrs(&ns->addrs, 3, al->addr[s]);
 		if (!al->seg[s]) {
 			in_key(o, k, "unknown segment", name, NULL, key_expect(k), d);
 			ok = false;
@@ -663,9 +672,7 @@ struct iface_use {
 
 static NOINLINE void bad_iface(const struct iface_use *u, const char *why, const char *expect, struct diag *d)
 {
-	char key[KEYNAME_SIZE];
-	diag_err(d, line_of(u->o, u->k), "bad interface in %s: '%s' (%s; expected %s)", keyname(u->o, u->k, key),
-		 u->name, why, expect);
+	in_key(u->o, u->k, "bad interface", u->name, why, expect, d);
 }
 
 void check_vlan(struct config *c, struct obj *o, struct diag *d)
@@ -687,7 +694,7 @@ void check_vlan(struct config *c, struct obj *o, struct diag *d)
 
 /* What an interface named in the config is: 0 an interface boxnet does not make, else what
  * boxnet makes under that name. */
-static const char *made_by_boxnet(const struct config *c, const char *name)
+static NOINLINE const char *made_by_boxnet(const struct config *c, const char *name)
 {
 	if (conf_bridge(c, name))
 		return "it is a bridge boxnet makes";
