@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 
@@ -93,8 +92,8 @@ static int table_seed(const char *dir)
 				   "bridge.br0.isolate = no\nbridge.br1.address = 10.0.1.1/24\n"
 				   "bridge.br1.isolate = no\nforward.w.port = 80\nforward.w.to = 10.0.0.2\n";
 	enum { PARTS = 3 + SET_COUNT };
-	static unsigned char part[PARTS][16384];
-	size_t len[PARTS] = {0}, sets = 0;
+	static unsigned char part[PARTS][FAKE_PART];
+	size_t len[PARTS], n = 0;
 	struct config c = {.file = "seed"};
 	struct diag d = {.file = "seed"};
 	struct ruleset rs = {0};
@@ -102,21 +101,10 @@ static int table_seed(const char *dir)
 	conf_parse(&c, text, sizeof(text) - 1, &d);
 	conf_validate(&c, &d);
 	int err = d.errors || rules_build(&c, &rs) || nft_put_load(&t, &rs, "boxnet 00000000", false, false);
-	for (size_t off = 0; !err && off < t.len;) {
-		const struct nlmsghdr *nlh = (const void *)(t.buf + off);
-		unsigned type = nlh->nlmsg_type & 0xff;
-		size_t k = type == NFT_MSG_NEWCHAIN ? 0 : type == NFT_MSG_NEWRULE ? 1 : type == NFT_MSG_NEWSET ? 2
-			   : type == NFT_MSG_NEWSETELEM ? 2 + sets : PARTS;
-		sets += type == NFT_MSG_NEWSET;
-		if (k < PARTS && len[k] + nlh->nlmsg_len + 64 < sizeof(part[0]))
-			fake_msg(part[k], &len[k], nlh->nlmsg_type, NLM_F_MULTI, 0, mnl_nlmsg_get_payload(nlh),
-				 nlh->nlmsg_len - NLMSG_HDRLEN);
-		off += NLMSG_ALIGN(nlh->nlmsg_len);
-	}
-	for (size_t k = 0; !err && k < 3 + sets; k++) {
-		fake_done(part[k], &len[k], 0, 0);
+	if (!err)
+		n = fake_table_dumps(&t, part, len, PARTS);
+	for (size_t k = 0; k < n; k++)
 		dgram(part[k], len[k]);
-	}
 	free(t.buf);
 	free(t.reqs);
 	rules_free(&rs);

@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include <linux/if_link.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 
@@ -144,4 +145,26 @@ void fake_link(unsigned char *buf, size_t *off, uint32_t rel_seq, uint16_t flags
 		len += put_attr(p + len, IFLA_LINKINFO, nest, n);
 	}
 	fake_msg(buf, off, RTM_NEWLINK, NLM_F_MULTI | flags, rel_seq, p, len);
+}
+
+size_t fake_table_dumps(const struct talk *t, unsigned char (*part)[FAKE_PART], size_t *len, size_t nparts)
+{
+	size_t sets = 0;
+	for (size_t k = 0; k < nparts; k++)
+		len[k] = 0;
+	for (size_t off = 0; off < t->len;) {
+		const struct nlmsghdr *nlh = (const void *)(t->buf + off);
+		unsigned type = nlh->nlmsg_type & 0xff;
+		size_t k = type == NFT_MSG_NEWCHAIN ? 0 : type == NFT_MSG_NEWRULE ? 1 : type == NFT_MSG_NEWSET ? 2
+			   : type == NFT_MSG_NEWSETELEM ? 2 + sets : nparts;
+		sets += type == NFT_MSG_NEWSET;
+		if (k < nparts && len[k] + nlh->nlmsg_len + 64 < FAKE_PART)
+			fake_msg(part[k], &len[k], nlh->nlmsg_type, NLM_F_MULTI, 0, mnl_nlmsg_get_payload(nlh),
+				 nlh->nlmsg_len - NLMSG_HDRLEN);
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	size_t n = 3 + sets < nparts ? 3 + sets : nparts;
+	for (size_t k = 0; k < n; k++)
+		fake_done(part[k], &len[k], 0, 0);
+	return n;
 }

@@ -176,26 +176,16 @@ static void add_addrs(struct ns_state *ns, int index, const struct prefix *v, un
 static int kernel_table(struct nft_copy *copy, const struct ruleset *rs, const char *comment)
 {
 	enum { PARTS = 3 + SET_COUNT };
-	static unsigned char dump[PARTS][32768];
-	size_t len[PARTS] = {0}, sets = 0;
+	static unsigned char dump[PARTS][FAKE_PART];
+	size_t len[PARTS], n = 0;
 	struct talk enc = {0}, rd;
 	struct fake f = {0};
 	int err = nft_put_load(&enc, rs, comment, false, false);
-	for (size_t off = 0; !err && off < enc.len;) {
-		const struct nlmsghdr *nlh = (const void *)(enc.buf + off);
-		unsigned type = nlh->nlmsg_type & 0xff;
-		size_t part = type == NFT_MSG_NEWCHAIN ? 0 : type == NFT_MSG_NEWRULE ? 1 : type == NFT_MSG_NEWSET ? 2
-			      : type == NFT_MSG_NEWSETELEM ? 2 + sets : PARTS;
-		sets += type == NFT_MSG_NEWSET;
-		if (part < PARTS && len[part] + nlh->nlmsg_len + 64 < sizeof(dump[0]))
-			fake_msg(dump[part], &len[part], nlh->nlmsg_type, NLM_F_MULTI, 0, mnl_nlmsg_get_payload(nlh),
-				 nlh->nlmsg_len - NLMSG_HDRLEN);
-		off += NLMSG_ALIGN(nlh->nlmsg_len);
-	}
+	if (!err)
+		n = fake_table_dumps(&enc, dump, len, PARTS);
 	free(enc.buf);
 	free(enc.reqs);
-	for (size_t k = 0; k < 3 + sets; k++) {
-		fake_done(dump[k], &len[k], 0, 0);
+	for (size_t k = 0; k < n; k++) {
 		fake_add(&f, dump[k], len[k]);
 		f.after[k] = (unsigned)k + (k > 0);	/* each answers its own dump */
 	}
