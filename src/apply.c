@@ -632,6 +632,14 @@ static NOINLINE int run_op(struct exec *x, const struct op *o)
 			err = talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
 		*done = !keep_error(x, &st->nf, err);
 		break;
+	case OP_NFT_OFFLOAD:
+		/* undone by the load's undo, which put back, or deleted, the whole table */
+		if ((err = flush(x)) == 0 && injected(x))
+			err = -EIO;
+		if (!err && !(err = nft_put_offload(&st->nf, o->devs, o->ndevs)))
+			err = talk_flush_batch(&st->nf, NFNL_SUBSYS_NFTABLES, true);
+		*done = !keep_error(x, &st->nf, err);
+		break;
 	case OP_FORWARD_ON:
 	case OP_FORWARD_OFF:
 		if ((err = flush(x)) == 0 && injected(x))
@@ -855,6 +863,8 @@ static NOINLINE void undo(struct exec *x)
 			break;
 		case OP_LINK_PURGE:
 			break;	/* what is gone stays gone: it comes last, once all else is done */
+		case OP_NFT_OFFLOAD:
+			break;	/* the load's undo takes the whole table back */
 		}
 	}
 	/* Putting addresses back may have dropped routes through them again (a deleted primary
@@ -894,6 +904,7 @@ void op_describe(const struct op *o, struct sbuf *s)
 		[OP_ADOPT] = "record how interface %s is, for down",
 		[OP_GIVE_BACK] = "give interface %s back as boxnet found it",
 		[OP_LINK_MOVE] = "move interface %s into namespace %s as %s",
+		[OP_NFT_OFFLOAD] = "",
 	};
 	char a[IP_STRLEN];
 	const char *ns = o->where->name, *x = o->ifname, *y = o->ifname, *z = NULL;
@@ -932,6 +943,12 @@ void op_describe(const struct op *o, struct sbuf *s)
 	case OP_DNS_WRITE:
 	case OP_DNS_DEL:
 		sbuf_addf(s, "%s " DNS_DIR "/%s/resolv.conf", o->type == OP_DNS_WRITE ? "write" : "remove", ns);
+		return;
+	case OP_NFT_OFFLOAD:
+		sbuf_addf(s, "add interface%s", o->ndevs > 1 ? "s" : "");
+		for (size_t i = 0; i < o->ndevs; i++)
+			sbuf_addf(s, "%s%s", i ? ", " : " ", o->devs[i]);
+		sbuf_addf(s, " to nftables flowtable " NFT_FAMILY " " NFT_TABLE " " NFT_FLOWTABLE);
 		return;
 	case OP_FORWARD_ON:
 	case OP_FORWARD_OFF:

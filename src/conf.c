@@ -107,6 +107,7 @@ const struct key_info conf_keys[KEY_COUNT] = {
 	[KEY_NS_MACVLAN] = K(KIND_NS, "macvlan", VAL_NAME, netns, macvlan, EX_IFNAME),
 	[KEY_WAIT] = K(KIND_GLOBAL, "wait", VAL_SECONDS, config, wait, EX_SECONDS),
 	[KEY_CLAMP_MSS] = K(KIND_GLOBAL, "clamp_mss", VAL_BOOL, config, clamp_mss, EX_BOOL),
+	[KEY_OFFLOAD] = K(KIND_GLOBAL, "offload", VAL_BOOL, config, offload, EX_BOOL),
 };
 
 /* ---- names ---- */

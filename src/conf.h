@@ -79,6 +79,7 @@ enum key_id {
 	KEY_NS_MACVLAN,
 	KEY_WAIT,
 	KEY_CLAMP_MSS,
+	KEY_OFFLOAD,
 	KEY_COUNT
 };
 
@@ -298,6 +299,7 @@ struct config {
 	bool uplink_bad;
 	unsigned wait;			/* seconds to wait for missing interfaces; 0: none */
 	int clamp_mss;			/* -1: when the config sets an MTU other than 1500 */
+	int offload;			/* a flowtable: established flows skip the rules */
 	bool truncated;			/* past a limit: objects are missing, so no cross-checks */
 	bool forwarding[FAM_COUNT];	/* something is routed, so the host must forward */
 };

@@ -103,7 +103,7 @@ static void expr_end(struct msg *m, struct expr e)
 static NOINLINE void put_u32s(struct msg *m, unsigned n, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
 {
 	_Static_assert(NFTA_PAYLOAD_DREG == 1 && NFTA_BITWISE_SREG == 1 && NFTA_CMP_SREG == 1 && NFTA_FIB_DREG == 1 &&
-			       NFTA_NAT_TYPE == 1 && NFTA_HOOK_HOOKNUM == 1,
+			       NFTA_NAT_TYPE == 1 && NFTA_HOOK_HOOKNUM == 1 && NFTA_FLOWTABLE_HOOK_NUM == 1,
 		       "the attributes put_u32s() numbers");
 	for (uint16_t type = 1; type <= n; type++) {
 		msg_put_be32(m, type, a);
@@ -336,6 +336,10 @@ static void put_verdict(struct msg *m, const struct rule *r)
 		msg_put_be32(m, NFTA_EXTHDR_OP, NFT_EXTHDR_OP_TCPOPT);
 		msg_put_be32(m, NFTA_EXTHDR_SREG, NFT_REG_1);
 		expr_end(m, e);
+	} else if (r->verdict == V_OFFLOAD) {
+		struct expr e = expr_start(m, "flow_offload");
+		msg_put_str(m, NFTA_FLOW_TABLE_NAME, NFT_FLOWTABLE);
+		expr_end(m, e);
 	} else if (r->verdict == V_VMAP) {
 		load_meta(m, NFT_META_OIFNAME);
 		lookup(m, SET_INTO);
@@ -467,6 +471,34 @@ static bool put_set(struct talk *t, uint8_t family, const struct nft_set_copy *s
 	return m->overflow;
 }
 
+/* A flowtable on the ingress hook at priority filter; with devices, or none (a tag: the
+ * load's, whose failure means the kernel lacks flowtables). Adding devices to one that exists
+ * is the same message: the kernel adds those it does not have yet. */
+static bool put_flowtable(struct talk *t, uint8_t family, const char *name, const struct nft_ft_copy *ft,
+			  const char *const *devs, size_t n, const void *tag)
+{
+	struct msg *m = nft_msg_of(t, family, NFT_MSG_NEWFLOWTABLE, NLM_F_CREATE, tag);
+	msg_put_str(m, NFTA_FLOWTABLE_NAME, name);
+	struct nlattr *h = msg_nest(m, NFTA_FLOWTABLE_HOOK);
+	put_u32s(m, NFTA_FLOWTABLE_HOOK_PRIORITY, ft ? ft->hook : NF_NETDEV_INGRESS, ft ? (uint32_t)ft->prio : 0, 0,
+		 0);	/* HOOK_NUM, HOOK_PRIORITY */
+	if (n || (ft && ft->ndevs)) {
+		struct nlattr *d = msg_nest(m, NFTA_FLOWTABLE_HOOK_DEVS);
+		for (size_t i = 0; i < (ft ? ft->ndevs : n); i++)
+			msg_put_str(m, NFTA_DEVICE_NAME, ft ? ft->devs[i] : devs[i]);
+		msg_nest_end(m, d);
+	}
+	msg_nest_end(m, h);
+	if (ft && ft->flags)
+		msg_put_be32(m, NFTA_FLOWTABLE_FLAGS, ft->flags);
+	return m->overflow;
+}
+
+int nft_put_offload(struct talk *t, const char *const *devs, size_t n)
+{
+	return put_flowtable(t, NFPROTO_INET, NFT_FLOWTABLE, NULL, devs, n, NULL) ? -EMSGSIZE : 0;
+}
+
 /* Set id of the ruleset as boxnet makes it: interface names, nft's type ifname. */
 static void want_set(unsigned id, struct nft_set_copy *s)
 {
@@ -521,6 +553,11 @@ int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, 
 		elem_end(&w);
 		overflow |= w.overflow;
 	}
+	/* The flowtable before the rules that add to it, without devices: a kernel that lacks
+	 * flowtables refuses the load before any link is made, and up adds the devices once the
+	 * links exist (the kernel wants them there). */
+	if (rs->offload)
+		overflow |= put_flowtable(t, NFPROTO_INET, NFT_FLOWTABLE, NULL, NULL, 0, &rs->offload);
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->v[i];
 		struct msg *m = rule_msg(t, NFPROTO_INET, chain_name(rs, r->chain, buf), r);
@@ -932,6 +969,66 @@ static void reset_sets(void *arg)
 	copy->nsets = 0;
 }
 
+static int dev_order(const void *a, const void *b)
+{
+	return strncmp(a, b, IFNAMSIZ);
+}
+
+/* A flowtable of the table: its hook, priority, flags and devices; one that boxnet cannot
+ * read whole has no name, and matches nothing. */
+static int on_flowtable(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nft_copy *cp = arg;
+	struct nft_ft_copy ft = {0};
+	const struct nlattr *a, *h, *d;
+	char table[32] = "";
+	bool odd = false;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		uint16_t type = mnl_attr_get_type(a);
+		if (type == NFTA_FLOWTABLE_TABLE)
+			attr_str(a, table, sizeof(table));
+		else if (type == NFTA_FLOWTABLE_NAME)
+			odd |= !attr_str(a, ft.name, sizeof(ft.name));
+		else if (type == NFTA_FLOWTABLE_FLAGS && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			ft.flags = ntohl(mnl_attr_get_u32(a));
+		if (type != NFTA_FLOWTABLE_HOOK)
+			continue;
+		ft.hook = data_u32(a, NFTA_FLOWTABLE_HOOK_NUM);
+		ft.prio = (int32_t)data_u32(a, NFTA_FLOWTABLE_HOOK_PRIORITY);
+		mnl_attr_for_each_nested(h, a) {
+			if (mnl_attr_get_type(h) != NFTA_FLOWTABLE_HOOK_DEVS)
+				continue;
+			mnl_attr_for_each_nested(d, h) {
+				if (grow(&ft.devs, &ft.devs_cap, ft.ndevs + 1, sizeof(*ft.devs))) {
+					free(ft.devs);
+					return -ENOMEM;
+				}
+				odd |= !attr_str(d, ft.devs[ft.ndevs++], sizeof(*ft.devs));
+			}
+		}
+	}
+	int err = 0;
+	if (!is_ours(((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family, table, cp) ||
+	    (err = grow(&cp->fts, &cp->fts_cap, cp->nfts + 1, sizeof(ft)) ? -ENOMEM : 0)) {
+		free(ft.devs);
+		return err;
+	}
+	if (odd)
+		ft.name[0] = '\0';
+	if (ft.ndevs)	/* the kernel lists them in the order they came */
+		qsort(ft.devs, ft.ndevs, sizeof(*ft.devs), dev_order);
+	cp->fts[cp->nfts++] = ft;
+	return 0;
+}
+
+static void reset_fts(void *arg)
+{
+	struct nft_copy *copy = arg;
+	for (size_t i = 0; i < copy->nfts; i++)
+		free(copy->fts[i].devs);
+	copy->nfts = 0;
+}
+
 static int elem_order(const void *a, const void *b)
 {
 	const struct nft_elem_copy *x = a, *y = b;
@@ -980,6 +1077,14 @@ int nft_read_table(struct talk *t, struct nft_copy *copy, bool ours, bool others
 	/* The sets of the table (of table ip boxnet, an older boxnet's, none) */
 	if (!err && ours && !copy->legacy)
 		err = read_sets(t, copy);
+	/* Its flowtables, only when its use counts more than its chains and sets: a dump less for
+	 * every table without one */
+	reset_fts(copy);
+	if (!err && ours && !copy->legacy && copy->use > copy->nchains + copy->nsets) {
+		static const struct nfgenmsg gi = {.nfgen_family = NFPROTO_INET, .version = NFNETLINK_V0};
+		err = talk_dump(t, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETFLOWTABLE, &gi, sizeof(gi), on_flowtable,
+				reset_fts, copy);
+	}
 	return err;
 }
 
@@ -1078,6 +1183,8 @@ void nft_copy_free(struct nft_copy *copy)
 {
 	reset_rules(copy);
 	reset_sets(copy);
+	reset_fts(copy);
+	free(copy->fts);
 	free(copy->sets);
 	free(copy->rules);
 	free(copy->chains);
@@ -1184,8 +1291,12 @@ bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs)
 {
 	char buf[CHAIN_NAME_SIZE];
 	size_t k = 0;
-	/* Any flag (dormant...) is someone else's; the use counts objects and flowtables too. */
-	if (copy->flags || copy->use != copy->nchains + copy->nsets)
+	/* Any flag (dormant...) is someone else's; the use counts objects and flowtables too. The
+	 * flowtable's devices are the caller's to compare (nft_ft_devs_match). */
+	if (copy->flags || copy->use != copy->nchains + copy->nsets + copy->nfts || copy->nfts != rs->offload)
+		return false;
+	if (copy->nfts && (strcmp(copy->fts[0].name, NFT_FLOWTABLE) || copy->fts[0].hook != NF_NETDEV_INGRESS ||
+			   copy->fts[0].prio || copy->fts[0].flags))
 		return false;
 	/* Chains, sets and rules as the kernel lists them: in the order they were made. */
 	for (unsigned ch = 0; ch < CHAIN_INTO + rs->nsegs; ch++) {
@@ -1215,6 +1326,18 @@ bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs)
 	return true;
 }
 
+bool nft_ft_devs_match(const struct nft_copy *copy, const char *const *devs, size_t n)
+{
+	if (!copy->nfts)
+		return !n;
+	if (copy->fts[0].ndevs != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(copy->fts[0].devs[i], devs[i], IFNAMSIZ))
+			return false;
+	return true;
+}
+
 int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *comment)
 {
 	uint8_t family = copy->legacy ? NFPROTO_IPV4 : NFPROTO_INET;
@@ -1239,6 +1362,10 @@ int nft_put_restore(struct talk *t, const struct nft_copy *copy, const char *com
 		elem_end(&w);
 		overflow |= w.overflow;
 	}
+	/* Flowtables with their devices, which were there before up and are again once undone */
+	for (size_t i = 0; i < copy->nfts; i++)
+		if (copy->fts[i].name[0])
+			overflow |= put_flowtable(t, family, copy->fts[i].name, &copy->fts[i], NULL, 0, NULL);
 	for (size_t i = 0; i < copy->nrules; i++) {
 		struct msg *m = rule_msg(t, family, copy->rules[i].chain, NULL);
 		msg_put(m, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED, copy->rules[i].len, copy->rules[i].exprs);
@@ -1265,6 +1392,9 @@ const char *nft_feature(const struct talk_error *e, const char **also)
 		if (e->tag && ((const struct chain_info *)e->tag)->type[0] == 'n')
 			return "CONFIG_NFT_NAT (the nat chain type)";
 		return "CONFIG_NF_TABLES_INET (the filter chain type)";
+	case NFT_MSG_NEWFLOWTABLE:
+		/* the load's, without devices; adding devices fails for a missing one instead */
+		return e->tag ? "CONFIG_NF_FLOW_TABLE_INET (nf_flow_table_inet: flowtables, for offload = yes)" : NULL;
 	case NFT_MSG_NEWRULE: {
 		/* The kernel does not say which expression it lacks: a rule with a match and a
 		 * verdict that each need a module names both. */
@@ -1276,7 +1406,9 @@ const char *nft_feature(const struct talk_error *e, const char **also)
 			if (r->m[i].type == M_CT_INVALID || r->m[i].type == M_CT_ESTABLISHED || r->m[i].type == M_CT_DNAT)
 				m = "CONFIG_NFT_CT (conntrack state matches)";
 		}
-		if (r && r->verdict >= V_MASQUERADE && r->verdict != V_RETURN) {
+		if (r && r->verdict == V_OFFLOAD)
+			return "CONFIG_NFT_FLOW_OFFLOAD (nft_flow_offload: flow add, for offload = yes)";
+		if (r && (r->verdict == V_MASQUERADE || r->verdict == V_DNAT)) {
 			*also = m;
 			return r->verdict == V_DNAT ? "CONFIG_NFT_NAT (dnat)" : "CONFIG_NFT_MASQ (masquerade)";
 		}

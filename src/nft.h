@@ -69,6 +69,15 @@ struct nft_set_copy {
 	size_t nelems, elems_cap;
 };
 
+/* A flowtable of the table: its hook, priority, flags and devices (names, sorted). */
+struct nft_ft_copy {
+	char name[32];
+	uint32_t hook, flags;
+	int32_t prio;
+	char (*devs)[16];
+	size_t ndevs, devs_cap;
+};
+
 struct nft_copy {
 	bool legacy;		/* of table ip boxnet, an older boxnet's, not table inet boxnet */
 	bool ours, others_too;	/* what nft_read_table was asked to read, for its callbacks */
@@ -82,6 +91,8 @@ struct nft_copy {
 	size_t nrules, rules_cap;
 	struct nft_set_copy *sets;
 	size_t nsets, sets_cap;
+	struct nft_ft_copy *fts;	/* read only when the table's use counts more than chains and sets */
+	size_t nfts, fts_cap;
 	/* Read only when asked (up, status): the other tables that may drop boxnet's traffic. */
 	struct nft_other_chain *others;
 	size_t nothers, others_cap;
@@ -111,6 +122,11 @@ bool nft_copy_matches(const struct nft_copy *copy, const struct ruleset *rs);
  * too. */
 int nft_put_load(struct talk *t, const struct ruleset *rs, const char *comment, bool exists, bool legacy);
 int nft_put_delete(struct talk *t, bool legacy);
+/* Queues a transaction that adds the devices (the names, n of them) to the flowtable that the
+ * load made. */
+int nft_put_offload(struct talk *t, const char *const *devs, size_t n);
+/* Has the copy's flowtable exactly these devices (sorted by name)? */
+bool nft_ft_devs_match(const struct nft_copy *copy, const char *const *devs, size_t n);
 /* What kernel feature a refused nft message needs: "CONFIG_NFT_MASQ (masquerade)"...; *also: a
  * second one that the same rule may lack instead (its match's), or left alone. */
 const char *nft_feature(const struct talk_error *e, const char **also);

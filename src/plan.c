@@ -1008,7 +1008,7 @@ static void plan_firewall(struct plan *p, struct state *st)
 		if (st->known && (st->table_exists || st->legacy_table))
 			emit(p, OP_NFT_DEL, &st->host, NULL, NULL)->legacy = st->legacy_table;
 	} else if (!st->known || !st->table_exists || st->legacy_table || strcmp(want, st->table_comment) ||
-		   !nft_copy_matches(&st->table, &p->rules)) {
+		   !nft_copy_matches(&st->table, &p->rules) || !nft_ft_devs_match(&st->table, p->ft_devs, p->nft_devs)) {
 		/* The box was built, its table is gone: an `nft flush ruleset` (nftables.service,
 		 * an init script) took it, and the box forwards unfiltered until up puts it back. */
 		bool built = false, gone = st->known && !st->table_exists && !st->legacy_table;
@@ -1021,6 +1021,32 @@ static void plan_firewall(struct plan *p, struct state *st)
 			     NFT_TABLE);
 		emit(p, OP_NFT_LOAD, &st->host, NULL, NULL)->legacy = st->legacy_table;
 	}
+}
+
+static int name_order(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* offload: the flowtable's devices once up is done: every segment's, and the uplink when it is
+ * there or boxnet makes it (a vlan). One that comes later (a modem's) joins at the next up:
+ * the kernel takes no device before it exists. */
+static void plan_ft_devs(struct plan *p, const struct config *c, const struct state *st)
+{
+	if (!p->rules.offload)
+		return;
+	bool uplink = c->uplink[0] && (!st->known || state_link(&st->host, c->uplink));
+	for (size_t i = 0; i < c->objs[KIND_VLAN].n; i++)
+		uplink |= !strcmp(c->objs[KIND_VLAN].v[i]->name, c->uplink);
+	if (!(p->ft_devs = calloc(c->nsegs + 1, sizeof(*p->ft_devs)))) {
+		p->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < c->nsegs; i++)
+		p->ft_devs[p->nft_devs++] = c->segs[i].ifname;
+	if (uplink)
+		p->ft_devs[p->nft_devs++] = c->uplink;
+	qsort(p->ft_devs, p->nft_devs, sizeof(*p->ft_devs), name_order);
 }
 
 /* A namespace's resolv.conf: written when boxnet's text differs from the config's, removed
@@ -1059,6 +1085,7 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	*p = (struct plan){0};
 	if (rules_build(c, &p->rules) || adopt_prepare(c, st))
 		return -1;
+	plan_ft_devs(p, c, st);
 	/* Forwarding goes off first and on last: nothing is routed while the firewall is not in
 	 * place; and only if boxnet switched it on does it go off again. */
 	for (unsigned f = 0; f < FAM_COUNT; f++)
@@ -1075,6 +1102,15 @@ int plan_up(struct plan *p, const struct config *c, struct state *st)
 	plan_host_ends(p, c, st);
 	plan_give_back(p, c, st, false);
 	plan_statics(p, c, &st->host, NULL, 0);
+	/* The flowtable the load made gets its devices once they all exist, before forwarding */
+	for (size_t i = 0; p->nft_devs && i < p->n; i++) {
+		if (p->ops[i].type == OP_NFT_LOAD) {
+			struct op *o = emit(p, OP_NFT_OFFLOAD, &st->host, NULL, NULL);
+			o->devs = p->ft_devs;
+			o->ndevs = p->nft_devs;
+			break;
+		}
+	}
 	for (unsigned f = 0; f < FAM_COUNT; f++) {
 		if (!c->forwarding[f])
 			continue;
@@ -1158,6 +1194,7 @@ int plan_down(struct plan *p, const struct config *c, struct state *st)
 void plan_free(struct plan *p)
 {
 	free(p->ops);
+	free(p->ft_devs);
 	rules_free(&p->rules);
 	sbuf_free(&p->conflicts);
 	sbuf_free(&p->notes);

@@ -29,6 +29,7 @@ enum op_type {
 	OP_ADOPT,		/* record how an interface boxnet adopts is, before changing it */
 	OP_GIVE_BACK,		/* an adopted interface back as it was, its record removed */
 	OP_LINK_MOVE,		/* an adopted interface into peer_ns, named peer there */
+	OP_NFT_OFFLOAD,		/* the plan's ft_devs into the flowtable the load made */
 };
 
 struct op {
@@ -61,6 +62,8 @@ struct op {
 	const struct obj *owner;	/* the config object it serves, for messages; NULL: the box */
 	const struct adopted *rec;	/* OP_ADOPT (NULL in plan: read by the shell), OP_GIVE_BACK */
 	const char *mac_port;		/* has_mac: plan's bridge takes this port's address */
+	const char *const *devs;	/* OP_NFT_OFFLOAD: the flowtable's devices */
+	size_t ndevs;
 };
 
 /* An OP_LINK_ADD of a veth pair, however it is made (from inside the namespace, or from the
@@ -81,6 +84,8 @@ struct plan {
 	bool oom;
 	struct op sink;			/* what emit() returns once memory ran out */
 	struct ruleset rules;
+	const char **ft_devs;		/* offload: the flowtable's devices once up is done, sorted */
+	size_t nft_devs;
 	struct sbuf conflicts;		/* kernel objects in the way; nothing is applied if any */
 	unsigned nconflicts;
 	struct sbuf notes;		/* things left alone, said once */

@@ -35,7 +35,7 @@ static void print_nft(const struct plan *p, const struct op *o, struct sbuf *out
 	sbuf_addf(out, "nft -f - <<'EOF'\n%stable " NFT_FAMILY " " NFT_TABLE "\ndelete table " NFT_FAMILY " " NFT_TABLE
 		  "\ntable " NFT_FAMILY " " NFT_TABLE " {\n\tcomment \"%s\"\n",
 		  o->legacy ? "delete table ip " NFT_TABLE "\n" : "", comment);
-	rules_text(&p->rules, out);
+	rules_text(&p->rules, out, true);
 	sbuf_addf(out, "}\nEOF\n");
 }
 
@@ -47,6 +47,8 @@ static const char *section(const struct op *o)
 	case OP_NFT_LOAD:
 	case OP_NFT_DEL:
 		return "firewall: one nftables transaction";
+	case OP_NFT_OFFLOAD:
+		return "offload: the flowtable's devices, once they exist (up makes it, empty, with the table)";
 	case OP_FORWARD_ON:
 	case OP_FORWARD_OFF:
 		return o->where->name ? NULL : "forwarding, once the firewall is in place";
@@ -160,6 +162,22 @@ void plan_print_op(const struct plan *p, const struct op *o, struct sbuf *out)
 	case OP_NFT_DEL:
 		sbuf_addf(out, "%snft delete table " NFT_FAMILY " " NFT_TABLE "\n",
 			  o->legacy ? "nft delete table ip " NFT_TABLE "\n" : "");
+		break;
+	case OP_NFT_OFFLOAD:
+		sbuf_addf(out, "nft -f - <<'EOF'\nadd flowtable " NFT_FAMILY " " NFT_TABLE " " NFT_FLOWTABLE
+			       " { hook ingress priority filter; devices = {");
+		for (size_t i = 0; i < o->ndevs; i++)
+			sbuf_addf(out, "%s\"%s\"", i ? ", " : " ", o->devs[i]);
+		sbuf_addf(out, " }; }\n");
+		/* its rules first in forward, where up loads them: each insert goes before the last */
+		for (size_t i = p->rules.n; i-- > 0;) {
+			if (p->rules.v[i].verdict == V_OFFLOAD) {
+				sbuf_addf(out, "insert rule " NFT_FAMILY " " NFT_TABLE " forward ");
+				rule_text(&p->rules.v[i], out);
+				sbuf_addf(out, "\n");
+			}
+		}
+		sbuf_addf(out, "EOF\n");
 		break;
 	case OP_FORWARD_ON:
 		sbuf_addf(out, "if [ \"$(cat %s)\" = 0 ]; then\n"

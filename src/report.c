@@ -9,7 +9,7 @@
 /* Each op's name in JSON, in enum op_type's order, one string: 200 bytes, not 20 rows of 14. */
 static const char op_names[] = "forward_off\0nft_del\0netns_add\0link_park\0link_purge\0link_add\0link_set\0"
 			       "addr_del\0addr_add\0net_route_add\0route_del\0route_add\0nft_load\0forward_on\0"
-			       "netns_del\0dns_write\0dns_del\0adopt\0give_back\0link_move\0";
+			       "netns_del\0dns_write\0dns_del\0adopt\0give_back\0link_move\0nft_offload\0";
 
 /* The i-th name of such a list; "" past its end. */
 static const char *list_nth(const char *list, unsigned i)

@@ -20,7 +20,7 @@ const char rule_sets[SET_COUNT][9] = {"segments", "open", "into"};
 /* A rule's chain, verdict and first matches in one number: add()'s callers pass four
  * arguments, not eight, each a few bytes less. */
 #define SPEC(chain, v, n, t0, t1) ((chain) | (v) << 4 | (n) << 8 | (t0) << 12 | (t1) << 16)
-_Static_assert(CHAIN_INTO < 16 && V_CLAMP < 16 && M_TCP_SYN < 16, "each field of a SPEC takes 4 bits");
+_Static_assert(CHAIN_INTO < 16 && V_OFFLOAD < 16 && M_TCP_SYN < 16, "each field of a SPEC takes 4 bits");
 
 /* Appends a rule whose n matches (none, one or two) are of types t0 and t1 of spec, the first
  * on interface name if0 when it is M_IIFNAME; the caller fills in a set's id; more() adds
@@ -243,6 +243,10 @@ static bool clamp_mss(const struct config *c)
 /*
  * The forward chain (policy accept, so traffic that never touches a segment is left alone)
  * decides each packet with a few rules, whatever the number of segments:
+ *   iifname @segments flow add @ft           (offload: and the same for oifname) a connection
+ *                                            from or into a segment, once established, takes
+ *                                            the flowtable's fast path: its later packets skip
+ *                                            every chain, so only what was let in gets there
  *   tcp flags syn iifname @segments tcp option maxseg size set rt mtu   (clamp_mss: and the
  *                                            same for oifname) the MSS of a SYN or SYN-ACK at
  *                                            most the MTU of the path, either way
@@ -275,6 +279,9 @@ int rules_build(const struct config *c, struct ruleset *rs)
 	forwards(c, rs);
 	if (c->nsegs) {
 		rs->sets = 1u << SET_SEGMENTS | 1u << SET_INTO | (open > 1) << SET_OPEN;
+		rs->offload = c->offload > 0;
+		for (unsigned k = 0; k < 2 && rs->offload; k++)
+			add(rs, SPEC(CHAIN_FORWARD, V_OFFLOAD, 1, k ? M_OIFSET : M_IIFSET, 0), NULL)->m[0].lo = SET_SEGMENTS;
 		/* SYNs and SYN-ACKs from and into segments, before the established accept */
 		for (unsigned k = 0; k < 2 && clamp_mss(c); k++)
 			add(rs, SPEC(CHAIN_FORWARD, V_CLAMP, 2, M_TCP_SYN, k ? M_OIFSET : M_IIFSET), NULL)->m[1].lo =
@@ -309,7 +316,7 @@ int rules_build(const struct config *c, struct ruleset *rs)
 	sort_rules(rs);
 
 	struct sbuf text = {0};
-	rules_text(rs, &text);
+	rules_text(rs, &text, false);
 	rs->digest = fnv1a(text.buf, text.len);
 	sbuf_free(&text);
 	return rs->oom || text.oom ? -1 : 0;
@@ -329,7 +336,8 @@ static const char *l4_name(unsigned proto)
 void rule_text(const struct rule *r, struct sbuf *out)
 {
 	static const char *const verdicts[] = {"accept", "drop", "masquerade", "return", NULL, "jump forwards",
-					       "oifname vmap @into", "tcp option maxseg size set rt mtu"};
+					       "oifname vmap @into", "tcp option maxseg size set rt mtu",
+					       "flow add @" NFT_FLOWTABLE};
 	char a[IP_STRLEN];
 	for (unsigned i = 0; i < r->nmatch; i++) {
 		const struct match *m = &r->m[i];
@@ -372,7 +380,7 @@ void rule_text(const struct rule *r, struct sbuf *out)
 		}
 	}
 	if (r->verdict != V_DNAT) {
-		_Static_assert(V_DNAT == 4 && V_CLAMP == 7, "the verdicts' words, in order");
+		_Static_assert(V_DNAT == 4 && V_OFFLOAD == 8, "the verdicts' words, in order");
 		sbuf_addf(out, "%s", verdicts[r->verdict]);
 		return;
 	}
@@ -383,7 +391,7 @@ void rule_text(const struct rule *r, struct sbuf *out)
 		sbuf_addf(out, ":%u", r->to_port);
 }
 
-void rules_text(const struct ruleset *rs, struct sbuf *out)
+void rules_text(const struct ruleset *rs, struct sbuf *out, bool slow_only)
 {
 	char buf[CHAIN_NAME_SIZE];
 	for (unsigned id = 0; id < SET_COUNT; id++) {
@@ -401,6 +409,8 @@ void rules_text(const struct ruleset *rs, struct sbuf *out)
 		}
 		sbuf_addf(out, "\t\t}\n\t}\n");
 	}
+	if (rs->offload && !slow_only)
+		sbuf_addf(out, "\tflowtable " NFT_FLOWTABLE " {\n\t\thook ingress priority filter\n\t}\n");
 	size_t i = 0;
 	for (unsigned ch = 0; ch < CHAIN_INTO + rs->nsegs; ch++) {
 		const struct chain_info *ci = &rule_chains[ch < CHAIN_INTO ? ch : CHAIN_FORWARDS];
@@ -410,6 +420,8 @@ void rules_text(const struct ruleset *rs, struct sbuf *out)
 		if (ci->type)
 			sbuf_addf(out, "\t\ttype %s hook %s priority %s; policy accept;\n", ci->type, ci->name, ci->prio_name);
 		for (; i < rs->n && rs->v[i].chain == ch; i++) {
+			if (slow_only && rs->v[i].verdict == V_OFFLOAD)
+				continue;
 			sbuf_addf(out, "\t\t");
 			rule_text(&rs->v[i], out);
 			sbuf_addf(out, "\n");

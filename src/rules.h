@@ -9,6 +9,7 @@
 #define NFT_TABLE "boxnet"
 #define NFT_FAMILY "inet"	/* both families in one table */
 #define NFT_COMMENT_SIZE 64
+#define NFT_FLOWTABLE "ft"	/* offload: the fast path of established flows */
 
 enum match_type {
 	M_IIFNAME,
@@ -33,8 +34,9 @@ struct match {
 };
 
 /* V_JUMP: to chain CHAIN_FORWARDS; V_VMAP: oifname vmap @into, a jump to the chain of the
- * segment the packet leaves by; V_CLAMP: tcp option maxseg size set rt mtu, no verdict. */
-enum verdict { V_ACCEPT, V_DROP, V_MASQUERADE, V_RETURN, V_DNAT, V_JUMP, V_VMAP, V_CLAMP };
+ * segment the packet leaves by; V_CLAMP: tcp option maxseg size set rt mtu, no verdict;
+ * V_OFFLOAD: flow add @ft, no verdict either. */
+enum verdict { V_ACCEPT, V_DROP, V_MASQUERADE, V_RETURN, V_DNAT, V_JUMP, V_VMAP, V_CLAMP, V_OFFLOAD };
 /* The base chains, then the regular ones: forwards, and one per segment (CHAIN_INTO + its
  * index), which decides what may enter it. */
 enum chain_id { CHAIN_FORWARD, CHAIN_POSTROUTING, CHAIN_PREROUTING, CHAIN_OUTPUT, CHAIN_FORWARDS, CHAIN_COUNT };
@@ -71,6 +73,7 @@ struct ruleset {
 	size_t n, cap;
 	unsigned chains;	/* bit per chain_id that has rules */
 	unsigned sets;		/* bit per set_id in the table */
+	bool offload;		/* flowtable ft: made without devices, which come once they exist */
 	const struct segment *segs;	/* the config's: the chains CHAIN_INTO + i, the sets' elements */
 	size_t nsegs;
 	uint32_t digest;	/* of the rendered text: tells an up-to-date table apart */
@@ -86,8 +89,9 @@ bool set_has(const struct ruleset *rs, unsigned id, size_t i);
 void rules_free(struct ruleset *rs);
 /* nft syntax of one rule, e.g. ip saddr 10.0.0.0/24 masquerade */
 void rule_text(const struct rule *r, struct sbuf *out);
-/* The table's body (comment excluded) as nft -f reads it, one tab of indent per level. */
-void rules_text(const struct ruleset *rs, struct sbuf *out);
+/* The table's body (comment excluded) as nft -f reads it, one tab of indent per level; with
+ * slow_only, without the flowtable and its rules (nft cannot make one without devices). */
+void rules_text(const struct ruleset *rs, struct sbuf *out, bool slow_only);
 /* The table comment, "boxnet DIGEST": marks the table as boxnet's, and tells whether it holds
  * the rules of this config. */
 void rules_comment(const struct ruleset *rs, char out[NFT_COMMENT_SIZE]);

@@ -35,7 +35,7 @@ void test_rules(struct unit *u)
 
 	build(&c, &d, &rs,
 	      "uplink = eth0\nbridge.br0.address = 10.0.0.1/24\nns.red.bridge = br0\nns.red.address = 10.0.0.2/24\n");
-	rules_text(&rs, &s);
+	rules_text(&rs, &s, false);
 	CHECK_STR(u, sbuf_str(&s),
 		  "\tset segments {\n\t\ttype ifname\n\t\telements = {\n\t\t\t\"br0\",\n\t\t}\n\t}\n"
 		  "\tmap into {\n\t\ttype ifname : verdict\n\t\telements = {\n\t\t\t\"br0\" : jump into_br0,\n\t\t}\n\t}\n"
@@ -71,7 +71,7 @@ void test_rules(struct unit *u)
 	      "uplink = eth0\nbridge.a.address = 10.0.0.1/24\nbridge.a.isolate = no\n"
 	      "bridge.b.address = 10.0.1.1/24\nbridge.b.isolate = no\nbridge.b.masquerade = no\n"
 	      "bridge.c.address = 10.0.2.1/23\n");
-	rules_text(&rs, &s);
+	rules_text(&rs, &s, false);
 	CHECK(u, rs.digest != digest, "other rules, other digest");
 	CHECK(u, strstr(sbuf_str(&s), "\tset open {\n\t\ttype ifname\n\t\telements = {\n\t\t\t\"a\",\n\t\t\t\"b\",\n\t\t}\n") &&
 		 strstr(sbuf_str(&s), "\tchain into_a {\n\t\tiifname \"a\" accept\n\t\tiifname @open accept\n\t\tdrop\n") &&
@@ -97,7 +97,7 @@ void test_rules(struct unit *u)
 	      "forward.a.port = 8000-8001\nforward.a.to = web:9000\nforward.a.from = 192.0.2.0/24\n"
 	      "forward.b.port = 53\nforward.b.to = [fd00::2]:5353\nforward.b.proto = udp\n"
 	      "allow.x.from = p\nallow.x.to = web\nallow.x.port = 22\nallow.x.proto = tcp\n");
-	rules_text(&rs, &s);
+	rules_text(&rs, &s, false);
 	CHECK_STR(u, sbuf_str(&s),
 		  "\tset segments {\n\t\ttype ifname\n\t\telements = {\n\t\t\t\"br0\",\n\t\t\t\"bx-p\",\n\t\t}\n\t}\n"
 		  "\tmap into {\n\t\ttype ifname : verdict\n\t\telements = {\n\t\t\t\"br0\" : jump into_br0,\n"
@@ -147,7 +147,7 @@ void test_rules(struct unit *u)
 	      "bridge.a.address = 10.0.0.1/24 fd00::1/64\nns.w.bridge = a\nns.w.address = 10.0.0.2/24\n"
 	      "bridge.b.address = 10.1.0.1/24\nallow.i.from = b\nallow.i.to = a\nallow.i.proto = icmp\n"
 	      "allow.j.from = b\nallow.j.to = w\nallow.j.proto = icmp udp\n");
-	rules_text(&rs, &s);
+	rules_text(&rs, &s, false);
 	CHECK(u, strstr(sbuf_str(&s), "\tchain into_a {\n\t\tiifname \"a\" accept\n"
 				   "\t\tiifname \"b\" meta l4proto icmp accept\n"
 				   "\t\tiifname \"b\" meta l4proto ipv6-icmp accept\n"

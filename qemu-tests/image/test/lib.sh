@@ -107,6 +107,44 @@ tcp_connects() {
 	[ "$got" = hello ]
 }
 
+# The devices of boxnet's flowtable, sorted, on one line.
+ft_devices() {
+	nft list flowtable inet boxnet ft | sed -n 's/.*devices = { \(.*\) }.*/\1/p' | tr -d , | tr ' ' '\n' |
+		sort | xargs
+}
+
+# Namespace $1 downloads $3 KB from the internet host at $2; the probe table counts anew what
+# passes the forward hook (probe_count: packets and bytes); $took: the time it took, in
+# hundredths of a second. The client never half-closes (its own FIN would keep the flow from
+# the fast path): it reads until the server is done, and writes the count to /tmp/got.
+download() {
+	nft delete table inet probe 2>/dev/null
+	nft add table inet probe && nft add chain inet probe counted '{ type filter hook forward priority 10; }' &&
+		nft add rule inet probe counted counter || return 1
+	dd if=/dev/zero of=/tmp/blob bs=1024 count="$3" 2>/dev/null
+	rm -f /tmp/got
+	/usr/sbin/ip netns exec inet nc -l -p 7010 -e cat /tmp/blob >/dev/null 2>&1 &
+	pid=$!
+	sleep 0.3
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	in_ns "$1" nc -w 5 "$2" 7010 -e sh -c 'wc -c >/tmp/got' </dev/null >/dev/null 2>&1
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	took=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%d", (b - a) * 100}')
+	kill $pid 2>/dev/null
+	wait 2>/dev/null
+	[ "$(cat /tmp/got 2>/dev/null)" = $(($3 * 1024)) ]
+}
+probe_count() { nft list chain inet probe counted | awk '/counter/ {print $3 " packets, " $5 " bytes"}'; }
+# The bytes that passed the forward hook in the last download, in KB.
+probe_kb() { nft list chain inet probe counted | awk '/counter/ {print int($5 / 1024)}'; }
+# Did the last download (4 MB) take the fast path: under 256 KB of it passed the forward hook?
+fast() { ok "$1: the forward hook saw $(probe_count)" test "$(probe_kb)" -lt 256; }
+# The state (see state()) without the probe table, which is the test's.
+state_np() {
+	nft delete table inet probe 2>/dev/null
+	state "$1"
+}
+
 # The box's state, one JSON document a line, for the host to normalize and compare:
 #   STATE TAG WHERE WHAT JSON
 # IPv6: global-scope addresses (ULAs included) and the main table; the link-local ones the
