@@ -91,7 +91,7 @@ static int table_seed(const char *dir)
 	static const char text[] = "uplink = eth0\nclamp_mss = yes\nbridge.br0.address = 10.0.0.1/24\n"
 				   "bridge.br0.isolate = no\nbridge.br1.address = 10.0.1.1/24\n"
 				   "bridge.br1.isolate = no\nforward.w.port = 80\nforward.w.to = 10.0.0.2\n";
-	enum { PARTS = 3 + SET_COUNT };
+	enum { PARTS = 4 + SET_COUNT };
 	static unsigned char part[PARTS][FAKE_PART];
 	size_t len[PARTS], n = 0;
 	struct config c = {.file = "seed"};

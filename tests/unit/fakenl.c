@@ -149,21 +149,23 @@ void fake_link(unsigned char *buf, size_t *off, uint32_t rel_seq, uint16_t flags
 
 size_t fake_table_dumps(const struct talk *t, unsigned char (*part)[FAKE_PART], size_t *len, size_t nparts)
 {
-	size_t sets = 0;
+	size_t sets = 0, fts = 0;
 	for (size_t k = 0; k < nparts; k++)
 		len[k] = 0;
 	for (size_t off = 0; off < t->len;) {
 		const struct nlmsghdr *nlh = (const void *)(t->buf + off);
 		unsigned type = nlh->nlmsg_type & 0xff;
+		/* the flowtable comes after the sets in the load, and is dumped after their elements */
 		size_t k = type == NFT_MSG_NEWCHAIN ? 0 : type == NFT_MSG_NEWRULE ? 1 : type == NFT_MSG_NEWSET ? 2
-			   : type == NFT_MSG_NEWSETELEM ? 2 + sets : nparts;
+			   : type == NFT_MSG_NEWSETELEM ? 2 + sets : type == NFT_MSG_NEWFLOWTABLE ? 3 + sets : nparts;
 		sets += type == NFT_MSG_NEWSET;
+		fts |= type == NFT_MSG_NEWFLOWTABLE;
 		if (k < nparts && len[k] + nlh->nlmsg_len + 64 < FAKE_PART)
 			fake_msg(part[k], &len[k], nlh->nlmsg_type, NLM_F_MULTI, 0, mnl_nlmsg_get_payload(nlh),
 				 nlh->nlmsg_len - NLMSG_HDRLEN);
 		off += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
-	size_t n = 3 + sets < nparts ? 3 + sets : nparts;
+	size_t n = 3 + sets + fts < nparts ? 3 + sets + fts : nparts;
 	for (size_t k = 0; k < n; k++)
 		fake_done(part[k], &len[k], 0, 0);
 	return n;

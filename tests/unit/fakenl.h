@@ -35,8 +35,8 @@ void fake_msg(unsigned char *buf, size_t *off, uint16_t type, uint16_t flags, ui
 void fake_ack(unsigned char *buf, size_t *off, uint32_t rel_seq, int error, const char *extack);
 void fake_done(unsigned char *buf, size_t *off, uint32_t rel_seq, uint16_t flags);
 /* The kernel's dumps of a table that holds exactly what nft_put_load queued in t: its chain,
- * rule, set and element messages, as NLMSG_DONE-ended parts in nft_read_table's order (chains,
- * rules, sets, then each set's elements) of FAKE_PART bytes each, at most nparts of them, with
+ * rule, set, element and flowtable messages, as NLMSG_DONE-ended parts in nft_read_table's
+ * order (chains, rules, sets, each set's elements, then flowtables) of FAKE_PART bytes each, at most nparts of them, with
  * their lengths in len. Returns the number of parts. */
 #define FAKE_PART 32768
 size_t fake_table_dumps(const struct talk *t, unsigned char (*part)[FAKE_PART], size_t *len, size_t nparts);

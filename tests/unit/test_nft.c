@@ -18,6 +18,7 @@ struct walk {
 	unsigned char cmp[16][16];
 	size_t cmp_len[16];
 	char comment[64];
+	char flowtable[16];	/* a flow_offload's */
 	unsigned rules, chains, tables;
 };
 
@@ -30,6 +31,8 @@ static int expr_attr(const struct nlattr *a, void *data)
 	} else if (mnl_attr_get_type(a) == NFTA_EXPR_DATA && i > 0) {
 		const struct nlattr *x;
 		mnl_attr_for_each_nested(x, a) {
+			if (!strcmp(w->names[i - 1], "flow_offload") && mnl_attr_get_type(x) == NFTA_FLOW_TABLE_NAME)
+				snprintf(w->flowtable, sizeof(w->flowtable), "%s", mnl_attr_get_str(x));
 			if (!strcmp(w->names[i - 1], "payload") && mnl_attr_get_type(x) == NFTA_PAYLOAD_LEN)
 				w->payload_len = ntohl(mnl_attr_get_u32(x));
 			if (!strcmp(w->names[i - 1], "cmp") && mnl_attr_get_type(x) == NFTA_CMP_DATA) {
@@ -408,9 +411,126 @@ static void test_forward(struct unit *u)
 	conf_free(&c);
 }
 
+/* A flowtable message: its name, hook number and priority, and its devices, comma-separated. */
+struct ft_msg {
+	char name[16], devs[64];
+	uint32_t hook, prio;
+	bool has_hook;
+};
+
+static void read_flowtable(const struct nlmsghdr *nlh, struct ft_msg *f)
+{
+	const struct nlattr *a, *h, *d;
+	*f = (struct ft_msg){.hook = 99};
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_FLOWTABLE_NAME)
+			snprintf(f->name, sizeof(f->name), "%s", mnl_attr_get_str(a));
+		if (mnl_attr_get_type(a) != NFTA_FLOWTABLE_HOOK)
+			continue;
+		f->has_hook = true;
+		mnl_attr_for_each_nested(h, a) {
+			if (mnl_attr_get_type(h) == NFTA_FLOWTABLE_HOOK_NUM)
+				f->hook = ntohl(mnl_attr_get_u32(h));
+			if (mnl_attr_get_type(h) == NFTA_FLOWTABLE_HOOK_PRIORITY)
+				f->prio = ntohl(mnl_attr_get_u32(h));
+			if (mnl_attr_get_type(h) == NFTA_FLOWTABLE_HOOK_DEVS)
+				mnl_attr_for_each_nested(d, h) snprintf(f->devs + strlen(f->devs), sizeof(f->devs) - strlen(f->devs),
+									"%s%s", f->devs[0] ? "," : "", mnl_attr_get_str(d));
+		}
+	}
+}
+
+/* offload = yes: the load makes the flowtable without devices, after the sets and before the
+ * rules that add to it (flow_offload, as nft encodes flow add @ft); nft_put_offload adds the
+ * devices to it, the same message without NLM_F_EXCL; a refusal of either names the feature. */
+static void test_offload(struct unit *u)
+{
+	struct config c = {.file = "t.conf"};
+	struct diag d = {.file = "t.conf"};
+	struct ruleset rs;
+	struct talk t = {0};
+	struct walk w = {0};
+	struct ft_msg f = {0};
+	const char *text = "uplink = eth0\noffload = yes\nbridge.br0.address = 10.0.0.1/24\n";
+	unsigned fts = 0, rules_before = 0, offloads = 0;
+
+	conf_parse(&c, text, strlen(text), &d);
+	conf_validate(&c, &d);
+	CHECK(u, d.errors == 0 && rules_build(&c, &rs) == 0 && rs.offload, "offload = yes builds a ruleset with offload");
+	CHECK(u, nft_put_load(&t, &rs, "boxnet 12345678", false, false) == 0, "and encodes");
+	size_t len = t.len > t.last ? t.last + NLMSG_ALIGN(((struct nlmsghdr *)(t.buf + t.last))->nlmsg_len) : 0;
+	int left = (int)len;
+	for (const struct nlmsghdr *nlh = (const void *)t.buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		unsigned type = nlh->nlmsg_type & 0xff;
+		if (type == NFT_MSG_NEWFLOWTABLE) {
+			fts++;
+			read_flowtable(nlh, &f);
+			CHECK(u, (nlh->nlmsg_flags & NLM_F_CREATE) && !(nlh->nlmsg_flags & NLM_F_EXCL),
+			      "the flowtable: create, not exclusive");
+		}
+		if (type != NFT_MSG_NEWRULE)
+			continue;
+		rules_before += !fts;
+		read_rule(&w, nlh);
+		if (w.n && !strcmp(w.names[w.n - 1], "flow_offload")) {
+			CHECK(u, offloads == w.rules && w.n == 3 && !strcmp(w.names[0], "meta") && !strcmp(w.names[1], "lookup"),
+			      "flow add rule %u: first in forward, meta lookup flow_offload", offloads);
+			offloads++;
+		}
+		w.rules++;
+	}
+	CHECK(u, fts == 1 && rules_before == 0, "one flowtable, before every rule (%u, %u)", fts, rules_before);
+	CHECK(u, !strcmp(f.name, "ft") && f.has_hook && f.hook == NF_NETDEV_INGRESS && f.prio == 0 && !f.devs[0],
+	      "flowtable ft: hook ingress, priority 0, no device (%s, %u, %u, '%s')", f.name, f.hook, f.prio, f.devs);
+	CHECK(u, offloads == 2 && !strcmp(w.flowtable, "ft"), "two flow add rules, each naming ft (%u, %s)", offloads,
+	      w.flowtable);
+	struct talk_error e = {.err = -ENOENT, .type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWFLOWTABLE, .tag = &rs.offload};
+	const char *also = NULL, *feat = nft_feature(&e, &also);
+	CHECK(u, feat && strstr(feat, "CONFIG_NF_FLOW_TABLE_INET"), "a refused flowtable names nf_flow_table_inet (%s)",
+	      feat ? feat : "-");
+	e.tag = NULL;
+	CHECK(u, !nft_feature(&e, &also), "a refused device (no tag) names no feature: the kernel's word is the message");
+	e = (struct talk_error){.err = -ENOENT, .type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE, .tag = &rs.v[0]};
+	feat = nft_feature(&e, &also);
+	CHECK(u, feat && strstr(feat, "CONFIG_NFT_FLOW_OFFLOAD"), "a refused flow add names nft_flow_offload (%s)",
+	      feat ? feat : "-");
+	free(t.buf);
+	free(t.reqs);
+
+	/* the devices */
+	static const char *const devs[] = {"br0", "eth0"};
+	t = (struct talk){0};
+	CHECK(u, nft_put_offload(&t, devs, 2) == 0, "the devices encode");
+	const struct nlmsghdr *nlh = (const void *)t.buf;
+	read_flowtable(nlh, &f);
+	CHECK(u, (nlh->nlmsg_type & 0xff) == NFT_MSG_NEWFLOWTABLE && !(nlh->nlmsg_flags & NLM_F_EXCL) &&
+		     !strcmp(f.name, "ft") && f.hook == NF_NETDEV_INGRESS && f.prio == 0 && !strcmp(f.devs, "br0,eth0"),
+	      "NEWFLOWTABLE ft, hook ingress 0, devices br0,eth0, not exclusive: an update (%s)", f.devs);
+	free(t.buf);
+	free(t.reqs);
+
+	/* Compared: the copy's flowtable decides, its devices too */
+	struct nft_copy cp = {0};
+	char names[2][16] = {"br0", "eth0"};
+	struct nft_ft_copy ft = {.name = "ft", .hook = NF_NETDEV_INGRESS, .devs = names, .ndevs = 2};
+	CHECK(u, !nft_copy_matches(&cp, &rs), "a table without the flowtable: different");
+	cp.fts = &ft;
+	cp.nfts = 1;
+	CHECK(u, nft_ft_devs_match(&cp, devs, 2), "the same devices: the same");
+	CHECK(u, !nft_ft_devs_match(&cp, devs, 1), "a device more in the kernel: different");
+	ft.ndevs = 1;
+	CHECK(u, !nft_ft_devs_match(&cp, devs, 2), "a device missing: different");
+	cp.nfts = 0;
+	CHECK(u, !nft_ft_devs_match(&cp, devs, 2) && nft_ft_devs_match(&cp, devs, 0), "no flowtable: only no device matches");
+	rules_free(&rs);
+	diag_free(&d);
+	conf_free(&c);
+}
+
 void test_nft(struct unit *u)
 {
 	test_forward(u);
+	test_offload(u);
 	struct config c = {.file = "t.conf"};
 	struct diag d = {.file = "t.conf"};
 	struct ruleset rs;

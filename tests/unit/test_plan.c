@@ -175,7 +175,7 @@ static void add_addrs(struct ns_state *ns, int index, const struct prefix *v, un
  * nft_read_table: chains, rules, sets, then each set's elements. */
 static int kernel_table(struct nft_copy *copy, const struct ruleset *rs, const char *comment)
 {
-	enum { PARTS = 3 + SET_COUNT };
+	enum { PARTS = 4 + SET_COUNT };
 	static unsigned char dump[PARTS][FAKE_PART];
 	size_t len[PARTS], n = 0;
 	struct talk enc = {0}, rd;
@@ -190,9 +190,10 @@ static int kernel_table(struct nft_copy *copy, const struct ruleset *rs, const c
 		f.after[k] = (unsigned)k + (k > 0);	/* each answers its own dump */
 	}
 	talk_open_io(&rd, &fake_io, &f, "");
+	copy->use = rs->offload ? UINT32_MAX : 0;	/* more than its chains and sets: its flowtable is read */
 	if (!err)
 		err = nft_read_table(&rd, copy, true, false);
-	copy->use = (uint32_t)(copy->nchains + copy->nsets);	/* the kernel counts the table's chains and sets */
+	copy->use = (uint32_t)(copy->nchains + copy->nsets + copy->nfts);	/* the kernel counts them all */
 	talk_close(&rd);
 	fake_reset(&f);
 	return err;
@@ -205,6 +206,11 @@ enum {
 	HOSTIF0 = 100,	/* + i for namespace i's host end */
 	INSIDE = 1000,	/* every namespace end, as boxnet makes them */
 };
+
+static int dev_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
 
 /* What up leaves behind for config c, read back. */
 static void converged(struct state *st, const struct config *c)
@@ -289,6 +295,16 @@ static void converged(struct state *st, const struct config *c)
 		rules_comment(&rs, st->table_comment);
 		kernel_table(&st->table, &rs, st->table_comment);
 	}
+	/* offload: up added the segments' interfaces and the uplink to the flowtable; the
+	 * kernel lists them in that order, boxnet's copy sorted */
+	struct nft_ft_copy *ft = st->table.nfts ? &st->table.fts[0] : NULL;
+	for (size_t i = 0; ft && i <= c->nsegs; i++) {
+		const char *name = i < c->nsegs ? c->segs[i].ifname : c->uplink[0] ? c->uplink : NULL;
+		if (name && !grow(&ft->devs, &ft->devs_cap, ft->ndevs + 1, sizeof(*ft->devs)))
+			snprintf(ft->devs[ft->ndevs++], sizeof(*ft->devs), "%s", name);
+	}
+	if (ft && ft->ndevs)
+		qsort(ft->devs, ft->ndevs, sizeof(*ft->devs), dev_cmp);
 	rules_free(&rs);
 	st->ip_forward[FAM_V4] = c->forwarding[FAM_V4];
 	st->ip_forward[FAM_V6] = c->forwarding[FAM_V6];
@@ -312,6 +328,8 @@ static void op_text(const struct op *o, struct sbuf *s)
 		[OP_ADDR_ADD] = "ADDR_ADD", [OP_NET_ROUTE_ADD] = "NET_ROUTE_ADD", [OP_ROUTE_DEL] = "ROUTE_DEL",
 		[OP_ROUTE_ADD] = "ROUTE_ADD", [OP_NFT_LOAD] = "NFT_LOAD", [OP_FORWARD_ON] = "FORWARD_ON",
 		[OP_NETNS_DEL] = "NETNS_DEL", [OP_DNS_WRITE] = "DNS_WRITE", [OP_DNS_DEL] = "DNS_DEL",
+		[OP_ADOPT] = "ADOPT", [OP_GIVE_BACK] = "GIVE_BACK", [OP_LINK_MOVE] = "LINK_MOVE",
+		[OP_NFT_OFFLOAD] = "NFT_OFFLOAD",
 	};
 	char a[IP_STRLEN];
 	sbuf_addf(s, "%s %s", names[o->type], where(o));
@@ -357,6 +375,10 @@ static void op_text(const struct op *o, struct sbuf *s)
 			sbuf_addf(s, " #%d", o->index);
 		if (o->has_old)
 			sbuf_addf(s, " old via %s #%d", gw_text(o->old_route.gw, a), o->old_route.oif);
+		break;
+	case OP_NFT_OFFLOAD:
+		for (size_t i = 0; i < o->ndevs; i++)
+			sbuf_addf(s, "%s%s", i ? "," : " ", o->devs[i]);
 		break;
 	default:
 		break;
@@ -591,6 +613,66 @@ static void test_fresh(struct unit *u)
 	fx_init(u, &x, box_conf);
 	x.st.fwd_mark[FAM_V4] = false;
 	expect_up(u, &x, "forwarding on, not by boxnet", "", NULL);
+	fx_free(&x);
+}
+
+/* offload = yes: the flowtable's devices come once the links exist, before forwarding; a
+ * converged box with all of them needs nothing; one missing (deleted and made again, or an
+ * uplink that came late) reloads the table and adds them. */
+static void test_offload(struct unit *u)
+{
+	static const char conf[] = "uplink = eth0\noffload = yes\nbridge.br0.address = 10.0.0.1/24\n"
+				   "ns.a.bridge = br0\nns.a.address = 10.0.0.2/24\nns.p.peer = 10.9.0.1/30\n"
+				   "ns.p.address = 10.9.0.2/30\n";
+	struct fx x;
+	fx_init(u, &x, conf);
+	CHECK(u, x.st.table.nfts == 1 && x.st.table.use == x.st.table.nchains + x.st.table.nsets + 1,
+	      "the kernel's table, as read back, has its flowtable (%zu)", x.st.table.nfts);
+	expect_up(u, &x, "offload: the converged state", "", NULL);
+	plan_free(&x.p);
+	state_free(&x.st);
+	state_init(&x.st, &x.c);
+	expect_up(u, &x, "offload: a fresh box",
+		  "NFT_LOAD host\n"
+		  "NETNS_ADD a\n"
+		  "NETNS_ADD p\n"
+		  "LINK_ADD host br0 bridge mac 02:62:26:e6:5d:5f\n"
+		  "LINK_SET host br0\n"
+		  "ADDR_ADD host br0 10.0.0.1/24 #0\n"
+		  "LINK_ADD a eth0 veth #1000 peer host:bx-a\n"
+		  "LINK_SET a eth0\n"
+		  "ADDR_ADD a eth0 10.0.0.2/24 #1000\n"
+		  "ROUTE_ADD a eth0 via 10.0.0.1 #1000\n"
+		  "LINK_ADD p eth0 veth #1000 peer host:bx-p\n"
+		  "LINK_SET p eth0\n"
+		  "ADDR_ADD p eth0 10.9.0.2/30 #1000\n"
+		  "ROUTE_ADD p eth0 via 10.9.0.1 #1000\n"
+		  "LINK_SET host bx-a master br0\n"
+		  "LINK_SET host bx-p\n"
+		  "ADDR_ADD host bx-p 10.9.0.1/30 #0\n"
+		  "NFT_OFFLOAD host br0,bx-p,eth0\n"
+		  "FORWARD_ON host\n", NULL);
+	fx_free(&x);
+
+	/* A device gone from the flowtable (the kernel drops one that is deleted) */
+	fx_init(u, &x, conf);
+	x.st.table.fts[0].ndevs--;
+	expect_up(u, &x, "offload: a device missing from the flowtable", "NFT_LOAD host\nNFT_OFFLOAD host br0,bx-p,eth0\n",
+		  NULL);
+	fx_free(&x);
+
+	/* The uplink missing: the rest, and the uplink at the up after it comes */
+	fx_init(u, &x, conf);
+	del_link(&x.st.host, "eth0");
+	x.st.table.fts[0].ndevs--;	/* eth0, the last in order */
+	expect_up(u, &x, "offload: the uplink is not there: the flowtable has the rest", "", NULL);
+	fx_free(&x);
+
+	/* offload = no: the flowtable goes with a reload */
+	fx_init(u, &x, conf);
+	expect_up_with(u, &x, "uplink = eth0\nbridge.br0.address = 10.0.0.1/24\nns.a.bridge = br0\n"
+			      "ns.a.address = 10.0.0.2/24\nns.p.peer = 10.9.0.1/30\nns.p.address = 10.9.0.2/30\n",
+		       "offload = no", "NFT_LOAD host\n");
 	fx_free(&x);
 }
 
@@ -1710,6 +1792,7 @@ static void test_routes(struct unit *u)
 
 void test_plan(struct unit *u)
 {
+	test_offload(u);
 	test_converged(u);
 	test_fresh(u);
 	test_foreign(u);

@@ -180,4 +180,23 @@ void test_rules(struct unit *u)
 	      forward[0], forward[1]);
 	/* each: masquerade, into_b (neighbours, the open set, drop); and 2 in postrouting and forward */
 	CHECK(u, total[1] == 3 + 1 + 300 * 4, "300 open bridges: 1204 rules, linear (%zu)", total[1]);
+	/* offload = yes: the flowtable and its rules in the full text (the digest's); plan's text
+	 * for nft -f leaves both to the step that adds the devices */
+	build(&c, &d, &rs, "uplink = eth0\noffload = yes\nbridge.br0.address = 10.0.0.1/24\n");
+	rules_text(&rs, &s, false);
+	CHECK(u, strstr(sbuf_str(&s), "\tflowtable ft {\n\t\thook ingress priority filter\n\t}\n") &&
+		     strstr(sbuf_str(&s), "\t\ttype filter hook forward priority filter; policy accept;\n"
+					   "\t\tiifname @segments flow add @ft\n\t\toifname @segments flow add @ft\n"
+					   "\t\tct state established,related accept\n"),
+	      "offload: flowtable ft, and flow add rules first in forward");
+	uint32_t with = rs.digest;
+	s.len = 0;
+	rules_text(&rs, &s, true);
+	CHECK(u, !strstr(sbuf_str(&s), "flowtable") && !strstr(sbuf_str(&s), "flow add"),
+	      "offload: the text for nft -f has neither");
+	sbuf_free(&s);
+	free_all(&c, &d, &rs);
+	build(&c, &d, &rs, "uplink = eth0\noffload = no\nbridge.br0.address = 10.0.0.1/24\n");
+	CHECK(u, rs.digest != with && !rs.offload, "offload = no: another digest, no flowtable");
+	free_all(&c, &d, &rs);
 }
