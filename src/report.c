@@ -175,8 +175,15 @@ void report_status_json(const struct config *c, const struct state *st, const st
 	json_key(out, "{", "config", c->file);
 	json_next(out, "state", p->nconflicts ? "conflicts" : p->n ? "changes" : "ok");
 	json_next(out, "uplink", c->uplink[0] ? c->uplink : NULL);
-	fprintf(out, ",\"uplink_present\":%s,\"objects\":[",
-		c->uplink[0] && state_link(&st->host, c->uplink) ? "true" : "false");
+	fprintf(out, ",\"uplink_present\":%s,\"offload\":", c->uplink[0] && state_link(&st->host, c->uplink) ? "true" : "false");
+	/* The kernel's flowtable: the interfaces on the fast path now, or null */
+	const struct nft_ft_copy *ft = st->table_ours && st->table.nfts ? &st->table.fts[0] : NULL;
+	for (size_t i = 0; ft && i < ft->ndevs; i++) {
+		fputs(i ? "," : "[", out);
+		json_str(out, ft->devs[i], strnlen(ft->devs[i], sizeof(ft->devs[i])));
+	}
+	fputs(!ft ? "null" : ft->ndevs ? "]" : "[]", out);
+	fputs(",\"objects\":[", out);
 	for (int k = KIND_GLOBAL + 1; k < KIND_COUNT; k++)
 		for (size_t i = 0; i < c->objs[k].n; i++, sep = ",{")
 			json_obj(out, sep, c, st, p, c->objs[k].v[i]);
@@ -434,6 +441,14 @@ void report_show(const struct config *c, const struct state *st, const struct pl
 		onoff[st->ip_forward[FAM_V4] < 0 ? 0 : st->ip_forward[FAM_V4] + 1]);
 	if (c->forwarding[FAM_V6])
 		fprintf(out, ", IPv6 forwarding %s", onoff[st->ip_forward[FAM_V6] < 0 ? 0 : st->ip_forward[FAM_V6] + 1]);
+	/* The kernel's flowtable, when the config wants one or the table has it */
+	const struct nft_ft_copy *ft = st->table_ours && st->table.nfts ? &st->table.fts[0] : NULL;
+	if (c->offload > 0 || ft)
+		fprintf(out, ", offload %s", ft ? "on" : "off");
+	for (size_t i = 0; ft && i < ft->ndevs; i++)
+		fprintf(out, "%s%.16s", i ? " " : " (", ft->devs[i]);
+	if (ft && ft->ndevs)
+		putc(')', out);
 	verdict(&s, NULL);
 	for (size_t i = 0; i < c->nsegs; i++) {
 		const struct segment *sg = &c->segs[i];

@@ -44,8 +44,9 @@ same "status -j on a built box: all ok" "br1=ok a=ok b=ok p=ok box=ok" "$(states
 same "status -j: each object's kind and line" "bridge br1 2,ns a 3,ns b 5,ns p 7" \
 	"$("$BOXNET" -c "$CONF" status -j | jq -r '[.objects[] | select(.kind != "box") | "\(.kind) \(.name) \(.line)"] | join(",")')"
 same "status -j: the top state" "ok" "$("$BOXNET" -c "$CONF" status -j | jq -r .state)"
-same "status -j: the top-level keys" "config state uplink uplink_present objects adopted conflicts notes" \
+same "status -j: the top-level keys" "config state uplink uplink_present offload objects adopted conflicts notes" \
 	"$("$BOXNET" -c "$CONF" status -j | jq -r 'keys_unsorted | join(" ")')"
+same "status -j: no flowtable (offload = no): offload is null" null "$("$BOXNET" -c "$CONF" status -j | jq -c .offload)"
 same "status -j: no ports, no moved interface: adopted is empty" "[]" "$("$BOXNET" -c "$CONF" status -j | jq -c .adopted)"
 not "status: no adopted lines without adopted interfaces" grep -q ^adopted <<<"$("$BOXNET" -c "$CONF" status)"
 shown=$("$BOXNET" -c "$CONF" show)
