@@ -24,7 +24,7 @@ same "plan: the table's transaction leaves the flowtable and its rules out (nft 
 	0 "$(sed -n '/^# firewall/,/^EOF/p' <<<"$plan" | grep -c flow)"
 same "plan: then the devices, after the last link, before forwarding" "in order" "$(awk '
 	/^ip link set dev bx-vpn .*up$/ {links = NR} /^add flowtable inet boxnet ft/ {ft = NR} /^# forwarding/ {fwd = NR}
-	END {print links && ft > links && fwd > ft ? "in order" : links " " ft " " fwd}' <<<"$plan")"
+	END {print ((links && ft > links && fwd > ft) ? "in order" : links " " ft " " fwd)}' <<<"$plan")"
 same "plan: the flowtable's devices: the segments and the uplink, sorted" \
 	'add flowtable inet boxnet ft { hook ingress priority filter; devices = { "bx-vpn", "eth0", "lan" }; }' \
 	"$(grep '^add flowtable' <<<"$plan")"
