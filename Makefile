@@ -117,7 +117,7 @@ check:
 # SCENARIOS="vlan nicback" runs only those (qemu-tests/README.md); all of them by default.
 qemu-check:
 	@tests/deps qemu
-	@$(MAKE) --no-print-directory -s boxnet
+	@$(MAKE) --no-print-directory -s boxnet faults
 	@qemu-tests/run $(SCENARIOS)
 
 demo:

@@ -145,6 +145,56 @@ state_np() {
 	state "$1"
 }
 
+# The box as text, for the fault loops: links, addresses and routes of the host and each
+# namespace, the ruleset (without handles), forwarding.
+box_text() {
+	for ns in "" $(ls /run/netns | sort); do
+		echo "== ${ns:-host}"
+		ip ${ns:+-n $ns} -d link show | sed -E 's/ [a-z_]+_timer +[0-9.]+//g'	# a bridge's, running
+		ip ${ns:+-n $ns} addr show
+		ip ${ns:+-n $ns} route show table all
+		ip ${ns:+-n $ns} -6 route show table all
+	done
+	nft list ruleset
+	cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding
+}
+
+# Nothing half-built: up (FB, the fault-injection build) with config $1, each of its operations
+# failing in turn, must leave the box as box_text shows it before; $2 says what up is, and $3
+# takes the box back to before (once the count of operations built it, or a run failed).
+each_failing() {
+	before=$(box_text)
+	n=$(BOXNET_COUNT_OPS=1 $FB -c "$1" up 2>&1 | sed -n 's/.*test hook: \([0-9]*\) operations/\1/p')
+	$3
+	if [ "$(box_text)" != "$before" ]; then
+		echo "$before" >/tmp/before
+		box_text | diff /tmp/before - >/tmp/out
+		fail "$2: the box back as before, for the fault loop"
+		return
+	fi
+	k=1 bad=""
+	: >/tmp/faults.out
+	while [ $k -le $((${n:-0} + 5)) ]; do
+		out=$(BOXNET_FAIL_AT=$k $FB -c "$1" up 2>&1)
+		rc=$?
+		[ $rc = 0 ] && break
+		if [ $rc != 1 ] || ! echo "$out" | grep -q "injected failure" || [ "$(box_text)" != "$before" ]; then
+			bad="$bad $k"
+			echo "operation $k: exit $rc: $out" >>/tmp/faults.out
+			echo "$before" >/tmp/before
+			box_text | diff /tmp/before - | head -5 >>/tmp/faults.out
+			$3
+		fi
+		k=$((k + 1))
+	done
+	cp /tmp/faults.out /tmp/out 2>/dev/null
+	if [ -z "$bad" ] && [ $((k - 1)) -ge $((${n:-0} - 2)) ] && [ "${n:-0}" -gt 2 ]; then
+		pass "$2: each of its $((k - 1)) operations failing in turn left the box as before"
+	else
+		fail "$2: operations$bad of $n failing (reached $((k - 1))) left it otherwise"
+	fi
+}
+
 # The box's state, one JSON document a line, for the host to normalize and compare:
 #   STATE TAG WHERE WHAT JSON
 # IPv6: global-scope addresses (ULAs included) and the main table; the link-local ones the
