@@ -84,11 +84,11 @@ static int conf_seeds(const char *dir)
 }
 
 /* boxnet's table as the kernel dumps it, one datagram a dump, in nft_read_table's order:
- * chains, rules, sets, then each set's elements; made of what nft_put_load sends for a box
- * with open segments, a forward and clamp_mss (an exthdr). */
+ * chains, rules, sets, each set's elements, then its flowtable; made of what nft_put_load
+ * sends for a box with open segments, a forward, clamp_mss (an exthdr) and offload. */
 static int table_seed(const char *dir)
 {
-	static const char text[] = "uplink = eth0\nclamp_mss = yes\nbridge.br0.address = 10.0.0.1/24\n"
+	static const char text[] = "uplink = eth0\nclamp_mss = yes\noffload = yes\nbridge.br0.address = 10.0.0.1/24\n"
 				   "bridge.br0.isolate = no\nbridge.br1.address = 10.0.1.1/24\n"
 				   "bridge.br1.isolate = no\nforward.w.port = 80\nforward.w.to = 10.0.0.2\n";
 	enum { PARTS = 4 + SET_COUNT };
