@@ -65,6 +65,19 @@ ip link add probe0 type veth peer name probe1
 vlans=no
 ip link add link probe0 name probe2 type vlan id 9 2>/dev/null && vlans=yes
 ip link del probe0
+# Nor, on this machine, flowtables: a config with offload = yes is left to the QEMU offload
+# scenario.
+flowtables=no
+ip link add probe0 type veth peer name probe1 && nft -f - 2>/dev/null <<'EOF2' && flowtables=yes
+table inet ftprobe {
+	flowtable f {
+		hook ingress priority filter
+		devices = { probe0 }
+	}
+}
+EOF2
+nft delete table inet ftprobe 2>/dev/null
+ip link del probe0
 
 declare -A built
 for f in "$ROOT"/tests/plan/*.conf "$ROOT"/examples/*.conf; do
@@ -77,6 +90,10 @@ for f in "$ROOT"/tests/plan/*.conf "$ROOT"/examples/*.conf; do
 			echo "skip - $name: this kernel has no 802.1Q VLANs (the QEMU vlan scenario tests plan | sh with them)"
 			continue
 		fi
+	fi
+	if [ $flowtables = no ] && grep -q '^offload = yes' "$f"; then
+		echo "skip - $name: this kernel has no flowtables (the QEMU offload scenario tests plan | sh with them)"
+		continue
 	fi
 	by_plan=$(by_plan "$f" "$(ports "$f")")
 	by_up=$(by_up "$f" "$(ports "$f")")
