@@ -55,6 +55,13 @@ vg "status" -c "$A" status
 vg "up, converging to another config" -c "$B" up
 vg "down" -c "$B" down
 vg "down, nothing there" -c "$B" down
+# offload: plan's devices step; on a kernel without flowtables, up refused at the load.
+O=$ROOT/tests/plan/offload.conf
+vg "plan, offload" -c "$O" plan
+vg "plan -j, offload" -c "$O" plan -j
+vg "up, offload (refused without flowtables, or built)" -c "$O" up
+vg "status -j, offload" -c "$O" status -j
+vg "down, offload" -c "$O" down
 # Port forwards and openings: their keys, rules, status reports, and a table recognised.
 F=$ROOT/tests/plan/forwards.conf
 vg "check, a bad forward" -c "$ROOT/tests/bad/fwd-twice-overlap.conf" check
