@@ -75,7 +75,7 @@ table inet probe {
 EOF
 ip netns exec inet timeout 20 socat TCP4-LISTEN:7200,reuseaddr SYSTEM:'head -c 4000000 /dev/zero' 2>/dev/null &
 wait_listen inet 7200
-got=$(ip netns exec web timeout 10 socat -u TCP4:$INET_ADDR:7200,connect-timeout=2,shut-none - 2>/dev/null | wc -c)
+got=$(ip netns exec web timeout 10 socat -u "TCP4:$INET_ADDR:7200,connect-timeout=2,shut-none" - 2>/dev/null | wc -c)
 same "web downloads 4 MB through the box" 4000000 "$got"
 bytes=$(nft -j list chain inet probe counted | jq '.nftables[] | .rule.expr[0].counter.bytes? // empty')
 ok "it took the fast path: $bytes bytes passed the forward hook" test "${bytes:-4000000}" -lt 400000

@@ -8,6 +8,7 @@ int main(void)
 	test_conf(&u);
 	test_rules(&u);
 	test_nft(&u);
+	test_netlink(&u);
 	test_docs(&u);
 	test_talk(&u);
 	test_plan(&u);

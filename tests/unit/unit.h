@@ -37,5 +37,6 @@ void test_nft(struct unit *u);
 void test_docs(struct unit *u);
 void test_talk(struct unit *u);
 void test_plan(struct unit *u);
+void test_netlink(struct unit *u);
 
 #endif
