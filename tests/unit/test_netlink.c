@@ -197,7 +197,7 @@ static size_t split_rules(char *text, char **v, size_t max)
 /* boxnet's rules for tests/plan/NAME.conf, as text, in mine. */
 static bool encode(const char *name, struct sbuf *mine)
 {
-	char path[256];
+	char path[320];
 	struct config c = {.file = path};
 	struct diag d = {.file = path};
 	struct ruleset rs;
@@ -241,9 +241,9 @@ void test_netlink(struct unit *u)
 		size_t len = strlen(de->d_name);
 		if (len < 5 || strcmp(de->d_name + len - 4, ".txt"))
 			continue;
-		char name[128], path[256];
+		char name[256], path[320];	/* room for any d_name: no truncation to warn of */
 		snprintf(name, sizeof(name), "%.*s", (int)(len - 4), de->d_name);
-		snprintf(path, sizeof(path), "tests/unit/netlink/%s", de->d_name);
+		snprintf(path, sizeof(path), "tests/unit/netlink/%s.txt", name);
 		struct sbuf mine = {0}, theirs = {0};
 		char *a[512], *b[512];
 		files++;
