@@ -1,6 +1,6 @@
-/* test_netlink.c: boxnet's rule expressions byte for byte against what nft sends for the same
- * rules (tests/unit/netlink/NAME.txt, captured by capture.sh with nft --debug=netlink): a value
- * in the wrong byte order differs here, on x86 too. */
+/* test_netlink.c: boxnet's rule expressions, sets and set elements byte for byte against what
+ * nft sends for the same table (tests/unit/netlink/NAME.txt, captured by capture.sh with nft
+ * --debug=netlink): a value in the wrong byte order differs here, on x86 too. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -30,8 +30,9 @@ static uint32_t u32(const struct nlattr *nest, uint16_t t)
 	return a ? ntohl(mnl_attr_get_u32(a)) : 0;
 }
 
-/* Data as libnftnl shows it: 32-bit words, each read in host order, the last zero-padded. */
-static void words(struct sbuf *s, const struct nlattr *data)
+/* Data as libnftnl shows it: 32-bit words, each read in host order, the last zero-padded;
+ * "0x%08x " in expressions, "%08x " in set elements. */
+static void words_as(struct sbuf *s, const struct nlattr *data, const char *fmt)
 {
 	const struct nlattr *v = attr(data, NFTA_DATA_VALUE);
 	const unsigned char *p = v ? mnl_attr_get_payload(v) : NULL;
@@ -39,9 +40,10 @@ static void words(struct sbuf *s, const struct nlattr *data)
 	for (size_t i = 0; i < len; i += 4) {
 		uint32_t w = 0;
 		memcpy(&w, p + i, len - i < 4 ? len - i : 4);
-		sbuf_addf(s, "0x%08x ", w);
+		sbuf_addf(s, fmt, w);
 	}
 }
+#define words(s, data) words_as(s, data, "0x%08x ")
 
 static const char *name_of(const char *const *names, size_t n, uint32_t i)
 {
@@ -158,6 +160,42 @@ static void rule_text_of(struct sbuf *s, const struct nlmsghdr *nlh)
 	}
 }
 
+/* A NEWSET message as "set NAME boxnet FLAGS", a NEWSETELEM message as a line an element:
+ * "element SET KEY-WORDS : [jump -> CHAIN ]FLAGS [end]" (libnftnl's text, as capture.sh keeps it). */
+static void set_text_of(struct sbuf *s, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *e;
+	const char *name = "?";
+	uint32_t flags = 0;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		uint16_t t = mnl_attr_get_type(a);
+		if (t == NFTA_SET_NAME)	/* NFTA_SET_ELEM_LIST_SET too: both are 2 */
+			name = mnl_attr_get_str(a);
+		else if (t == NFTA_SET_FLAGS && (nlh->nlmsg_type & 0xff) == NFT_MSG_NEWSET)
+			flags = ntohl(mnl_attr_get_u32(a));
+	}
+	if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWSET) {
+		sbuf_addf(s, "set %s boxnet %x\n", name, flags);
+		return;
+	}
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(e, a) {
+			const struct nlattr *v = attr(attr(e, NFTA_SET_ELEM_DATA), NFTA_DATA_VERDICT);
+			const struct nlattr *chain = attr(v, NFTA_VERDICT_CHAIN);
+			sbuf_addf(s, "element %s ", name);
+			words_as(s, attr(e, NFTA_SET_ELEM_KEY), "%08x ");
+			sbuf_addf(s, " : ");
+			if (v && (int32_t)u32(v, NFTA_VERDICT_CODE) == NFT_JUMP)
+				sbuf_addf(s, "jump -> %s ", chain ? mnl_attr_get_str(chain) : "?");
+			else if (v)
+				sbuf_addf(s, "verdict %d ", (int32_t)u32(v, NFTA_VERDICT_CODE));
+			sbuf_addf(s, "%u [end]\n", u32(e, NFTA_SET_ELEM_FLAGS));
+		}
+	}
+}
+
 /* A whole file into s; 0, or -1. */
 static int read_file(const char *path, struct sbuf *s)
 {
@@ -178,23 +216,26 @@ static int by_text(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The rules of a text, one a string, sorted: nft's insert puts offload's rules last in its
- * output, boxnet loads them first; their order is the table comparison's to check. */
-static size_t split_rules(char *text, char **v, size_t max)
+/* The items of a text, one a string, sorted: a rule ("inet boxnet CHAIN" and its expressions'
+ * lines), a set or an element (a line each). Sorted: nft's insert puts offload's rules last in
+ * its output, boxnet loads them first; their order is the table comparison's to check. */
+static size_t split_items(char *text, char **v, size_t max)
 {
 	size_t n = 0, len = strlen(text);
-	while (len && text[len - 1] == '\n')	/* the last rule ends like the others */
+	while (len && text[len - 1] == '\n')	/* the last item ends like the others */
 		text[--len] = '\0';
-	for (char *p = strstr(text, "inet boxnet "); p && n < max; p = strstr(p, "\ninet boxnet ")) {
-		if (*p == '\n')
-			*p++ = '\0';
-		v[n++] = p++;
+	for (char *p = text; p && *p && n < max; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, "inet boxnet ", 12) && strncmp(p, "set ", 4) && strncmp(p, "element ", 8))
+			continue;
+		if (p > text)
+			p[-1] = '\0';
+		v[n++] = p;
 	}
 	qsort(v, n, sizeof(*v), by_text);
 	return n;
 }
 
-/* boxnet's rules for tests/plan/NAME.conf, as text, in mine. */
+/* boxnet's rules, sets and elements for tests/plan/NAME.conf, as text, in mine. */
 static bool encode(const char *name, struct sbuf *mine)
 {
 	char path[320];
@@ -218,6 +259,8 @@ static bool encode(const char *name, struct sbuf *mine)
 	for (const struct nlmsghdr *nlh = (const void *)t.buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
 		if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWRULE)
 			rule_text_of(mine, nlh);
+		else if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWSET || (nlh->nlmsg_type & 0xff) == NFT_MSG_NEWSETELEM)
+			set_text_of(mine, nlh);
 	free(t.buf);
 	free(t.reqs);
 	sbuf_free(&text);
@@ -248,13 +291,13 @@ void test_netlink(struct unit *u)
 		char *a[512], *b[512];
 		files++;
 		bool ok = encode(name, &mine) && read_file(path, &theirs) == 0;
-		size_t na = ok ? split_rules(mine.buf, a, 512) : 0, nb = ok ? split_rules(theirs.buf, b, 512) : 0, k = 0;
+		size_t na = ok ? split_items(mine.buf, a, 512) : 0, nb = ok ? split_items(theirs.buf, b, 512) : 0, k = 0;
 		while (k < na && k < nb && !strcmp(a[k], b[k]))
 			k++;
 		CHECK(u, ok && na == nb && k == na && na > 0,
-		      "%s: boxnet's %zu rules are nft's %zu, expression by expression, byte by byte", name, na, nb);
+		      "%s: boxnet's %zu rules, sets and elements are nft's %zu, byte by byte", name, na, nb);
 		if (ok && (k < na || k < nb))
-			printf("#   boxnet:\n%s#   nft:\n%s", k < na ? a[k] : "(none)\n", k < nb ? b[k] : "(none)\n");
+			printf("#   boxnet:\n%s\n#   nft:\n%s\n", k < na ? a[k] : "(none)", k < nb ? b[k] : "(none)");
 		sbuf_free(&mine);
 		sbuf_free(&theirs);
 	}
