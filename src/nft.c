@@ -267,8 +267,11 @@ static void put_match(struct msg *m, const struct match *mt, bool known)
 		cmp(m, NFT_CMP_NEQ, &zero, 4);
 		break;
 	case M_PROTO:
+		/* one byte, the protocol number: not the first byte of mt->lo, which on a
+		 * big-endian box is its high one (0: no port forward would ever match) */
+		name[0] = (char)mt->lo;
 		load_meta(m, NFT_META_L4PROTO);
-		cmp(m, NFT_CMP_EQ, &mt->lo, 1);	/* little-endian: the low byte first */
+		cmp(m, NFT_CMP_EQ, name, 1);
 		break;
 	case M_TCP_SYN:
 		/* tcp, then the flags byte (13 of the header) & SYN != 0 */
