@@ -115,10 +115,11 @@ check:
 	@tests/run
 
 # SCENARIOS="vlan nicback" runs only those (qemu-tests/README.md); all of them by default.
+# ARCH=s390x or ARCH=aarch64 runs that architecture's images only (README: Other architectures).
 qemu-check:
-	@tests/deps qemu
+	@tests/deps qemu $(ARCH)
 	@$(MAKE) --no-print-directory -s boxnet faults
-	@qemu-tests/run $(SCENARIOS)
+	@ARCH=$(ARCH) qemu-tests/run $(SCENARIOS)
 
 demo:
 	@tests/deps test
