@@ -115,6 +115,14 @@ tcp_connects() {
 	[ "$got" = hello ]
 }
 
+# plan | sh on the clean box, and status agreeing with what it built. iproute2's ip by full
+# path: BusyBox's shell may prefer its own applet.
+plan_sh() {
+	{ echo 'ip() { /usr/sbin/ip "$@"; }'; $BOXNET plan; } >/tmp/plan.sh
+	ok "boxnet plan | sh builds the box" sh /tmp/plan.sh
+	ok "boxnet status agrees with what plan | sh built" $BOXNET status
+}
+
 # How many invalid packets the internet host saw when namespace $1 sent one from $2 to $3: a
 # TCP ACK of no connection (/test/stray), which conntrack calls invalid once its loose pick-up
 # of connections in mid-stream is off. The internet host counts them with a table of its own.
